@@ -1,0 +1,138 @@
+"""What a diagnostic is, and the registry of every diagnostic code.
+
+A diagnostic's range and its fixes' edits are offsets into the query text (code points); each surface
+(CLI rows and columns, LSP positions in UTF-16, positions inside a Python string) converts them at the
+edge. Codes are stable: tools and users suppress or re-rank them by code, so a code is never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``new_text``."""
+
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A mechanical correction; a surface may apply it as one unit (a quick fix)."""
+
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains the diagnostic, such as the ``(`` a missing ``)`` would close."""
+
+    start: int
+    end: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    start: int
+    end: int
+    fixes: tuple[Fix, ...] = ()
+    related: tuple[Related, ...] = ()
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+_E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
+
+# The order and grouping here is the order of docs/diagnostics.md.
+_RULES: tuple[Rule, ...] = (
+    # Syntax: reported by the parser.
+    Rule("NQL001", "unexpected-token", _E, "A token that cannot stand here."),
+    Rule("NQL002", "missing-token", _E, "Something required is missing: a value, an operator, a `)`."),
+    Rule("NQL003", "unterminated", _E, "A string or backquoted name is not closed."),
+    Rule("NQL004", "invalid-character", _E, "A character that is not part of NQL outside quotes."),
+    Rule("NQL005", "query-too-long", _W, "Longer than the 250,000 characters Neptune's client accepts."),
+    # Names and types.
+    Rule("NQL101", "unknown-type", _E, "The word after `:` is not an NQL type."),
+    Rule("NQL102", "type-case", _E, "A type spelled with the wrong case; types are camelCase."),
+    Rule("NQL103", "non-queryable-type", _E, "A Neptune type that queries cannot filter on."),
+    Rule("NQL104", "missing-type", _W, "A field without `:type`; the same path may hold different types."),
+    Rule("NQL105", "type-synonym", _H, "An accepted synonym of a type, such as `integer` for `int`."),
+    Rule("NQL106", "system-field-type", _E, "A `sys/` field written with a type it never has."),
+    Rule("NQL107", "invalid-bare-name", _E, "A bare name with characters that need backquotes."),
+    Rule("NQL108", "keyword-name", _E, "A keyword used as a bare name."),
+    Rule("NQL109", "backquote-in-name", _W, "A backquoted name that holds an escaped backquote."),
+    Rule("NQL110", "unknown-field", _W, "A field that no run has."),
+    Rule("NQL111", "field-type-mismatch", _W, "A field that runs hold with another type: the clause matches nothing."),
+    # Operators and aggregates.
+    Rule("NQL201", "operator-not-allowed", _E, "An operator the field's type does not support."),
+    Rule("NQL202", "equals-on-string-set", _W, "`=` on a stringSet; membership is `CONTAINS`."),
+    Rule("NQL203", "series-without-aggregate", _W, "A floatSeries compared without an aggregate."),
+    Rule("NQL204", "aggregate-on-non-series", _E, "An aggregate on a type that is not floatSeries."),
+    Rule("NQL205", "unknown-aggregate", _E, "A function that is not one of the NQL aggregates."),
+    Rule("NQL206", "aggregate-with-exists", _E, "`EXISTS` applies to the series itself, not to an aggregate."),
+    # Values.
+    Rule("NQL301", "invalid-value", _E, "A value that does not fit the field's type."),
+    Rule("NQL302", "invalid-regex", _E, "A `MATCHES` pattern that is not valid RE2."),
+    Rule("NQL303", "keyword-value", _E, "A keyword used as a bare value."),
+    Rule("NQL304", "single-quoted-string", _W, "A single-quoted string; NQL documents double quotes only."),
+    Rule("NQL305", "unknown-escape", _W, "A backslash pair other than `\\\"` and `\\\\`."),
+    Rule("NQL306", "datetime-without-offset", _W, "A datetime without a time zone offset, read as UTC."),
+    Rule("NQL307", "date-only", _W, "A date without a time, read as midnight UTC."),
+    Rule("NQL308", "undocumented-time-unit", _W, "A relative time unit other than the documented h, d, M."),
+    Rule("NQL309", "value-needs-quotes", _W, "A bare value with characters that are safer quoted."),
+    # Structure.
+    Rule("NQL401", "mixed-and-or", _W, "AND and OR mixed at one level without parentheses."),
+)
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in _RULES}
+
+
+def make(code: str, message: str, start: int, end: int, fixes: tuple[Fix, ...] = (),
+         related: tuple[Related, ...] = ()) -> Diagnostic:
+    """A diagnostic at the rule's default severity."""
+    return Diagnostic(code, RULES[code].severity, message, start, end, fixes, related)
+
+
+def fix(message: str, *edits: Edit) -> Fix:
+    return Fix(message, tuple(edits))
+
+
+@dataclass(slots=True)
+class Collector:
+    """Gathers diagnostics from one pass; rules append, the pass returns them sorted."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, message: str, start: int, end: int, *fixes: Fix,
+            related: tuple[Related, ...] = ()) -> None:
+        self.items.append(make(code, message, start, end, fixes, related))
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.start, d.end, d.code))

@@ -77,6 +77,8 @@ class _Checker:
     def clause(self, clause: Clause) -> ClauseInfo:
         fld = clause.field
         path = fld.name.path
+        if fld.name.token.missing:  # invented by recovery: the syntax error already says so
+            return ClauseInfo(clause, path, None, False, None, None, None, None)
         info = self.check_name(clause)
         written, type_ = self.resolve_type(clause, info)
         aggregate = self.check_aggregate(clause, type_)

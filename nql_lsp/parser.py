@@ -14,6 +14,7 @@ next: the ground truth that completion is built on.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from functools import cache
@@ -109,7 +110,7 @@ class _Connectives:
 
     always_accept = ("AND", "OR")
 
-    def process(self, stream):  # noqa: ANN001, ANN201 - Lark's postlexer protocol
+    def process(self, stream: Iterator[LarkToken]) -> Iterator[LarkToken]:
         return stream
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Union
 
 from .values import decode_quoted
+
 
 @dataclass(slots=True, eq=False)
 class Token:
@@ -104,7 +104,7 @@ class Aggregate:
         return self.function.text.lower()
 
 
-Lhs = Union[Field, Aggregate]
+Lhs = Field | Aggregate
 
 
 @dataclass(slots=True, eq=False)
@@ -228,7 +228,7 @@ class Logical:
         return self.operands[-1].end
 
 
-Expr = Union[Clause, Not, Group, Logical]
+Expr = Clause | Not | Group | Logical
 
 
 @dataclass(slots=True, eq=False)
@@ -252,7 +252,7 @@ class Query:
         return iter_clauses(self.expr)
 
 
-Node = Union[Query, Expr, Field, Aggregate, Operator, Value, Name]
+Node = Query | Expr | Field | Aggregate | Operator | Value | Name
 
 
 def iter_clauses(expr: Expr | None) -> Iterator[Clause]:

@@ -1,0 +1,71 @@
+"""Parse+check speed against a plain regex tokenizer over the same text, measured in the same run.
+
+Prints, for a typical 5-clause query and generated queries of 1,000 and 10,000 OR-ed clauses, the time per
+query and per clause, and the ratio to the tokenizer (the issue's target: within 4x, linear in size).
+Run: python benchmarks/bench_parse.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from collections.abc import Callable
+
+from nql_lsp.analysis import analyze
+
+TYPICAL = ('(`sys/tags`:stringSet CONTAINS "prod") AND (last(`metrics/acc`:floatSeries) >= 0.85) AND '
+           '(`sys/owner`:string != "ci-bot") AND (`sys/creation_time`:datetime > "-7d") AND '
+           '(`parameters/optimizer`:string MATCHES "Ada\\\\w+")')
+
+# A tokenizer for the same language, as a baseline: one master regex, one tuple per token.
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<qname>`(?:[^`\\]|\\[\s\S])*`)
+  | (?P<string>"(?:[^"\\]|\\[\s\S])*")
+  | (?P<op>==|!=|>=|<=|[()=:<>])
+  | (?P<word>[^\s`"'():=!<>]+)
+""", re.VERBOSE)
+
+
+def tokenize(text: str) -> list[tuple[str, str, int, int]]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind != "ws":
+            out.append((kind, m.group(), m.start(), m.end()))
+    return out
+
+
+def generated(n: int) -> str:
+    return " OR ".join(f'(`metrics/acc_{i}`:float >= 0.{i % 97}5)' for i in range(n))
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times) if repeat < 5 else statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    analyze(TYPICAL)  # build the parser once, outside the timings
+    print(f"{'query':>16} {'clauses':>8} {'parse+check':>12} {'per clause':>11} {'tokenizer':>10} {'ratio':>6}")
+    for label, text, clauses in (("typical", TYPICAL, 5), ("generated", generated(1_000), 1_000),
+                                 ("generated", generated(10_000), 10_000)):
+        repeat = args.repeat if clauses < 10_000 else max(1, args.repeat // 2)
+        inner = 200 if clauses == 5 else 1
+        full = best_of(lambda t=text, k=inner: [analyze(t) for _ in range(k)], repeat) / inner
+        base = best_of(lambda t=text, k=inner: [tokenize(t) for _ in range(k)], repeat) / inner
+        print(f"{label:>16} {clauses:>8} {full * 1e3:>10.3f}ms {full / clauses * 1e6:>9.2f}us "
+              f"{base * 1e3:>8.3f}ms {full / base:>5.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Shared test helpers: queries with marked ranges, and the corpus of real queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "nql"
+CORPUS_FILE = SHARED / "corpus.txt"
+LOCAL_CORPUS = Path(__file__).parent / "data" / "corpus.txt"
+
+
+def corpus_queries() -> list[str]:
+    """Real queries from Neptune's clients: one per line, '#' lines are comments."""
+    path = CORPUS_FILE if CORPUS_FILE.exists() else LOCAL_CORPUS
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def marked(text: str) -> tuple[str, int, int]:
+    """Strip one «…» marker pair and return (text, start, end) of what it enclosed, in code points."""
+    start = text.index("«")
+    end = text.index("»") - 1
+    return text.replace("«", "").replace("»", ""), start, end
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[str]:
+    return corpus_queries()

@@ -1,0 +1,78 @@
+"""Never crash: for any text the parser and checker answer, with ranges inside the text, deterministically."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nql_lsp.analysis import analyze
+from nql_lsp.parser import expected_at
+
+from .conftest import corpus_queries
+
+CORPUS = corpus_queries()
+# Characters that matter to NQL, so random text often comes close to a query.
+NQL_ALPHABET = st.sampled_from([*"`\"'\\():=!<> \n\t-_./,@#", "AND", "OR", "NOT", "CONTAINS", "EXISTS",
+                               "MATCHES", "last", "x", "sys/tags", ":float", ":stringSet", "1", "0.5", "日",
+                               "😀", "\r\n"])
+nql_like = st.lists(NQL_ALPHABET, max_size=40).map("".join)
+
+
+def _fingerprint(text: str) -> list[tuple]:
+    a = analyze(text)
+    return [(d.code, d.start, d.end, d.message, d.fixes) for d in a.diagnostics]
+
+
+def _assert_sound(text: str) -> None:
+    a = analyze(text)
+    for d in a.diagnostics:
+        assert 0 <= d.start <= d.end <= len(text), (text, d)
+        for f in d.fixes:
+            for e in f.edits:
+                assert 0 <= e.start <= e.end <= len(text), (text, d)
+        for r in d.related:
+            assert 0 <= r.start <= r.end <= len(text)
+    for tok in a.parsed.tokens:
+        assert text[tok.start:tok.end] == tok.text
+    assert _fingerprint(text) == [(d.code, d.start, d.end, d.message, d.fixes) for d in a.diagnostics]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.text(max_size=80))
+def test_arbitrary_text(text: str) -> None:
+    _assert_sound(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(nql_like)
+def test_nql_like_text(text: str) -> None:
+    _assert_sound(text)
+
+
+@st.composite
+def mutated_corpus_query(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(CORPUS))
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["cut", "insert", "delete"]))
+        if action == "cut":
+            text = text[:i]
+        elif action == "insert":
+            text = text[:i] + draw(NQL_ALPHABET) + text[i:]
+        else:
+            j = draw(st.integers(i, min(len(text), i + 5)))
+            text = text[:i] + text[j:]
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(mutated_corpus_query())
+def test_corpus_with_random_cuts_insertions_and_deletions(text: str) -> None:
+    _assert_sound(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mutated_corpus_query(), st.data())
+def test_expected_tokens_at_any_offset(text: str, data: st.DataObject) -> None:
+    offset = data.draw(st.integers(0, len(text)))
+    assert isinstance(expected_at(text, offset), frozenset)

@@ -44,6 +44,19 @@ _WORD_RUN = re.compile(r"""(?:\s+(?!(?:and|or)(?![^\s`"'():=!<>]))[^\s`"'():=!<>
 _LOOKAHEAD = 3
 # A new error is reported only after this many tokens since the last one parsed cleanly.
 _QUIET_AFTER_ERROR = 3
+# A parse keeps a snapshot of the parser stacks every this many tokens, so that questions about a point
+# late in a long query (completion) resume from a nearby snapshot instead of re-parsing the whole prefix.
+_CHECKPOINT_EVERY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The LALR stacks after the first ``index`` real tokens, which end at offset ``pos``."""
+
+    pos: int
+    index: int
+    states: tuple[int, ...]
+    values: tuple[object, ...]
 
 
 @dataclass(slots=True)
@@ -52,6 +65,7 @@ class ParseResult:
     errors: list[Diagnostic]
     tokens: list[Token] = field(default_factory=list)  # every real token, in order
     skipped: list[Token] = field(default_factory=list)  # real tokens recovery had to drop
+    checkpoints: list[Checkpoint] = field(default_factory=list)  # for resuming: see expected_at
 
 
 class _Builder(Transformer):
@@ -168,6 +182,7 @@ class _Run:
         self.last_text = ""
         self.last_seen: LarkToken | None = None
         self.ip: InteractiveParser = _lark().parse_interactive(text)
+        self.checkpoints: list[Checkpoint] = []
 
     # --- driving ---------------------------------------------------------------------------------
 
@@ -184,6 +199,8 @@ class _Run:
                         self._repair(tok)
                     else:
                         self._shifted(tok)
+                        if len(self.tokens) % _CHECKPOINT_EVERY == 0:
+                            self._checkpoint(tok)
                 return
             except UnexpectedToken as e:  # the contextual lexer found a token of another state
                 self._see(e.token)
@@ -197,7 +214,7 @@ class _Run:
             self.errors.add("NQL005", f"the query is {len(self.text):,} characters long; Neptune's client "
                             f"refuses queries over {MAX_QUERY_LENGTH:,}", MAX_QUERY_LENGTH, len(self.text))
         return ParseResult(Query(tree, len(self.text), self.tokens), self.errors.sorted(),
-                           self.tokens, self.skipped)
+                           self.tokens, self.skipped, self.checkpoints)
 
     def _feed_end(self) -> object:
         ip = self.ip
@@ -230,6 +247,19 @@ class _Run:
             self.errors.add("NQL003", f"unterminated {what}: add the closing {quote}", tok.start_pos,
                             tok.end_pos, fix(f"Close the {what}", TextEdit(tok.end_pos, tok.end_pos, quote)))
             self.clean = -len(self.text)  # it ran to the end of the text: nothing after it is news
+
+    def _checkpoint(self, tok: LarkToken) -> None:
+        state = self.ip.parser_state
+        self.checkpoints.append(Checkpoint(tok.end_pos, len(self.tokens), tuple(state.state_stack),
+                                           tuple(state.value_stack)))
+
+    def resume(self, checkpoint: Checkpoint) -> None:
+        """Continue from ``checkpoint`` (taken on a text this one starts with), without building nodes."""
+        self.ip = _no_callbacks(self.ip)
+        state = self.ip.parser_state
+        state.state_stack = list(checkpoint.states)
+        state.value_stack = list(checkpoint.values)
+        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
 
     def _shifted(self, tok: LarkToken) -> None:
         self.clean += 1
@@ -366,8 +396,29 @@ def parse(text: str) -> ParseResult:
     return run.finish()
 
 
-def expected_at(text: str, offset: int) -> frozenset[str]:
-    """The terminal names the parser accepts after ``text[:offset]`` (recovering from earlier errors)."""
-    run = _Run(text[:offset])
+def expected_at(text: str, offset: int, parsed: ParseResult | None = None) -> frozenset[str]:
+    """The terminal names the parser accepts after ``text[:offset]`` (recovering from earlier errors).
+
+    ``parsed``, the parse of the whole ``text``, makes this fast late in a long query: the prefix is
+    parsed from the last checkpoint well before ``offset`` rather than from the start. "Well before"
+    leaves room for the lookahead that recovery used, so the answer is the same as without it.
+    """
+    prefix = text[:offset]
+    run = _Run(prefix)
+    if parsed is not None and parsed.checkpoints and parsed.tree.length == len(text):
+        checkpoint = _checkpoint_before(parsed, offset)
+        if checkpoint is not None:
+            run.resume(checkpoint)
     run.feed_all()
     return frozenset(run.ip.accepts())
+
+
+def _checkpoint_before(parsed: ParseResult, offset: int) -> Checkpoint | None:
+    from bisect import bisect_right
+
+    tokens = parsed.tokens
+    before = bisect_right([t.end for t in tokens], offset)  # tokens that end by offset
+    limit = before - _LOOKAHEAD - 1  # recovery before the checkpoint looked no further than offset
+    points = parsed.checkpoints
+    i = bisect_right([c.index for c in points], limit)
+    return points[i - 1] if i else None

@@ -108,10 +108,7 @@ def field_text(fld: Field) -> str:
 
 def clause_text(clause: Clause) -> str:
     lhs = clause.lhs
-    if isinstance(lhs, Aggregate):
-        left = f"{lhs.name}({field_text(lhs.field)})"
-    else:
-        left = field_text(lhs)
+    left = f"{lhs.name}({field_text(lhs.field)})" if isinstance(lhs, Aggregate) else field_text(lhs)
     parts = [left, clause.operator.op]
     value = clause.value
     if value is not None and not value.missing:

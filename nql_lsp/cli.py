@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_argument_group("modes")
     mode.add_argument("--check", action="store_true",
                       help="check PATHs (.nql files, directories searched recursively, - for stdin)")
+    mode.add_argument("--format", action="store_true",
+                      help="format PATHs in place (- prints to stdout); with --check, only report which "
+                           "would change; with --diff, print a unified diff")
+    mode.add_argument("--diff", action="store_true", help="with --format: print a diff, change nothing")
+    mode.add_argument("--line-width", type=int, default=80, metavar="N", help="with --format: line width")
     serve = p.add_argument_group("serving")
     serve.add_argument("--stdio", action="store_true", help="serve LSP over stdio (the default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="serve LSP over TCP")
@@ -42,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.format:
+            from .format_command import run_format
+
+            return run_format(args.paths, check=args.check, diff=args.diff, line_width=args.line_width)
         if args.check:
             return _check(parser, args)
         if args.paths:

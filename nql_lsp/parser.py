@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
 from lark import Lark, Transformer
 from lark import Token as LarkToken
@@ -119,7 +119,7 @@ class _Connectives:
 
 @cache
 def _lark() -> Lark:
-    grammar = files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), postlex=_Connectives(), cache=True,
                 propagate_positions=False, maybe_placeholders=False)
 
@@ -433,9 +433,7 @@ def _fast_parse(text: str) -> ParseResult | None:
             if kind == "WORD":
                 upper = word.upper() if len(word) <= 8 else ""
                 row = states[state_stack[-1]]
-                if upper in _CONNECTIVES:
-                    kind = upper
-                elif upper in _STATE_KEYWORDS and upper in row:
+                if upper in _CONNECTIVES or (upper in _STATE_KEYWORDS and upper in row):
                     kind = upper
                 elif "FUNC" in row and _CALL.fullmatch(word) and _CALL_FOLLOWS.match(text, m.end()):
                     kind = "FUNC"

@@ -9,6 +9,7 @@ and the evaluator reuse it instead of resolving again.
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -323,6 +324,7 @@ def _listing(names: Iterable[str], last: str = " and ") -> str:
 _RE2_OPTIONS = None
 
 
+@lru_cache(maxsize=1024)
 def regex_error(pattern: str) -> str | None:
     """RE2's complaint about ``pattern``, or None when it compiles. RE2 is what Neptune runs."""
     global _RE2_OPTIONS

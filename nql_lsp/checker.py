@@ -9,9 +9,9 @@ and the evaluator reuse it instead of resolving again.
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import catalog
 from .catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed

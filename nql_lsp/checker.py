@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import catalog
 from .catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
@@ -60,11 +61,11 @@ def value_text(value: Value) -> str:
 
 
 def _bare_name_ok(text: str) -> bool:
-    return all(ch.isalnum() or ch in catalog.BARE_NAME_EXTRA for ch in text)
+    return text.isalnum() or all(ch.isalnum() or ch in catalog.BARE_NAME_EXTRA for ch in text)
 
 
 def _bare_value_ok(text: str) -> bool:
-    return all(ch.isalnum() or ch in _BARE_VALUE_EXTRA for ch in text)
+    return text.isalnum() or all(ch.isalnum() or ch in _BARE_VALUE_EXTRA for ch in text)
 
 
 class _Checker:
@@ -76,10 +77,9 @@ class _Checker:
 
     def clause(self, clause: Clause) -> ClauseInfo:
         fld = clause.field
-        path = fld.name.path
         if fld.name.token.missing:  # invented by recovery: the syntax error already says so
-            return ClauseInfo(clause, path, None, False, None, None, None, None)
-        info = self.check_name(clause)
+            return ClauseInfo(clause, "", None, False, None, None, None, None)
+        path, info = self.check_name(clause)
         written, type_ = self.resolve_type(clause, info)
         aggregate = self.check_aggregate(clause, type_)
         op = None if clause.operator.missing else clause.operator.op
@@ -90,23 +90,22 @@ class _Checker:
             value = self.check_value(clause, type_, op)
         return ClauseInfo(clause, path, type_, written, info, aggregate, op, value)
 
-    def check_name(self, clause: Clause) -> FieldInfo | None:
+    def check_name(self, clause: Clause) -> tuple[str, FieldInfo | None]:
         name = clause.field.name
         tok = name.token
-        if tok.missing:
-            return None
-        path = name.path
-        backquote = fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path)))
         if not name.quoted:
-            if tok.text.upper() in KEYWORDS:
+            path = tok.text
+            if path.upper() in KEYWORDS:
                 self.out.add("NQL108", f"`{tok.text}` is a keyword; backquote it to use it as a field name",
-                             tok.start, tok.end, backquote)
-            elif not _bare_name_ok(tok.text):
+                             tok.start, tok.end, fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))))
+            elif not _bare_name_ok(path):
                 self.out.add("NQL107", f"the name `{tok.text}` needs backquotes: bare names hold only "
-                             "letters, digits and `_ - . /`", tok.start, tok.end, backquote)
+                             "letters, digits and `_ - . /`", tok.start, tok.end,
+                             fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))))
         else:
             decoded = decode_quoted(tok.text, "`")
-            if "`" in decoded.value:
+            path = decoded.value
+            if "`" in path:
                 self.out.add("NQL109", "this name holds a backquote; Neptune's clients never escape names, so "
                              "it may not match", tok.start, tok.end)
             self.unknown_escapes(tok, decoded.unknown_escapes, "`")
@@ -123,7 +122,7 @@ class _Checker:
             elif not path.startswith("sys/"):
                 message += ": no run has it"
             self.out.add("NQL110", message, tok.start, tok.end, *fixes)
-        return info
+        return path, info
 
     def resolve_type(self, clause: Clause, info: FieldInfo | None) -> tuple[bool, str | None]:
         fld = clause.field
@@ -236,15 +235,18 @@ class _Checker:
         value = clause.value
         assert value is not None
         tok = value.token
-        text = value_text(value)
         if tok.kind in ("STRING", "SQ_STRING"):
             quote = tok.text[0]
-            self.unknown_escapes(tok, decode_quoted(tok.text, quote).unknown_escapes, quote)
+            decoded = decode_quoted(tok.text, quote)
+            text = decoded.value
+            self.unknown_escapes(tok, decoded.unknown_escapes, quote)
             if quote == "'":
                 self.out.add("NQL304", "single-quoted strings are not documented NQL; use double quotes",
                              tok.start, tok.end, fix("Use double quotes", Edit(tok.start, tok.end,
                                                                                quote_string(text))))
-        elif tok.kind == "WORD":
+        else:
+            text = value_text(value)
+        if tok.kind == "WORD":
             requote = fix("Double-quote the value", Edit(tok.start, tok.end, quote_string(text)))
             if text.upper() in KEYWORDS:
                 self.out.add("NQL303", f"`{text}` is a keyword; double-quote it to use it as a value",
@@ -322,6 +324,7 @@ def _listing(names: Iterable[str], last: str = " and ") -> str:
 _RE2_OPTIONS = None
 
 
+@lru_cache(maxsize=1024)
 def regex_error(pattern: str) -> str | None:
     """RE2's complaint about ``pattern``, or None when it compiles. RE2 is what Neptune runs."""
     global _RE2_OPTIONS

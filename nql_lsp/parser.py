@@ -18,15 +18,16 @@ from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
 from lark import Lark, Transformer
 from lark import Token as LarkToken
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift as _SHIFT
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from .catalog import MAX_QUERY_LENGTH
-from .diagnostics import Collector, Diagnostic, Related, fix
+from .diagnostics import Collector, Diagnostic, Related, fix, make
 from .diagnostics import Edit as TextEdit
 from .syntax import Aggregate, Clause, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
 
@@ -109,7 +110,9 @@ class _Builder(Transformer):
         return Value(_tok(children[0]))
 
 
-def _tok(t: LarkToken) -> Token:
+def _tok(t: LarkToken | Token) -> Token:
+    if type(t) is Token:  # from the fast path: already ours
+        return t
     return Token(t.type, t.value, t.start_pos, t.end_pos)
 
 
@@ -130,7 +133,7 @@ class _Connectives:
 
 @cache
 def _lark() -> Lark:
-    grammar = files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), postlex=_Connectives(), cache=True,
                 propagate_positions=False, maybe_placeholders=False)
 
@@ -211,8 +214,7 @@ class _Run:
     def finish(self) -> ParseResult:
         tree = self._feed_end()
         if len(self.text) > MAX_QUERY_LENGTH:
-            self.errors.add("NQL005", f"the query is {len(self.text):,} characters long; Neptune's client "
-                            f"refuses queries over {MAX_QUERY_LENGTH:,}", MAX_QUERY_LENGTH, len(self.text))
+            self.errors.items.append(_too_long(self.text))
         return ParseResult(Query(tree, len(self.text), self.tokens), self.errors.sorted(),
                            self.tokens, self.skipped, self.checkpoints)
 
@@ -389,8 +391,109 @@ class _Run:
         self.errors.add("NQL002", f"expected {wanted}{after}", pos, pos)
 
 
+# --- the fast path ------------------------------------------------------------------------------------
+#
+# Most text an editor or CI sees is well formed. For it, a single master regex lexes the whole text at C
+# speed and a tight loop runs Lark's own LALR table and tree callbacks; a word is classified as keyword,
+# function or WORD by the very table row the contextual lexer would consult, so both paths build the same
+# tree (a property test holds them to it). At the first irregularity (an unexpected token, a stray
+# character, an unterminated string) the fast path gives up and the recovering parser starts over.
+
+_MASTER = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
+  | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
+  | (?P<SQ_STRING>'(?:[^'\\]|\\[\s\S])*')
+  | (?P<GE>>=) | (?P<LE><=) | (?P<NE>!=) | (?P<EQEQ>==) | (?P<EQ>=) | (?P<GT>>) | (?P<LT><)
+  | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
+  | (?P<WORD>[^\s`"'():=!<>]+)
+  | (?P<irregular>[\s\S])
+""", re.VERBOSE)
+_CONNECTIVES = {"AND": "AND", "OR": "OR"}
+_STATE_KEYWORDS = {"NOT", "CONTAINS", "MATCHES", "EXISTS"}
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CALL_FOLLOWS = re.compile(r"\s*\(")
+
+
+class _Bail(Exception):
+    pass
+
+
+def _fast_parse(text: str) -> ParseResult | None:
+    lalr = _lark().parser.parser.parser
+    table = lalr.parse_table
+    states = table.states
+    callbacks = lalr.callbacks
+    end_state = table.end_states["start"]
+    state_stack = [table.start_states["start"]]
+    value_stack: list[object] = []
+    tokens: list[Token] = []
+
+    def feed(kind: str, value: object) -> object:
+        while True:
+            try:
+                action, arg = states[state_stack[-1]][kind]
+            except KeyError:
+                raise _Bail from None
+            if action is _SHIFT:
+                state_stack.append(arg)
+                value_stack.append(value)
+                return None
+            size = len(arg.expansion)
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            result = callbacks[arg](children)
+            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
+            value_stack.append(result)
+            if kind == "$END" and state_stack[-1] == end_state:
+                return result
+
+    try:
+        for m in _MASTER.finditer(text):
+            kind = m.lastgroup
+            if kind == "ws":
+                continue
+            if kind == "irregular":
+                return None
+            word = m.group()
+            if kind == "WORD":
+                upper = word.upper() if len(word) <= 8 else ""
+                row = states[state_stack[-1]]
+                if upper in _CONNECTIVES or (upper in _STATE_KEYWORDS and upper in row):
+                    kind = upper
+                elif "FUNC" in row and _CALL.fullmatch(word) and _CALL_FOLLOWS.match(text, m.end()):
+                    kind = "FUNC"
+            tok = Token(kind, word, m.start(), m.end())
+            tokens.append(tok)
+            feed(kind, tok)
+        tree = feed("$END", None)
+    except _Bail:
+        return None
+    errors: list[Diagnostic] = []
+    if len(text) > MAX_QUERY_LENGTH:
+        errors.append(_too_long(text))
+    return ParseResult(Query(tree, len(text), tokens), errors, tokens, [])
+
+
+def _too_long(text: str) -> Diagnostic:
+    return make("NQL005", f"the query is {len(text):,} characters long; Neptune's client refuses queries over "
+                f"{MAX_QUERY_LENGTH:,}", MAX_QUERY_LENGTH, len(text))
+
+
 def parse(text: str) -> ParseResult:
     """Parse a whole query. Never raises; errors come back as diagnostics."""
+    fast = _fast_parse(text)
+    if fast is not None:
+        return fast
+    return parse_recovering(text)
+
+
+def parse_recovering(text: str) -> ParseResult:
+    """The parser with error recovery, used for any text the fast path does not accept."""
     run = _Run(text)
     run.feed_all()
     return run.finish()

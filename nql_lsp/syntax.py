@@ -282,3 +282,35 @@ def iter_exprs(expr: Expr | None) -> Iterator[Expr]:
             stack.append(node.expr)
         elif isinstance(node, Not):
             stack.append(node.operand)
+
+
+def dump(node: Node | None, offsets: bool = True) -> str:
+    """A canonical one-line rendering of a tree, for comparing trees in tests and debugging.
+
+    With ``offsets=False`` two trees compare equal when they mean the same, wherever their tokens stand.
+    """
+    if node is None:
+        return "()"
+
+    def tok(t: Token | None) -> str:
+        if t is None:
+            return "-"
+        text = "<missing>" if t.missing else t.text
+        return f"{t.kind}:{text}@{t.start}" if offsets else f"{t.kind}:{text}"
+
+    if isinstance(node, Query):
+        return dump(node.expr, offsets)
+    if isinstance(node, Logical):
+        return f"({node.op} " + " ".join(dump(o, offsets) for o in node.operands) + ")"
+    if isinstance(node, Not):
+        return f"(NOT {dump(node.operand, offsets)})"
+    if isinstance(node, Group):
+        return f"(GROUP {dump(node.expr, offsets)}{' ' + tok(node.rpar) if node.rpar.missing else ''})"
+    if isinstance(node, Clause):
+        value = tok(node.value.token) if node.value is not None else "-"
+        return f"(CLAUSE {dump(node.lhs, offsets)} {node.operator.op or '-'} {value})"
+    if isinstance(node, Aggregate):
+        return f"(AGG {tok(node.function)} {dump(node.field, offsets)})"
+    if isinstance(node, Field):
+        return f"(FIELD {tok(node.name.token)} {tok(node.type)})"
+    return repr(node)

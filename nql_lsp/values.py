@@ -8,6 +8,7 @@ exactly the value the evaluator compares with. Each reader returns the value or 
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -138,7 +139,9 @@ def read_state(text: str) -> str:
         return RUN_STATES[text.strip().lower()]
     except KeyError:
         states = ", ".join(f"`{s}`" for s in RUN_STATES)
-        raise ValueProblem(f"`{text}` is not a run state; use one of {states}") from None
+        close = difflib.get_close_matches(text.strip().lower(), RUN_STATES, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"use one of {states}"
+        raise ValueProblem(f"`{text}` is not a run state; {hint}") from None
 
 
 # --- datetimes -----------------------------------------------------------------------------------

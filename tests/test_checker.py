@@ -119,6 +119,11 @@ def test_messages_say_what_would_be_right() -> None:
                                   "`inactive`")
 
 
+def test_a_misspelt_run_state_gets_a_suggestion() -> None:
+    (d,) = analyze("sys/state:experimentState = runing").diagnostics
+    assert d.message == "`runing` is not a run state; did you mean `running`?"
+
+
 def test_a_wrong_type_does_not_cascade_into_value_errors() -> None:
     # `flot` is unknown, so nothing is said about `abc` not being a number.
     assert [d.code for d in analyze("x:flot = abc").diagnostics] == ["NQL101"]

@@ -76,3 +76,26 @@ def test_corpus_with_random_cuts_insertions_and_deletions(text: str) -> None:
 def test_expected_tokens_at_any_offset(text: str, data: st.DataObject) -> None:
     offset = data.draw(st.integers(0, len(text)))
     assert isinstance(expected_at(text, offset), frozenset)
+
+
+@settings(max_examples=400, deadline=None)
+@given(mutated_corpus_query())
+def test_fast_path_and_recovering_parser_build_the_same_tree(text: str) -> None:
+    from nql_lsp.parser import _fast_parse, parse_recovering
+    from nql_lsp.syntax import dump
+
+    fast = _fast_parse(text)
+    slow = parse_recovering(text)
+    if fast is not None:
+        assert slow.errors == [] or [e.code for e in slow.errors] == ["NQL005"], text
+        assert dump(fast.tree) == dump(slow.tree), text
+        assert [(t.kind, t.text, t.start, t.end) for t in fast.tokens] == [
+            (t.kind, t.text, t.start, t.end) for t in slow.tokens]
+    else:
+        assert slow.errors, text
+
+
+def test_fast_path_takes_every_corpus_query() -> None:
+    from nql_lsp.parser import _fast_parse
+
+    assert all(_fast_parse(q) is not None for q in CORPUS)

@@ -22,10 +22,10 @@ from .catalog import (
     RELATIVE_UNITS,
     RUN_STATES,
     SERIES_TYPE,
-    TYPE_SYNONYMS,
     TYPES,
 )
 from .checker import ClauseInfo
+from .cursor import too_deep_gives
 from .parser import expected_at
 from .schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from .syntax import Token
@@ -67,6 +67,7 @@ _BARE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/]+")
 _RELATIVE_EXAMPLES = ("-1h", "-1d", "-7d", "-1M")
 
 
+@too_deep_gives(list)
 def complete(analysis: Analysis, offset: int, schema: Schema = SYSTEM_SCHEMA) -> list[CompletionItem]:
     """Items for the cursor at ``offset`` (code points). Never raises; an empty list when nothing fits."""
     text = analysis.text
@@ -177,8 +178,11 @@ class _Context:
         return out
 
     def aggregates(self) -> list[CompletionItem]:
+        # Renaming an existing call (`max|(…)`) keeps its argument: insert the name alone.
+        renaming = self.analysis.text[self.end:].lstrip().startswith("(")
         return [self.item(a.name, AGGREGATE, signature(a.name), a.doc,
-                          f"{a.name}(${{1:field}}:{SERIES_TYPE})", "2" + a.name, snippet=True)
+                          a.name if renaming else f"{a.name}(${{1:field}}:{SERIES_TYPE})", "2" + a.name,
+                          snippet=not renaming)
                 for a in AGGREGATES.values()]
 
     def clause_starts(self) -> list[CompletionItem]:
@@ -298,5 +302,3 @@ def _field_doc(info: FieldInfo) -> str:
         doc += "\n\n" + info.doc
     return doc
 
-
-__all__ = ["TYPE_SYNONYMS", "CompletionItem", "complete", "signature"]

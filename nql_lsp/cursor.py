@@ -7,15 +7,42 @@ This module joins the two once so each feature reads a role instead of re-walkin
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token
 
 # Roles a token can play.
 NAME, COLON, TYPE, FUNCTION, AGG_LPAR, AGG_RPAR = "name", "colon", "type", "function", "agg_lpar", "agg_rpar"
 OPERATOR, VALUE, LOGICAL, NOT, LPAR, RPAR = "operator", "value", "logical", "not", "lpar", "rpar"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def too_deep_gives(default: Callable[[], _R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Answer ``default()`` instead of crashing on a query nested thousands of levels deep.
+
+    Printing and node spans recurse through the tree; Python's recursion limit is the only way such a
+    query (``NOT NOT NOT …`` thousands of times) could make a feature raise, and no answer is better
+    than a dead request.
+    """
+
+    def wrap(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(fn)
+        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return fn(*args, **kwargs)
+            except RecursionError:
+                return default()
+
+        return guarded
+
+    return wrap
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ user's mouth.
 from __future__ import annotations
 
 from .checker import value_text
+from .cursor import too_deep_gives
 from .diagnostics import Edit, Severity
 from .parser import ParseResult, parse
 from .syntax import Aggregate, Clause, Expr, Field, Group, Logical, Not
@@ -22,6 +23,7 @@ from .values import quote_name, quote_string
 INDENT = 2
 
 
+@too_deep_gives(lambda: None)
 def format_query(text: str, line_width: int = 80) -> str | None:
     """The canonical form of ``text``, or None when it has syntax errors. A final newline is kept."""
     parsed = parse(text)
@@ -32,6 +34,7 @@ def format_query(text: str, line_width: int = 80) -> str | None:
     return body + ("\n" if text.endswith("\n") and body else "")
 
 
+@too_deep_gives(list)
 def format_range(text: str, start: int, end: int, line_width: int = 80) -> list[Edit]:
     """Edits that format the smallest complete expression(s) enclosing ``[start, end)``.
 

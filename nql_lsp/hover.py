@@ -25,6 +25,7 @@ from .catalog import (
 )
 from .checker import ClauseInfo, regex_error, value_text
 from .completion import signature
+from .cursor import too_deep_gives
 from .schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, Schema
 from .syntax import Clause
 from .values import ValueProblem, read_bool, read_datetime, read_number, size_in_bytes
@@ -39,6 +40,7 @@ class HoverInfo:
     end: int
 
 
+@too_deep_gives(lambda: None)
 def hover(analysis: Analysis, offset: int, schema: Schema = SYSTEM_SCHEMA,
           now: datetime | None = None) -> HoverInfo | None:
     """The explanation of the token at ``offset``, or None where there is nothing to explain."""
@@ -176,6 +178,7 @@ def _value(clause: Clause, info: ClauseInfo | None, now: datetime) -> str:
                 lines.append(f"{value.relative.describe()}: now that is {_utc(moment)}")
             elif value.instant is not None:
                 lines.append(f"The instant {_utc(value.instant)}")
+            lines += [w.message for w in value.warnings]
         elif kind in ("number", "integer"):
             size = size_in_bytes(raw)
             if size is not None:

@@ -13,13 +13,14 @@ from . import cursor
 from .analysis import Analysis
 from .catalog import AGGREGATES, OPERATORS, RUN_STATES, SERIES_TYPE, TYPE_SYNONYMS
 from .completion import signature
+from .cursor import too_deep_gives
 from .formatting import flat
 from .syntax import Aggregate, Clause, Expr, Group, Logical, Not
 from .values import ValueProblem, read_bool, read_number
 
 #: Semantic token types, in legend order (standard LSP names).
 TOKEN_TYPES: list[str] = ["keyword", "operator", "property", "type", "function", "string", "number", "regexp",
-                          "enumMember", "variable"]
+                          "enumMember"]
 #: Semantic token modifiers, in legend order: ``defaultLibrary`` marks `sys/` fields and valid
 #: aggregates, ``deprecated`` accepted-but-discouraged spellings (``==``, ``integer``, single quotes).
 TOKEN_MODIFIERS: list[str] = ["defaultLibrary", "deprecated"]
@@ -57,6 +58,7 @@ class SignatureInfo:
     active_parameter: int | None
 
 
+@too_deep_gives(list)
 def semantic_tokens(analysis: Analysis) -> list[SemanticToken]:
     """One token per real token the tree places, sorted; parentheses and `:` carry no colour."""
     out = []
@@ -117,6 +119,7 @@ def _value_kind(analysis: Analysis, clause: Clause, kind: str, text: str) -> tup
     return "string", ()
 
 
+@too_deep_gives(list)
 def folding_ranges(analysis: Analysis) -> list[tuple[int, int]]:
     """``(start, end)`` of every group and ``NOT (…)`` that spans lines, outermost first."""
     text = analysis.text
@@ -130,6 +133,7 @@ def folding_ranges(analysis: Analysis) -> list[tuple[int, int]]:
     return out
 
 
+@too_deep_gives(list)
 def selection_ranges(analysis: Analysis, offset: int) -> list[tuple[int, int]]:
     """Ranges around ``offset``, innermost first: token, field/operator part, clause, groups, query."""
     text = analysis.text
@@ -155,6 +159,7 @@ def selection_ranges(analysis: Analysis, offset: int) -> list[tuple[int, int]]:
     return out
 
 
+@too_deep_gives(list)
 def document_symbols(analysis: Analysis) -> list[Symbol]:
     """One symbol per top-level clause (an operand of the outermost AND/OR), groups with children."""
     expr = analysis.tree.expr
@@ -177,11 +182,16 @@ def _symbol(node: Expr) -> Symbol:
         inner = _symbol(node.operand)
         return Symbol("NOT " + inner.name, inner.detail, "operator", node.start, node.end,
                       node.keyword.start, node.keyword.end, [inner])
+    if isinstance(node, Group) and isinstance(node.expr, (Clause, Group)):
+        # `(a = 1)` at the top level is still one clause: name it, but cover the parentheses.
+        inner = _symbol(node.expr)
+        inner.start, inner.end = node.start, node.end
+        return inner
     if isinstance(node, Group):
         inner_expr = node.expr
         operands = inner_expr.operands if isinstance(inner_expr, Logical) else [inner_expr]
         children = [_symbol(o) for o in operands]
-        label = inner_expr.op if isinstance(inner_expr, Logical) else "( )"
+        label = f"{inner_expr.op} of {len(operands)}" if isinstance(inner_expr, Logical) else "NOT"
         return Symbol(f"({label})", _short(flat(node)), "struct", node.start, node.end,
                       node.lpar.start, node.lpar.end, children)
     assert isinstance(node, Logical)
@@ -195,6 +205,7 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+@too_deep_gives(lambda: None)
 def signature_help(analysis: Analysis, offset: int) -> SignatureInfo | None:
     """Inside an aggregate's parentheses: its signature, with the one parameter active."""
     offset = max(0, min(offset, len(analysis.text)))

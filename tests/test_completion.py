@@ -149,3 +149,9 @@ def test_late_in_a_long_query_matches_a_fresh_parse() -> None:
         assert expect in got
         short = tail.removeprefix(" AND ")
         assert got == [i.label for i in complete(analyze(short), len(short))]
+
+
+def test_renaming_an_aggregate_keeps_its_argument() -> None:
+    _, items = at("ma|x(`m`:floatSeries) > 1")
+    item = next(i for i in items if i.label == "max")
+    assert (item.insert_text, item.snippet, item.start, item.end) == ("max", False, 0, 3)

@@ -53,3 +53,9 @@ def test_resumed_expectations_equal_a_fresh_parse(text: str, data: st.DataObject
     text = " OR ".join([text] * 6)  # long enough to hold checkpoints
     offset = data.draw(st.integers(0, len(text)))
     assert expected_at(text, offset, parse(text)) == expected_at(text, offset)
+
+
+def test_absurdly_deep_nesting_gets_no_answer_rather_than_a_crash() -> None:
+    for text in ("NOT " * 3000 + "a:int = 1", "(a:int = 1 AND " * 1500 + "b:int = 1" + ")" * 1500):
+        _all_features(text, len(text))
+        _all_features(text, len(text) // 2)

@@ -7,18 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from nql_lsp.analysis import analyze
-from nql_lsp.hover import hover, sparkline
-from nql_lsp.schema import FieldInfo, FieldStats, StaticSchema
+from nql_lsp.hover import HoverInfo, hover, sparkline
+from nql_lsp.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, Schema, StaticSchema
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 
 
-def at(query: str, schema=None):
+def at(query: str, schema: Schema = SYSTEM_SCHEMA) -> tuple[str, HoverInfo | None]:
     offset = query.index("|")
     text = query.replace("|", "", 1)
-    kwargs = {"schema": schema} if schema is not None else {}
-    h = hover(analyze(text, *([schema] if schema else [])), offset, now=NOW, **kwargs)
-    return text, h
+    return text, hover(analyze(text, schema), offset, schema, now=NOW)
 
 
 CASES = [
@@ -40,6 +38,7 @@ CASES = [
     ("a:flot| = 1", "flot", ["not an NQL type"]),
     ("(|a:int = 1)", "a", ["Not in the schema", "`int` as written"]),
     ("|(a:int = 1)", "(", ["groups"]),
+    ('sys/creation_time:datetime > "2024-02-|06"', '"2024-02-06"', ["2024-02-06 00:00:00 UTC", "midnight"]),
 ]
 
 

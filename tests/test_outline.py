@@ -58,7 +58,7 @@ def test_selection_ranges_on_a_name_include_the_field() -> None:
 
 def test_document_symbols_one_per_top_level_clause() -> None:
     symbols = document_symbols(analyze(TEXT))
-    assert [(s.name, s.kind) for s in symbols] == [("(AND)", "struct"), ("NOT (OR)", "operator")]
+    assert [(s.name, s.kind) for s in symbols] == [("(AND of 2)", "struct"), ("NOT (OR of 2)", "operator")]
     assert [c.name for c in symbols[0].children] == ["a", "b"]
     assert [c.name for c in symbols[1].children[0].children] == ["last(m)", "sys/tags"]
     flat = document_symbols(analyze('x:string = "日本語😀" AND sys/failed:bool = true'))
@@ -76,3 +76,10 @@ def test_signature_help_inside_aggregates_only() -> None:
     assert "largest" in help_.documentation
     assert signature_help(analyze(text), text.index(">")) is None
     assert signature_help(analyze("last("), 5) is not None
+
+
+def test_a_parenthesised_clause_is_still_a_clause_symbol() -> None:
+    text = "(sys/failed:bool = true) OR (x:int = 1)"
+    symbols = document_symbols(analyze(text))
+    assert [(s.name, s.kind, s.start, s.end) for s in symbols] == [
+        ("sys/failed", "field", 0, 24), ("x", "field", 28, 39)]

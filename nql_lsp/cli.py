@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if (args.diff or args.line_width != 80) and not args.format:
+            parser.error("--diff and --line-width are only taken with --format")
         if args.format:
             from .format_command import run_format
 

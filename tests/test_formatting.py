@@ -165,3 +165,17 @@ def test_cli_stdin_and_syntax_errors(monkeypatch: pytest.MonkeyPatch, capsys: py
     monkeypatch.setattr("sys.stdin", io.StringIO("x:string = ("))
     assert main(["--format", "-"]) == 2
     assert "syntax errors" in capsys.readouterr().err
+
+
+def test_cli_diff_needs_format(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--diff", "x.nql"])
+    assert exit_.value.code == 2
+    assert "only taken with --format" in capsys.readouterr().err
+
+
+def test_cli_line_width(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "q.nql"
+    path.write_text("a:int = 1 AND b:int = 2", encoding="utf-8")
+    assert main(["--format", "--line-width", "20", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == "(`a`:int = 1)\nAND (`b`:int = 2)"

@@ -23,6 +23,7 @@ from .catalog import (
     RUN_STATES,
     SERIES_TYPE,
     TYPES,
+    Allowed,
 )
 from .checker import ClauseInfo
 from .cursor import too_deep_gives
@@ -210,12 +211,11 @@ class _Context:
     def operators(self) -> list[CompletionItem]:
         clause = self.clause()
         type_ = clause.type if clause is not None else None
-        bare_series = type_ == SERIES_TYPE and clause is not None and clause.aggregate is None \
-            and clause.clause.aggregate is None
+        bare_series = type_ == SERIES_TYPE and clause is not None and clause.clause.aggregate is None
         out: list[CompletionItem] = []
         seen: set[str] = set()
         for n, (symbol, info) in enumerate(OPERATORS.items()):
-            if type_ in TYPES and TYPES[type_].allows(symbol).value != "yes":
+            if type_ in TYPES and TYPES[type_].allows(symbol) is not Allowed.YES:
                 continue
             if bare_series and info.family != "exists":
                 continue
@@ -264,6 +264,12 @@ class _Context:
                 out.append(self.value(rel, ago, f"Relative time: the instant {ago}.", f"0{n}", quoted=True))
         info = clause.field
         stats = info.stats.get(clause.type) if info is not None else None
+        if stats is not None and kind in ("number", "integer"):
+            for label, seen in (("min", stats.minimum), ("max", stats.maximum), ("last", stats.last)):
+                if seen is not None:
+                    number = f"{seen:g}"
+                    out.append(self.value(number, f"{label} seen in runs", f"The {label} value of "
+                                          f"`{info.path}` in the runs.", f"2{label}"))
         if stats is not None:
             quoted = kind in ("string", "datetime")
             for n, (val, count) in enumerate(stats.common):

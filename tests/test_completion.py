@@ -10,6 +10,8 @@ from nql_lsp.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, LayeredSchema, 
 
 LEARNED = LayeredSchema((SYSTEM_SCHEMA, StaticSchema({
     "metrics/acc": FieldInfo("metrics/acc", ("floatSeries",), "Validation accuracy."),
+    "params/lr": FieldInfo("params/lr", ("float",), stats={
+        "float": FieldStats(runs=5, minimum=0.0001, maximum=0.1)}),
     "params/optimizer": FieldInfo("params/optimizer", ("string",), stats={
         "string": FieldStats(runs=12, common=[("adam", 9), ("sgd momentum", 3)])}),
 }, learned=True)))
@@ -155,3 +157,9 @@ def test_renaming_an_aggregate_keeps_its_argument() -> None:
     _, items = at("ma|x(`m`:floatSeries) > 1")
     item = next(i for i in items if i.label == "max")
     assert (item.insert_text, item.snippet, item.start, item.end) == ("max", False, 0, 3)
+
+
+def test_numbers_seen_in_runs() -> None:
+    _, items = at("params/lr:float >= |", LEARNED)
+    assert [(i.insert_text, i.detail) for i in items] == [("0.0001", "min seen in runs"),
+                                                          ("0.1", "max seen in runs")]

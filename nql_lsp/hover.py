@@ -22,6 +22,7 @@ from .catalog import (
     RUN_STATES,
     TYPE_SYNONYMS,
     TYPES,
+    Allowed,
 )
 from .checker import ClauseInfo, regex_error, value_text
 from .completion import signature
@@ -150,9 +151,9 @@ def _operator(op: str, info: ClauseInfo | None) -> str:
     if canonical not in OPERATORS:
         return f"**`{op}`**"
     doc = OPERATORS[canonical].doc
-    types = [name for name, t in TYPES.items() if t.allows(canonical).value == "yes"]
+    types = [name for name, t in TYPES.items() if t.allows(canonical) is Allowed.YES]
     text = f"**`{canonical}`** (operator)\n\n{doc}\n\nApplies to: " + ", ".join(f"`{t}`" for t in types)
-    if info is not None and info.type in TYPES and TYPES[info.type].allows(canonical).value == "no":
+    if info is not None and info.type in TYPES and TYPES[info.type].allows(canonical) is Allowed.NO:
         text += f"\n\nNot allowed on `{info.type}`."
     return text
 

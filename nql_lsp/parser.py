@@ -428,6 +428,7 @@ def _fast_parse(text: str) -> ParseResult | None:
     state_stack = [table.start_states["start"]]
     value_stack: list[object] = []
     tokens: list[Token] = []
+    checkpoints: list[Checkpoint] = []
 
     def feed(kind: str, value: object) -> object:
         while True:
@@ -470,13 +471,15 @@ def _fast_parse(text: str) -> ParseResult | None:
             tok = Token(kind, word, m.start(), m.end())
             tokens.append(tok)
             feed(kind, tok)
+            if len(tokens) % _CHECKPOINT_EVERY == 0:
+                checkpoints.append(Checkpoint(tok.end, len(tokens), tuple(state_stack), tuple(value_stack)))
         tree = feed("$END", None)
     except _Bail:
         return None
     errors: list[Diagnostic] = []
     if len(text) > MAX_QUERY_LENGTH:
         errors.append(_too_long(text))
-    return ParseResult(Query(tree, len(text), tokens), errors, tokens, [])
+    return ParseResult(Query(tree, len(text), tokens), errors, tokens, [], checkpoints)
 
 
 def _too_long(text: str) -> Diagnostic:

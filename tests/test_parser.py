@@ -182,3 +182,11 @@ def test_expected_at_tells_which_tokens_may_come(text: str, must: set[str], must
     accepts = expected_at(text, len(text))
     assert must <= accepts, accepts
     assert not (must_not & accepts), accepts
+
+
+def test_expected_at_resumes_from_checkpoints_of_a_well_formed_parse() -> None:
+    text = " AND ".join(f"(`m/{i}`:float >= {i}) OR `s/{i}`:string CONTAINS x" for i in range(60))
+    parsed = parse(text)
+    assert parsed.errors == [] and len(parsed.checkpoints) > 10
+    for offset in range(0, len(text) + 1, 37):
+        assert expected_at(text, offset, parsed) == expected_at(text, offset), offset

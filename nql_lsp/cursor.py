@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token
+from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token, sub_exprs
 
 # Roles a token can play.
 NAME, COLON, TYPE, FUNCTION, AGG_LPAR, AGG_RPAR = "name", "colon", "type", "function", "agg_lpar", "agg_rpar"
@@ -65,16 +65,6 @@ def token_at(tokens: list[Token], offset: int) -> Token | None:
     if tok.end == offset and tok.end > tok.start:
         return tok
     return None
-
-
-def sub_exprs(node: Expr) -> list[Expr]:
-    if isinstance(node, Logical):
-        return list(node.operands)
-    if isinstance(node, Group):
-        return [node.expr]
-    if isinstance(node, Not):
-        return [node.operand]
-    return []
 
 
 def expr_path(tree: Query, pos: int) -> list[Expr]:

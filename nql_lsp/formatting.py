@@ -17,7 +17,7 @@ from .checker import value_text
 from .cursor import too_deep_gives
 from .diagnostics import Edit, Severity
 from .parser import ParseResult, parse
-from .syntax import Aggregate, Clause, Expr, Field, Group, Logical, Not
+from .syntax import Aggregate, Clause, Expr, Field, Group, Logical, Not, sub_exprs
 from .values import quote_name, quote_string
 
 INDENT = 2
@@ -48,7 +48,7 @@ def format_range(text: str, start: int, end: int, line_width: int = 80) -> list[
     start, end = max(0, min(start, end)), min(len(text), max(start, end))
     node: Expr = expr
     while True:
-        inner = next((c for c in _sub_exprs(node) if c.start <= start and end <= c.end), None)
+        inner = next((c for c in sub_exprs(node) if c.start <= start and end <= c.end), None)
         if inner is None:
             break
         node = inner
@@ -70,16 +70,6 @@ def format_range(text: str, start: int, end: int, line_width: int = 80) -> list[
 
 def _broken(parsed: ParseResult) -> bool:
     return bool(parsed.skipped) or any(d.severity is Severity.ERROR for d in parsed.errors)
-
-
-def _sub_exprs(node: Expr) -> list[Expr]:
-    if isinstance(node, Logical):
-        return list(node.operands)
-    if isinstance(node, Group):
-        return [node.expr]
-    if isinstance(node, Not):
-        return [node.operand]
-    return []
 
 
 def _bare(node: Expr) -> Expr:

@@ -15,7 +15,7 @@ from .catalog import AGGREGATES, OPERATORS, RUN_STATES, SERIES_TYPE, TYPE_SYNONY
 from .completion import signature
 from .cursor import too_deep_gives
 from .formatting import flat
-from .syntax import Aggregate, Clause, Expr, Group, Logical, Not
+from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, sub_exprs
 from .values import ValueProblem, read_bool, read_number
 
 #: Semantic token types, in legend order (standard LSP names).
@@ -129,7 +129,7 @@ def folding_ranges(analysis: Analysis) -> list[tuple[int, int]]:
         node = stack.pop()
         if isinstance(node, Group) and "\n" in text[node.start:node.end] and not node.rpar.missing:
             out.append((node.start, node.end))
-        stack.extend(reversed(cursor.sub_exprs(node)))
+        stack.extend(reversed(sub_exprs(node)))
     return out
 
 

@@ -255,33 +255,30 @@ class Query:
 Node = Query | Expr | Field | Aggregate | Operator | Value | Name
 
 
-def iter_clauses(expr: Expr | None) -> Iterator[Clause]:
-    # Iterative so that a query of 10,000 OR-ed clauses never nears the recursion limit.
-    stack: list[Expr] = [expr] if expr is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Clause):
-            yield node
-        elif isinstance(node, Logical):
-            stack.extend(reversed(node.operands))
-        elif isinstance(node, Group):
-            stack.append(node.expr)
-        elif isinstance(node, Not):
-            stack.append(node.operand)
+def sub_exprs(node: Expr) -> list[Expr]:
+    """The expressions directly inside ``node``, left to right (none for a clause)."""
+    if isinstance(node, Logical):
+        return list(node.operands)
+    if isinstance(node, Group):
+        return [node.expr]
+    if isinstance(node, Not):
+        return [node.operand]
+    return []
 
 
 def iter_exprs(expr: Expr | None) -> Iterator[Expr]:
     """Every expression node in pre-order."""
+    # Iterative so that a query of 10,000 OR-ed clauses never nears the recursion limit.
     stack: list[Expr] = [expr] if expr is not None else []
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, Logical):
-            stack.extend(reversed(node.operands))
-        elif isinstance(node, Group):
-            stack.append(node.expr)
-        elif isinstance(node, Not):
-            stack.append(node.operand)
+        stack.extend(reversed(sub_exprs(node)))
+
+
+def iter_clauses(expr: Expr | None) -> Iterator[Clause]:
+    """Every clause, left to right."""
+    return (node for node in iter_exprs(expr) if isinstance(node, Clause))
 
 
 def dump(node: Node | None, offsets: bool = True) -> str:

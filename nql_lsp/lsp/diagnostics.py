@@ -25,9 +25,9 @@ _DEPRECATED = frozenset({"NQL105", "NQL304"})
 def file_diagnostics(documents: Documents, doc: Document) -> list[Diagnostic]:
     """Every diagnostic of the document in file offsets (fixes' text encoded for the file)."""
     out: list[Diagnostic] = []
-    for snap in documents.snapshots(doc):
-        source = snap.region.source
-        for d in snap.analysis.diagnostics:
+    for region, diagnostics in documents.diagnostics(doc):
+        source = region.source
+        for d in diagnostics:
             out.append(d if source.to_file is None and source.start == 0 and source.encode is None
                        else source.map_diagnostic(d))
     return out

@@ -21,6 +21,8 @@ from ..text import Encoding, LineIndex
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
+    from ..diagnostics import Diagnostic
+    from ..incremental import Layout
     from ..schema import Schema
 
 #: How to find the queries in a document: (path, text) -> regions, as in :data:`nql_lsp.sources.EXTRACTORS`.
@@ -125,6 +127,9 @@ class Document:
     _regions: list[Region] | None = None
     _snapshots: list[Snapshot] | None = None
     _schema_generation: int = -1
+    # Diagnostics layouts, one per region, possibly of an older text: the start for incremental diagnostics.
+    _layouts: list[Layout] | None = None
+    _layout_generation: int = -1
 
     def update(self, text: str, version: int | None) -> None:
         if text is not self.text and text != self.text:
@@ -216,6 +221,30 @@ class Documents:
             doc._snapshots = [Snapshot(r, analyze(r.text, schema)) for r in doc.regions]
             doc._schema_generation = self.generation
         return doc._snapshots
+
+    def diagnostics(self, doc: Document) -> list[tuple[Region, list[Diagnostic]]]:
+        """Each region's diagnostics (query offsets). After an edit inside one group of a query, only that
+        group is re-analysed (:mod:`nql_lsp.incremental`); the full analysis waits for a feature to ask."""
+        from ..incremental import layout_of, update
+
+        fresh = doc._snapshots is not None and doc._schema_generation == self.generation
+        layouts = doc._layouts if doc._layout_generation == self.generation else None
+        if not fresh and layouts is not None and len(layouts) == 1:
+            regions = doc.regions
+            if len(regions) == 1 and regions[0].source.to_file is None:
+                if layouts[0].text == regions[0].text:
+                    return [(regions[0], list(layouts[0].diagnostics))]
+                result = update(layouts[0], regions[0].text, self.schema)
+                if result is not None:
+                    doc._layouts = [result[0]]
+                    return [(regions[0], list(result[0].diagnostics))]
+        snapshots = self.snapshots(doc)
+        layouts = doc._layouts if doc._layout_generation == self.generation else None
+        if layouts is None or len(layouts) != len(snapshots) or any(
+                lay.text is not snap.analysis.text for lay, snap in zip(layouts, snapshots, strict=True)):
+            doc._layouts = [layout_of(s.analysis) for s in snapshots]
+            doc._layout_generation = self.generation
+        return [(s.region, s.analysis.diagnostics) for s in snapshots]
 
     def snapshot_at(self, doc: Document, offset: int) -> tuple[Snapshot, int] | None:
         """The snapshot whose region holds the file ``offset``, and the offset inside the query."""

@@ -162,19 +162,19 @@ def row(name: str, values: list[float]) -> tuple[float, float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--edits", type=int, default=200)
-    ap.add_argument("--starts", type=int, default=7)
+    ap.add_argument("--starts", type=int, default=15)
     args = ap.parse_args()
 
-    print("cold start (spawn to initialize result), median of", args.starts)
-    starts = {}
-    for name, cmd in (("bare", BARE), ("nql-lsp", NQL)):
-        times = []
-        for _ in range(args.starts):
+    print("cold start (spawn to initialize result), median of", args.starts, "alternating starts")
+    times: dict[str, list[float]] = {"bare": [], "nql-lsp": []}
+    for _ in range(args.starts):
+        for name, cmd in (("bare", BARE), ("nql-lsp", NQL)):
             c = Client(cmd)
-            times.append(c.initialize() * 1000)
+            times[name].append(c.initialize() * 1000)
             c.close()
-        starts[name] = statistics.median(times)
-        print(f"  {name:<10} {starts[name]:7.1f} ms")
+    starts = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in starts.items():
+        print(f"  {name:<10} {value:7.1f} ms")
     print(f"  ratio      {starts['nql-lsp'] / starts['bare']:7.2f}x   (target <= 1.2x)")
 
     results = {}

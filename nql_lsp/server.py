@@ -165,7 +165,18 @@ class NqlLanguageServer(LanguageServer):
         """Load the parser and the feature modules while the client is still setting up."""
         try:
             from .analysis import analyze
-            from .lsp import code_actions, completion, diagnostics, formatting, hover, outline  # noqa: F401
+            from .lsp import (  # noqa: F401
+                code_actions,
+                completion,
+                diagnostics,
+                folding,
+                formatting,
+                hover,
+                selection,
+                semantic_tokens,
+                signature_help,
+                symbols,
+            )
 
             analyze("")
         except Exception as e:
@@ -336,7 +347,7 @@ def create_server() -> NqlLanguageServer:
     @_request(lambda: types.SemanticTokens(data=[]))
     def semantic_tokens_full(ls: NqlLanguageServer, doc: Document,
                              params: types.SemanticTokensParams) -> types.SemanticTokens:
-        from .lsp.outline import semantic_tokens
+        from .lsp.semantic_tokens import semantic_tokens
 
         return semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags)
 
@@ -344,7 +355,7 @@ def create_server() -> NqlLanguageServer:
     @_request(lambda: types.SemanticTokens(data=[]))
     def semantic_tokens_range(ls: NqlLanguageServer, doc: Document,
                               params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
-        from .lsp.outline import semantic_tokens
+        from .lsp.semantic_tokens import semantic_tokens
 
         return semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags, params.range)
 
@@ -353,7 +364,7 @@ def create_server() -> NqlLanguageServer:
     @_request(lambda: None)
     def signature_help(ls: NqlLanguageServer, doc: Document,
                        params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        from .lsp.outline import signature_help
+        from .lsp.signature_help import signature_help
 
         return signature_help(ls.documents, doc, params.position, ls.positions(doc), ls.flags)
 
@@ -361,7 +372,7 @@ def create_server() -> NqlLanguageServer:
     @_request(list)
     def folding_range(ls: NqlLanguageServer, doc: Document,
                       params: types.FoldingRangeParams) -> list[types.FoldingRange]:
-        from .lsp.outline import folding_ranges
+        from .lsp.folding import folding_ranges
 
         return folding_ranges(ls.documents, doc, ls.positions(doc))
 
@@ -369,14 +380,14 @@ def create_server() -> NqlLanguageServer:
     @_request(list)
     def selection_range(ls: NqlLanguageServer, doc: Document,
                         params: types.SelectionRangeParams) -> list[types.SelectionRange]:
-        from .lsp.outline import selection_ranges
+        from .lsp.selection import selection_ranges
 
         return selection_ranges(ls.documents, doc, params.positions, ls.positions(doc))
 
     @feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @_request(list)
     def document_symbol(ls: NqlLanguageServer, doc: Document, params: types.DocumentSymbolParams) -> list:
-        from .lsp.outline import document_symbols
+        from .lsp.symbols import document_symbols
 
         return document_symbols(ls.documents, doc, ls.positions(doc), ls.flags)
 

@@ -16,20 +16,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from ..sources import EXTRACTORS, QuerySource
-from ..text import Encoding, LineIndex
-
 if TYPE_CHECKING:
     from ..analysis import Analysis
     from ..diagnostics import Diagnostic
     from ..incremental import Layout
     from ..schema import Schema
+    from ..sources import QuerySource
+    from ..text import Encoding, LineIndex
 
 #: How to find the queries in a document: (path, text) -> regions, as in :data:`nql_lsp.sources.EXTRACTORS`.
-RegionFinder = Callable[[str, str], list[QuerySource]]
+RegionFinder = Callable[[str, str], "list[QuerySource]"]
 
 
 def _whole_text(path: str, text: str) -> list[QuerySource]:
+    from ..sources import QuerySource
+
     return [QuerySource(text)]
 
 
@@ -58,6 +59,8 @@ def kind_for(language_id: str | None, uri: str) -> DocumentKind | None:
     for kind in KINDS.values():
         if any(path.endswith(s) for s in kind.suffixes):
             return kind
+    from ..sources import EXTRACTORS
+
     suffix = path[path.rfind("."):] if "." in path.rsplit("/", 1)[-1] else ""
     if suffix in EXTRACTORS:
         extract = EXTRACTORS[suffix]
@@ -142,6 +145,8 @@ class Document:
     @property
     def lines(self) -> LineIndex:
         if self._lines is None:
+            from ..text import LineIndex
+
             self._lines = LineIndex(self.text)
         return self._lines
 
@@ -255,5 +260,6 @@ class Documents:
 
 
 def encoding_of(value: object) -> Encoding:
+    """``utf-8``/``utf-16``/``utf-32`` from pygls's negotiated PositionEncodingKind."""
     text = str(getattr(value, "value", value)).lower()
     return text if text in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]

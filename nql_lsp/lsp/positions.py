@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from ..text import Encoding, LineIndex
+if TYPE_CHECKING:
+    from ..text import Encoding, LineIndex
 
 
 class Positions:

@@ -26,7 +26,7 @@ from . import __version__
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
-from .lsp.settings import SECTION, Settings, parse_settings
+from .lsp.settings import SECTION, Settings, parse_settings, section_of
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
 log = logging.getLogger("nql_lsp")
@@ -73,6 +73,7 @@ class NqlLanguageServer(LanguageServer):
         self.documents = Documents()
         self.documents.listeners.append(self.refresh_diagnostics)
         self.settings = Settings()
+        self.initial_settings: Any = None  # initializationOptions, under any later configuration
         self.settings_generation = 0
         self.flags = ClientFlags()
         self._pending: set[str] = set()
@@ -106,7 +107,11 @@ class NqlLanguageServer(LanguageServer):
     # --- settings ----------------------------------------------------------------------------------
 
     def apply_settings(self, raw: Any) -> None:
-        settings, problems = parse_settings(raw)
+        """Settings from the client's configuration over those given at ``initialize``."""
+        if raw is not None and not isinstance(raw, dict):
+            settings, problems = parse_settings(raw)
+        else:
+            settings, problems = parse_settings({**section_of(self.initial_settings), **section_of(raw)})
         for problem in problems:
             self.show(f"nql-lsp: {problem}")
         if settings != self.settings:
@@ -232,6 +237,7 @@ def create_server() -> NqlLanguageServer:
     @feature(types.INITIALIZE)
     def initialize(ls: NqlLanguageServer, params: types.InitializeParams) -> None:
         ls.flags = ClientFlags.of(params.capabilities)
+        ls.initial_settings = params.initialization_options
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
         ls._problems = problems

@@ -116,3 +116,22 @@ async def test_only_one_diagnostic_channel(client):
         assert uri not in client.diagnostics  # nothing pushed to a client that pulls
     else:
         assert await diagnostics(client, uri)
+
+
+async def test_pull_reports_unchanged_results_and_push_clients_cannot_pull(client):
+    from pygls.exceptions import JsonRpcException
+
+    uri = open_doc(client, "`a`:flot = 1")
+    params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    if not pulls(client):
+        with pytest.raises(JsonRpcException):
+            await client.text_document_diagnostic_async(params)
+        return
+    first = await client.text_document_diagnostic_async(params)
+    assert first.kind == "full" and first.result_id
+    params.previous_result_id = first.result_id
+    second = await client.text_document_diagnostic_async(params)
+    assert second.kind == "unchanged" and second.result_id == first.result_id
+    change(client, uri, 2, "`a`:float = 1")
+    third = await client.text_document_diagnostic_async(params)
+    assert third.kind == "full" and list(third.items) == [] and third.result_id != first.result_id

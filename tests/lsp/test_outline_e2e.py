@@ -107,3 +107,17 @@ async def test_document_symbols(client):
     assert failed.kind == types.SymbolKind.Field
     assert failed.range == types.Range(start=pos(2, 3), end=pos(2, 27))
     assert failed.selection_range == types.Range(start=pos(2, 3), end=pos(2, 15))
+
+
+async def test_multi_line_string_token_is_split_for_clients_without_multiline_tokens(client):
+    assert not client.capabilities.text_document.semantic_tokens.multiline_token_support
+    uri = open_doc(client, 'a:string = "x\ny"')
+    tokens = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc_id(uri)))
+    assert _rows(tokens.data) == [
+        [0, 0, 1, 2, 0],  # a
+        [0, 2, 6, 3, 0],  # string
+        [0, 7, 1, 1, 0],  # =
+        [0, 2, 2, 5, 0],  # "x
+        [1, 0, 2, 5, 0],  # y"
+    ]

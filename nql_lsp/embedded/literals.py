@@ -281,13 +281,12 @@ def _escape(text: str, j: int, stop: int, emit) -> int:  # type: ignore[no-untyp
 def encode(new_text: str, lit: Literal) -> str | None:
     """``new_text`` written for the inside of ``lit`` so that the literal's value gains exactly it.
 
-    None when it cannot be written there: a raw literal cannot hold its own quote, a trailing
-    backslash or (single-quoted) a line break.
+    A raw literal takes the text as it is; None when it cannot (a line break in a single-quoted one).
+    Whether the literal still ends where it did (a raw literal's own quote, a trailing backslash) depends
+    on the neighbours: the caller checks the edited literal as a whole.
     """
     q = lit.quote[0]
     if lit.raw:
-        if q in new_text or "\\" in new_text:
-            return None
         if not lit.triple and ("\n" in new_text or "\r" in new_text):
             return None
         out = new_text

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from ..diagnostics import Edit
 
-#: Encodes replacement text for a segment, given the file text of the character just before the insertion
-#: point in that segment (empty at its start); None when the text cannot be written there.
-Encoder = Callable[[str, str], "str | None"]
+#: Encodes replacement text for the file range ``[start, end)`` of a segment; None when the text cannot be
+#: written there (the segment would no longer read as the same kind of literal).
+Encoder = Callable[[str, int, int], "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +66,6 @@ class CharMap:
     def _seg_at(self, offset: int) -> int:
         return self.segs[offset] if offset < len(self.segs) else len(self.segments) - 1
 
-    def _before(self, offset: int, seg: int) -> str:
-        if 0 < offset <= len(self.segs) and self.segs[offset - 1] == seg:
-            return self.source[self.starts[offset - 1]:self.ends[offset - 1]]
-        return ""
-
     def map_edit(self, edit: Edit) -> tuple[Edit, ...] | None:
         """The edit in file offsets, its text encoded; None when it cannot be written into the file."""
         s, e = edit.start, max(edit.start, edit.end)
@@ -78,39 +73,20 @@ class CharMap:
             return None
         first = self._seg_at(s)
         last = self._seg_at(e - 1) if e > s else first
-        text = self.segments[first].encode(edit.new_text, self._before(s, first))
-        if text is None:
-            return None
         start = self.to_file(s)
         if first == last:
-            end = self.to_file_end(e) if e > s else start
-            return (Edit(start, end, text),)
-        edits = [Edit(start, self.segments[first].content_end, text)]
-        edits.extend(Edit(seg.content_start, seg.content_end, "") for seg in self.segments[first + 1:last])
-        edits.append(Edit(self.segments[last].content_start, self.to_file_end(e), ""))
-        return tuple(x for x in edits if x.start != x.end or x.new_text)
-
-
-def compose(inner: CharMap, outer: CharMap) -> tuple[Callable[[int], int], Callable[[int], int],
-                                                         Callable[[Edit], tuple[Edit, ...] | None]]:
-    """Offset and edit mappings through two layers: ``inner`` maps into text that ``outer`` maps to a file."""
-
-    def to_file(k: int) -> int:
-        return outer.to_file(inner.to_file(k))
-
-    def to_file_end(k: int) -> int:
-        return outer.to_file_end(inner.to_file_end(k))
-
-    def map_edit(edit: Edit) -> tuple[Edit, ...] | None:
-        middle = inner.map_edit(edit)
-        if middle is None:
-            return None
-        out: list[Edit] = []
-        for m in middle:
-            mapped = outer.map_edit(m)
-            if mapped is None:
+            pieces = [(first, start, self.to_file_end(e) if e > s else start, edit.new_text)]
+        else:
+            pieces = [(first, start, self.segments[first].content_end, edit.new_text)]
+            pieces.extend((i, self.segments[i].content_start, self.segments[i].content_end, "")
+                          for i in range(first + 1, last))
+            pieces.append((last, self.segments[last].content_start, self.to_file_end(e), ""))
+        out = []
+        for seg, a, b, new_text in pieces:
+            if a == b and not new_text:
+                continue
+            text = self.segments[seg].encode(new_text, a, b)
+            if text is None:
                 return None
-            out.extend(mapped)
+            out.append(Edit(a, b, text))
         return tuple(out)
-
-    return to_file, to_file_end, map_edit

@@ -115,7 +115,7 @@ def _decode_json_string(text: str, s: _JStr, chars: list[str], starts: list[int]
         i = k
 
 
-def _json_encode(new_text: str, before: str) -> str:
+def _json_encode(new_text: str, start: int, end: int) -> str:
     return json.dumps(new_text, ensure_ascii=False)[1:-1]
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from ..sources import Extraction, QuerySource
 from .holes import placeholder
-from .literals import Decoded, Literal, LiteralError, decode, encode, scan_literals
+from .literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from .mapping import CharMap, Segment
 
 #: Methods whose ``query=`` argument is raw NQL: neptune-client's tables and neptune-fetcher's read-only
@@ -32,7 +32,6 @@ QUERY_METHODS = frozenset({
 
 _MARKER = re.compile(r"#[ \t]*nql(?![\w-])", re.IGNORECASE)
 _PREFILTER = re.compile("|".join(sorted(QUERY_METHODS)) + r"|#[ \t]*nql", re.IGNORECASE)
-_SHORT_OCTAL = re.compile(r"\\[0-7]{1,2}")
 
 StrNode = ast.Constant | ast.JoinedStr
 
@@ -137,11 +136,23 @@ def _matches(node: StrNode, d: Decoded) -> bool:
     return d.parts() == expected
 
 
-def _encoder(lit: Literal):  # type: ignore[no-untyped-def]
-    def enc(new_text: str, before: str) -> str | None:
+def _encoder(text: str, lit: Literal):  # type: ignore[no-untyped-def]
+    """Encodes replacement text for ``lit`` and checks the literal still reads as one token after the edit
+    (a raw literal's backslash pairs, for one, depend on their neighbours)."""
+
+    def enc(new_text: str, start: int, end: int) -> str | None:
         out = encode(new_text, lit)
-        if out and not lit.raw and out[0] in "01234567" and _SHORT_OCTAL.fullmatch(before):
+        if out is None:
+            return None
+        before = text[max(lit.content_start, start - 3):start]
+        if out and not lit.raw and out[0] in "01234567" and re.search(r"(?<!\\)\\[0-7]{1,2}$", before):
             out = f"\\x{ord(out[0]):02x}" + out[1:]  # a digit after a short octal escape would extend it
+        rebuilt = text[lit.start:start] + out + text[end:lit.end]
+        try:
+            if scan_literal(rebuilt, 0).end != len(rebuilt):
+                return None
+        except LiteralError:
+            return None
         return out
 
     return enc
@@ -169,7 +180,7 @@ def build_query(text: str, d: Decoded) -> QuerySource:
         starts.extend([hole.start] * len(stand_in))
         ends.extend([hole.end] * len(stand_in))
         segs.extend([hole.literal] * len(stand_in))
-    segments = [Segment(lit.content_start, lit.content_end, _encoder(lit)) for lit in d.literals]
+    segments = [Segment(lit.content_start, lit.content_end, _encoder(text, lit)) for lit in d.literals]
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
     first = d.literals[0]

@@ -18,6 +18,8 @@ _SIMPLE_ESCAPES = {
     "v": "\v",
 }
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+_PLAIN = re.compile(r"[^\\\r]+")
+_PLAIN_F = re.compile(r"[^\\\r{}]+")
 
 
 class LiteralError(ValueError):
@@ -202,7 +204,17 @@ def decode(text: str, literals: list[Literal]) -> Decoded:
             ends.append(b)
             lits.append(index)
 
+        plain = _PLAIN_F if fstring else _PLAIN
         while j < stop:
+            m = plain.match(text, j, stop)
+            if m is not None:  # a run of characters that stand for themselves
+                k = m.end()
+                chars.extend(text[j:k])
+                starts.extend(range(j, k))
+                ends.extend(range(j + 1, k + 1))
+                lits.extend([index] * (k - j))
+                j = k
+                continue
             c = text[j]
             if c == "\r":  # the tokenizer reads \r\n and a lone \r as \n
                 k = j + 2 if text.startswith("\r\n", j) else j + 1

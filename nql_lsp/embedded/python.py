@@ -17,6 +17,7 @@ import bisect
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ..sources import Extraction, QuerySource
 from .holes import placeholder
@@ -31,6 +32,7 @@ QUERY_METHODS = frozenset({
 })
 
 _MARKER = re.compile(r"#[ \t]*nql(?![\w-])", re.IGNORECASE)
+_METHOD = re.compile("|".join(sorted(QUERY_METHODS)))
 _PREFILTER = re.compile("|".join(sorted(QUERY_METHODS)) + r"|#[ \t]*nql", re.IGNORECASE)
 
 StrNode = ast.Constant | ast.JoinedStr
@@ -60,46 +62,85 @@ class _Lines:
         return self.text[start:end]
 
 
-def _string_nodes(tree: ast.AST) -> Iterator[StrNode]:
-    """Every string expression, outermost only: an f-string's parts and holes are not visited."""
-    stack = [tree]
+@dataclass(slots=True)
+class _Found:
+    """What one walk over the tree collects."""
+
+    arguments: list[ast.expr] = field(default_factory=list)  # query= of the NQL-taking methods
+    strings: list[StrNode] = field(default_factory=list)  # every string expression, outermost only
+    statements: dict[int, ast.stmt] = field(default_factory=dict)  # the outermost statement starting per line
+
+
+def _walk(tree: ast.AST, hot: list[int], whole: set[int]) -> _Found:
+    """One pass over the parts of the tree that can hold a query: nodes whose lines include a ``hot`` line
+    (a method name, a line a ``# nql`` comment ends), and all of a statement starting on a ``whole`` line
+    (the one after a ``# nql`` comment on its own line). Walking, not parsing, is most of the finding time,
+    and most statements are skipped this way."""
+    found = _Found()
+    strings: list[StrNode] = []
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-            yield node
+        node, full = stack.pop()
+        line = getattr(node, "lineno", None)
+        if line is not None and not full:
+            i = bisect.bisect_left(hot, line)
+            if i == len(hot) or hot[i] > (node.end_lineno or line):  # type: ignore[attr-defined]
+                continue
+            full = line in whole and isinstance(node, ast.stmt)
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+            if name in QUERY_METHODS:
+                found.arguments.extend(kw.value for kw in node.keywords if kw.arg == "query")  # type: ignore[attr-defined]
+        elif kind is ast.JoinedStr or (kind is ast.Constant and type(node.value) is str):  # type: ignore[attr-defined]
+            strings.append(node)  # type: ignore[arg-type]
+        elif isinstance(node, ast.stmt):
+            found.statements.setdefault(node.lineno, node)
+        stack.extend((child, full) for child in reversed(list(ast.iter_child_nodes(node))))
+    # Parts and hole contents of an f-string lie inside it (Python 3.11 gives parts the f-string's own span,
+    # so an f-string sorts before anything starting where it starts).
+    strings.sort(key=lambda n: (n.lineno, n.col_offset, type(n) is not ast.JoinedStr))
+    end = (0, -1)
+    for node in strings:
+        if (node.lineno, node.col_offset) < end:
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        found.strings.append(node)
+        if type(node) is ast.JoinedStr:
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+    return found
 
 
-def _query_arguments(tree: ast.AST) -> Iterator[ast.expr]:
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if name in QUERY_METHODS:
-            for kw in node.keywords:
-                if kw.arg == "query":
-                    yield kw.value
+@dataclass(slots=True)
+class _Marker:
+    offset: int
+    line: int
+    trailing: bool  # after code on its line (marks a string covering the line), else on its own line
+    next_line: int | None  # for a marker on its own line: the next line with code
 
 
-def _marked(tree: ast.Module, text: str, lines: _Lines, nodes: list[StrNode]) -> Iterator[StrNode]:
+def _markers(text: str, lines: _Lines) -> list[_Marker]:
+    out = []
+    for m in _MARKER.finditer(text):
+        line = _line_of(lines, m.start())
+        trailing = bool(text[lines.starts[line - 1]:m.start()].strip())
+        out.append(_Marker(m.start(), line, trailing, None if trailing else _next_code_line(lines, line)))
+    return out
+
+
+def _marked(found: _Found, text: str, lines: _Lines, markers: list[_Marker]) -> Iterator[StrNode]:
     """The strings that ``# nql`` comments mark."""
+    nodes, statements = found.strings, found.statements
     spans = [(lines.offset(n.lineno, n.col_offset), lines.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))
              for n in nodes]
-    statements: dict[int, ast.stmt] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt):
-            statements.setdefault(node.lineno, node)
-    for m in _MARKER.finditer(text):
-        if any(a <= m.start() < b and _in_literal(text, a, b, m.start()) for a, b in spans):
+    for marker in markers:
+        if any(a <= marker.offset < b and _in_literal(text, a, b, marker.offset) for a, b in spans):
             continue  # inside a string: not a comment
-        line = _line_of(lines, m.start())
-        before = text[lines.starts[line - 1]:m.start()]
-        if before.strip():
+        line = marker.line
+        if marker.trailing:
             hits = [n for n in nodes if n.lineno <= line <= (n.end_lineno or n.lineno)]
         else:
-            nxt = _next_code_line(lines, line)
+            nxt = marker.next_line
             stmt = statements.get(nxt) if nxt else None
             last = (stmt.end_lineno or stmt.lineno) if stmt is not None else nxt
             hits = [n for n in nodes if nxt and nxt <= n.lineno <= (last or nxt)]
@@ -224,13 +265,16 @@ def find_queries(text: str) -> list[QuerySource]:
         return []
     tree = parse_python(text)
     lines = _Lines(text)
-    nodes = list(_string_nodes(tree))
+    markers = _markers(text, lines) if _MARKER.search(text) else []
+    hot = {_line_of(lines, m.start()) for m in _METHOD.finditer(text)}
+    hot.update(m.line if m.trailing else m.next_line for m in markers if m.trailing or m.next_line)
+    found = _walk(tree, sorted(hot), {m.next_line for m in markers if m.next_line})
     chosen: dict[int, StrNode] = {}
-    for arg in _query_arguments(tree):
+    for arg in found.arguments:
         if isinstance(arg, ast.JoinedStr | ast.Constant):
             chosen.setdefault(id(arg), arg)  # type: ignore[arg-type]
-    if _MARKER.search(text):
-        for node in _marked(tree, text, lines, nodes):
+    if markers:
+        for node in _marked(found, text, lines, markers):
             chosen.setdefault(id(node), node)
     found = [read_string(text, lines, n) for n in sorted(chosen.values(), key=lambda n: (n.lineno, n.col_offset))]
     return [q for q in found if q is not None]

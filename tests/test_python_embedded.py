@@ -234,3 +234,16 @@ def test_positions_after_astral_and_wide_characters() -> None:
     assert text[d.start:d.end] == "flot"
     assert LineIndex(text).row_col(d.start) == (1, 77)
     assert LineIndex(text).position(d.start) == (0, 78)  # UTF-16: each emoji takes two units
+
+
+def test_pre_commit_hook_runs_the_check_on_nql_python_and_notebooks() -> None:
+    import re
+
+    text = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    fields = dict(re.findall(r"^\s*-?\s*(\w+): (.+)$", text, re.MULTILINE))
+    assert fields["id"] == "nql-check"
+    assert fields["entry"] == "nql-lsp --check"
+    assert fields["language"] == "python"
+    files = re.compile(fields["files"])
+    assert all(files.search(name) for name in ("a.nql", "pkg/m.py", "analysis.ipynb"))
+    assert not any(files.search(name) for name in ("setup.cfg", "m.pyc", "notes.nql.txt"))

@@ -51,6 +51,14 @@ def _severity(raw: Any) -> dict[str, str]:
     return out
 
 
+def _runs(raw: Any) -> str | None:
+    if raw is False:
+        return None
+    if not isinstance(raw, str):
+        raise SettingError('a path to a runs file or parquet export, "" for the bundled sample, or false')
+    return raw.strip()
+
+
 class PartialSetting(SettingError):
     """Some entries of a mapping were bad: ``value`` holds the good ones, which are used."""
 
@@ -63,6 +71,8 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
+    # Where previews come from: "" the bundled sample project, a path, or None (false) for no previews.
+    runs: str | None = field(default="", metadata=setting("runs", _runs))
 
 
 def section_of(raw: Any) -> dict[str, Any]:

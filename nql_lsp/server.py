@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from functools import wraps
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from lsprotocol import types
@@ -77,6 +78,10 @@ class NqlLanguageServer(LanguageServer):
         self.settings_generation = 0
         self.flags = ClientFlags()
         self._pending: set[str] = set()
+        # Full analyses run here, one at a time, off the event loop.
+        self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
+        self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._problems: list[str] = []
 
     # --- helpers -----------------------------------------------------------------------------------
@@ -141,22 +146,63 @@ class NqlLanguageServer(LanguageServer):
         asyncio.get_running_loop().call_soon(self._publish, uri)
 
     def _publish(self, uri: str) -> None:
+        """Publish at once when the diagnostics come cheap; otherwise analyse on the worker thread."""
         self._pending.discard(uri)
         doc = self.doc(uri)
         if doc is None:
             return
         try:
-            from .lsp.diagnostics import lsp_diagnostics
-
-            version = doc.version
-            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags)
+            quick = self.documents.quick_diagnostics(doc)
         except Exception as e:
             self.report_server_error(e, None)
             return
-        if self.doc(uri) is not doc or doc.version != version:
-            return  # a newer version is on its way; this result is stale
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+        else:
+            task = asyncio.ensure_future(self._publish_full(doc))
+            self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
+            task.add_done_callback(self._tasks.discard)
+
+    async def _publish_full(self, doc: Document) -> None:
+        version = doc.version
+        try:
+            await self.ensure_snapshots(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
+        if self.doc(doc.uri) is not doc or doc.version != version:
+            return  # a newer version has been scheduled; this result is stale
+        quick = self.documents.quick_diagnostics(doc)
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+
+    def _send_diagnostics(self, doc: Document, found: list) -> None:
+        from .lsp.diagnostics import lsp_diagnostics
+
+        try:
+            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags,
+                                    found)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=items, version=doc.version))
+
+    async def ensure_snapshots(self, doc: Document) -> None:
+        """Have the document's snapshots computed, on the analysis thread so the event loop keeps reading
+        messages (a cancel, a newer change) meanwhile. Requests for the same text share one analysis."""
+        if self.documents.fresh(doc) is not None:
+            return
+        plan = self.documents.plan(doc)
+        key = (doc.uri, id(plan.regions), plan.generation)
+        running = self._analyses.get(key)
+        if running is None:
+            wanted = partial(self.documents.current, doc, plan)  # skip it if the text moves on while queued
+            running = asyncio.get_running_loop().run_in_executor(self._analysis_pool, plan.run, wanted)
+            self._analyses[key] = running
+            running.add_done_callback(lambda _: self._analyses.pop(key, None))
+        snapshots = await asyncio.shield(running)
+        self.documents.store(doc, plan, snapshots)
 
     def refresh_diagnostics(self) -> None:
         if self.flags.pull_diagnostics:
@@ -188,12 +234,13 @@ class NqlLanguageServer(LanguageServer):
             self.report_server_error(e, None)
 
 
-def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
+def _request(default: Callable[[], _R], full: bool = True) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
     """An async request handler over an open document.
 
-    It yields once first, so a ``$/cancelRequest`` or a change already read cancels or outdates it; a
-    result computed for a version that changed meanwhile is refused with ContentModified; a failure is
-    logged and answered with ``default()``, never a traceback.
+    It waits for the document's analysis (run off the event loop), during which a ``$/cancelRequest``
+    cancels it (with ``full=False``, cheap diagnostics need no full analysis); a request whose document
+    changed meanwhile is refused with ContentModified; a failure is logged and answered with
+    ``default()``, never a traceback.
     """
 
     def wrap(fn: Callable[..., _R]) -> Callable[..., Any]:
@@ -204,6 +251,12 @@ def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callabl
                 return default()
             version = doc.version
             await asyncio.sleep(0)
+            try:
+                if full or ls.documents.quick_diagnostics(doc) is None:
+                    await ls.ensure_snapshots(doc)
+            except Exception as e:
+                ls.report_server_error(e, None)
+                return default()
             if ls.doc(doc.uri) is not doc or doc.version != version:
                 raise JsonRpcContentModified(f"{doc.uri} changed")
             try:
@@ -296,7 +349,7 @@ def create_server() -> NqlLanguageServer:
 
     # --- features ----------------------------------------------------------------------------------
 
-    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
+    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]), full=False)
     def document_diagnostic(ls: NqlLanguageServer, doc: Document,
                             params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         from .lsp.diagnostics import lsp_diagnostics

@@ -131,6 +131,30 @@ def edit_latencies(client: Client, text: str, edits: int) -> list[float]:
     return out
 
 
+def structural_latencies(client: Client, text: str, edits: int) -> list[float]:
+    """Edits outside every group (a space added or removed at the end of the query): the whole query is
+    analysed again, the worst case of typing."""
+    uri = f"file:///bench/s{len(text)}.nql"
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1,
+                                                            "text": text}})
+    client.wait(published(uri, 1))
+    lines = text.split("\n")
+    line, col = len(lines) - 1, len(lines[-1])
+    out = []
+    for k in range(edits):
+        version = k + 2
+        change = ({"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
+                   "text": " "} if k % 2 == 0 else
+                  {"range": {"start": {"line": line, "character": col},
+                             "end": {"line": line, "character": col + 1}}, "text": ""})
+        start = time.perf_counter()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [change]})
+        client.wait(published(uri, version))
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def completion_latencies(client: Client, text: str, requests: int) -> list[float]:
     uri = "file:///bench/completion.nql"
     text += "\nAND "
@@ -185,6 +209,7 @@ def main() -> None:
         results[name, 5] = row("5 clauses", edit_latencies(c, query(5), args.edits))
         results[name, 1000] = row("1,000 clauses", edit_latencies(c, query(1000), args.edits))
         if name == "nql-lsp":
+            row("1,000 clauses, edits outside groups", structural_latencies(c, query(1000), args.edits // 4))
             results[name, "completion"] = row("completion, end of 1,000 clauses",
                                               completion_latencies(c, query(1000), args.edits))
         else:

@@ -30,7 +30,6 @@ class ClientFlags:
     line_folding_only: bool = False
     document_changes: bool = False
     configuration: bool = False
-    work_done_progress: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities | None) -> ClientFlags:
@@ -56,5 +55,4 @@ class ClientFlags:
             line_folding_only=has("text_document.folding_range.line_folding_only"),
             document_changes=has("workspace.workspace_edit.document_changes"),
             configuration=has("workspace.configuration"),
-            work_done_progress=has("window.work_done_progress"),
         )

@@ -47,3 +47,10 @@ def test_not_an_object():
     assert problems == ["nql settings should be an object; got list, using the defaults"]
     settings, problems = parse_settings({"nql": {"severity": "all"}})
     assert settings.severity == {} and "nql.severity" in problems[0]
+
+
+def test_snippets_become_plain_text_for_clients_without_them():
+    from nql_lsp.lsp.completion import plain
+
+    assert plain("last(${1:field}:floatSeries)") == "last(field:floatSeries)"
+    assert plain("x$0") == "x"

@@ -94,7 +94,7 @@ class NqlLanguageServer(LanguageServer):
             return "utf-16"
 
     def positions(self, doc: Document) -> Positions:
-        return Positions(doc.lines, self.encoding)  # type: ignore[arg-type]
+        return Positions(lambda: doc.lines, self.encoding)  # type: ignore[arg-type]
 
     def doc(self, uri: str) -> Document | None:
         return self.documents.get(uri)
@@ -212,8 +212,9 @@ class NqlLanguageServer(LanguageServer):
         for doc in self.documents:
             self.schedule_diagnostics(doc.uri)
 
-    def warm_up(self) -> None:
-        """Load the parser and the feature modules while the client is still setting up."""
+    @staticmethod
+    def warm_up() -> None:
+        """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
             from .analysis import analyze
             from .lsp import (  # noqa: F401
@@ -230,8 +231,8 @@ class NqlLanguageServer(LanguageServer):
             )
 
             analyze("")
-        except Exception as e:
-            self.report_server_error(e, None)
+        except Exception:  # whatever failed here fails again, and is reported, on first use
+            log.exception("warm-up failed")
 
 
 def _request(default: Callable[[], _R], full: bool = True) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
@@ -304,7 +305,7 @@ def create_server() -> NqlLanguageServer:
         for problem in ls._problems:
             ls.show(f"nql-lsp: {problem}")
         ls._problems = []
-        asyncio.get_running_loop().call_soon(ls.warm_up)
+        asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

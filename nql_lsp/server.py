@@ -172,7 +172,11 @@ class NqlLanguageServer(LanguageServer):
             return
         if self.doc(doc.uri) is not doc or doc.version != version:
             return  # a newer version has been scheduled; this result is stale
-        quick = self.documents.quick_diagnostics(doc)
+        try:
+            quick = self.documents.quick_diagnostics(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
         if quick is not None:
             self._send_diagnostics(doc, quick)
 
@@ -295,7 +299,7 @@ def create_server() -> NqlLanguageServer:
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
         ls._problems = problems
-        if ls.flags.pull_diagnostics:
+        if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False,
                                             workspace_diagnostics=False))(document_diagnostic)

@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from . import __version__
 from .lsp.client import ClientFlags
@@ -58,6 +59,13 @@ class NqlProtocol(LanguageServerProtocol):
             if isinstance(data, dict) and "id" in data and "method" in data:
                 return _Unreadable(data["id"], str(data["method"]), exc)
             raise
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """Changes are applied by :class:`~nql_lsp.lsp.documents.Document` (lines broken as LSP breaks
+        them), not by pygls's workspace, which splits lines where Python does (U+2028 and others)."""
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Unreadable):
@@ -337,9 +345,7 @@ def create_server() -> NqlLanguageServer:
         doc = ls.doc(params.text_document.uri)
         if doc is None:
             return
-        # pygls has applied the changes (full or incremental, in the negotiated encoding).
-        text = ls.workspace.get_text_document(doc.uri).source
-        doc.update(text, params.text_document.version)
+        doc.apply(params.content_changes, params.text_document.version, ls.encoding)  # type: ignore[arg-type]
         ls.schedule_diagnostics(doc.uri)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -14,13 +14,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from functools import wraps
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from . import __version__
 from .lsp.client import ClientFlags
@@ -59,6 +61,13 @@ class NqlProtocol(LanguageServerProtocol):
                 return _Unreadable(data["id"], str(data["method"]), exc)
             raise
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """Changes are applied by :class:`~nql_lsp.lsp.documents.Document` (lines broken as LSP breaks
+        them), not by pygls's workspace, which splits lines where Python does (U+2028 and others)."""
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Unreadable):
             error = JsonRpcInvalidParams(f"{message.method}: the params could not be read")
@@ -80,6 +89,10 @@ class NqlLanguageServer(LanguageServer):
         self._pending: set[str] = set()
         self.runs = RunsState()
         self._runs_wanted: tuple[str, str | None] | None = None  # ("off", None) or ("load", path or None)
+        # Full analyses run here, one at a time, off the event loop.
+        self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
+        self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._problems: list[str] = []
 
     # --- helpers -----------------------------------------------------------------------------------
@@ -92,7 +105,7 @@ class NqlLanguageServer(LanguageServer):
             return "utf-16"
 
     def positions(self, doc: Document) -> Positions:
-        return Positions(doc.lines, self.encoding)  # type: ignore[arg-type]
+        return Positions(lambda: doc.lines, self.encoding)  # type: ignore[arg-type]
 
     def doc(self, uri: str) -> Document | None:
         return self.documents.get(uri)
@@ -145,22 +158,67 @@ class NqlLanguageServer(LanguageServer):
         asyncio.get_running_loop().call_soon(self._publish, uri)
 
     def _publish(self, uri: str) -> None:
+        """Publish at once when the diagnostics come cheap; otherwise analyse on the worker thread."""
         self._pending.discard(uri)
         doc = self.doc(uri)
         if doc is None:
             return
         try:
-            from .lsp.diagnostics import lsp_diagnostics
-
-            version = doc.version
-            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags)
+            quick = self.documents.quick_diagnostics(doc)
         except Exception as e:
             self.report_server_error(e, None)
             return
-        if self.doc(uri) is not doc or doc.version != version:
-            return  # a newer version is on its way; this result is stale
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+        else:
+            task = asyncio.ensure_future(self._publish_full(doc))
+            self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
+            task.add_done_callback(self._tasks.discard)
+
+    async def _publish_full(self, doc: Document) -> None:
+        version = doc.version
+        try:
+            await self.ensure_snapshots(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
+        if self.doc(doc.uri) is not doc or doc.version != version:
+            return  # a newer version has been scheduled; this result is stale
+        try:
+            quick = self.documents.quick_diagnostics(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+
+    def _send_diagnostics(self, doc: Document, found: list) -> None:
+        from .lsp.diagnostics import lsp_diagnostics
+
+        try:
+            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags,
+                                    found)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=items, version=doc.version))
+
+    async def ensure_snapshots(self, doc: Document) -> None:
+        """Have the document's snapshots computed, on the analysis thread so the event loop keeps reading
+        messages (a cancel, a newer change) meanwhile. Requests for the same text share one analysis."""
+        if self.documents.fresh(doc) is not None:
+            return
+        plan = self.documents.plan(doc)
+        key = (doc.uri, id(plan.regions), plan.generation)
+        running = self._analyses.get(key)
+        if running is None:
+            wanted = partial(self.documents.current, doc, plan)  # skip it if the text moves on while queued
+            running = asyncio.get_running_loop().run_in_executor(self._analysis_pool, plan.run, wanted)
+            self._analyses[key] = running
+            running.add_done_callback(lambda _: self._analyses.pop(key, None))
+        snapshots = await asyncio.shield(running)
+        self.documents.store(doc, plan, snapshots)
 
     def refresh_diagnostics(self) -> None:
         if self.flags.pull_diagnostics:
@@ -245,8 +303,9 @@ class NqlLanguageServer(LanguageServer):
             if self.flags.inlay_hint_refresh:
                 self.workspace_inlay_hint_refresh(None)
 
-    def warm_up(self) -> None:
-        """Load the parser and the feature modules while the client is still setting up."""
+    @staticmethod
+    def warm_up() -> None:
+        """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
             from .analysis import analyze
             from .lsp import (  # noqa: F401
@@ -263,16 +322,17 @@ class NqlLanguageServer(LanguageServer):
             )
 
             analyze("")
-        except Exception as e:
-            self.report_server_error(e, None)
+        except Exception:  # whatever failed here fails again, and is reported, on first use
+            log.exception("warm-up failed")
 
 
-def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
+def _request(default: Callable[[], _R], full: bool = True) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
     """An async request handler over an open document.
 
-    It yields once first, so a ``$/cancelRequest`` or a change already read cancels or outdates it; a
-    result computed for a version that changed meanwhile is refused with ContentModified; a failure is
-    logged and answered with ``default()``, never a traceback.
+    It waits for the document's analysis (run off the event loop), during which a ``$/cancelRequest``
+    cancels it (with ``full=False``, cheap diagnostics need no full analysis); a request whose document
+    changed meanwhile is refused with ContentModified; a failure is logged and answered with
+    ``default()``, never a traceback.
     """
 
     def wrap(fn: Callable[..., _R]) -> Callable[..., Any]:
@@ -283,6 +343,12 @@ def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callabl
                 return default()
             version = doc.version
             await asyncio.sleep(0)
+            try:
+                if full or ls.documents.quick_diagnostics(doc) is None:
+                    await ls.ensure_snapshots(doc)
+            except Exception as e:
+                ls.report_server_error(e, None)
+                return default()
             if ls.doc(doc.uri) is not doc or doc.version != version:
                 raise JsonRpcContentModified(f"{doc.uri} changed")
             try:
@@ -320,7 +386,7 @@ def create_server() -> NqlLanguageServer:
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
         ls._problems = problems
-        if ls.flags.pull_diagnostics:
+        if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False,
                                             workspace_diagnostics=False))(document_diagnostic)
@@ -330,7 +396,7 @@ def create_server() -> NqlLanguageServer:
         for problem in ls._problems:
             ls.show(f"nql-lsp: {problem}")
         ls._problems = []
-        asyncio.get_running_loop().call_soon(ls.warm_up)
+        asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
         ls.start_runs()
 
@@ -359,9 +425,7 @@ def create_server() -> NqlLanguageServer:
         doc = ls.doc(params.text_document.uri)
         if doc is None:
             return
-        # pygls has applied the changes (full or incremental, in the negotiated encoding).
-        text = ls.workspace.get_text_document(doc.uri).source
-        doc.update(text, params.text_document.version)
+        doc.apply(params.content_changes, params.text_document.version, ls.encoding)  # type: ignore[arg-type]
         ls.schedule_diagnostics(doc.uri)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -376,7 +440,7 @@ def create_server() -> NqlLanguageServer:
 
     # --- features ----------------------------------------------------------------------------------
 
-    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
+    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]), full=False)
     def document_diagnostic(ls: NqlLanguageServer, doc: Document,
                             params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         from .lsp.diagnostics import lsp_diagnostics
@@ -482,6 +546,7 @@ def create_server() -> NqlLanguageServer:
     async def off_loop(ls: NqlLanguageServer, doc: Document, fn: Callable[..., _R], *args: Any) -> _R:
         """Evaluate in a worker thread over this version's snapshots; a newer version outdates the result."""
         version = doc.version
+        await ls.ensure_snapshots(doc)
         snapshots = ls.documents.snapshots(doc)
         result = await asyncio.to_thread(fn, ls.runs, snapshots, *args)
         if ls.doc(doc.uri) is not doc or doc.version != version:
@@ -528,6 +593,7 @@ def create_server() -> NqlLanguageServer:
         if doc is None:
             return {"error": "nql.preview takes the URI of an open document"}
         try:
+            await ls.ensure_snapshots(doc)
             return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), args[1] if len(args) > 1 else 0)
         except Exception as e:
             ls.report_server_error(e, None)
@@ -545,6 +611,7 @@ def create_server() -> NqlLanguageServer:
         try:
             run_id = args[1] if len(args) > 1 else None
             index = args[2] if len(args) > 2 else 0
+            await ls.ensure_snapshots(doc)
             return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), run_id, index)
         except Exception as e:
             ls.report_server_error(e, None)

@@ -13,6 +13,7 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,8 @@ class ParquetRunSet(RunSet):
         say(f"reading {len(files):,} parquet files from {label}")
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
+        # duckdb spills to ./.tmp by default: never into the user's working directory.
+        con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "nql-lsp-duckdb")])
         try:  # files of one export share a schema, and reading one file's is much quicker than every file's
             con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_long")
             con.execute("SELECT * FROM nql_long LIMIT 0")

@@ -80,6 +80,8 @@ def run_preview(query: str, runs_path: str | None, *, trashed: bool = False, col
 
 
 def _cell(run: Run, path: str) -> str:
+    if path == "sys/id":
+        return run.id  # a run without one is named by its position, `#3`
     held = run.get(path)
     return "" if held is None else display(*held)
 

@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"nql-lsp {__version__}")
     mode = p.add_argument_group("modes")
     mode.add_argument("--check", action="store_true",
-                      help="check PATHs (.nql files, directories searched recursively, - for stdin)")
+                      help="check PATHs (.nql, .py and .ipynb files; directories searched recursively; - for stdin)")
     mode.add_argument("--format", action="store_true",
                       help="format PATHs in place (- prints to stdout); with --check, only report which "
                            "would change; with --diff, print a unified diff")
@@ -95,7 +95,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .diagnostics import Severity
     from .reporting import FORMATS, FORMATTERS, FileReport
     from .schema import SYSTEM_SCHEMA
-    from .sources import SourceError, discover, read_source
+    from .sources import SourceError, iter_sources
     from .text import LineIndex
 
     fmt = args.output_format or "full"
@@ -115,24 +115,17 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     stdin_text = sys.stdin.read() if "-" in paths else None
     reports: list[FileReport] = []
     unreadable = False
-    for raw in paths:
-        try:
-            files = list(discover([raw]))
-        except SourceError as e:
-            print(f"nql-lsp: {e}", file=sys.stderr)
+    for source in iter_sources(paths, stdin_text):
+        if isinstance(source, SourceError):
+            print(f"nql-lsp: {source}", file=sys.stderr)
             unreadable = True
             continue
-        for path in files:
-            try:
-                source = read_source(path, stdin_text)
-            except SourceError as e:
-                print(f"nql-lsp: {e}", file=sys.stderr)
-                unreadable = True
-                continue
-            diagnostics = [q.map_diagnostic(d) for q in source.queries for d in analyze(q.text, schema).diagnostics]
-            diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
-            name = (args.stdin_filename or "-") if path == "-" else path
-            reports.append(FileReport(name, LineIndex(source.text), diagnostics))
+        for note in source.notes:
+            print(f"nql-lsp: {note}", file=sys.stderr)
+        diagnostics = [d for q in source.queries for d in q.file_diagnostics(analyze(q.text, schema))]
+        diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
+        name = (args.stdin_filename or "-") if source.path == "-" else source.path
+        reports.append(FileReport(name, LineIndex(source.text), diagnostics))
     sys.stdout.write(FORMATTERS[fmt](reports))
     failing = {Severity.ERROR, Severity.WARNING} if args.warnings_as_errors else {Severity.ERROR}
     found = any(d.severity in failing for r in reports for d in r.diagnostics)
@@ -144,5 +137,22 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    parser.error("the language server is not available in this build; use --check")
-    return EXIT_USAGE
+    if args.tcp and args.ws:
+        parser.error("--tcp and --ws are exclusive")
+    transport, address = ("tcp", args.tcp) if args.tcp else ("ws", args.ws) if args.ws else ("stdio", None)
+    host, port = "127.0.0.1", 0
+    if address is not None:
+        host, _, raw_port = address.rpartition(":")
+        if not host or not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            parser.error(f"--{transport} takes HOST:PORT, such as 127.0.0.1:2087; got {address!r}")
+        host, port = host.strip("[]"), int(raw_port)
+    if transport == "ws":
+        try:
+            import websockets  # noqa: F401
+        except ImportError:
+            print("nql-lsp: --ws needs the ws extra: pip install 'nql-lsp[ws]'", file=sys.stderr)
+            return EXIT_USAGE
+    from .server import serve
+
+    serve(transport, host, port)
+    return EXIT_OK

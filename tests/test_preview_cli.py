@@ -110,3 +110,10 @@ def test_progress_only_when_loading_takes_a_moment() -> None:
     stderr_progress(quick, after=60)("reading")
     stderr_progress(slow, after=0)("reading")
     assert quick.getvalue() == "" and slow.getvalue() == "nql-lsp: reading\n"
+
+
+def test_unknown_columns_are_named(runs_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--preview", "n:int = 5", "--runs", str(runs_file), "--columns", "sys/id,acd"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "nql-lsp: no run has `acd`; did you mean `acc`?\n"
+    assert [line.split() for line in captured.out.splitlines()[2:3]] == [["A"]]

@@ -23,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from . import __version__
+from .lsp import python
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
@@ -117,6 +118,7 @@ class NqlLanguageServer(LanguageServer):
         if settings != self.settings:
             self.settings = settings
             self.settings_generation += 1
+            python.configure(self.documents, settings.python_enable)
             self.refresh_diagnostics()
 
     async def pull_settings(self) -> None:
@@ -240,6 +242,7 @@ def create_server() -> NqlLanguageServer:
         ls.initial_settings = params.initialization_options
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
+        python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
         if ls.flags.pull_diagnostics:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,

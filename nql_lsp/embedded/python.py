@@ -233,6 +233,8 @@ def build_query(text: str, d: Decoded) -> QuerySource:
         to_file_end=cmap.to_file_end,
         map_edit=cmap.map_edit,
         holes=tuple(holes),
+        from_file=cmap.from_file,
+        multiline=all(lit.triple for lit in d.literals),
     )
 
 

@@ -24,7 +24,7 @@ def semantic_tokens(documents: Documents, doc: Document, pos: Positions, flags: 
         if region.file_end < lo or hi < region.file_start:
             continue
         for tok in outline.semantic_tokens(snap.analysis):
-            start, end = region.to_file(tok.start), region.to_file(tok.end)
+            start, end = region.range_to_file(tok.start, tok.end)
             if end < lo or hi < start or end <= start:
                 continue
             mods = 0

@@ -51,6 +51,12 @@ def _severity(raw: Any) -> dict[str, str]:
     return out
 
 
+def _bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise SettingError("true or false")
+    return raw
+
+
 class PartialSetting(SettingError):
     """Some entries of a mapping were bad: ``value`` holds the good ones, which are used."""
 
@@ -63,6 +69,8 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
+    # Queries inside Python strings (``query=`` of the NQL-taking methods, ``# nql`` strings).
+    python_enable: bool = field(default=True, metadata=setting("python.enable", _bool))
 
 
 def section_of(raw: Any) -> dict[str, Any]:
@@ -82,6 +90,18 @@ def section_of(raw: Any) -> dict[str, Any]:
     return out
 
 
+def _lookup(section: Mapping[str, Any], key: str) -> Any:
+    """A dotted key (``python.enable``) given dotted or as nested objects (``{"python": {"enable": ...}}``)."""
+    if key in section:
+        return section[key]
+    value: Any = section
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
 def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     """Settings from a client's raw object, and one message per refused value (its default is used)."""
     section = section_of(raw)
@@ -91,13 +111,14 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         problems.append(f"nql settings should be an object; got {type(raw).__name__}, using the defaults")
     for f in dataclasses.fields(Settings):
         key = f.metadata["key"]
-        if key not in section or section[key] is None:
+        raw_value = _lookup(section, key)
+        if raw_value is None:
             continue
         try:
-            values[f.name] = f.metadata["validate"](section[key])
+            values[f.name] = f.metadata["validate"](raw_value)
         except PartialSetting as e:
             values[f.name] = e.value
             problems.append(f"nql.{key}: expected {e}")
         except SettingError as e:
-            problems.append(f"nql.{key}: expected {e}; got {section[key]!r}, using the default")
+            problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems

@@ -146,3 +146,20 @@ async def test_python_can_be_turned_off(client):
     finally:
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
             settings={"nql": {"python": {"enable": True}}}))
+
+
+async def test_semantic_tokens_cover_query_text_only(client):
+    uri = open_py(client, SOURCE)
+    result = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
+        text_document=doc_id(uri)))
+    line = char = 0
+    spans = []
+    data = result.data
+    for i in range(0, len(data), 5):
+        line = line + data[i]
+        char = data[i + 1] if data[i] else char + data[i + 1]
+        spans.append((line, char, char + data[i + 2]))
+    assert spans
+    assert {s[0] for s in spans} == {4, 5}  # the two query strings; nothing on the unmarked call
+    assert all(start > 38 and end <= 86 for line_, start, end in spans if line_ == 4)
+    assert not [s for s in spans if s[0] == 5 and s[1] < 63 and s[2] > 52]  # nothing over {threshold}

@@ -289,3 +289,19 @@ def test_crlf_files_and_tabs_keep_columns() -> None:
 def test_fstring_holes_and_braces(source: str, query: str) -> None:
     (q,) = find_queries(f"rows = p.fetch_runs_table(query={source})\n")
     assert q.text == query
+
+
+def test_fstring_reusing_its_quotes_inside_a_hole() -> None:
+    # Python 3.12 (PEP 701) allows the f-string's own quotes inside a hole; 3.11 calls it a syntax error.
+    import sys
+
+    text = 'rows = p.fetch_runs_table(query=f"{d["k"]} AND `a`:flot = 1")\n'
+    found = extract_python(text)
+    if sys.version_info >= (3, 12):
+        (q,) = found
+        assert q.text == "sys/id:string EXISTS AND `a`:flot = 1"
+        (d,) = q.file_diagnostics(analyze(q.text))
+        assert text[d.start:d.end] == "flot"
+    else:
+        assert list(found) == []
+        assert found.notes[0].startswith("not valid Python (")

@@ -25,6 +25,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from . import __version__
+from .lsp import python
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
@@ -133,6 +134,7 @@ class NqlLanguageServer(LanguageServer):
         if settings != self.settings:
             self.settings = settings
             self.settings_generation += 1
+            python.configure(self.documents, settings.python_enable)
             self.refresh_diagnostics()
             self.start_runs()
 
@@ -385,6 +387,7 @@ def create_server() -> NqlLanguageServer:
         ls.initial_settings = params.initialization_options
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
+        python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
         if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,

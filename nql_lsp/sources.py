@@ -38,6 +38,11 @@ class QuerySource:
     map_edit: Callable[[Edit], tuple[Edit, ...] | None] | None = None
     # Spans of ``text`` that stand for values only known at run time (f-string holes).
     holes: tuple[tuple[int, int], ...] = ()
+    # Maps a file offset (a cursor) back to the query offset it stands at.
+    from_file: Callable[[int], int] | None = None
+    # Whether a line break in replacement text can be written as one (a triple-quoted string) rather than
+    # as an escape; formatters keep a query on one line when it cannot.
+    multiline: bool = True
 
     def file_offset(self, offset: int) -> int:
         return self.to_file(offset) if self.to_file is not None else self.start + offset

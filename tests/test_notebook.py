@@ -10,12 +10,17 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nql_lsp.analysis import analyze
 from nql_lsp.cli import main
+from nql_lsp.diagnostics import Edit
 from nql_lsp.embedded.notebook import extract_notebook
 from nql_lsp.embedded.python import find_queries
 from nql_lsp.sources import read_source
+
+from .test_python_literals import query_source
 
 NOTEBOOK = Path(__file__).parent / "fixtures" / "python" / "analysis.ipynb"
 
@@ -108,3 +113,27 @@ def test_not_a_notebook_is_a_note(text: str, note: str) -> None:
     found = extract_notebook(text)
     assert list(found) == []
     assert found.notes[0].startswith(note)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query_source(), st.booleans(), st.sampled_from([None, 1, 2]), st.booleans(), st.data())
+def test_notebook_edits_are_refused_or_exact(case: tuple[str, str], ascii_only: bool, indent: int | None,
+                                             one_string: bool, data: st.DataObject) -> None:
+    value, cell = case
+    source = cell if one_string else cell.splitlines(keepends=True)
+    text = json.dumps({"cells": [{"cell_type": "markdown", "source": ["x"]},
+                                 {"cell_type": "code", "source": source}]}, indent=indent, ensure_ascii=ascii_only)
+    (q,) = extract_notebook(text)
+    assert q.text == value
+    offsets = [q.file_offset(i) for i in range(len(value) + 1)]
+    assert offsets == sorted(offsets)
+    s = data.draw(st.integers(0, len(value)))
+    e = data.draw(st.integers(s, len(value)))
+    new_text = data.draw(st.text(st.sampled_from('ab\\"\'{}\n7é😀'), max_size=4))
+    edits = q.file_edits(Edit(s, e, new_text))
+    if edits is None:
+        return
+    fixed = apply(text, edits)
+    (new_cell,) = cells(fixed)
+    (q2,) = find_queries(new_cell)
+    assert q2.text == value[:s] + new_text + value[e:]

@@ -247,3 +247,61 @@ def test_pre_commit_hook_runs_the_check_on_nql_python_and_notebooks() -> None:
     files = re.compile(fields["files"])
     assert all(files.search(name) for name in ("a.nql", "pkg/m.py", "analysis.ipynb"))
     assert not any(files.search(name) for name in ("setup.cfg", "m.pyc", "notes.nql.txt"))
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # A comment on its own line marks the next statement's first string, across blank and comment lines.
+    ('# nql\n\n# the recent ones\nRECENT = (\n    "a:float > 1"\n)\n', ["a:float > 1"]),
+    ('#nql\nA = "a:int = 1"\n', ["a:int = 1"]),
+    ('# NQL: failed runs\nA = "sys/failed:bool = true"\n', ["sys/failed:bool = true"]),
+    # At the end of a line: the first string on it, or the string that line belongs to.
+    ('A, B = "a:int = 1", "b:int = 2"  # nql\n', ["a:int = 1"]),
+    ('A = """\nsys/failed:bool = true\n"""  # nql\n', ["\nsys/failed:bool = true\n"]),
+    ('A = f"{x} AND b:int = 2"  # nql\n', ["sys/id:string EXISTS AND b:int = 2"]),
+    # Not markers: another word, a comment inside a string, a marker with nothing after it.
+    ('# nql-lsp: ignore\nA = "a:flot"\n', []),
+    ('# nqlx\nA = "a:flot"\n', []),
+    ('A = "# nql"\nB = "a:flot"\n', []),
+    ("x = 1\n# nql\n", []),
+    # Calls by name, as well as methods; query= only.
+    ('rows = fetch_runs_df(query="a:int = 1", columns=["b"])\n', ["a:int = 1"]),
+    ('rows = project.fetch_runs_table("a:int = 1")\n', []),
+    ("rows = project.fetch_runs_table(query=QUERY)\n", []),
+])
+def test_which_strings_are_queries(source: str, expected: list[str]) -> None:
+    assert [q.text for q in find_queries(source)] == expected
+
+
+def test_crlf_files_and_tabs_keep_columns() -> None:
+    text = 'import x\r\nif x:\r\n\tq = p.fetch_runs_table(query="a:flot = 1")\r\n'
+    (q,) = find_queries(text)
+    (d,) = q.file_diagnostics(analyze(q.text))
+    assert text[d.start:d.end] == "flot"
+    assert LineIndex(text).row_col(d.start) == (3, 34)  # the tab is one column
+
+
+@pytest.mark.parametrize(("source", "query"), [
+    ('f"{d[\'k\']} AND a:int = 1"', "sys/id:string EXISTS AND a:int = 1"),
+    ('f"a:float > {x:>{w}} AND b:int = {y!r}"', "a:float > x AND b:int = x"),
+    ('f"`{{odd}}`:int = 1"', "`{odd}`:int = 1"),
+    ('f"{a}{b}:int = 1"', "xx:int = 1"),
+])
+def test_fstring_holes_and_braces(source: str, query: str) -> None:
+    (q,) = find_queries(f"rows = p.fetch_runs_table(query={source})\n")
+    assert q.text == query
+
+
+def test_fstring_reusing_its_quotes_inside_a_hole() -> None:
+    # Python 3.12 (PEP 701) allows the f-string's own quotes inside a hole; 3.11 calls it a syntax error.
+    import sys
+
+    text = 'rows = p.fetch_runs_table(query=f"{d["k"]} AND `a`:flot = 1")\n'
+    found = extract_python(text)
+    if sys.version_info >= (3, 12):
+        (q,) = found
+        assert q.text == "sys/id:string EXISTS AND `a`:flot = 1"
+        (d,) = q.file_diagnostics(analyze(q.text))
+        assert text[d.start:d.end] == "flot"
+    else:
+        assert list(found) == []
+        assert found.notes[0].startswith("not valid Python (")

@@ -212,3 +212,32 @@ def test_mutated_fixture_never_crashes(data: st.DataObject) -> None:
         offsets = [q.file_offset(i) for i in range(len(q.text) + 1)]
         assert offsets == sorted(offsets)
         assert all(0 <= o <= len(mutated) for o in offsets)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_hole_in_a_valid_query_never_causes_a_diagnostic(data: st.DataObject) -> None:
+    from nql_lsp.analysis import analyze
+
+    from .conftest import corpus_queries
+
+    valid = [q for q in corpus_queries() if q and not analyze(q).diagnostics and "{" not in q and "}" not in q]
+    query = data.draw(st.sampled_from(valid))
+    clauses = list(analyze(query).tree.clauses())
+    if not clauses:
+        return
+    clause = data.draw(st.sampled_from(clauses))
+    # (start, end, whether it may be a quoted token whose inside becomes the hole)
+    spans = [(clause.start, clause.end, False), (clause.field.name.start, clause.field.name.end, True)]
+    if clause.value is not None:
+        spans.append((clause.value.start, clause.value.end, True))
+    if clause.field.type is not None:
+        spans.append((clause.field.type.start, clause.field.type.end, False))
+    start, end, quoted = data.draw(st.sampled_from(spans))
+    if quoted and query[start] in "`\"'" and end - start > 2 and data.draw(st.booleans()):
+        start, end = start + 1, end - 1  # the inside of a quoted name or value
+    with_hole = query[:start] + "{hole}" + query[end:]
+    escaped = with_hole.replace("\\", "\\\\").replace('"', '\\"')
+    text = CALL.format(f'f"{escaped}"')
+    (q,) = find_queries(text)
+    assert q.file_diagnostics(analyze(q.text)) == [], (with_hole, q.text)

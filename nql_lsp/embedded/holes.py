@@ -23,7 +23,7 @@ WORD_PLACEHOLDER = "x"
 _VALUE_BEFORE = re.compile(r"(?:[=<>]|\b(?i:contains|matches))\s*$")
 _CLAUSE_BEFORE = re.compile(r"(?:^|\(|\b(?i:and|or|not))\s*$")
 _CLAUSE_AFTER = re.compile(r"^\s*(?:$|\)|(?i:and|or)\b)")
-_FUNCTION_BEFORE = re.compile(r"[A-Za-z_]\w*\s*\(\s*$")
+_FUNCTION_BEFORE = re.compile(r"(?<![\w/.-])(?!(?i:and|or|not)\b)[A-Za-z_]\w*\s*\(\s*$")
 
 
 def _inside_quotes(prefix: str) -> bool:

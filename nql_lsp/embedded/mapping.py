@@ -59,9 +59,13 @@ class CharMap:
         return self.ends[min(offset, len(self.ends)) - 1]
 
     def from_file(self, offset: int) -> int:
-        """The text offset of the character written at file ``offset`` (clamped into the text)."""
-        return max(0, bisect.bisect_right(self.starts, offset) - 1) if offset < self.to_file(len(self.text)) \
-            else len(self.text)
+        """The text offset a cursor at file ``offset`` stands at: before the character written there, after
+        the last one written before it (at a literal's closing quote, between literals), or on the character
+        whose escape it is inside."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return 0
+        return i + 1 if offset >= self.ends[i] else i
 
     def _seg_at(self, offset: int) -> int:
         return self.segs[offset] if offset < len(self.segs) else len(self.segments) - 1

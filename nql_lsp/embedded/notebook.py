@@ -151,8 +151,12 @@ def _through(cell: CharMap, q: QuerySource) -> QuerySource:
             out.extend(mapped)
         return tuple(out)
 
+    def from_file(offset: int) -> int:
+        inner = cell.from_file(offset)
+        return q.from_file(inner) if q.from_file is not None else inner - q.start
+
     return QuerySource(q.text, start=to_file(0), to_file=to_file, to_file_end=to_file_end, map_edit=map_edit,
-                       holes=q.holes)
+                       holes=q.holes, from_file=from_file, multiline=q.multiline)
 
 
 def extract_notebook(text: str) -> Extraction:

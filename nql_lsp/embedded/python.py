@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..sources import Extraction, QuerySource
-from .holes import placeholder
+from .holes import WORD_PLACEHOLDER, placeholder
 from .literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from .mapping import CharMap, Segment
 
@@ -215,7 +215,10 @@ def build_query(text: str, d: Decoded) -> QuerySource:
         if hole is None:
             break
         nxt = hole_list[k + 1].at if k + 1 < len(hole_list) else len(d.chars)
-        stand_in = placeholder("".join(chars), "".join(d.chars[at:nxt]))
+        after = "".join(d.chars[at:nxt])
+        if not after and k + 1 < len(hole_list):
+            after = WORD_PLACEHOLDER  # another hole follows at once: they are parts of one thing
+        stand_in = placeholder("".join(chars), after)
         holes.append((len(chars), len(chars) + len(stand_in)))
         chars.extend(stand_in)
         starts.extend([hole.start] * len(stand_in))
@@ -233,6 +236,8 @@ def build_query(text: str, d: Decoded) -> QuerySource:
         to_file_end=cmap.to_file_end,
         map_edit=cmap.map_edit,
         holes=tuple(holes),
+        from_file=cmap.from_file,
+        multiline=all(lit.triple for lit in d.literals),
     )
 
 

@@ -107,5 +107,22 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    parser.error("the language server is not available in this build; use --check")
-    return EXIT_USAGE
+    if args.tcp and args.ws:
+        parser.error("--tcp and --ws are exclusive")
+    transport, address = ("tcp", args.tcp) if args.tcp else ("ws", args.ws) if args.ws else ("stdio", None)
+    host, port = "127.0.0.1", 0
+    if address is not None:
+        host, _, raw_port = address.rpartition(":")
+        if not host or not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            parser.error(f"--{transport} takes HOST:PORT, such as 127.0.0.1:2087; got {address!r}")
+        host, port = host.strip("[]"), int(raw_port)
+    if transport == "ws":
+        try:
+            import websockets  # noqa: F401
+        except ImportError:
+            print("nql-lsp: --ws needs the ws extra: pip install 'nql-lsp[ws]'", file=sys.stderr)
+            return EXIT_USAGE
+    from .server import serve
+
+    serve(transport, host, port)
+    return EXIT_OK

@@ -16,14 +16,11 @@ from .completion import signature
 from .cursor import too_deep_gives
 from .formatting import flat
 from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, sub_exprs
+from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 from .values import ValueProblem, read_bool, read_number
 
-#: Semantic token types, in legend order (standard LSP names).
-TOKEN_TYPES: list[str] = ["keyword", "operator", "property", "type", "function", "string", "number", "regexp",
-                          "enumMember"]
-#: Semantic token modifiers, in legend order: ``defaultLibrary`` marks `sys/` fields and valid
-#: aggregates, ``deprecated`` accepted-but-discouraged spellings (``==``, ``integer``, single quotes).
-TOKEN_MODIFIERS: list[str] = ["defaultLibrary", "deprecated"]
+__all__ = ["TOKEN_MODIFIERS", "TOKEN_TYPES", "SemanticToken", "SignatureInfo", "Symbol", "document_symbols",
+           "folding_ranges", "selection_ranges", "semantic_tokens", "signature_help"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,78 @@
+"""Code actions: a quick fix for every fix the checker offers, "fix all" and "format query" source actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lsprotocol import types
+
+from ..diagnostics import Diagnostic, Edit
+from .client import ClientFlags
+from .diagnostics import file_diagnostics, severity_of, to_lsp
+from .documents import Document, Documents
+from .formatting import query_edits
+from .positions import Positions
+
+FIX_ALL = "source.fixAll.nql"
+FORMAT = "source.format.nql"
+KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL, FORMAT]
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    """LSP kinds are hierarchical: asking for ``source`` includes ``source.fixAll.nql``."""
+    return not only or any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+def _edit(doc: Document, edits: list[Edit], pos: Positions, flags: ClientFlags) -> types.WorkspaceEdit:
+    text_edits = [types.TextEdit(range=pos.range(e.start, e.end), new_text=e.new_text) for e in edits]
+    if flags.document_changes:
+        ident = types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version)
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident,
+                                                                            edits=text_edits)])
+    return types.WorkspaceEdit(changes={doc.uri: text_edits})
+
+
+def code_actions(documents: Documents, doc: Document, params: types.CodeActionParams, pos: Positions,
+                 overrides: Mapping[str, str], line_width: int, flags: ClientFlags) -> list[types.CodeAction]:
+    only = [str(k.value if hasattr(k, "value") else k) for k in params.context.only or []] or None
+    start, end = pos.span(params.range)
+    diagnostics = [d for d in file_diagnostics(documents, doc) if severity_of(d, overrides) != "off"]
+    out: list[types.CodeAction] = []
+    if _wanted(types.CodeActionKind.QuickFix.value, only):
+        for d in diagnostics:
+            if not d.fixes or d.end < start or end < d.start:
+                continue
+            lsp = to_lsp(d, severity_of(d, overrides), doc, pos, flags)
+            for fix in d.fixes:
+                out.append(types.CodeAction(title=fix.message, kind=types.CodeActionKind.QuickFix,
+                                            diagnostics=[lsp], is_preferred=len(d.fixes) == 1,
+                                            edit=_edit(doc, list(fix.edits), pos, flags)))
+    if _wanted(FIX_ALL, only):
+        edits = _fix_all(diagnostics)
+        if edits:
+            out.append(types.CodeAction(title="Fix all auto-fixable NQL problems", kind=FIX_ALL,
+                                        edit=_edit(doc, edits, pos, flags)))
+    if _wanted(FORMAT, only):
+        edits = []
+        for snap in documents.snapshots(doc):
+            region = snap.region
+            enc = region.source.encode or (lambda s: s)
+            edits += [Edit(region.to_file(e.start), region.to_file(e.end), enc(e.new_text))
+                      for e in query_edits(region, line_width)]
+        if edits:
+            out.append(types.CodeAction(title="Format query", kind=FORMAT, edit=_edit(doc, edits, pos, flags)))
+    return out
+
+
+def _fix_all(diagnostics: list[Diagnostic]) -> list[Edit]:
+    """The one fix of each diagnostic that has exactly one, skipping any that overlaps one already taken."""
+    taken: list[Edit] = []
+    for d in diagnostics:
+        if len(d.fixes) != 1:
+            continue
+        edits = list(d.fixes[0].edits)
+        if any((e.start < t.end and t.start < e.end) or (e.start == t.start == e.end == t.end)
+               for e in edits for t in taken):
+            continue
+        taken += edits
+    return sorted(taken, key=lambda e: (e.start, e.end))

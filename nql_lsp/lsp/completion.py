@@ -1,0 +1,65 @@
+"""Completion: the core's items as LSP items whose text edit replaces exactly the word being typed."""
+
+from __future__ import annotations
+
+import re
+
+from lsprotocol import types
+
+from ..completion import CompletionItem, complete
+from .client import ClientFlags
+from .documents import Document, Documents
+from .positions import Positions
+
+_KIND = {
+    "field": types.CompletionItemKind.Field,
+    "type": types.CompletionItemKind.TypeParameter,
+    "operator": types.CompletionItemKind.Operator,
+    "value": types.CompletionItemKind.Value,
+    "aggregate": types.CompletionItemKind.Function,
+    "keyword": types.CompletionItemKind.Keyword,
+}
+_PLACEHOLDER = re.compile(r"\$\{\d+:([^}]*)\}|\$\d+")
+
+
+def plain(snippet: str) -> str:
+    """A snippet as plain text, placeholders replaced by their default text, for clients without snippets."""
+    return _PLACEHOLDER.sub(lambda m: m.group(1) or "", snippet)
+
+
+def completion(documents: Documents, doc: Document, position: types.Position, pos: Positions,
+               flags: ClientFlags) -> types.CompletionList:
+    offset = pos.offset(position)
+    found = documents.snapshot_at(doc, offset)
+    if found is None:
+        return types.CompletionList(is_incomplete=False, items=[])
+    snap, query_offset = found
+    region = snap.region
+    items = complete(snap.analysis, query_offset, documents.schema)
+    encode = region.source.encode or (lambda s: s)
+    line = position.line
+    line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
+    out = []
+    for item in items:
+        start, end = region.to_file(item.start), region.to_file(item.end)
+        # An edit must stay on the cursor's line and cover the cursor.
+        start, end = max(start, line_start), max(min(end, line_end), offset)
+        start = min(start, offset)
+        out.append(_item(item, pos.range(start, end), encode, flags))
+    return types.CompletionList(is_incomplete=False, items=out)
+
+
+def _item(item: CompletionItem, rng: types.Range, encode, flags: ClientFlags) -> types.CompletionItem:
+    snippet = item.snippet and flags.snippets
+    text = item.insert_text if snippet or not item.snippet else plain(item.insert_text)
+    doc_kind = types.MarkupKind.Markdown if flags.markdown_completion else types.MarkupKind.PlainText
+    return types.CompletionItem(
+        label=item.label,
+        kind=_KIND.get(item.kind),
+        detail=item.detail or None,
+        documentation=types.MarkupContent(kind=doc_kind, value=item.documentation) if item.documentation else None,
+        sort_text=item.sort_text,
+        filter_text=item.filter_text,
+        insert_text_format=types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText,
+        text_edit=types.TextEdit(range=rng, new_text=encode(text)),
+    )

@@ -1,0 +1,68 @@
+"""Diagnostics for LSP: the core's diagnostics in file positions, with the user's severity overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lsprotocol import types
+
+from ..diagnostics import Diagnostic, Severity
+from ..reporting import rule_url
+from .client import ClientFlags
+from .documents import Document, Documents, Region
+from .positions import Positions
+
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+# Accepted-but-discouraged spellings: editors strike them through.
+_DEPRECATED = frozenset({"NQL105", "NQL304"})
+
+
+def file_diagnostics(documents: Documents, doc: Document,
+                     found: list[tuple[Region, list[Diagnostic]]] | None = None) -> list[Diagnostic]:
+    """Every diagnostic of the document in file offsets (fixes' text encoded for the file)."""
+    out: list[Diagnostic] = []
+    for region, diagnostics in found if found is not None else documents.diagnostics(doc):
+        source = region.source
+        for d in diagnostics:
+            out.append(d if source.to_file is None and source.start == 0 and source.encode is None
+                       else source.map_diagnostic(d))
+    return out
+
+
+def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
+    """``error``/``warning``/``information``/``hint``, or ``off`` when the user turned the code off."""
+    return overrides.get(d.code, d.severity.value if isinstance(d.severity, Severity) else str(d.severity))
+
+
+def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ClientFlags) -> types.Diagnostic:
+    related = None
+    if d.related and flags.related_information:
+        related = [types.DiagnosticRelatedInformation(
+            location=types.Location(uri=doc.uri, range=pos.range(r.start, r.end)), message=r.message)
+            for r in d.related]
+    return types.Diagnostic(
+        range=pos.range(d.start, d.end),
+        severity=_SEVERITY[level],
+        code=d.code,
+        code_description=types.CodeDescription(href=rule_url(d.code)) if flags.code_description else None,
+        source="nql",
+        message=d.message,
+        related_information=related,
+        tags=[types.DiagnosticTag.Deprecated] if d.code in _DEPRECATED else None,
+    )
+
+
+def lsp_diagnostics(documents: Documents, doc: Document, pos: Positions, overrides: Mapping[str, str],
+                    flags: ClientFlags, found: list[tuple[Region, list[Diagnostic]]] | None = None,
+                    ) -> list[types.Diagnostic]:
+    out = []
+    for d in file_diagnostics(documents, doc, found):
+        level = severity_of(d, overrides)
+        if level != "off":
+            out.append(to_lsp(d, level, doc, pos, flags))
+    return out

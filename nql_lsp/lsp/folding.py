@@ -1,0 +1,22 @@
+"""Folding ranges: every group and ``NOT (…)`` that spans lines."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from .. import outline
+from .documents import Document, Documents
+from .positions import Positions
+
+
+def folding_ranges(documents: Documents, doc: Document, pos: Positions) -> list[types.FoldingRange]:
+    out = []
+    lines = doc.lines
+    for snap in documents.snapshots(doc):
+        region = snap.region
+        for start, end in outline.folding_ranges(snap.analysis):
+            first, last = lines.line_of(region.to_file(start)), lines.line_of(region.to_file(end))
+            if last > first:
+                out.append(types.FoldingRange(start_line=first, end_line=last,
+                                              kind=types.FoldingRangeKind.Region))
+    return out

@@ -1,0 +1,25 @@
+"""Hover: the core's Markdown explanation of the token under the cursor, with the token's range."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ..hover import hover as core_hover
+from .client import ClientFlags
+from .documents import Document, Documents
+from .positions import Positions
+
+
+def hover(documents: Documents, doc: Document, position: types.Position, pos: Positions,
+          flags: ClientFlags) -> types.Hover | None:
+    found = documents.snapshot_at(doc, pos.offset(position))
+    if found is None:
+        return None
+    snap, offset = found
+    info = core_hover(snap.analysis, offset, documents.schema)
+    if info is None:
+        return None
+    kind = types.MarkupKind.Markdown if flags.markdown_hover else types.MarkupKind.PlainText
+    region = snap.region
+    return types.Hover(contents=types.MarkupContent(kind=kind, value=info.markdown),
+                       range=pos.range(region.to_file(info.start), region.to_file(info.end)))

@@ -1,0 +1,43 @@
+"""LSP positions and ranges for file offsets, in the encoding negotiated at ``initialize``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from ..text import Encoding, LineIndex
+
+
+class Positions:
+    """Converts between code-point offsets of one text and LSP positions in ``encoding``."""
+
+    __slots__ = ("encoding", "lines")
+
+    def __init__(self, lines: LineIndex, encoding: Encoding) -> None:
+        self.lines = lines
+        self.encoding = encoding
+
+    def position(self, offset: int) -> types.Position:
+        line, character = self.lines.position(offset, self.encoding)
+        return types.Position(line=line, character=character)
+
+    def range(self, start: int, end: int) -> types.Range:
+        return types.Range(start=self.position(start), end=self.position(end))
+
+    def offset(self, position: types.Position) -> int:
+        return self.lines.offset(position.line, position.character, self.encoding)
+
+    def span(self, rng: types.Range) -> tuple[int, int]:
+        start, end = self.offset(rng.start), self.offset(rng.end)
+        return (start, end) if start <= end else (end, start)
+
+    def width(self, start: int, end: int) -> int:
+        """Code units of ``text[start:end]`` (one line) in the encoding."""
+        segment = self.lines.text[start:end]
+        if self.encoding == "utf-32" or segment.isascii():
+            return len(segment)
+        if self.encoding == "utf-16":
+            return len(segment.encode("utf-16-le")) // 2
+        return len(segment.encode("utf-8", "surrogatepass"))

@@ -1,0 +1,31 @@
+"""Selection ranges: token, clause part, clause, groups, query — innermost first."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from .. import outline
+from .documents import Document, Documents
+from .positions import Positions
+
+
+def selection_ranges(documents: Documents, doc: Document, positions: list[types.Position],
+                     pos: Positions) -> list[types.SelectionRange]:
+    out = []
+    for position in positions:
+        offset = pos.offset(position)
+        found = documents.snapshot_at(doc, offset)
+        chain: list[tuple[int, int]] = []
+        if found is not None:
+            snap, q = found
+            region = snap.region
+            chain = [(region.to_file(s), region.to_file(e)) for s, e in outline.selection_ranges(snap.analysis, q)]
+        if (0, len(doc.text)) not in chain:
+            chain.append((0, len(doc.text)))
+        parent: types.SelectionRange | None = None
+        for start, end in reversed(chain):
+            parent = types.SelectionRange(range=pos.range(start, end), parent=parent)
+        if parent is None:
+            parent = types.SelectionRange(range=pos.range(offset, offset))
+        out.append(parent)
+    return out

@@ -1,0 +1,57 @@
+"""Semantic tokens (full and range) in the negotiated encoding; split per line for clients that need it."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from .. import outline
+from ..text import LineIndex
+from ..token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
+from .client import ClientFlags
+from .documents import Document, Documents
+from .positions import Positions
+
+_TYPE_INDEX = {name: i for i, name in enumerate(TOKEN_TYPES)}
+_MOD_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}
+
+
+def semantic_tokens(documents: Documents, doc: Document, pos: Positions, flags: ClientFlags,
+                    rng: types.Range | None = None) -> types.SemanticTokens:
+    lo, hi = pos.span(rng) if rng is not None else (0, len(doc.text))
+    pieces: list[tuple[int, int, int, int]] = []  # file start, file end, type, modifier bits
+    for snap in documents.snapshots(doc):
+        region = snap.region
+        if region.file_end < lo or hi < region.file_start:
+            continue
+        for tok in outline.semantic_tokens(snap.analysis):
+            start, end = region.to_file(tok.start), region.to_file(tok.end)
+            if end < lo or hi < start or end <= start:
+                continue
+            mods = 0
+            for m in tok.modifiers:
+                mods |= _MOD_BIT.get(m, 0)
+            pieces.append((start, end, _TYPE_INDEX[tok.type], mods))
+    pieces.sort()
+    data: list[int] = []
+    last_line = last_char = 0
+    lines = doc.lines
+    for start, end, type_, mods in pieces:
+        for s, e in _split_lines(lines, start, end, flags.multiline_tokens):
+            line, char = lines.position(s, pos.encoding)
+            length = pos.width(s, e)
+            if length <= 0:
+                continue
+            delta_line = line - last_line
+            data += [delta_line, char - last_char if delta_line == 0 else char, length, type_, mods]
+            last_line, last_char = line, char
+    return types.SemanticTokens(data=data)
+
+
+def _split_lines(lines: LineIndex, start: int, end: int, multiline: bool) -> list[tuple[int, int]]:
+    first, last = lines.line_of(start), lines.line_of(end)
+    if first == last or multiline:
+        return [(start, end)]
+    out = [(start, lines.line_end(first))]
+    out += [(lines.line_start(n), lines.line_end(n)) for n in range(first + 1, last)]
+    out.append((lines.line_start(last), end))
+    return out

@@ -1,0 +1,103 @@
+"""The server's settings (``nql.*``), read from initializationOptions and workspace configuration.
+
+Each setting is one dataclass field whose metadata names its key and its validator, so adding a setting is
+one field plus one function. A bad value never stops the server: it is reported (as a message naming the
+key, the value and what is expected) and the setting keeps its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SECTION = "nql"
+SEVERITIES = ("error", "warning", "information", "hint", "off")
+
+
+class SettingError(ValueError):
+    """A value a validator refuses; the message says what is expected."""
+
+
+def setting(key: str, validate: Callable[[Any], Any]) -> dict[str, Any]:
+    """Field metadata: ``key`` under ``nql.``, and the function that checks and converts a raw value."""
+    return {"key": key, "validate": validate}
+
+
+def _line_width(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 20 <= raw <= 1000:
+        raise SettingError("a whole number from 20 to 1000")
+    return raw
+
+
+def _severity(raw: Any) -> dict[str, str]:
+    from ..diagnostics import RULES, RULES_BY_NAME
+
+    if not isinstance(raw, Mapping):
+        raise SettingError('an object such as {"NQL301": "warning"}')
+    out: dict[str, str] = {}
+    bad: list[str] = []
+    for key, level in raw.items():
+        rule = RULES.get(str(key).upper()) or RULES_BY_NAME.get(str(key))
+        if rule is None or not isinstance(level, str) or level.lower() not in SEVERITIES:
+            bad.append(f"{key}: {level!r}")
+            continue
+        out[rule.code] = level.lower()
+    if bad:
+        # Keep the good entries; name the bad ones.
+        raise PartialSetting(out, "diagnostic codes (or rule names) mapped to one of "
+                                  f"{', '.join(SEVERITIES)}; ignored {', '.join(bad)}")
+    return out
+
+
+class PartialSetting(SettingError):
+    """Some entries of a mapping were bad: ``value`` holds the good ones, which are used."""
+
+    def __init__(self, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
+    severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
+
+
+def section_of(raw: Any) -> dict[str, Any]:
+    """The ``nql`` section of what a client sent, whether nested (``{"nql": {...}}``), dotted
+    (``{"nql.lineWidth": 100}``) or already the section itself."""
+    if not isinstance(raw, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    nested = raw.get(SECTION)
+    for key, value in raw.items():
+        if isinstance(key, str) and key.startswith(SECTION + "."):
+            out[key[len(SECTION) + 1:]] = value
+        elif key != SECTION:
+            out[key] = value
+    if isinstance(nested, Mapping):
+        out.update(nested)
+    return out
+
+
+def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
+    """Settings from a client's raw object, and one message per refused value (its default is used)."""
+    section = section_of(raw)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    if raw is not None and not isinstance(raw, Mapping):
+        problems.append(f"nql settings should be an object; got {type(raw).__name__}, using the defaults")
+    for f in dataclasses.fields(Settings):
+        key = f.metadata["key"]
+        if key not in section or section[key] is None:
+            continue
+        try:
+            values[f.name] = f.metadata["validate"](section[key])
+        except PartialSetting as e:
+            values[f.name] = e.value
+            problems.append(f"nql.{key}: expected {e}")
+        except SettingError as e:
+            problems.append(f"nql.{key}: expected {e}; got {section[key]!r}, using the default")
+    return Settings(**values), problems

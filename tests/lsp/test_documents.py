@@ -1,0 +1,92 @@
+"""The document model: kinds, regions, snapshots shared between features, schema layers."""
+
+from __future__ import annotations
+
+import json
+
+from nql_lsp.lsp.documents import KINDS, DocumentKind, Documents, register_kind
+from nql_lsp.schema import FieldInfo, StaticSchema
+from nql_lsp.sources import QuerySource
+
+
+def test_nql_documents_are_one_region_over_the_whole_text():
+    docs = Documents()
+    doc = docs.open("file:///q.nql", "nql", 1, "a:int = 1")
+    [snap] = docs.snapshots(doc)
+    assert snap.region.text == "a:int = 1"
+    assert docs.snapshot_at(doc, 4) == (snap, 4)
+
+
+def test_snapshots_are_reused_until_the_text_changes():
+    docs = Documents()
+    doc = docs.open("file:///q.nql", "nql", 1, "a:int = 1")
+    first = docs.snapshots(doc)
+    assert docs.snapshots(doc) is first
+    doc.update("a:int = 1", 2)  # same text, new version: nothing to re-parse
+    assert docs.snapshots(doc) is first
+    doc.update("a:int = 2", 3)
+    assert docs.snapshots(doc) is not first
+
+
+def test_unknown_kinds_are_not_opened():
+    docs = Documents()
+    assert docs.open("file:///notes.txt", "plaintext", 1, "hello") is None
+    assert docs.get("file:///notes.txt") is None
+    # A .nql file opened with another language id is still served, by its suffix.
+    assert docs.open("file:///x.nql", "plaintext", 1, "a:int = 1") is not None
+
+
+def _json_queries(path: str, text: str) -> list[QuerySource]:
+    """A toy embedding: every "query" value of a JSON object, with JSON string escapes."""
+    out = []
+    start = text.find('"query": "')
+    while start >= 0:
+        start += len('"query": "')
+        end = start
+        while text[end] != '"' or text[end - 1] == "\\":
+            end += 1
+        raw = text[start:end]
+        query = json.loads(f'"{raw}"')
+        # offsets: one query character per file character, except that \" takes two
+        positions = []
+        i = 0
+        for _ in query:
+            positions.append(start + i)
+            i += 2 if raw[i] == "\\" else 1
+        positions.append(start + i)
+        out.append(QuerySource(query, start, to_file=positions.__getitem__,
+                               encode=lambda s: json.dumps(s)[1:-1]))
+        start = text.find('"query": "', end)
+    return out
+
+
+def test_embedded_regions_map_offsets_both_ways():
+    register_kind(DocumentKind("jsonq", (".jsonq",), _json_queries))
+    try:
+        docs = Documents()
+        text = '{"query": "a:flot = \\"x\\""}'
+        doc = docs.open("file:///w.jsonq", "jsonq", 1, text)
+        [(region, [diagnostic])] = docs.diagnostics(doc)
+        assert diagnostic.code == "NQL101"
+        assert text[region.to_file(diagnostic.start):region.to_file(diagnostic.end)] == "flot"
+        # The file offset of `=` maps to its query offset and back.
+        eq = text.index("=")
+        assert region.text[region.from_file(eq)] == "="
+        assert region.to_file(region.from_file(eq)) == eq
+    finally:
+        KINDS.pop("jsonq")
+
+
+def test_schema_layers_rebuild_snapshots_and_notify():
+    docs = Documents()
+    calls = []
+    docs.listeners.append(lambda: calls.append(1))
+    doc = docs.open("file:///q.nql", "nql", 1, "`metrics/acc`:int > 1")
+    assert not any(d.code == "NQL111" for _, ds in docs.diagnostics(doc) for d in ds)
+    learned = StaticSchema({"metrics/acc": FieldInfo("metrics/acc", ("float",))}, learned=True)
+    docs.set_schema_layer("runs", learned)
+    assert calls == [1]
+    codes = [d.code for _, ds in docs.diagnostics(doc) for d in ds]
+    assert "NQL111" in codes  # the learned schema says the field is a float
+    docs.set_schema_layer("runs", None)
+    assert docs.schema.field("metrics/acc") is None

@@ -1,0 +1,56 @@
+"""Settings parsing: every shape clients send, and a message naming each refused value."""
+
+from __future__ import annotations
+
+from nql_lsp.lsp.settings import Settings, parse_settings
+
+
+def test_defaults():
+    assert parse_settings(None) == (Settings(), [])
+    assert parse_settings({}) == (Settings(), [])
+
+
+def test_nested_dotted_and_bare_sections():
+    expected = Settings(line_width=100, severity={"NQL301": "warning"})
+    assert parse_settings({"nql": {"lineWidth": 100, "severity": {"NQL301": "warning"}}}) == (expected, [])
+    assert parse_settings({"nql.lineWidth": 100, "nql.severity": {"NQL301": "warning"}}) == (expected, [])
+    assert parse_settings({"lineWidth": 100, "severity": {"NQL301": "warning"}}) == (expected, [])
+
+
+def test_rule_names_and_case_are_accepted():
+    settings, problems = parse_settings({"nql": {"severity": {"mixed-and-or": "OFF", "nql101": "hint"}}})
+    assert problems == []
+    assert settings.severity == {"NQL401": "off", "NQL101": "hint"}
+
+
+def test_bad_values_keep_defaults_and_are_named():
+    settings, problems = parse_settings({"nql": {"lineWidth": "wide"}})
+    assert settings.line_width == 80
+    assert problems == ["nql.lineWidth: expected a whole number from 20 to 1000; got 'wide', using the default"]
+    settings, problems = parse_settings({"nql": {"lineWidth": True}})
+    assert settings.line_width == 80 and len(problems) == 1
+    settings, problems = parse_settings({"nql": {"lineWidth": 5}})
+    assert settings.line_width == 80 and len(problems) == 1
+
+
+def test_bad_severity_entries_are_dropped_good_ones_kept():
+    settings, problems = parse_settings({"nql": {"severity": {"NQL999": "error", "NQL301": "loud",
+                                                              "NQL302": "warning"}}})
+    assert settings.severity == {"NQL302": "warning"}
+    [problem] = problems
+    assert "NQL999" in problem and "NQL301: 'loud'" in problem
+
+
+def test_not_an_object():
+    settings, problems = parse_settings(["lineWidth", 100])
+    assert settings == Settings()
+    assert problems == ["nql settings should be an object; got list, using the defaults"]
+    settings, problems = parse_settings({"nql": {"severity": "all"}})
+    assert settings.severity == {} and "nql.severity" in problems[0]
+
+
+def test_snippets_become_plain_text_for_clients_without_them():
+    from nql_lsp.lsp.completion import plain
+
+    assert plain("last(${1:field}:floatSeries)") == "last(field:floatSeries)"
+    assert plain("x$0") == "x"

@@ -1,0 +1,117 @@
+"""Serving: stdio by default (``--stdio`` accepted), TCP with ``--tcp HOST:PORT``, bad addresses refused."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nql_lsp.cli import main
+
+
+def _frame(message: dict) -> bytes:
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _read_message(stream) -> dict:
+    length = 0
+    while True:
+        line = stream.readline()
+        assert line, "the server closed the connection"
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+        elif line in (b"\r\n", b"\n"):
+            return json.loads(stream.read(length))
+
+
+INITIALIZE = {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+
+
+def _check_initialize(stream) -> None:
+    reply = _read_message(stream)
+    assert reply["id"] == 1
+    caps = reply["result"]["capabilities"]
+    assert caps["hoverProvider"] is True
+    assert caps["semanticTokensProvider"]["legend"]["tokenTypes"][0] == "keyword"
+    assert caps["positionEncoding"] == "utf-16"
+    assert "diagnosticProvider" not in caps  # the client did not offer pull diagnostics
+
+
+def test_stdio_flag_is_accepted():
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--stdio"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        proc.stdin.write(_frame(INITIALIZE))
+        proc.stdin.flush()
+        _check_initialize(proc.stdout)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_tcp():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--tcp", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.05)
+        with conn:
+            conn.sendall(_frame(INITIALIZE))
+            _check_initialize(conn.makefile("rb"))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "127.0.0.1:99999"], ["--ws", ":80"],
+                                  ["--tcp", "127.0.0.1:1", "--ws", "127.0.0.1:2"]])
+def test_bad_addresses_are_usage_errors(args, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert "nql-lsp" in capsys.readouterr().err
+
+
+def test_bad_initialization_options_are_reported_and_the_server_answers():
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        init = {**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"nql": {"lineWidth": -3}}}}
+        proc.stdin.write(_frame(init))
+        proc.stdin.flush()
+        _check_initialize(proc.stdout)
+        proc.stdin.write(_frame({"method": "initialized", "params": {}}))
+        proc.stdin.write(_frame({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": "file:///q.nql", "languageId": "nql", "version": 1,
+            "text": "sys/failed:bool=false and `metrics/accuracy`:float>=0.9"}}}))
+        proc.stdin.write(_frame({"id": 2, "method": "textDocument/formatting", "params": {
+            "textDocument": {"uri": "file:///q.nql"}, "options": {"tabSize": 2, "insertSpaces": True}}}))
+        proc.stdin.flush()
+        shown, reply = None, None
+        while shown is None or reply is None:
+            message = _read_message(proc.stdout)
+            if message.get("method") == "window/showMessage":
+                shown = message["params"]["message"]
+            elif message.get("id") == 2:
+                reply = message
+        assert "nql.lineWidth" in shown and "-3" in shown
+        # The default width (80) is used: the 66-character query stays on one line.
+        [edit] = reply["result"]
+        assert edit["newText"] == "(`sys/failed`:bool = false) AND (`metrics/accuracy`:float >= 0.9)"
+    finally:
+        proc.kill()
+        proc.wait()

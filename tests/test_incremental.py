@@ -1,0 +1,74 @@
+"""Incremental diagnostics give exactly what a full analysis gives, or decline."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nql_lsp.analysis import analyze
+from nql_lsp.incremental import changed_span, layout_of, update
+
+from .conftest import corpus_queries
+
+CORPUS = corpus_queries()
+PIECES = st.sampled_from([*"`\"'\\():=!<> \n-_./", "AND", "OR", "NOT", "x", "sys/tags", ":float", ":flot",
+                          ":stringSet", "1", "0.5", "é", "😀", "last(", "CONTAINS", '"a"', "2h", "(a:int = 1)"])
+
+
+def _key(d):
+    return (d.start, d.end, d.code, d.message, d.fixes, d.related)
+
+
+def _check(before_layout, new_text):
+    result = update(before_layout, new_text)
+    full = layout_of(analyze(new_text))
+    if result is None:
+        return full, False
+    layout, _ = result
+    assert sorted(layout.diagnostics, key=_key) == sorted(full.diagnostics, key=_key), new_text
+    assert layout.groups == full.groups
+    assert layout.text == new_text
+    return layout, True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(CORPUS), min_size=1, max_size=6),
+       st.lists(st.tuples(st.floats(0, 1), st.integers(0, 4), st.lists(PIECES, max_size=3).map("".join)),
+                min_size=1, max_size=6))
+def test_edits_inside_groups_match_full_analysis(queries, edits):
+    text = " AND ".join(f"({q})" for q in queries)
+    layout = layout_of(analyze(text))
+    for where, cut, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + cut:]
+        layout, _ = _check(layout, text)
+
+
+def test_an_edit_in_one_clause_of_a_long_query_is_incremental():
+    text = " AND ".join(f"(`m{i}`:float >= {i})" for i in range(200))
+    layout = layout_of(analyze(text))
+    at = text.index(">= 150") + 3
+    new = text[:at] + "x" + text[at + 1:]  # `>= x50`: not a number
+    result = update(layout, new)
+    assert result is not None
+    layout, part = result
+    [d] = layout.diagnostics
+    assert d.code == "NQL301" and new[d.start:d.end] == "x50"
+    assert part is not None and len(part.text) < 30  # only the group was analysed
+    restored = update(layout, text)
+    assert restored is not None and restored[0].diagnostics == ()
+
+
+def test_declines_edits_across_parentheses_and_after_syntax_errors():
+    text = "(a:int = 1) AND (b:int = 2)"
+    layout = layout_of(analyze(text))
+    assert update(layout, "(a:int = 1 AND (b:int = 2)") is None  # the `)` was deleted
+    broken = layout_of(analyze("(a:int = 1) AND (b:int = "))
+    assert update(broken, "(a:int = 1) AND (b:int = 3") is None
+
+
+def test_changed_span():
+    assert changed_span("abcdef", "abXdef") == (2, 3, 3)
+    assert changed_span("aaaa", "aaaaa") == (4, 4, 5)
+    assert changed_span("same", "same") == (4, 4, 4)
+    assert changed_span("", "new") == (0, 0, 3)

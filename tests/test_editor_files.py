@@ -7,6 +7,7 @@ No editor is needed: the files are read as data (the editors themselves run in e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nql_lsp import catalog
+from nql_lsp.lsp.settings import SEVERITIES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITORS = ROOT / "editors"
@@ -157,18 +159,36 @@ def test_commands_are_contributed() -> None:
         assert f"registerCommand('{command}'" in source, command
 
 
-def test_settings_are_the_server_settings_plus_the_server_path() -> None:
+#: Settings only the editor client reads: where the server is, and (for the document selector) whether Python
+#: files are sent to it.
+CLIENT_SETTINGS = {"server.path", "python.enable"}
+#: Settings the extension forwards to the server under ``nql.*``, also when a server version ignores them.
+FORWARDED_SETTINGS = {"runs"}
+
+
+def _server_settings() -> dict[str, dataclasses.Field]:
+    return {f.metadata["key"]: f for f in dataclasses.fields(Settings)}
+
+
+def test_package_json_settings_mirror_the_server_settings() -> None:
+    properties = {key.removeprefix("nql."): value for key, value in PACKAGE["contributes"]["configuration"]
+                  ["properties"].items()}
+    server = _server_settings()
+    assert set(server) <= set(properties), set(server) - set(properties)
+    assert set(properties) - set(server) <= CLIENT_SETTINGS | FORWARDED_SETTINGS
+    for key, f in server.items():
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        assert properties[key]["default"] == default, key
+
+
+def test_package_json_setting_types() -> None:
     properties = PACKAGE["contributes"]["configuration"]["properties"]
-    assert set(properties) == {f"nql.{key}" for key in _server_setting_keys()} | {"nql.server.path"}
     assert properties["nql.python.enable"]["type"] == "boolean"
     assert properties["nql.lineWidth"]["type"] == "integer"
-    assert properties["nql.severity"]["type"] == "object"
     assert properties["nql.runs"]["type"] == "string"
-
-
-def _server_setting_keys() -> set[str]:
-    """The dotted `nql.*` keys the server reads, without the prefix."""
-    return {"lineWidth", "severity", "runs", "python.enable"}
+    severity = properties["nql.severity"]
+    assert severity["type"] == "object"
+    assert tuple(severity["additionalProperties"]["enum"]) == SEVERITIES
 
 
 def test_types_vscode_is_pinned_to_the_engine() -> None:

@@ -104,7 +104,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     documentSelector,
     outputChannel: output,
     synchronize: { configurationSection: 'nql' },
-    initializationOptions: { settings: { nql: serverSettings() } },
+    initializationOptions: { nql: serverSettings() },
   };
 
   const created = new LanguageClient('nql', 'NQL Language Server', serverOptions, clientOptions);
@@ -128,15 +128,19 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push({ dispose: () => void stopClient() });
 }
 
-/** The `nql.*` settings as the server reads them (the client-only `server` key left out). */
+/** The `nql.*` settings as the server reads them (the client-only `server.path` left out, empty paths too). */
 function serverSettings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration('nql');
-  return {
+  const settings: Record<string, unknown> = {
     lineWidth: config.get('lineWidth'),
     severity: config.get('severity'),
-    runs: config.get('runs'),
     python: { enable: config.get('python.enable') },
   };
+  const runs = config.get<string>('runs', '');
+  if (runs) {
+    settings.runs = runs;
+  }
+  return settings;
 }
 
 /**

@@ -152,7 +152,7 @@ function M.setup(opts)
         cmd = opts.cmd or M.server_cmd(opts.server_path),
         root_dir = root,
         settings = { nql = settings },
-        init_options = { settings = { nql = settings } },
+        init_options = { nql = settings },
       }, { bufnr = args.buf })
     end,
   })

@@ -192,7 +192,16 @@ try {
     await squiggle.first().waitFor();
     // The squiggle must sit under `flot`: compare its left edge with the rendered span of that text.
     const word = editor().locator('.view-lines span span', { hasText: 'flot' }).first();
-    const [sq, w] = [await squiggle.first().boundingBox(), await word.boundingBox()];
+    // Decorations are re-rendered when the server republishes (a fast incremental pass, then the full one),
+    // so a box can be missing for a moment: poll for both.
+    let sq = null;
+    let w = null;
+    for (let i = 0; i < 40 && !(sq && w); i += 1) {
+      [sq, w] = [await squiggle.first().boundingBox(), await word.boundingBox()];
+      if (!(sq && w)) {
+        await page.waitForTimeout(250);
+      }
+    }
     expect(sq && w, 'no boxes for the squiggle or the word');
     const charWidth = w.width / (await word.innerText()).length;
     const wordLeft = w.x + (await word.innerText()).indexOf('flot') * charWidth;

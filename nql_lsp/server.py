@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from . import __version__
 from .lsp.client import ClientFlags
@@ -59,6 +60,13 @@ class NqlProtocol(LanguageServerProtocol):
                 return _Unreadable(data["id"], str(data["method"]), exc)
             raise
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """Changes are applied by :class:`~nql_lsp.lsp.documents.Document` (lines broken as LSP breaks
+        them), not by pygls's workspace, which splits lines where Python does (U+2028 and others)."""
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Unreadable):
             error = JsonRpcInvalidParams(f"{message.method}: the params could not be read")
@@ -94,7 +102,7 @@ class NqlLanguageServer(LanguageServer):
             return "utf-16"
 
     def positions(self, doc: Document) -> Positions:
-        return Positions(doc.lines, self.encoding)  # type: ignore[arg-type]
+        return Positions(lambda: doc.lines, self.encoding)  # type: ignore[arg-type]
 
     def doc(self, uri: str) -> Document | None:
         return self.documents.get(uri)
@@ -172,7 +180,11 @@ class NqlLanguageServer(LanguageServer):
             return
         if self.doc(doc.uri) is not doc or doc.version != version:
             return  # a newer version has been scheduled; this result is stale
-        quick = self.documents.quick_diagnostics(doc)
+        try:
+            quick = self.documents.quick_diagnostics(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
         if quick is not None:
             self._send_diagnostics(doc, quick)
 
@@ -212,8 +224,9 @@ class NqlLanguageServer(LanguageServer):
         for doc in self.documents:
             self.schedule_diagnostics(doc.uri)
 
-    def warm_up(self) -> None:
-        """Load the parser and the feature modules while the client is still setting up."""
+    @staticmethod
+    def warm_up() -> None:
+        """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
             from .analysis import analyze
             from .lsp import (  # noqa: F401
@@ -230,8 +243,8 @@ class NqlLanguageServer(LanguageServer):
             )
 
             analyze("")
-        except Exception as e:
-            self.report_server_error(e, None)
+        except Exception:  # whatever failed here fails again, and is reported, on first use
+            log.exception("warm-up failed")
 
 
 def _request(default: Callable[[], _R], full: bool = True) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
@@ -294,7 +307,7 @@ def create_server() -> NqlLanguageServer:
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
         ls._problems = problems
-        if ls.flags.pull_diagnostics:
+        if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False,
                                             workspace_diagnostics=False))(document_diagnostic)
@@ -304,7 +317,7 @@ def create_server() -> NqlLanguageServer:
         for problem in ls._problems:
             ls.show(f"nql-lsp: {problem}")
         ls._problems = []
-        asyncio.get_running_loop().call_soon(ls.warm_up)
+        asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -332,9 +345,7 @@ def create_server() -> NqlLanguageServer:
         doc = ls.doc(params.text_document.uri)
         if doc is None:
             return
-        # pygls has applied the changes (full or incremental, in the negotiated encoding).
-        text = ls.workspace.get_text_document(doc.uri).source
-        doc.update(text, params.text_document.version)
+        doc.apply(params.content_changes, params.text_document.version, ls.encoding)  # type: ignore[arg-type]
         ls.schedule_diagnostics(doc.uri)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)

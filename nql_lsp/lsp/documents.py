@@ -11,9 +11,9 @@ schema) and hands the same :class:`Snapshot` to every request until the text or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
@@ -150,6 +150,27 @@ class Document:
     # Diagnostics layouts, one per region, possibly of an older text: the start for incremental diagnostics.
     _layouts: list[Layout] | None = None
     _layout_generation: int = -1
+
+    def apply(self, changes: Sequence[Any], version: int | None, encoding: Encoding) -> None:
+        """Apply LSP content changes (whole text, or a range and its new text) in order.
+
+        Lines break where LSP says (``\n``, ``\r\n``, ``\r``) and nowhere else, so a character such as
+        U+2028 inside a string never shifts the lines of later changes.
+        """
+        from ..text import LineIndex
+
+        text = self.text
+        for change in changes:
+            rng = getattr(change, "range", None)
+            if rng is None:
+                text = change.text
+                continue
+            lines = self.lines if text is self.text else LineIndex(text)
+            start = lines.offset(rng.start.line, rng.start.character, encoding)
+            end = lines.offset(rng.end.line, rng.end.character, encoding)
+            start, end = min(start, end), max(start, end)
+            text = text[:start] + change.text + text[end:]
+        self.update(text, version)
 
     def update(self, text: str, version: int | None) -> None:
         if text is not self.text and text != self.text:

@@ -1,8 +1,9 @@
 """The server's settings (``nql.*``), read from initializationOptions and workspace configuration.
 
-Each setting is one dataclass field whose metadata names its key and its validator, so adding a setting is
-one field plus one function. A bad value never stops the server: it is reported (as a message naming the
-key, the value and what is expected) and the setting keeps its default.
+Each setting is one dataclass field whose metadata names its key (dotted for nested settings, such as
+``python.enable``) and its validator, so adding a setting is one field plus one function. A bad value
+never stops the server: it is reported (as a message naming the key, the value and what is expected) and
+the setting keeps its default.
 """
 
 from __future__ import annotations
@@ -91,13 +92,26 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         problems.append(f"nql settings should be an object; got {type(raw).__name__}, using the defaults")
     for f in dataclasses.fields(Settings):
         key = f.metadata["key"]
-        if key not in section or section[key] is None:
+        raw_value = _lookup(section, key)
+        if raw_value is None:
             continue
         try:
-            values[f.name] = f.metadata["validate"](section[key])
+            values[f.name] = f.metadata["validate"](raw_value)
         except PartialSetting as e:
             values[f.name] = e.value
             problems.append(f"nql.{key}: expected {e}")
         except SettingError as e:
-            problems.append(f"nql.{key}: expected {e}; got {section[key]!r}, using the default")
+            problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
+
+
+def _lookup(section: Mapping[str, Any], key: str) -> Any:
+    """``section[key]`` for a dotted key, written flat (``"python.enable"``) or nested (``python: {enable}``)."""
+    if key in section:
+        return section[key]
+    value: Any = section
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value

@@ -54,3 +54,26 @@ def test_snippets_become_plain_text_for_clients_without_them():
 
     assert plain("last(${1:field}:floatSeries)") == "last(field:floatSeries)"
     assert plain("x$0") == "x"
+
+
+def test_a_nested_setting_is_one_field(monkeypatch):
+    """What another module does to add a setting: one field with its key and validator."""
+    import dataclasses
+
+    from nql_lsp.lsp import settings as module
+
+    def _bool(raw):
+        if not isinstance(raw, bool):
+            raise module.SettingError("true or false")
+        return raw
+
+    extended = dataclasses.make_dataclass(
+        "Settings", [("python_enable", bool, dataclasses.field(default=False,
+                                                               metadata=module.setting("python.enable", _bool)))],
+        bases=(module.Settings,), frozen=True, slots=True)
+    monkeypatch.setattr(module, "Settings", extended)
+    assert module.parse_settings({"nql": {"python": {"enable": True}}})[0].python_enable is True
+    assert module.parse_settings({"nql.python.enable": True})[0].python_enable is True
+    settings, problems = module.parse_settings({"nql": {"python": {"enable": "yes"}}})
+    assert settings.python_enable is False
+    assert problems == ["nql.python.enable: expected true or false; got 'yes', using the default"]

@@ -181,15 +181,15 @@ def _region_text(snaps: list[Snapshot], index: Any) -> str | None:
 def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> dict[str, Any]:
     """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
     if not state.ready:
-        return {"error": state.error or "the runs are still loading"}
+        return _error(state.error or "the runs are still loading")
     text = _region_text(snapshots, index)
     if text is None:
-        return {"error": "the document holds no query there"}
+        return _error("the document holds no query there")
     result = state.preview(text)
     if result is None:
-        return {"error": "no runs are loaded"}
+        return _error("no runs are loaded")
     if result.error is not None:
-        return {"error": f"the query has a syntax error at {result.error}", "total": result.total}
+        return _error(f"the query has a syntax error at {result.error}", total=result.total)
     from ..runs.model import display
 
     columns = list(dict.fromkeys(["sys/id", "sys/name", *result.fields]))
@@ -201,16 +201,37 @@ def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> 
             row[name] = "" if held is None else display(*held)
         rows.append(row)
     label = state.runs.label if state.runs is not None else ""
+    summary = f"{lens_title(result)} ({label})"
     return {"source": label, "query": text, "matched": len(result.matches), "total": result.total,
             "columns": columns, "runs": rows, "truncated": len(result.matches) > MAX_ROWS,
-            "summary": f"{lens_title(result)} ({label})"}
+            "summary": summary, "markdown": _markdown_table(summary, columns, rows, len(result.matches))}
+
+
+def _markdown_table(summary: str, columns: list[str], rows: list[dict[str, str]], matched: int) -> str:
+    """The preview as editors show it: a summary line, then a Markdown table of the runs."""
+    def cell(value: str) -> str:
+        return value.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"**{summary}**", ""]
+    if rows:
+        lines.append("| " + " | ".join(f"`{c}`" for c in columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        lines.extend("| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows)
+    if matched > len(rows):
+        lines += ["", f"(the first {len(rows):,} of {matched:,} shown)"]
+    return "\n".join(lines)
+
+
+def _error(message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": message, "markdown": f"**nql-lsp:** {message}", **extra}
 
 
 def explain_command(state: RunsState, snapshots: list[Snapshot], run_id: Any, index: Any) -> dict[str, Any]:
     """Why one run is, or is not, returned by a document's query."""
     if not isinstance(run_id, str) or not run_id:
-        return {"error": "nql.explain takes a document URI and a run id such as \"CLS-123\""}
+        return _error("nql.explain takes a document URI and a run id such as \"CLS-123\"")
     text = _region_text(snapshots, index)
     if text is None:
-        return {"error": "the document holds no query there"}
-    return {"runId": run_id, "message": state.explain(text, run_id)}
+        return _error("the document holds no query there")
+    message = state.explain(text, run_id)
+    return {"runId": run_id, "message": message, "markdown": message}

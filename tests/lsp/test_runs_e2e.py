@@ -99,6 +99,10 @@ async def test_preview_command_returns_the_matching_runs(client):
     assert sorted(row["sys/id"] for row in result["runs"]) == expected
     assert result["columns"] == ["sys/id", "sys/name"]
     assert result["source"] == "bundled sample"
+    lines = result["markdown"].splitlines()
+    assert lines[0] == f"**matches {len(expected)} of {len(runs)} runs (bundled sample)**"
+    assert lines[2] == "| `sys/id` | `sys/name` |"
+    assert len(lines) == 4 + len(expected)
 
 
 async def test_explain_names_the_clause_that_keeps_a_run_out(client):

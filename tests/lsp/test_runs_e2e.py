@@ -159,6 +159,11 @@ async def test_a_users_runs_file_gives_counts_and_a_learned_schema(tmp_path):
         uri = open_doc(client, "`acc`:float >= 0.9")
         [lens] = await _lenses(client, uri)
         assert lens.command.title == "matches 1 of 3 runs"
+        # Loading was reported as work-done progress: begun with the file's path, ended with the count.
+        [reports] = client.progress_reports.values()
+        assert isinstance(reports[0], types.WorkDoneProgressBegin)
+        assert reports[0].message.endswith("runs.jsonl")
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "3 runs"
         # The learned schema now knows `train/loss`: a misspelt path is worth a warning.
         typo = open_doc(client, "last(`train/los`:floatSeries) < 1")
         for _ in range(100):

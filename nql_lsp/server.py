@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial, wraps
@@ -626,6 +627,9 @@ def create_server() -> NqlLanguageServer:
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -> None:
     """Serve LSP over ``stdio``, ``tcp`` or ``ws`` (WebSocket, with the ``ws`` extra)."""
     logging.basicConfig(level=logging.WARNING, format="nql-lsp: %(levelname)s %(message)s")
+    # While the analysis thread works, the event loop (reading cancels and changes) gets the GIL within
+    # a millisecond rather than Python's default five.
+    sys.setswitchinterval(0.001)
     server = create_server()
     if transport == "tcp":
         server.start_tcp(host, port)

@@ -96,9 +96,9 @@ async def test_bad_settings_are_reported_and_defaults_used(client):
 
 
 async def test_a_request_cancelled_during_analysis_is_answered_cancelled(client):
-    # Analysing 2,000 clauses takes far longer than the cancel takes to arrive; the request waits for
+    # Analysing 5,000 clauses takes far longer than the cancel takes to arrive; the request waits for
     # that analysis (on the worker thread) and is cancelled meanwhile.
-    uri = open_doc(client, " AND ".join(f"(`m{i}`:float >= {i})" for i in range(2000)))
+    uri = open_doc(client, " AND ".join(f"(`m{i}`:float >= {i})" for i in range(5000)))
     # send_request writes at once (the async variant would send only when awaited, after the cancel).
     future = client.protocol.send_request(
         types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, types.SemanticTokensParams(text_document=doc_id(uri)),

@@ -77,6 +77,34 @@ def test_tcp():
         proc.wait()
 
 
+def test_websocket():
+    from websockets.sync.client import connect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--ws", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                ws = connect(f"ws://127.0.0.1:{port}", open_timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.05)
+        with ws:
+            # Over WebSocket each message is one JSON text, without Content-Length headers.
+            ws.send(json.dumps({"jsonrpc": "2.0", **INITIALIZE}))
+            reply = json.loads(ws.recv(timeout=20))
+            assert reply["id"] == 1
+            assert reply["result"]["capabilities"]["hoverProvider"] is True
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "127.0.0.1:99999"], ["--ws", ":80"],
                                   ["--tcp", "127.0.0.1:1", "--ws", "127.0.0.1:2"]])
 def test_bad_addresses_are_usage_errors(args, capsys):

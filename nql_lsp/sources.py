@@ -40,6 +40,8 @@ class QuerySource:
     holes: tuple[tuple[int, int], ...] = ()
     # Maps a file offset (a cursor) back to the query offset it stands at.
     from_file: Callable[[int], int] | None = None
+    # Whether a cursor at a file offset is in the query's text (not between or outside its literals).
+    contains: Callable[[int], bool] | None = None
     # Whether a line break in replacement text can be written as one (a triple-quoted string) rather than
     # as an escape; formatters keep a query on one line when it cannot.
     multiline: bool = True

@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                             "--preview: table (default), json or csv")
     check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
-    check.add_argument("--stdin-filename", metavar="NAME", help="the name to report for stdin")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name to report for stdin; a .py or .ipynb name reads stdin as that kind of file")
     return p
 
 
@@ -115,7 +116,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     stdin_text = sys.stdin.read() if "-" in paths else None
     reports: list[FileReport] = []
     unreadable = False
-    for source in iter_sources(paths, stdin_text):
+    for source in iter_sources(paths, stdin_text, stdin_name=args.stdin_filename):
         if isinstance(source, SourceError):
             print(f"nql-lsp: {source}", file=sys.stderr)
             unreadable = True

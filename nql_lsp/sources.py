@@ -40,6 +40,8 @@ class QuerySource:
     holes: tuple[tuple[int, int], ...] = ()
     # Maps a file offset (a cursor) back to the query offset it stands at.
     from_file: Callable[[int], int] | None = None
+    # Whether a cursor at a file offset is in the query's text (not between or outside its literals).
+    contains: Callable[[int], bool] | None = None
     # Whether a line break in replacement text can be written as one (a triple-quoted string) rather than
     # as an escape; formatters keep a query on one line when it cannot.
     multiline: bool = True
@@ -154,10 +156,18 @@ def discover(paths: list[str], suffixes: Collection[str] | None = None) -> Itera
             raise SourceError(f"{raw}: no such file or directory")
 
 
-def read_source(path: str, stdin_text: str | None = None, extract: bool = True) -> SourceFile:
-    """Read one file (or standard input for ``-``) and, unless ``extract`` is off, find its queries."""
+def read_source(path: str, stdin_text: str | None = None, extract: bool = True,
+                stdin_name: str | None = None) -> SourceFile:
+    """Read one file (or standard input for ``-``) and, unless ``extract`` is off, find its queries.
+
+    Standard input is one query, unless ``stdin_name`` names a file kind with embedded queries (an editor
+    piping a Python buffer with ``--stdin-filename report.py``)."""
     if path == "-":
         text = stdin_text if stdin_text is not None else ""
+        suffix = Path(stdin_name).suffix if stdin_name else ""
+        if extract and suffix in EMBEDDED_SUFFIXES:
+            found = EXTRACTORS[suffix](stdin_name or path, text)
+            return SourceFile(path, text, list(found), [f"{stdin_name}: {n}" for n in getattr(found, "notes", [])])
         return SourceFile(path, text, [QuerySource(text)])
     try:
         raw = Path(path).read_bytes()
@@ -174,7 +184,7 @@ def read_source(path: str, stdin_text: str | None = None, extract: bool = True) 
 
 
 def iter_sources(paths: list[str], stdin_text: str | None = None, suffixes: Collection[str] | None = None,
-                 extract: bool = True) -> Iterator[SourceFile | SourceError]:
+                 extract: bool = True, stdin_name: str | None = None) -> Iterator[SourceFile | SourceError]:
     """Every file the paths name or hold, read; a path that cannot be read yields its error instead, so
     one bad path never hides the others."""
     for raw in paths:
@@ -185,6 +195,6 @@ def iter_sources(paths: list[str], stdin_text: str | None = None, suffixes: Coll
             continue
         for path in files:
             try:
-                yield read_source(path, stdin_text, extract)
+                yield read_source(path, stdin_text, extract, stdin_name)
             except SourceError as e:
                 yield e

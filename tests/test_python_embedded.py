@@ -305,3 +305,14 @@ def test_fstring_reusing_its_quotes_inside_a_hole() -> None:
     else:
         assert list(found) == []
         assert found.notes[0].startswith("not valid Python (")
+
+
+def test_stdin_named_as_python_is_read_as_python(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO('rows = p.fetch_runs_table(query="a:flot = 1")\n'))
+    code = main(["--check", "-", "--stdin-filename", "report.py", "--output-format", "concise"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert out.startswith("report.py:1:36: NQL101 unknown type `flot`")

@@ -67,6 +67,10 @@ class CharMap:
             return 0
         return i + 1 if offset >= self.ends[i] else i
 
+    def inside(self, offset: int) -> bool:
+        """Whether a cursor at file ``offset`` is inside a segment's text (not on a quote, not between)."""
+        return any(seg.content_start <= offset <= seg.content_end for seg in self.segments)
+
     def _seg_at(self, offset: int) -> int:
         return self.segs[offset] if offset < len(self.segs) else len(self.segments) - 1
 

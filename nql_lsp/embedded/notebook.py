@@ -155,8 +155,11 @@ def _through(cell: CharMap, q: QuerySource) -> QuerySource:
         inner = cell.from_file(offset)
         return q.from_file(inner) if q.from_file is not None else inner - q.start
 
+    def contains(offset: int) -> bool:
+        return cell.inside(offset) and (q.contains is None or q.contains(cell.from_file(offset)))
+
     return QuerySource(q.text, start=to_file(0), to_file=to_file, to_file_end=to_file_end, map_edit=map_edit,
-                       holes=q.holes, from_file=from_file, multiline=q.multiline)
+                       holes=q.holes, from_file=from_file, multiline=q.multiline, contains=contains)
 
 
 def extract_notebook(text: str) -> Extraction:

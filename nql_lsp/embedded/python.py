@@ -237,6 +237,7 @@ def build_query(text: str, d: Decoded) -> QuerySource:
         map_edit=cmap.map_edit,
         holes=tuple(holes),
         from_file=cmap.from_file,
+        contains=cmap.inside,
         multiline=all(lit.triple for lit in d.literals),
     )
 

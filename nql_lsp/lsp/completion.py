@@ -48,6 +48,8 @@ def completion(documents: Documents, doc: Document, position: types.Position, po
         if mapped is None or len(mapped) != 1:
             continue  # cannot be written into this string as one edit
         start, end, text = mapped[0].start, mapped[0].end, mapped[0].new_text
+        if embedded and not start <= offset <= end:
+            continue  # the word is across a literal's end from the cursor: widening would take in a quote
         # An edit must stay on the cursor's line and cover the cursor.
         start, end = max(start, line_start), max(min(end, line_end), offset)
         start = min(start, offset)

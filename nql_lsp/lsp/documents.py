@@ -133,6 +133,8 @@ class Region:
         return max(0, bisect_right(self._file_starts, offset) - 1)
 
     def contains(self, offset: int) -> bool:
+        if self.source.contains is not None:  # several literals: only their insides, not the code between
+            return self.source.contains(offset)
         return self.file_start <= offset <= self.file_end
 
 

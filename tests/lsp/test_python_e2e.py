@@ -163,3 +163,16 @@ async def test_semantic_tokens_cover_query_text_only(client):
     assert {s[0] for s in spans} == {4, 5}  # the two query strings; nothing on the unmarked call
     assert all(start > 38 and end <= 86 for line_, start, end in spans if line_ == 4)
     assert not [s for s in spans if s[0] == 5 and s[1] < 63 and s[2] > 52]  # nothing over {threshold}
+
+
+async def test_nothing_is_offered_between_concatenated_literals(client):
+    text = 'rows = project.fetch_runs_table(query=("sys/failed:bool = true "  "AND sys/fa"))\n'
+    uri = open_py(client, text)
+    # Column 64 is the space between the two literals; 77 is the end of `sys/fa` inside the second one.
+    between = await client.text_document_completion_async(types.CompletionParams(
+        text_document=doc_id(uri), position=pos(0, 64)))
+    assert not (between.items if isinstance(between, types.CompletionList) else between)
+    inside = await client.text_document_completion_async(types.CompletionParams(
+        text_document=doc_id(uri), position=pos(0, 77)))
+    items = {i.label: i for i in (inside.items if isinstance(inside, types.CompletionList) else inside)}
+    assert items["sys/failed"].text_edit.range == types.Range(start=pos(0, 71), end=pos(0, 77))

@@ -25,9 +25,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from . import __version__
+from .lsp import python
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
+from .lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
 from .lsp.settings import SECTION, Settings, parse_settings, section_of
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
@@ -86,6 +88,8 @@ class NqlLanguageServer(LanguageServer):
         self.settings_generation = 0
         self.flags = ClientFlags()
         self._pending: set[str] = set()
+        self.runs = RunsState()
+        self._runs_wanted: tuple[str, str | None] | None = None  # ("off", None) or ("load", path or None)
         # Full analyses run here, one at a time, off the event loop.
         self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
         self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
@@ -130,7 +134,9 @@ class NqlLanguageServer(LanguageServer):
         if settings != self.settings:
             self.settings = settings
             self.settings_generation += 1
+            python.configure(self.documents, settings.python_enable)
             self.refresh_diagnostics()
+            self.start_runs()
 
     async def pull_settings(self) -> None:
         if not self.flags.configuration:
@@ -224,6 +230,81 @@ class NqlLanguageServer(LanguageServer):
         for doc in self.documents:
             self.schedule_diagnostics(doc.uri)
 
+    # --- runs ------------------------------------------------------------------------------------------
+
+    def start_runs(self) -> None:
+        """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
+        from .lsp.runs import resolve
+
+        setting = self.settings.runs
+        try:
+            root = self.workspace.root_path
+        except RuntimeError:
+            root = None
+        wanted = ("off", None) if setting is None else ("load", resolve(setting, root))
+        if wanted == self._runs_wanted:
+            return
+        self._runs_wanted = wanted
+        if self.runs.task is not None:
+            self.runs.task.cancel()
+            self.runs.task = None
+        if wanted[0] == "off":
+            self._runs_loaded(None, None, learned=False)
+            return
+        self.runs.source = wanted[1]
+        self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
+
+    async def _load_runs(self, wanted: tuple[str, str | None]) -> None:
+        from .lsp.runs import load
+        from .runs import RunsError
+
+        path = wanted[1]
+        loop = asyncio.get_running_loop()
+        token: str | None = None
+        if self.flags.work_done_progress:
+            token = f"nql-runs-{id(wanted)}"
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="Loading runs", message=path or "bundled sample", cancellable=False))
+            except Exception:  # a client that refuses progress still gets the runs
+                token = None
+
+        def report(message: str) -> None:
+            if token is not None:
+                loop.call_soon_threadsafe(self.work_done_progress.report, token,
+                                          types.WorkDoneProgressReport(message=message))
+
+        runs, error = None, None
+        try:
+            runs = await asyncio.to_thread(load, path, report)
+        except RunsError as e:
+            error = str(e)
+        except Exception as e:  # anything else a reader trips on is still the file's problem
+            error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(
+                    message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
+        if self._runs_wanted != wanted:
+            return  # the setting changed while this loaded
+        self.runs.task = None
+        if error is not None:
+            self.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs.")
+        # The bundled sample is a demonstration: its fields are not the user's, so they do not become
+        # the schema that unknown-field warnings are judged against.
+        self._runs_loaded(runs, error, learned=path is not None)
+
+    def _runs_loaded(self, runs: Any, error: str | None, *, learned: bool) -> None:
+        from .lsp.runs import apply_loaded
+
+        apply_loaded(self.runs, self.documents, runs, error, learned=learned)
+        with contextlib.suppress(Exception):
+            if self.flags.code_lens_refresh:
+                self.workspace_code_lens_refresh(None)
+            if self.flags.inlay_hint_refresh:
+                self.workspace_inlay_hint_refresh(None)
+
     @staticmethod
     def warm_up() -> None:
         """Load the parser and the feature modules on the analysis thread while the client sets up."""
@@ -306,6 +387,7 @@ def create_server() -> NqlLanguageServer:
         ls.initial_settings = params.initialization_options
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
+        python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
         if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -319,6 +401,7 @@ def create_server() -> NqlLanguageServer:
         ls._problems = []
         asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
+        ls.start_runs()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: NqlLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -460,6 +543,82 @@ def create_server() -> NqlLanguageServer:
         from .lsp.symbols import document_symbols
 
         return document_symbols(ls.documents, doc, ls.positions(doc), ls.flags)
+
+    # --- runs: lenses, hints and the preview commands ---------------------------------------------------
+
+    async def off_loop(ls: NqlLanguageServer, doc: Document, fn: Callable[..., _R], *args: Any) -> _R:
+        """Evaluate in a worker thread over this version's snapshots; a newer version outdates the result."""
+        version = doc.version
+        await ls.ensure_snapshots(doc)
+        snapshots = ls.documents.snapshots(doc)
+        result = await asyncio.to_thread(fn, ls.runs, snapshots, *args)
+        if ls.doc(doc.uri) is not doc or doc.version != version:
+            raise JsonRpcContentModified(f"{doc.uri} changed")
+        return result
+
+    @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(ls: NqlLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from .lsp.runs import code_lenses
+
+        doc = ls.doc(params.text_document.uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        try:
+            return await off_loop(ls, doc, code_lenses, doc.uri, ls.positions(doc))
+        except JsonRpcContentModified:
+            raise
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return []
+
+    @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+    async def inlay_hint(ls: NqlLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        from .lsp.runs import inlay_hints
+
+        doc = ls.doc(params.text_document.uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        try:
+            return await off_loop(ls, doc, inlay_hints, ls.positions(doc), params.range)
+        except JsonRpcContentModified:
+            raise
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return []
+
+    @server.command(PREVIEW_COMMAND)
+    async def preview_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.preview [uri, queryIndex]``: the runs the query matches."""
+        from .lsp.runs import preview_command as run
+
+        uri = args[0] if args and isinstance(args[0], str) else None
+        doc = ls.doc(uri) if uri else None
+        if doc is None:
+            return {"error": "nql.preview takes the URI of an open document"}
+        try:
+            await ls.ensure_snapshots(doc)
+            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), args[1] if len(args) > 1 else 0)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return {"error": f"the preview failed: {e}"}
+
+    @server.command(EXPLAIN_COMMAND)
+    async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
+        from .lsp.runs import explain_command as run
+
+        uri = args[0] if args and isinstance(args[0], str) else None
+        doc = ls.doc(uri) if uri else None
+        if doc is None:
+            return {"error": "nql.explain takes the URI of an open document and a run id"}
+        try:
+            run_id = args[1] if len(args) > 1 else None
+            index = args[2] if len(args) > 2 else 0
+            await ls.ensure_snapshots(doc)
+            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), run_id, index)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return {"error": f"the explanation failed: {e}"}
 
     return server
 

@@ -207,6 +207,18 @@ check(':NqlPreview shows the server result (or its error)', function()
   end
 end)
 
+check('python buffers attach when asked for', function()
+  if mode == 'enable' then
+    vim.lsp.config('nql', { filetypes = { 'nql', 'python' }, settings = { nql = { python = { enable = true } } } })
+  else
+    require('nql').setup({ python = true })
+  end
+  local buf = open(write('query.py', 'runs = fetch_runs_table(query="`f1`:float > 0.5")\n'))
+  expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
+  local client = client_of(buf)
+  expect(client.name == 'nql', 'attached: ' .. client.name)
+end)
+
 check('a missing server is reported with what was tried', function()
   notes = {}
   package.loaded['nql'] = nil

@@ -34,10 +34,7 @@ fs.writeFileSync(path.join(workspace, 'format.nql'), '(`a`:int>1) and (`b`:float
 // code-server's extension host takes PATH from a login shell, which may not hold the test's PATH: name the
 // server found on the test's PATH explicitly (the PATH lookup itself is unit-tested in test/server-path.test.mjs).
 const serverPath = execFileSync('sh', ['-c', 'command -v nql-lsp'], { encoding: 'utf8' }).trim();
-fs.writeFileSync(
-  path.join(userData, 'User', 'settings.json'),
-  JSON.stringify({
-    'nql.server.path': serverPath,
+const baseSettings = {
     'workbench.startupEditor': 'none',
     'workbench.enableExperiments': false,
     'workbench.tips.enabled': false,
@@ -52,7 +49,10 @@ fs.writeFileSync(
     'editor.hover.delay': 100,
     'files.autoSave': 'off',
     'chat.disableAIFeatures': true,
-  }),
+};
+fs.writeFileSync(
+  path.join(userData, 'User', 'settings.json'),
+  JSON.stringify({ ...baseSettings, 'nql.server.path': serverPath }),
 );
 
 let passed = 0;
@@ -101,17 +101,85 @@ async function waitForHttp(url, ms) {
   throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
 }
 
+const editor = () => page.locator('.editor-group-container.active .monaco-editor').first();
+const editorText = async () =>
+  (await editor().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n$/, '');
+
+// Playwright's actionability checks wait for two equal animation frames, which the workbench in headless
+// Chromium does not always give; the mouse is moved to the element's box instead.
+async function pointAt(locator, { click = true, offsetX } = {}) {
+  await locator.waitFor();
+  const box = await locator.boundingBox();
+  expect(box, 'element has no box');
+  const x = box.x + (offsetX ?? box.width / 2);
+  const y = box.y + box.height / 2;
+  if (click) {
+    await page.mouse.click(x, y);
+  } else {
+    await page.mouse.move(x, y);
+  }
+}
+
+async function openFile(name) {
+  for (let attempt = 1; ; attempt += 1) {
+    await page.keyboard.press(`${mod}+P`);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor();
+    await page.keyboard.press('Enter');
+    try {
+      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 5000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) {
+        throw error;
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+  await page.waitForTimeout(300);
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+
+const browserArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function startCodeServer(dataDir, port, logName) {
+  const log = fs.openSync(path.join(artifacts, logName), 'w');
+  return spawn(
+    codeServer,
+    ['--user-data-dir', dataDir, '--extensions-dir', extensions, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--disable-getting-started-override', workspace],
+    { stdio: ['ignore', log, log], detached: true },
+  );
+}
+
+async function openWorkbench(port) {
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: browserArgs });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(STEP);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bad.nql' }).waitFor();
+}
+
 const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
 execFileSync(codeServer, [...common, '--install-extension', path.resolve(vsix)], { stdio: 'inherit', timeout: 120_000 });
 
 const port = await freePort();
-const serverLog = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
-const server = spawn(
-  codeServer,
-  [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', workspace],
-  { stdio: ['ignore', serverLog, serverLog], detached: true },
-);
+let server = startCodeServer(userData, port, 'code-server.log');
 let browser;
 let page;
 const stopAll = async () => {
@@ -124,67 +192,7 @@ const stopAll = async () => {
 };
 
 try {
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(STEP);
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor();
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bad.nql' }).waitFor();
-
-  const editor = () => page.locator('.editor-group-container.active .monaco-editor').first();
-  const editorText = async () =>
-    (await editor().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n$/, '');
-
-  // Playwright's actionability checks wait for two equal animation frames, which the workbench in headless
-  // Chromium does not always give; the mouse is moved to the element's box instead.
-  async function pointAt(locator, { click = true, offsetX } = {}) {
-    await locator.waitFor();
-    const box = await locator.boundingBox();
-    expect(box, 'element has no box');
-    const x = box.x + (offsetX ?? box.width / 2);
-    const y = box.y + box.height / 2;
-    if (click) {
-      await page.mouse.click(x, y);
-    } else {
-      await page.mouse.move(x, y);
-    }
-  }
-
-  async function openFile(name) {
-    for (let attempt = 1; ; attempt += 1) {
-      await page.keyboard.press(`${mod}+P`);
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor();
-      await input.fill(name);
-      await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor();
-      await page.keyboard.press('Enter');
-      try {
-        await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 5000 });
-        break;
-      } catch (error) {
-        if (attempt === 3) {
-          throw error;
-        }
-        await page.keyboard.press('Escape');
-      }
-    }
-    await page.waitForTimeout(300);
-  }
-
-  async function runCommand(title) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
-  }
+  await openWorkbench(port);
 
   await check('the error squiggle under the unknown type, and its Problems entry', async () => {
     await openFile('bad.nql');
@@ -212,6 +220,8 @@ try {
     await entry.waitFor();
     const text = await entry.innerText();
     expect(text.includes('unknown type `flot`'), `Problems entry: ${text}`);
+    // 1-based UTF-16 column of `flot`: 39 characters precede it, `é` is one UTF-16 unit.
+    expect(text.includes('[Ln 1, Col 40]'), `Problems entry position: ${text}`);
     await page.screenshot({ path: path.join(artifacts, 'vscode-diagnostics.png') });
     await runCommand('View: Toggle Problems');
   });
@@ -291,6 +301,29 @@ try {
 } finally {
   await stopAll();
 }
+
+// A second, short session whose nql.server.path holds no server: the user must be told what was tried and how
+// to fix it.
+await check('a clear message when the server cannot be started', async () => {
+  const dataDir = path.join(root, 'user-data-no-server');
+  fs.mkdirSync(path.join(dataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...baseSettings, 'nql.server.path': '/nonexistent/nql-lsp' }));
+  const port2 = await freePort();
+  server = startCodeServer(dataDir, port2, 'code-server-no-server.log');
+  try {
+    await openWorkbench(port2);
+    await openFile('bad.nql');
+    const toast = page.locator('.notification-toast', { hasText: 'cannot find the language server' }).first();
+    await toast.waitFor();
+    const text = await toast.innerText();
+    expect(text.includes('/nonexistent/nql-lsp') && text.includes('pip install nql-lsp')
+      && text.includes('nql.server.path'), `message: ${text}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-no-server.png') });
+  } finally {
+    await stopAll();
+  }
+});
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -138,7 +138,8 @@ def test_every_grammar_rule_is_used() -> None:
 def test_language_and_activation() -> None:
     (language,) = PACKAGE["contributes"]["languages"]
     assert language["id"] == "nql" and language["extensions"] == [".nql"]
-    assert PACKAGE["activationEvents"] == ["onLanguage:nql"]
+    # NQL files, and Python files for the queries in their strings (the server serves both).
+    assert PACKAGE["activationEvents"] == ["onLanguage:nql", "onLanguage:python"]
     (grammar,) = PACKAGE["contributes"]["grammars"]
     assert grammar["language"] == "nql" and grammar["scopeName"] == GRAMMAR["scopeName"]
     assert (VSCODE / grammar["path"]).is_file() and (VSCODE / language["configuration"]).is_file()

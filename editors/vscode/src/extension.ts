@@ -31,7 +31,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       onDidChange: resultsChanged.event,
       provideTextDocumentContent: (uri) => results.get(uri.toString()) ?? '',
     }),
-    vscode.commands.registerCommand('nql.preview', () => runQueryCommand('nql.preview')),
+    // A code lens passes (uri, queryIndex): a Python file can hold several queries.
+    vscode.commands.registerCommand('nql.preview', (_uri?: unknown, index?: unknown) =>
+      runQueryCommand('nql.preview', ...(typeof index === 'number' ? [index] : [])),
+    ),
     vscode.commands.registerCommand('nql.explain', async () => {
       const runId = await vscode.window.showInputBox({
         title: 'NQL: Explain a Run',
@@ -97,7 +100,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     options: { cwd: workspaceFolders()[0] },
   };
   const documentSelector: LanguageClientOptions['documentSelector'] = [{ language: 'nql' }];
-  if (config.get<boolean>('python.enable', false)) {
+  if (config.get<boolean>('python.enable', true)) {
     documentSelector.push({ language: 'python' });
   }
   const clientOptions: LanguageClientOptions = {
@@ -202,7 +205,7 @@ function handleChoice(choice: string | undefined): void {
   }
 }
 
-async function runQueryCommand(command: string, ...extra: string[]): Promise<void> {
+async function runQueryCommand(command: string, ...extra: (string | number)[]): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showWarningMessage(`${command}: open an NQL file (or a Python file with a query) first.`);

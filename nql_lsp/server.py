@@ -547,13 +547,24 @@ def create_server() -> NqlLanguageServer:
 
     # --- runs: lenses, hints and the preview commands ---------------------------------------------------
 
-    async def off_loop(ls: NqlLanguageServer, doc: Document, fn: Callable[..., _R], *args: Any) -> _R:
-        """Evaluate in a worker thread over this version's snapshots; a newer version outdates the result."""
+    async def over_runs(ls: NqlLanguageServer, uri: Any, fn: Callable[..., _R], *args: Any, default: _R,
+                        stale: bool = True) -> _R:
+        """``fn(runs, snapshots, *args)`` in a worker thread over this version's snapshots.
+
+        Without a document or runs, or on failure, the answer is ``default``; with ``stale``, a document
+        changed meanwhile refuses the result with ContentModified (positions in it would be wrong).
+        """
+        doc = ls.doc(uri) if isinstance(uri, str) else None
+        if doc is None:
+            return default
         version = doc.version
-        await ls.ensure_snapshots(doc)
-        snapshots = ls.documents.snapshots(doc)
-        result = await asyncio.to_thread(fn, ls.runs, snapshots, *args)
-        if ls.doc(doc.uri) is not doc or doc.version != version:
+        try:
+            await ls.ensure_snapshots(doc)
+            result = await asyncio.to_thread(fn, ls.runs, ls.documents.snapshots(doc), *args)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return default
+        if stale and (ls.doc(doc.uri) is not doc or doc.version != version):
             raise JsonRpcContentModified(f"{doc.uri} changed")
         return result
 
@@ -561,16 +572,11 @@ def create_server() -> NqlLanguageServer:
     async def code_lens(ls: NqlLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
         from .lsp.runs import code_lenses
 
-        doc = ls.doc(params.text_document.uri)
+        uri = params.text_document.uri
+        doc = ls.doc(uri)
         if doc is None or not ls.runs.ready:
             return []
-        try:
-            return await off_loop(ls, doc, code_lenses, doc.uri, ls.positions(doc))
-        except JsonRpcContentModified:
-            raise
-        except Exception as e:
-            ls.report_server_error(e, None)
-            return []
+        return await over_runs(ls, uri, code_lenses, uri, ls.positions(doc), default=[])
 
     @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     async def inlay_hint(ls: NqlLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
@@ -579,47 +585,26 @@ def create_server() -> NqlLanguageServer:
         doc = ls.doc(params.text_document.uri)
         if doc is None or not ls.runs.ready:
             return []
-        try:
-            return await off_loop(ls, doc, inlay_hints, ls.positions(doc), params.range)
-        except JsonRpcContentModified:
-            raise
-        except Exception as e:
-            ls.report_server_error(e, None)
-            return []
+        return await over_runs(ls, doc.uri, inlay_hints, ls.positions(doc), params.range, default=[])
+
+    def arg(args: tuple[Any, ...], i: int, default: Any = None) -> Any:
+        return args[i] if len(args) > i else default
 
     @server.command(PREVIEW_COMMAND)
     async def preview_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
         """``nql.preview [uri, queryIndex]``: the runs the query matches."""
-        from .lsp.runs import preview_command as run
+        from .lsp.runs import error_result, preview_command
 
-        uri = args[0] if args and isinstance(args[0], str) else None
-        doc = ls.doc(uri) if uri else None
-        if doc is None:
-            return {"error": "nql.preview takes the URI of an open document"}
-        try:
-            await ls.ensure_snapshots(doc)
-            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), args[1] if len(args) > 1 else 0)
-        except Exception as e:
-            ls.report_server_error(e, None)
-            return {"error": f"the preview failed: {e}"}
+        return await over_runs(ls, arg(args, 0), preview_command, arg(args, 1, 0), stale=False,
+                               default=error_result("nql.preview takes the URI of an open document"))
 
     @server.command(EXPLAIN_COMMAND)
     async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
         """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
-        from .lsp.runs import explain_command as run
+        from .lsp.runs import error_result, explain_command
 
-        uri = args[0] if args and isinstance(args[0], str) else None
-        doc = ls.doc(uri) if uri else None
-        if doc is None:
-            return {"error": "nql.explain takes the URI of an open document and a run id"}
-        try:
-            run_id = args[1] if len(args) > 1 else None
-            index = args[2] if len(args) > 2 else 0
-            await ls.ensure_snapshots(doc)
-            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), run_id, index)
-        except Exception as e:
-            ls.report_server_error(e, None)
-            return {"error": f"the explanation failed: {e}"}
+        return await over_runs(ls, arg(args, 0), explain_command, arg(args, 1), arg(args, 2, 0), stale=False,
+                               default=error_result("nql.explain takes the URI of an open document and a run id"))
 
     return server
 

@@ -181,15 +181,15 @@ def _region_text(snaps: list[Snapshot], index: Any) -> str | None:
 def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> dict[str, Any]:
     """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
     if not state.ready:
-        return _error(state.error or "the runs are still loading")
+        return error_result(state.error or "the runs are still loading")
     text = _region_text(snapshots, index)
     if text is None:
-        return _error("the document holds no query there")
+        return error_result("the document holds no query there")
     result = state.preview(text)
     if result is None:
-        return _error("no runs are loaded")
+        return error_result("no runs are loaded")
     if result.error is not None:
-        return _error(f"the query has a syntax error at {result.error}", total=result.total)
+        return error_result(f"the query has a syntax error at {result.error}", total=result.total)
     from ..runs.model import display
 
     columns = list(dict.fromkeys(["sys/id", "sys/name", *result.fields]))
@@ -222,16 +222,16 @@ def _markdown_table(summary: str, columns: list[str], rows: list[dict[str, str]]
     return "\n".join(lines)
 
 
-def _error(message: str, **extra: Any) -> dict[str, Any]:
+def error_result(message: str, **extra: Any) -> dict[str, Any]:
     return {"error": message, "markdown": f"**nql-lsp:** {message}", **extra}
 
 
 def explain_command(state: RunsState, snapshots: list[Snapshot], run_id: Any, index: Any) -> dict[str, Any]:
     """Why one run is, or is not, returned by a document's query."""
     if not isinstance(run_id, str) or not run_id:
-        return _error("nql.explain takes a document URI and a run id such as \"CLS-123\"")
+        return error_result("nql.explain takes a document URI and a run id such as \"CLS-123\"")
     text = _region_text(snapshots, index)
     if text is None:
-        return _error("the document holds no query there")
+        return error_result("the document holds no query there")
     message = state.explain(text, run_id)
     return {"runId": run_id, "message": message, "markdown": message}

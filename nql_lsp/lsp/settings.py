@@ -134,14 +134,3 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
 
-
-def _lookup(section: Mapping[str, Any], key: str) -> Any:
-    """``section[key]`` for a dotted key, written flat (``"python.enable"``) or nested (``python: {enable}``)."""
-    if key in section:
-        return section[key]
-    value: Any = section
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value

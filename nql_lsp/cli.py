@@ -23,12 +23,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"nql-lsp {__version__}")
     mode = p.add_argument_group("modes")
     mode.add_argument("--check", action="store_true",
-                      help="check PATHs (.nql files, directories searched recursively, - for stdin)")
+                      help="check PATHs (.nql, .py and .ipynb files; directories searched recursively; - for stdin)")
     mode.add_argument("--format", action="store_true",
                       help="format PATHs in place (- prints to stdout); with --check, only report which "
                            "would change; with --diff, print a unified diff")
     mode.add_argument("--diff", action="store_true", help="with --format: print a diff, change nothing")
     mode.add_argument("--line-width", type=int, default=80, metavar="N", help="with --format: line width")
+    preview = p.add_argument_group("previewing")
+    preview.add_argument("--preview", metavar="QUERY",
+                         help="print the runs QUERY returns (from --runs, or the bundled sample project)")
+    preview.add_argument("--runs", metavar="PATH",
+                         help="runs to preview against and to check names and types against: a JSON/JSONL "
+                              "file or a Neptune parquet export directory")
+    preview.add_argument("--trashed", action="store_true", help="with --preview: include trashed runs")
+    preview.add_argument("--columns", metavar="A,B", help="with --preview: the attribute paths to show")
     serve = p.add_argument_group("serving")
     serve.add_argument("--stdio", action="store_true", help="serve LSP over stdio (the default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="serve LSP over TCP")
@@ -36,10 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     check = p.add_argument_group("checking")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - reads stdin")
     check.add_argument("--output-format", metavar="FORMAT",
-                       help="full (default), concise, json, github or sarif")
+                       help="--check: full (default), concise, json, github or sarif; "
+                            "--preview: table (default), json or csv")
     check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
-    check.add_argument("--stdin-filename", metavar="NAME", help="the name to report for stdin")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name to report for stdin; a .py or .ipynb name reads stdin as that kind of file")
     return p
 
 
@@ -49,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if (args.diff or args.line_width != 80) and not args.format:
             parser.error("--diff and --line-width are only taken with --format")
+        if args.preview is not None:
+            return _preview(parser, args)
+        if (args.trashed or args.columns) and args.preview is None:
+            parser.error("--trashed and --columns are only taken with --preview")
         if args.format:
             from .format_command import run_format
 
@@ -57,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(parser, args)
         if args.paths:
             parser.error("paths are only taken with a mode such as --check")
+        if args.runs is not None:
+            parser.error("--runs is only taken with --preview or --check")
         return _serve(parser, args)
     except KeyboardInterrupt:
         return 130
@@ -64,38 +80,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .preview_command import FORMATS, run_preview
+
+    fmt = args.output_format or "table"
+    if fmt not in FORMATS:
+        parser.error(f"--output-format for --preview is one of {', '.join(FORMATS)}; got {fmt!r}")
+    if args.check or args.format or args.paths:
+        parser.error("--preview takes its query as its argument, and no other mode or PATH")
+    return run_preview(args.preview, args.runs, trashed=args.trashed, columns=args.columns, output_format=fmt)
+
+
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .diagnostics import Severity
     from .reporting import FORMATS, FORMATTERS, FileReport
-    from .sources import SourceError, discover, read_source
+    from .schema import SYSTEM_SCHEMA
+    from .sources import SourceError, iter_sources
     from .text import LineIndex
 
     fmt = args.output_format or "full"
     if fmt not in FORMATS:
         parser.error(f"--output-format for --check is one of {', '.join(FORMATS)}; got {fmt!r}")
+    schema = SYSTEM_SCHEMA
+    if args.runs is not None:
+        from .preview_command import load_runs
+        from .runs import RunsError
+
+        try:
+            schema = load_runs(args.runs).schema
+        except RunsError as e:
+            print(f"nql-lsp: {e}", file=sys.stderr)
+            return EXIT_USAGE
     paths = args.paths or ["."]
     stdin_text = sys.stdin.read() if "-" in paths else None
     reports: list[FileReport] = []
     unreadable = False
-    for raw in paths:
-        try:
-            files = list(discover([raw]))
-        except SourceError as e:
-            print(f"nql-lsp: {e}", file=sys.stderr)
+    for source in iter_sources(paths, stdin_text, stdin_name=args.stdin_filename):
+        if isinstance(source, SourceError):
+            print(f"nql-lsp: {source}", file=sys.stderr)
             unreadable = True
             continue
-        for path in files:
-            try:
-                source = read_source(path, stdin_text)
-            except SourceError as e:
-                print(f"nql-lsp: {e}", file=sys.stderr)
-                unreadable = True
-                continue
-            diagnostics = [q.map_diagnostic(d) for q in source.queries for d in analyze(q.text).diagnostics]
-            diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
-            name = (args.stdin_filename or "-") if path == "-" else path
-            reports.append(FileReport(name, LineIndex(source.text), diagnostics))
+        for note in source.notes:
+            print(f"nql-lsp: {note}", file=sys.stderr)
+        diagnostics = [d for q in source.queries for d in q.file_diagnostics(analyze(q.text, schema))]
+        diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
+        name = (args.stdin_filename or "-") if source.path == "-" else source.path
+        reports.append(FileReport(name, LineIndex(source.text), diagnostics))
     sys.stdout.write(FORMATTERS[fmt](reports))
     failing = {Severity.ERROR, Severity.WARNING} if args.warnings_as_errors else {Severity.ERROR}
     found = any(d.severity in failing for r in reports for d in r.diagnostics)

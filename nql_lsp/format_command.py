@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .formatting import format_query
-from .sources import SourceError, discover
+from .sources import EMBEDDED_SUFFIXES, SourceError, iter_sources
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
 
@@ -23,42 +23,36 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         return EXIT_USAGE
     changed = failed = False
     stdin_text = sys.stdin.read() if "-" in (paths or ["."]) else None
-    for raw in paths or ["."]:
-        try:
-            files = list(discover([raw]))
-        except SourceError as e:
-            print(f"nql-lsp: {e}", file=sys.stderr)
+    for source in iter_sources(paths or ["."], stdin_text, suffixes={".nql"}, extract=False):
+        if isinstance(source, SourceError):
+            print(f"nql-lsp: {source}", file=sys.stderr)
             failed = True
             continue
-        for path in files:
-            try:
-                text = stdin_text if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as e:
-                print(f"nql-lsp: {path}: cannot read: {e}", file=sys.stderr)
-                failed = True
-                continue
-            assert text is not None
-            new = format_query(text, line_width)
-            if new is None:
-                print(f"nql-lsp: {path}: not formatted: the query has syntax errors (see --check)",
-                      file=sys.stderr)
-                failed = True
-                continue
-            if path == "-" and not (check or diff):
-                sys.stdout.write(new)
-                continue
-            if new == text:
-                continue
-            changed = True
-            if diff:
-                name = "stdin" if path == "-" else path
-                sys.stdout.writelines(difflib.unified_diff(
-                    text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
-            elif check:
-                print(f"would reformat {path}")
-            else:
-                Path(path).write_text(new, encoding="utf-8")
-                print(f"reformatted {path}", file=sys.stderr)
+        path, text = source.path, source.text
+        if Path(path).suffix in EMBEDDED_SUFFIXES:
+            print(f"nql-lsp: {path}: not formatted: queries inside code are formatted through the language server",
+                  file=sys.stderr)
+            continue
+        new = format_query(text, line_width)
+        if new is None:
+            print(f"nql-lsp: {path}: not formatted: the query has syntax errors (see --check)", file=sys.stderr)
+            failed = True
+            continue
+        if path == "-" and not (check or diff):
+            sys.stdout.write(new)
+            continue
+        if new == text:
+            continue
+        changed = True
+        if diff:
+            name = "stdin" if path == "-" else path
+            sys.stdout.writelines(difflib.unified_diff(
+                text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
+        elif check:
+            print(f"would reformat {path}")
+        else:
+            Path(path).write_text(new, encoding="utf-8")
+            print(f"reformatted {path}", file=sys.stderr)
     if failed:
         return EXIT_USAGE
     return EXIT_CHANGES if changed and check else EXIT_OK

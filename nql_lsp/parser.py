@@ -226,8 +226,12 @@ class _Run:
                 return ip.feed_eof(self.last_seen)
             except UnexpectedToken:
                 accepts = ip.accepts()
-                kind = next((k for k in ("RPAR", "EQ", "WORD") if k in accepts), None)
+                # What to pretend was typed: the token that closes the most (a `)`, an operator, a value);
+                # `EXISTS` finishes a dangling `NOT` after a field, the one place none of those fits.
+                kind = next((k for k in ("RPAR", "EQ", "WORD", "EXISTS") if k in accepts), None)
                 if kind is None:
+                    if first:
+                        self._report_missing(accepts, "", self.last_end)
                     break
                 if first and not self._quiet():
                     self._report_missing(accepts, kind, self.last_end)

@@ -26,9 +26,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from . import __version__
+from .lsp import python
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
+from .lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
 from .lsp.settings import SECTION, Settings, parse_settings, section_of
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
@@ -87,6 +89,8 @@ class NqlLanguageServer(LanguageServer):
         self.settings_generation = 0
         self.flags = ClientFlags()
         self._pending: set[str] = set()
+        self.runs = RunsState()
+        self._runs_wanted: tuple[str, str | None] | None = None  # ("off", None) or ("load", path or None)
         # Full analyses run here, one at a time, off the event loop.
         self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
         self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
@@ -131,7 +135,9 @@ class NqlLanguageServer(LanguageServer):
         if settings != self.settings:
             self.settings = settings
             self.settings_generation += 1
+            python.configure(self.documents, settings.python_enable)
             self.refresh_diagnostics()
+            self.start_runs()
 
     async def pull_settings(self) -> None:
         if not self.flags.configuration:
@@ -225,6 +231,81 @@ class NqlLanguageServer(LanguageServer):
         for doc in self.documents:
             self.schedule_diagnostics(doc.uri)
 
+    # --- runs ------------------------------------------------------------------------------------------
+
+    def start_runs(self) -> None:
+        """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
+        from .lsp.runs import resolve
+
+        setting = self.settings.runs
+        try:
+            root = self.workspace.root_path
+        except RuntimeError:
+            root = None
+        wanted = ("off", None) if setting is None else ("load", resolve(setting, root))
+        if wanted == self._runs_wanted:
+            return
+        self._runs_wanted = wanted
+        if self.runs.task is not None:
+            self.runs.task.cancel()
+            self.runs.task = None
+        if wanted[0] == "off":
+            self._runs_loaded(None, None, learned=False)
+            return
+        self.runs.source = wanted[1]
+        self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
+
+    async def _load_runs(self, wanted: tuple[str, str | None]) -> None:
+        from .lsp.runs import load
+        from .runs import RunsError
+
+        path = wanted[1]
+        loop = asyncio.get_running_loop()
+        token: str | None = None
+        if self.flags.work_done_progress:
+            token = f"nql-runs-{id(wanted)}"
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="Loading runs", message=path or "bundled sample", cancellable=False))
+            except Exception:  # a client that refuses progress still gets the runs
+                token = None
+
+        def report(message: str) -> None:
+            if token is not None:
+                loop.call_soon_threadsafe(self.work_done_progress.report, token,
+                                          types.WorkDoneProgressReport(message=message))
+
+        runs, error = None, None
+        try:
+            runs = await asyncio.to_thread(load, path, report)
+        except RunsError as e:
+            error = str(e)
+        except Exception as e:  # anything else a reader trips on is still the file's problem
+            error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(
+                    message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
+        if self._runs_wanted != wanted:
+            return  # the setting changed while this loaded
+        self.runs.task = None
+        if error is not None:
+            self.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs.")
+        # The bundled sample is a demonstration: its fields are not the user's, so they do not become
+        # the schema that unknown-field warnings are judged against.
+        self._runs_loaded(runs, error, learned=path is not None)
+
+    def _runs_loaded(self, runs: Any, error: str | None, *, learned: bool) -> None:
+        from .lsp.runs import apply_loaded
+
+        apply_loaded(self.runs, self.documents, runs, error, learned=learned)
+        with contextlib.suppress(Exception):
+            if self.flags.code_lens_refresh:
+                self.workspace_code_lens_refresh(None)
+            if self.flags.inlay_hint_refresh:
+                self.workspace_inlay_hint_refresh(None)
+
     @staticmethod
     def warm_up() -> None:
         """Load the parser and the feature modules on the analysis thread while the client sets up."""
@@ -307,6 +388,7 @@ def create_server() -> NqlLanguageServer:
         ls.initial_settings = params.initialization_options
         settings, problems = parse_settings(params.initialization_options)
         ls.settings = settings
+        python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
         if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -320,6 +402,7 @@ def create_server() -> NqlLanguageServer:
         ls._problems = []
         asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
+        ls.start_runs()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: NqlLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -461,6 +544,67 @@ def create_server() -> NqlLanguageServer:
         from .lsp.symbols import document_symbols
 
         return document_symbols(ls.documents, doc, ls.positions(doc), ls.flags)
+
+    # --- runs: lenses, hints and the preview commands ---------------------------------------------------
+
+    async def over_runs(ls: NqlLanguageServer, uri: Any, fn: Callable[..., _R], *args: Any, default: _R,
+                        stale: bool = True) -> _R:
+        """``fn(runs, snapshots, *args)`` in a worker thread over this version's snapshots.
+
+        Without a document or runs, or on failure, the answer is ``default``; with ``stale``, a document
+        changed meanwhile refuses the result with ContentModified (positions in it would be wrong).
+        """
+        doc = ls.doc(uri) if isinstance(uri, str) else None
+        if doc is None:
+            return default
+        version = doc.version
+        try:
+            await ls.ensure_snapshots(doc)
+            result = await asyncio.to_thread(fn, ls.runs, ls.documents.snapshots(doc), *args)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return default
+        if stale and (ls.doc(doc.uri) is not doc or doc.version != version):
+            raise JsonRpcContentModified(f"{doc.uri} changed")
+        return result
+
+    @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(ls: NqlLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from .lsp.runs import code_lenses
+
+        uri = params.text_document.uri
+        doc = ls.doc(uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        return await over_runs(ls, uri, code_lenses, uri, ls.positions(doc), default=[])
+
+    @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+    async def inlay_hint(ls: NqlLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        from .lsp.runs import inlay_hints
+
+        doc = ls.doc(params.text_document.uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        return await over_runs(ls, doc.uri, inlay_hints, ls.positions(doc), params.range, default=[])
+
+    def arg(args: tuple[Any, ...], i: int, default: Any = None) -> Any:
+        return args[i] if len(args) > i else default
+
+    @server.command(PREVIEW_COMMAND)
+    async def preview_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.preview [uri, queryIndex]``: the runs the query matches."""
+        from .lsp.runs import error_result, preview_command
+
+        return await over_runs(ls, arg(args, 0), preview_command, arg(args, 1, 0), stale=False,
+                               default=error_result("nql.preview takes the URI of an open document"))
+
+    @server.command(EXPLAIN_COMMAND)
+    async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
+        from .lsp.runs import error_result, explain_command
+
+        return await over_runs(ls, arg(args, 0), explain_command, arg(args, 1), arg(args, 2, 0), stale=False,
+                               default=error_result("nql.explain takes the URI of an open document and a run id"))
 
     return server
 

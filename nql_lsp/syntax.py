@@ -127,8 +127,14 @@ class Operator:
 
     @property
     def op(self) -> str:
-        """Canonical spelling: ``=`` for ``==``, upper case and single-spaced keywords."""
-        text = " ".join(t.text.upper() for t in self.tokens)
+        """Canonical spelling: ``=`` for ``==``, upper case and single-spaced keywords.
+
+        A keyword that recovery inserted after a written ``NOT`` is spelled by its kind, so a half-written
+        ``NOT`` still reads as the operator it was completed to.
+        """
+        if self.missing:
+            return ""
+        text = " ".join((t.text or t.kind).upper() for t in self.tokens)
         return "=" if text == "==" else text
 
     @property

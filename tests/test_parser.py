@@ -119,6 +119,8 @@ RECOVERY = [
     ("x:string = foo «bar»", "NQL001"),
     ("x:string = «AND»", "NQL001"),
     ("((((«»", "NQL002"),
+    ("`sys/name`:string NOT«»", "NQL002"),  # a dangling NOT after a field: only CONTAINS/MATCHES/EXISTS fit
+    ("((x:string NOT«»", "NQL002"),
 ]
 
 

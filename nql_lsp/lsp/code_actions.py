@@ -10,7 +10,7 @@ from ..diagnostics import Diagnostic, Edit
 from .client import ClientFlags
 from .diagnostics import file_diagnostics, severity_of, to_lsp
 from .documents import Document, Documents
-from .formatting import query_edits
+from .formatting import file_edits, query_edits
 from .positions import Positions
 
 FIX_ALL = "source.fixAll.nql"
@@ -55,10 +55,7 @@ def code_actions(documents: Documents, doc: Document, params: types.CodeActionPa
     if _wanted(FORMAT, only):
         edits = []
         for snap in documents.snapshots(doc):
-            region = snap.region
-            enc = region.source.encode or (lambda s: s)
-            edits += [Edit(region.to_file(e.start), region.to_file(e.end), enc(e.new_text))
-                      for e in query_edits(region, line_width)]
+            edits += file_edits(snap.region, query_edits(snap.region, line_width))
         if edits:
             out.append(types.CodeAction(title="Format query", kind=FORMAT, edit=_edit(doc, edits, pos, flags)))
     return out

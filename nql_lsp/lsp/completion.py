@@ -7,6 +7,7 @@ import re
 from lsprotocol import types
 
 from ..completion import CompletionItem, complete
+from ..diagnostics import Edit
 from .client import ClientFlags
 from .documents import Document, Documents
 from .positions import Positions
@@ -36,22 +37,28 @@ def completion(documents: Documents, doc: Document, position: types.Position, po
     snap, query_offset = found
     region = snap.region
     items = complete(snap.analysis, query_offset, documents.schema)
-    encode = region.source.encode or (lambda s: s)
     line = position.line
     line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
+    embedded = region.source.map_edit is not None
     out = []
     for item in items:
-        start, end = region.to_file(item.start), region.to_file(item.end)
+        snippet = item.snippet and flags.snippets and not embedded  # a snippet's $ and braces are not escaped
+        text = item.insert_text if snippet or not item.snippet else plain(item.insert_text)
+        mapped = region.edits_to_file(Edit(item.start, item.end, text))
+        if mapped is None or len(mapped) != 1:
+            continue  # cannot be written into this string as one edit
+        start, end, text = mapped[0].start, mapped[0].end, mapped[0].new_text
+        if embedded and not start <= offset <= end:
+            continue  # the word is across a literal's end from the cursor: widening would take in a quote
         # An edit must stay on the cursor's line and cover the cursor.
         start, end = max(start, line_start), max(min(end, line_end), offset)
         start = min(start, offset)
-        out.append(_item(item, pos.range(start, end), encode, flags))
+        out.append(_item(item, pos.range(start, end), text, snippet, flags))
     return types.CompletionList(is_incomplete=False, items=out)
 
 
-def _item(item: CompletionItem, rng: types.Range, encode, flags: ClientFlags) -> types.CompletionItem:
-    snippet = item.snippet and flags.snippets
-    text = item.insert_text if snippet or not item.snippet else plain(item.insert_text)
+def _item(item: CompletionItem, rng: types.Range, text: str, snippet: bool,
+          flags: ClientFlags) -> types.CompletionItem:
     doc_kind = types.MarkupKind.Markdown if flags.markdown_completion else types.MarkupKind.PlainText
     return types.CompletionItem(
         label=item.label,
@@ -61,5 +68,5 @@ def _item(item: CompletionItem, rng: types.Range, encode, flags: ClientFlags) ->
         sort_text=item.sort_text,
         filter_text=item.filter_text,
         insert_text_format=types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText,
-        text_edit=types.TextEdit(range=rng, new_text=encode(text)),
+        text_edit=types.TextEdit(range=rng, new_text=text),
     )

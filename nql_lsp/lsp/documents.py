@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
-    from ..diagnostics import Diagnostic
+    from ..diagnostics import Diagnostic, Edit
     from ..incremental import Layout
     from ..schema import Schema
     from ..sources import QuerySource
@@ -89,6 +89,28 @@ class Region:
     def to_file(self, offset: int) -> int:
         return self.source.file_offset(offset)
 
+    def range_to_file(self, start: int, end: int) -> tuple[int, int]:
+        """The file range of a query range: it ends where its last character is written (before the quote
+        of a literal that the next one continues), not where the next character begins."""
+        return self.source.file_range(start, end)
+
+    def edits_to_file(self, edit: Edit) -> tuple[Edit, ...] | None:
+        """A query edit as file edits, its text written for the file; None when it cannot be written there
+        (it would overwrite code between or inside literals, or the literal's quoting cannot hold it)."""
+        return self.source.file_edits(edit)
+
+    def in_hole(self, offset: int) -> bool:
+        """Whether the query ``offset`` is inside a value only known at run time (an f-string hole)."""
+        return any(a <= offset < b for a, b in self.source.holes)
+
+    def visible(self, analysis: Analysis) -> list[Diagnostic]:
+        """The analysis' diagnostics less those a hole's placeholder provoked."""
+        if not self.source.holes:
+            return analysis.diagnostics
+        from ..embedded.holes import visible
+
+        return visible(analysis, self.source.holes)
+
     @property
     def file_start(self) -> int:
         return self.to_file(0)
@@ -100,6 +122,8 @@ class Region:
     def from_file(self, offset: int) -> int:
         """The query offset of a file offset (the nearest one before it, inside escapes)."""
         src = self.source
+        if src.from_file is not None:
+            return src.from_file(offset)
         if src.to_file is None:
             return max(0, min(offset - src.start, len(src.text)))
         if self._file_starts is None:
@@ -109,6 +133,8 @@ class Region:
         return max(0, bisect_right(self._file_starts, offset) - 1)
 
     def contains(self, offset: int) -> bool:
+        if self.source.contains is not None:  # several literals: only their insides, not the code between
+            return self.source.contains(offset)
         return self.file_start <= offset <= self.file_end
 
 
@@ -179,6 +205,13 @@ class Document:
             self._snapshots = None
         self.text = text
         self.version = version
+
+    def set_kind(self, kind: DocumentKind) -> None:
+        """Serve the document as another kind (a setting changed): its queries are found again."""
+        self.kind = kind
+        self._regions = None
+        self._snapshots = None
+        self._layouts = None
 
     @property
     def lines(self) -> LineIndex:
@@ -302,7 +335,7 @@ class Documents:
                     lay.text is not snap.analysis.text for lay, snap in zip(layouts, current, strict=True)):
                 doc._layouts = [layout_of(snap.analysis) for snap in current]
                 doc._layout_generation = self.generation
-            return [(snap.region, snap.analysis.diagnostics) for snap in current]
+            return [(snap.region, snap.region.visible(snap.analysis)) for snap in current]
         layouts = doc._layouts if doc._layout_generation == self.generation else None
         regions = doc.regions
         if layouts is None or len(layouts) != 1 or len(regions) != 1 or regions[0].source.to_file is not None:
@@ -329,7 +362,10 @@ class Documents:
         """The snapshot whose region holds the file ``offset``, and the offset inside the query."""
         for snap in self.snapshots(doc):
             if snap.region.contains(offset):
-                return snap, snap.region.from_file(offset)
+                query_offset = snap.region.from_file(offset)
+                if snap.region.in_hole(query_offset):
+                    return None  # code, not query text: nothing to say about it
+                return snap, query_offset
         return None
 
 

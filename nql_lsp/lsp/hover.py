@@ -22,4 +22,4 @@ def hover(documents: Documents, doc: Document, position: types.Position, pos: Po
     kind = types.MarkupKind.Markdown if flags.markdown_hover else types.MarkupKind.PlainText
     region = snap.region
     return types.Hover(contents=types.MarkupContent(kind=kind, value=info.markdown),
-                       range=pos.range(region.to_file(info.start), region.to_file(info.end)))
+                       range=pos.range(*region.range_to_file(info.start, info.end)))

@@ -23,8 +23,11 @@ def semantic_tokens(documents: Documents, doc: Document, pos: Positions, flags: 
         region = snap.region
         if region.file_end < lo or hi < region.file_start:
             continue
+        holes = region.source.holes
         for tok in outline.semantic_tokens(snap.analysis):
-            start, end = region.to_file(tok.start), region.to_file(tok.end)
+            if holes and any(a < tok.end and tok.start < b for a, b in holes):
+                continue  # a placeholder: the code there is not NQL
+            start, end = region.range_to_file(tok.start, tok.end)
             if end < lo or hi < start or end <= start:
                 continue
             mods = 0

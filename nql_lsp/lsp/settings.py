@@ -52,6 +52,20 @@ def _severity(raw: Any) -> dict[str, str]:
     return out
 
 
+def _runs(raw: Any) -> str | None:
+    if raw is False:
+        return None
+    if not isinstance(raw, str):
+        raise SettingError('a path to a runs file or parquet export, "" for the bundled sample, or false')
+    return raw.strip()
+
+
+def _bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise SettingError("true or false")
+    return raw
+
+
 class PartialSetting(SettingError):
     """Some entries of a mapping were bad: ``value`` holds the good ones, which are used."""
 
@@ -64,6 +78,10 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
+    # Where previews come from: "" the bundled sample project, a path, or None (false) for no previews.
+    runs: str | None = field(default="", metadata=setting("runs", _runs))
+    # Queries inside Python strings (``query=`` of the NQL-taking methods, ``# nql`` strings).
+    python_enable: bool = field(default=True, metadata=setting("python.enable", _bool))
 
 
 def section_of(raw: Any) -> dict[str, Any]:
@@ -81,6 +99,18 @@ def section_of(raw: Any) -> dict[str, Any]:
     if isinstance(nested, Mapping):
         out.update(nested)
     return out
+
+
+def _lookup(section: Mapping[str, Any], key: str) -> Any:
+    """A dotted key (``python.enable``) given dotted or as nested objects (``{"python": {"enable": ...}}``)."""
+    if key in section:
+        return section[key]
+    value: Any = section
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
@@ -104,14 +134,3 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
 
-
-def _lookup(section: Mapping[str, Any], key: str) -> Any:
-    """``section[key]`` for a dotted key, written flat (``"python.enable"``) or nested (``python: {enable}``)."""
-    if key in section:
-        return section[key]
-    value: Any = section
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value

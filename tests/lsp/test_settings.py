@@ -77,3 +77,13 @@ def test_a_nested_setting_is_one_field(monkeypatch):
     settings, problems = module.parse_settings({"nql": {"python": {"enable": "yes"}}})
     assert settings.python_enable is False
     assert problems == ["nql.python.enable: expected true or false; got 'yes', using the default"]
+
+
+def test_runs_is_a_path_the_sample_or_off():
+    assert parse_settings({"nql": {"runs": " exports/proj "}})[0].runs == "exports/proj"
+    assert parse_settings({"nql": {"runs": ""}})[0].runs == ""  # the bundled sample
+    assert parse_settings({"nql": {"runs": False}})[0].runs is None  # no previews
+    settings, problems = parse_settings({"nql": {"runs": 42}})
+    assert settings.runs == ""
+    assert problems == ['nql.runs: expected a path to a runs file or parquet export, "" for the bundled sample, '
+                        "or false; got 42, using the default"]

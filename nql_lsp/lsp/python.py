@@ -1,0 +1,43 @@
+"""Python documents: the server attaches to ``python`` files and serves the NQL inside their strings.
+
+The queries are found by the core (:mod:`nql_lsp.embedded.python`); this module only makes ``python`` a
+document kind of the server and follows the ``nql.python.enable`` setting. Every feature then works on
+the query strings through the region model: positions map through escapes and concatenation, edits are
+written for the literal they land in, and nothing outside a string is ever edited.
+"""
+
+from __future__ import annotations
+
+from ..sources import QuerySource
+from .documents import DocumentKind, Documents, register_kind
+
+LANGUAGE_ID = "python"
+SUFFIXES = (".py", ".pyi")
+
+
+def _queries(path: str, text: str) -> list[QuerySource]:
+    from ..embedded.python import extract_python
+
+    return list(extract_python(text))  # a file that is not (yet) valid Python has no queries for now
+
+
+def _nothing(path: str, text: str) -> list[QuerySource]:
+    return []
+
+
+ENABLED = DocumentKind(LANGUAGE_ID, SUFFIXES, _queries)
+#: With ``nql.python.enable`` off, Python documents are still claimed (so the by-suffix fallback does not
+#: serve them anyway) but hold no queries: no diagnostics, no features.
+DISABLED = DocumentKind(LANGUAGE_ID, SUFFIXES, _nothing)
+
+
+def configure(documents: Documents, enable: bool) -> bool:
+    """Follow the setting; returns whether open Python documents changed (their diagnostics need redoing)."""
+    kind = ENABLED if enable else DISABLED
+    register_kind(kind)
+    changed = False
+    for doc in documents:
+        if doc.kind.language_id == LANGUAGE_ID and doc.kind is not kind:
+            doc.set_kind(kind)
+            changed = True
+    return changed

@@ -1,0 +1,49 @@
+"""Runs to evaluate queries against: the bundled sample, JSON/JSONL files, and Neptune parquet exports.
+
+:func:`open_runs` picks the reader from the path: none -> the bundled sample project; a directory or a
+``.parquet`` file -> a Neptune exporter parquet export (needs the ``parquet`` extra); anything else -> JSON
+or JSONL (docs/runs.md).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from .model import FloatSeries, Progress, Run, RunsError, RunSet
+
+__all__ = ["FloatSeries", "Run", "RunSet", "RunsError", "open_runs"]
+
+SAMPLE_LABEL = "bundled sample"
+SAMPLE_RESOURCE = "sample_runs.json.gz"
+
+
+def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None = None) -> RunSet:
+    """The runs at ``path`` (None: the bundled sample). Raises :class:`RunsError` naming file and line/row."""
+    if path is None:
+        return _sample(progress)
+    p = Path(path)
+    if p.is_dir() or p.suffix == ".parquet":
+        if p.is_dir() and not any(p.rglob("*.parquet")):
+            raise RunsError(f"{p}: a directory with no .parquet files in it")
+        from .parquet import open_parquet
+
+        return open_parquet(p, progress=progress)
+    from .jsonfile import read_json_runs
+
+    return read_json_runs(p, progress=progress)
+
+
+_sample_cache: RunSet | None = None
+
+
+def _sample(progress: Progress | None) -> RunSet:
+    global _sample_cache
+    if _sample_cache is None:
+        from .jsonfile import read_json_runs
+
+        resource = resources.files("nql_lsp") / "data" / SAMPLE_RESOURCE
+        with resources.as_file(resource) as file:
+            _sample_cache = read_json_runs(Path(file), SAMPLE_LABEL, progress)
+    return _sample_cache

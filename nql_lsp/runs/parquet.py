@@ -1,0 +1,361 @@
+"""Neptune exporter parquet exports, read and queried with duckdb.
+
+An export is a directory of ``<project>/<run>_part_<N>.parquet`` files (searched recursively), one row per
+value or series point, in the long layout of neptune-exporter (columns in :data:`REQUIRED_COLUMNS`).
+
+Opening an export makes one pass over it and keeps two small duckdb tables: ``nql_scalars`` (one row per
+run and single-valued attribute) and ``nql_series`` (one row per run and series: its count and aggregates,
+the last value of a string series). Series points never reach Python. Queries are then pushed down to
+duckdb (:mod:`nql_lsp.pushdown`) and only the matching runs are read back; the full list of runs is built
+only when something asks for ``runs``.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import RUN_STATES
+from ..schema import FieldStats
+from .learned import COMMON, SHAPE_POINTS, LearnedSchema, field_info
+from .model import FloatSeries, Progress, Run, RunsError, RunSet
+
+if TYPE_CHECKING:
+    from ..conditions import Condition
+    from ..evaluate import Bound
+
+REQUIRED_COLUMNS = ("project_id", "run_id", "attribute_path", "attribute_type", "step", "timestamp", "int_value",
+                    "float_value", "string_value", "bool_value", "datetime_value", "string_set_value",
+                    "file_value", "histogram_value")
+
+#: neptune-exporter attribute types -> NQL types (None: kept out, queries cannot filter on them).
+EXPORTER_TYPES: dict[str, str | None] = {
+    "float": "float", "int": "int", "string": "string", "bool": "bool", "datetime": "datetime",
+    "string_set": "stringSet", "float_series": "floatSeries", "string_series": "stringSeries",
+    "histogram_series": None, "file": "fileRef", "file_series": None,
+}
+SCALAR_TYPES = ("float", "int", "string", "bool", "datetime", "string_set", "file")
+SHAPE_FILES = 50  # files read again for series shapes
+
+# Run states as the evaluator reads them (catalog synonyms, lower case), in SQL.
+_STATE_SQL = "CASE lower(string_value) " + " ".join(
+    f"WHEN '{word}' THEN '{state}'" for word, state in RUN_STATES.items()) + " ELSE lower(string_value) END"
+
+
+def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
+    try:
+        import duckdb
+    except ImportError:
+        raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
+    files = sorted(str(p) for p in path.rglob("*.parquet")) if path.is_dir() else [str(path)]
+    if not files:
+        raise RunsError(f"{path}: a directory with no .parquet files in it")
+    if not path.exists():
+        raise RunsError(f"{path}: no such file")
+    con = duckdb.connect()
+    try:
+        return ParquetRunSet(con, files, str(path), progress)
+    except duckdb.Error as e:
+        con.close()
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RunsError(f"{path}: cannot read the parquet export: {first}") from None
+
+
+class ParquetRunSet(RunSet):
+    """A parquet export held in duckdb; queries run there, runs are read back on demand."""
+
+    def __init__(self, con: Any, files: list[str], label: str, progress: Progress | None = None) -> None:
+        self.con = con
+        self.files = files
+        self.label = label
+        self._schema = None
+        self._columns = None
+        self._loaded: list[Run] | None = None
+        import duckdb
+
+        say = progress or (lambda message: None)
+        say(f"reading {len(files):,} parquet files from {label}")
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
+        # duckdb spills to ./.tmp by default: never into the user's working directory.
+        con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "nql-lsp-duckdb")])
+        try:  # files of one export share a schema, and reading one file's is much quicker than every file's
+            con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_long")
+            con.execute("SELECT * FROM nql_long LIMIT 0")
+        except duckdb.Error:
+            con.read_parquet(files, union_by_name=True, filename=True, file_row_number=True).create_view(
+                "nql_long", replace=True)
+        self._check_columns(files)
+        self._check_types()
+        say("summarising runs and series")
+        cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXPORTER_TYPES.items() if v and k in SCALAR_TYPES)
+        con.execute(f"""
+            CREATE TABLE nql_scalars AS
+            SELECT run_id, attribute_path AS path,
+                   CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN 'experimentState'
+                        ELSE CASE attribute_type {cases} END END AS type,
+                   CASE attribute_type WHEN 'int' THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
+                   int_value AS int_value,
+                   CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN {_STATE_SQL}
+                        ELSE string_value END AS str,
+                   bool_value AS flag,
+                   epoch_ms(datetime_value) / 1000.0 AS ts,
+                   string_set_value AS tags,
+                   file_value.path AS file
+            FROM nql_long WHERE attribute_type IN {SCALAR_TYPES}""")
+        con.execute("""
+            CREATE TABLE nql_series AS
+            SELECT run_id, attribute_path AS path,
+                   CASE attribute_type WHEN 'float_series' THEN 'floatSeries' ELSE 'stringSeries' END AS type,
+                   count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
+                   arg_max(float_value, step_order) FILTER (WHERE NOT isnan(float_value)) AS last,
+                   min(float_value) FILTER (WHERE NOT isnan(float_value)) AS mn,
+                   max(float_value) FILTER (WHERE NOT isnan(float_value)) AS mx,
+                   avg(float_value) FILTER (WHERE NOT isnan(float_value)) AS average,
+                   var_pop(float_value) FILTER (WHERE NOT isnan(float_value)) AS variance,
+                   arg_max(string_value, step_order) AS last_str
+            FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
+            WHERE attribute_type IN ('float_series', 'string_series')
+            GROUP BY run_id, attribute_path, attribute_type""")
+        con.execute("""
+            CREATE TABLE nql_runs AS
+            SELECT run_id, bool_or(path = 'sys/trashed' AND type = 'bool' AND flag) AS trashed
+            FROM (SELECT run_id, path, type, flag FROM nql_scalars
+                  UNION ALL SELECT run_id, path, type, NULL FROM nql_series)
+            GROUP BY run_id ORDER BY run_id""")
+        self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
+        say(f"{self._count:,} runs")
+
+    def _check_columns(self, files: list[str]) -> None:
+        names = {row[0] for row in self.con.execute("DESCRIBE nql_long").fetchall()}
+        missing = [c for c in REQUIRED_COLUMNS if c not in names and c not in ("histogram_value", "timestamp",
+                                                                                "project_id")]
+        if missing:
+            raise RunsError(f"{files[0]}: not a Neptune export: no column {', '.join(missing)}")
+
+    def _check_types(self) -> None:
+        """One cheap pass over three columns; the file and row of a problem are looked up only when there is one."""
+        known = tuple(EXPORTER_TYPES)
+        found = self.con.execute("""
+            SELECT attribute_type, count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
+            FROM nql_long GROUP BY attribute_type""").fetchall()
+        if all(type_ in EXPORTER_TYPES and not nulls for type_, nulls in found):
+            return
+        bad = self.con.execute(f"""
+            SELECT filename, file_row_number, run_id IS NULL, attribute_path IS NULL, attribute_type
+            FROM nql_long
+            WHERE run_id IS NULL OR attribute_path IS NULL OR attribute_type IS NULL
+               OR attribute_type NOT IN {known}
+            LIMIT 1""").fetchone()
+        if bad is not None:
+            file, row, no_run, no_path, type_ = bad
+            if no_run or no_path or type_ is None:
+                what = "run_id" if no_run else "attribute_path" if no_path else "attribute_type"
+                problem = f"no {what}"
+            else:
+                problem = f"unknown attribute_type {type_!r}; expected one of {', '.join(EXPORTER_TYPES)}"
+            raise RunsError(f"{file}: row {row + 1}: {problem}")
+
+    # --- RunSet ------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self.runs)
+
+    @property  # type: ignore[override]
+    def runs(self) -> list[Run]:
+        if self._loaded is None:
+            self._loaded = self._fetch(None)
+        return self._loaded
+
+    def in_memory(self) -> RunSet:
+        """The same runs as a plain :class:`RunSet`, evaluated in Python."""
+        return RunSet(self.runs, self.label)
+
+    def by_id(self, run_id: str) -> Run | None:
+        found = self._fetch([run_id])
+        if found:
+            return found[0]
+        # run ids are the exporter's; a query names runs by sys/id
+        ids = self.con.execute("SELECT run_id FROM nql_scalars WHERE path = 'sys/id' AND str = ? LIMIT 1",
+                               [run_id]).fetchone()
+        return self._fetch([ids[0]])[0] if ids else None
+
+    def count(self, include_trashed: bool = False) -> int:
+        where = "" if include_trashed else " WHERE NOT coalesce(trashed, false)"
+        return self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
+
+    def select(self, bound: Bound, include_trashed: bool) -> tuple[list[Run], int]:
+        """The matching runs, whose attributes are read only when one of them is first asked for."""
+        from ..pushdown import query_sql
+
+        sql, params = query_sql(bound.expr, bound.conditions, include_trashed)
+        rows = self.con.execute(f"""
+            SELECT q.run_id, s.str FROM ({sql}) q
+            LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = 'sys/id' AND s.type = 'string'
+            ORDER BY q.run_id""", params).fetchall()
+        batch = _Batch(self, [run_id for run_id, _ in rows])
+        return [LazyRun(run_id, sys_id, batch) for run_id, sys_id in rows], self.count(include_trashed)
+
+    def count_clause(self, cond: Condition, include_trashed: bool) -> int:
+        from ..pushdown import clause_sql
+
+        params: list[Any] = []
+        where = clause_sql(cond, params)
+        if not include_trashed:
+            where += " AND NOT coalesce(trashed, false)"
+        return self.con.execute(f"SELECT count(*) FROM nql_runs WHERE {where}", params).fetchone()[0]
+
+    @property
+    def schema(self) -> LearnedSchema:  # type: ignore[override]
+        if self._schema is None:
+            self._schema = self._learn()
+        return self._schema
+
+    # --- reading runs back -------------------------------------------------------------------------
+
+    def _fetch(self, ids: list[str] | None) -> list[Run]:
+        """The runs with these exporter run ids (all runs for None), in run id order."""
+        if ids is not None and not ids:
+            return []
+        filt = "" if ids is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
+        params = [] if ids is None else [ids]
+        attrs: dict[str, dict[str, tuple[str, Any]]] = {}
+        for run_id in (ids if ids is not None else [r[0] for r in self.con.execute(
+                "SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]):
+            attrs[run_id] = {}
+        for run_id, path, type_, num, int_value, text, flag, ts, tags, file in self.con.execute(
+                f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}",
+                params).fetchall():
+            value: Any
+            if type_ == "float":
+                value = num
+            elif type_ == "int":
+                value = int_value
+            elif type_ == "bool":
+                value = flag
+            elif type_ == "datetime":
+                value = datetime.fromtimestamp(ts, UTC) if ts is not None else None
+            elif type_ == "stringSet":
+                value = frozenset(tags or ())
+            elif type_ == "fileRef":
+                value = file or ""
+            else:
+                value = text
+            if value is not None and run_id in attrs:
+                attrs[run_id][path] = (type_, value)
+        for run_id, path, type_, n, last, mn, mx, average, variance, last_str in self.con.execute(
+                "SELECT run_id, path, type, n, last, mn, mx, average, variance, last_str "
+                f"FROM nql_series{filt}", params).fetchall():
+            if run_id not in attrs:
+                continue
+            if type_ == "floatSeries":
+                nan = math.nan
+                series = FloatSeries(n, last, mn, mx, average, variance) if n else FloatSeries(0, nan, nan, nan,
+                                                                                                 nan, nan)
+                attrs[run_id][path] = (type_, series)
+            else:
+                attrs[run_id][path] = (type_, (last_str,) if last_str is not None else ())
+        return [Run(a, run_id) for run_id, a in attrs.items()]
+
+    # --- the learned schema, in SQL ----------------------------------------------------------------
+
+    def _learn(self) -> LearnedSchema:
+        con = self.con
+        stats: dict[str, dict[str, FieldStats]] = {}
+
+        def entry(path: str, type_: str) -> FieldStats:
+            return stats.setdefault(path, {}).setdefault(type_, FieldStats())
+
+        for path, type_, runs, mn, mx, last in con.execute("""
+                SELECT path, type, count(DISTINCT run_id), min(num), max(num), arg_max(num, run_id)
+                FROM nql_scalars GROUP BY path, type""").fetchall():
+            s = entry(path, type_)
+            s.runs = runs
+            if type_ in ("float", "int"):
+                s.minimum, s.maximum, s.last = mn, mx, last
+        for path, type_, value, n in con.execute(f"""
+                SELECT path, type, value, n FROM (
+                    SELECT path, type, value, count(*) AS n,
+                           row_number() OVER (PARTITION BY path, type ORDER BY count(*) DESC, value) AS k
+                    FROM (SELECT path, type, str AS value FROM nql_scalars
+                          WHERE type IN ('string', 'experimentState')
+                          UNION ALL SELECT path, type, CAST(num AS VARCHAR) FROM nql_scalars WHERE type = 'int'
+                          UNION ALL SELECT path, type, unnest(tags) FROM nql_scalars WHERE type = 'stringSet'
+                          UNION ALL SELECT path, type, last_str FROM nql_series WHERE type = 'stringSeries')
+                    WHERE value IS NOT NULL GROUP BY path, type, value)
+                WHERE k <= {COMMON} ORDER BY path, type, k""").fetchall():
+            if type_ == "int":
+                value = value.removesuffix(".0")
+            entry(path, type_).common.append((value, n))
+        for path, type_, runs, mn, mx, last in con.execute("""
+                SELECT path, type, count(*), min(mn), max(mx), arg_max(last, run_id) FILTER (WHERE n > 0)
+                FROM nql_series GROUP BY path, type""").fetchall():
+            s = entry(path, type_)
+            s.runs = runs
+            if type_ == "floatSeries":
+                s.minimum, s.maximum, s.last = mn, mx, last
+        for path, shape in self._shapes().items():
+            if "floatSeries" in stats.get(path, {}):
+                stats[path]["floatSeries"].shape = shape
+        by_path = {path: field_info(path, s) for path, s in sorted(stats.items())}
+        return LearnedSchema(by_path, self._count)
+
+    def _shapes(self) -> dict[str, list[float]]:
+        """Each float series' typical shape, from a few files: the mean over runs of each run's series
+        resampled to SHAPE_POINTS by position along its length."""
+        rel = self.con.read_parquet(self.files[:SHAPE_FILES], union_by_name=True)
+        rel.create_view("nql_shape_sample", replace=True)
+        rows = self.con.execute(f"""
+            WITH points AS (
+                SELECT run_id, attribute_path AS path, float_value AS v,
+                       row_number() OVER (PARTITION BY run_id, attribute_path ORDER BY step) - 1 AS i,
+                       count(*) OVER (PARTITION BY run_id, attribute_path) AS n
+                FROM nql_shape_sample
+                WHERE attribute_type = 'float_series' AND NOT isnan(float_value))
+            SELECT path, k, avg(v) FROM (
+                SELECT path, run_id, k, v FROM points,
+                       (SELECT unnest(range({SHAPE_POINTS})) AS k)
+                WHERE i = least(n - 1, (k * n) // {SHAPE_POINTS}))
+            GROUP BY path, k ORDER BY path, k""").fetchall()
+        shapes: dict[str, list[float]] = {}
+        for path, _, v in rows:
+            shapes.setdefault(path, []).append(v)
+        return shapes
+
+
+class _Batch:
+    """Runs returned together, read together the first time any of them is looked into."""
+
+    def __init__(self, owner: ParquetRunSet, ids: list[str]) -> None:
+        self.owner = owner
+        self.ids = ids
+        self.loaded: dict[str, dict[str, tuple[str, Any]]] | None = None
+
+    def attributes(self, run_id: str) -> dict[str, tuple[str, Any]]:
+        if self.loaded is None:
+            self.loaded = {run.fallback_id: run.attributes for run in self.owner._fetch(self.ids)}
+        return self.loaded.get(run_id, {})
+
+
+class LazyRun(Run):
+    """A run of a parquet export: its id is known at once, its attributes on first use."""
+
+    def __init__(self, run_id: str, sys_id: str | None, batch: _Batch) -> None:
+        self.fallback_id = run_id
+        self._sys_id = sys_id
+        self._batch = batch
+
+    @property  # type: ignore[override]
+    def attributes(self) -> dict[str, tuple[str, Any]]:
+        return self._batch.attributes(self.fallback_id)
+
+    @property
+    def id(self) -> str:
+        return self._sys_id if self._sys_id is not None else self.fallback_id

@@ -1,0 +1,71 @@
+"""The schema learned from runs, and what the checker, completion and hover make of it."""
+
+from __future__ import annotations
+
+from nql_lsp.analysis import analyze
+from nql_lsp.completion import complete
+from nql_lsp.hover import hover
+from nql_lsp.runs.learned import typical_shape
+
+from .runs_fixtures import small_runs
+
+
+def test_types_counts_and_stats() -> None:
+    schema = small_runs().schema
+    assert schema.learned
+    acc = schema.field("acc")
+    assert acc.types == ("float", "string")  # float in A, C, D; string in B
+    stats = acc.stats["float"]
+    assert (stats.runs, stats.minimum, stats.maximum, stats.last) == (3, 0.5, 0.95, 0.95)
+    assert acc.stats["string"].common == [("0.95", 1)]
+    tags = schema.field("sys/tags")
+    assert tags.system and tags.doc  # sys/ fields keep their documentation
+    assert tags.stats["stringSet"].common == [("prod", 2), ("x", 1)]
+    loss = schema.field("loss").stats["floatSeries"]
+    assert (loss.runs, loss.minimum, loss.maximum, loss.last) == (3, 1, 3, 1)  # last: B's, D's is empty
+    assert loss.shape == typical_shape([[3, 1, 2], [1, 1]])
+    assert schema.field("sys/stage") is not None  # known without runs holding it
+    assert schema.field("nope") is None
+    paths = [f.path for f in schema.fields()]
+    assert len(paths) == len(set(paths)) and "sys/model_id" in paths and "created" in paths
+
+
+def test_typical_shape_averages_resampled_series() -> None:
+    assert typical_shape([[0, 2], [2, 4]], size=2) == [1, 3]
+    assert typical_shape([[5]], size=3) == [5, 5, 5]
+    assert typical_shape([]) == []
+
+
+def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
+    schema = small_runs().schema
+    diags = analyze("lost:floatSeries EXISTS", schema).diagnostics
+    assert [(d.code, d.message) for d in diags] == [("NQL110", "unknown field `lost`; did you mean `loss`?")]
+    diags = analyze("n:float = 5", schema).diagnostics
+    assert [(d.code, d.message, d.start, d.end) for d in diags] == [
+        ("NQL111", "this clause can match no run: `n` is an int in 1 run, not a float", 2, 7)]
+    assert analyze("acc:string = x AND acc:float > 1", schema).diagnostics == []  # both types are held
+
+
+def test_completion_offers_learned_paths_tags_and_values() -> None:
+    runs = small_runs()
+    labels = [i.label for i in complete(analyze("", runs.schema), 0, runs.schema)]
+    assert "loss" in labels and "acc" in labels and "sys/tags" in labels
+    text = "sys/tags:stringSet CONTAINS "
+    values = [i.label for i in complete(analyze(text, runs.schema), len(text), runs.schema)]
+    assert values[:2] == ["prod", "x"]
+    text = "acc:float > "
+    items = {(i.label, i.detail) for i in complete(analyze(text, runs.schema), len(text), runs.schema)}
+    assert {("0.5", "min seen in runs"), ("0.95", "max seen in runs"), ("0.95", "last seen in runs"),
+            ("0.9", "in 1 runs")} <= items
+
+
+def test_hover_shows_statistics_and_a_sparkline() -> None:
+    runs = small_runs()
+    text = "last(loss:floatSeries) > 1"
+    info = hover(analyze(text, runs.schema), text.index("loss") + 1, runs.schema)
+    assert info is not None
+    assert "As `floatSeries` in 3 runs:" in info.markdown
+    assert "- min 1, max 3, last 1" in info.markdown
+    shape_line = next(line for line in info.markdown.splitlines() if line.startswith("- shape: "))
+    spark = shape_line.removeprefix("- shape: ")
+    assert len(spark) == 24 and spark[0] == "█" and set(spark) <= set("▁▂▃▄▅▆▇█")

@@ -1,0 +1,117 @@
+"""Parquet exports: duckdb push-down agrees with the in-memory evaluator, and bad exports are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nql_lsp.evaluate import clause_counts, explain, preview
+from nql_lsp.runs import RunsError, open_runs
+from nql_lsp.runs.parquet import ParquetRunSet
+
+from .parquet_export import SCHEMA, write_export
+from .runs_fixtures import small_runs
+from .test_evaluate import CASES, NOW
+from .test_evaluate_properties import NOW as SAMPLE_NOW
+from .test_evaluate_properties import SAMPLE, queries
+
+# The long layout cannot hold an empty series: D's `loss` has no points, so the export has no `loss` for D.
+EXPORT_DIFFERS = {"loss:floatSeries EXISTS": "A B"}
+
+
+@pytest.fixture(scope="module")
+def small_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
+    root = write_export(small_runs().runs, tmp_path_factory.mktemp("export"))
+    runs = open_runs(root)
+    assert isinstance(runs, ParquetRunSet)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def sample_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
+    runs = open_runs(write_export(SAMPLE.runs, tmp_path_factory.mktemp("sample")))
+    assert isinstance(runs, ParquetRunSet)
+    return runs
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES)
+def test_pushdown_gives_the_hand_checked_runs(small_export: ParquetRunSet, query: str, expected: str) -> None:
+    expected = EXPORT_DIFFERS.get(query, expected)
+    result = preview(query, small_export, now=NOW)
+    assert result.error is None
+    assert " ".join(r.id for r in result.matches) == expected
+    assert result.total == 4
+    in_memory = preview(query, small_export.in_memory(), now=NOW)
+    assert " ".join(r.id for r in in_memory.matches) == expected
+
+
+def test_export_reads_back_the_values(small_export: ParquetRunSet) -> None:
+    assert len(small_export) == 5
+    a = small_export.by_id("A")
+    assert a is not None
+    assert a.get("sys/state") == ("experimentState", "running")
+    assert a.get("sys/tags") == ("stringSet", frozenset({"prod", "x"}))
+    series = a.value("loss", "floatSeries")
+    assert (series.count, series.last, series.minimum, series.average) == (3, 2, 1, 2)
+    assert series.variance == pytest.approx(2 / 3)
+    assert a.value("log", "stringSeries") == ("error: boom",)
+    assert a.get("images/grid") is None  # histogram series cannot be queried
+    schema = small_export.schema
+    assert schema.field("acc").types == ("float", "string")
+    assert schema.field("acc").stats["float"].runs == 3
+    assert schema.field("sys/tags").stats["stringSet"].common == [("prod", 2), ("x", 1)]
+    assert schema.field("loss").stats["floatSeries"].shape[0] == pytest.approx(2.0)  # (3 + 1) / 2
+
+
+def test_clause_counts_and_explain_through_duckdb(small_export: ParquetRunSet) -> None:
+    text = "acc:float >= 0.9 AND sys/tags:stringSet CONTAINS prod"
+    assert clause_counts(text, small_export) == [(0, 16, 2), (21, len(text), 2)]
+    assert "holds `acc` as a string" in explain(text, small_export, "B")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(queries())
+def test_pushdown_agrees_with_the_json_sample(sample_export: ParquetRunSet, query: str) -> None:
+    expected = [r.id for r in preview(query, SAMPLE, now=SAMPLE_NOW).matches]
+    got = [r.id for r in preview(query, sample_export, now=SAMPLE_NOW).matches]
+    assert sorted(got) == sorted(expected)
+
+
+def _write(path: Path, rows: list[dict], schema: pa.Schema = SCHEMA) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+
+
+def test_bad_exports_name_the_file_and_row(tmp_path: Path) -> None:
+    good = {"project_id": "p", "run_id": "R-1", "attribute_path": "a", "attribute_type": "float",
+            "float_value": 1.0}
+    bad_file = tmp_path / "p" / "R-1_part_0.parquet"
+    _write(bad_file, [good, {**good, "attribute_type": "complex"}])
+    with pytest.raises(RunsError) as info:
+        open_runs(tmp_path)
+    assert str(info.value) == (f"{bad_file}: row 2: unknown attribute_type 'complex'; expected one of float, int, "
+                               "string, bool, datetime, string_set, float_series, string_series, "
+                               "histogram_series, file, file_series")
+    other = tmp_path / "other"
+    _write(other / "x.parquet", [{"a": 1}], pa.schema([("a", pa.int64())]))
+    with pytest.raises(RunsError, match="not a Neptune export: no column run_id"):
+        open_runs(other)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "x.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(RunsError, match=r"broken: cannot read the parquet export: "):
+        open_runs(broken)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list("ab:`\"'()=<>! \\/-.019ANDORNTCIEXSMfloatsrigSe\u00e9")), max_size=50))
+def test_any_text_never_crashes_the_pushdown(small_export: ParquetRunSet, text: str) -> None:
+    result = preview(text, small_export, now=NOW)
+    assert result.error is not None or len(result.matches) <= result.total
+    assert all(0 <= count <= 5 for _, _, count in clause_counts(text, small_export, now=NOW))

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Previews off: loading the sample runs in the background at start-up would disturb the first edits, and
+# this benchmark measures editing (benchmarks/bench_evaluate.py measures previews).
+SETTINGS = {"runs": False}
 NQL = [sys.executable, "-m", "nql_lsp"]
 BARE = [sys.executable, str(HERE / "bare_server.py")]
 
@@ -71,7 +74,7 @@ class Client:
         while True:
             message = self.inbox.get(timeout=60)
             if "method" in message and "id" in message:  # a request from the server: answer it empty
-                self.send({"id": message["id"], "result": [{}] if message["method"] == "workspace/configuration"
+                self.send({"id": message["id"], "result": [SETTINGS] if message["method"] == "workspace/configuration"
                            else None})
                 continue
             if match(message):

@@ -97,7 +97,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     options: { cwd: workspaceFolders()[0] },
   };
   const documentSelector: LanguageClientOptions['documentSelector'] = [{ language: 'nql' }];
-  if (config.get<boolean>('python.enable', false)) {
+  if (config.get<boolean>('python.enable', true)) {
     documentSelector.push({ language: 'python' });
   }
   const clientOptions: LanguageClientOptions = {
@@ -128,7 +128,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push({ dispose: () => void stopClient() });
 }
 
-/** The `nql.*` settings as the server reads them (the client-only `server.path` left out, empty paths too). */
+/** The `nql.*` settings as the server reads them (the client-only `server.path` left out; an empty `runs` too). */
 function serverSettings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration('nql');
   const settings: Record<string, unknown> = {
@@ -136,8 +136,8 @@ function serverSettings(): Record<string, unknown> {
     severity: config.get('severity'),
     python: { enable: config.get('python.enable') },
   };
-  const runs = config.get<string>('runs', '');
-  if (runs) {
+  const runs = config.get<string | boolean>('runs', '');
+  if (runs !== '') {
     settings.runs = runs;
   }
   return settings;

@@ -132,7 +132,8 @@ async function openFile(name) {
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor();
     await page.keyboard.press('Enter');
     try {
-      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 5000 });
+      // The tab's label starts with the file name; a result tab beside it (`nql.preview hover.nql.md`) does not.
+      await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).first().waitFor({ timeout: 5000 });
       break;
     } catch (error) {
       if (attempt === 3) {
@@ -306,6 +307,19 @@ try {
       text = (await group.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
     }
     expect(/matches \d+ of \d+ runs/.test(text), `preview: ${text.slice(0, 200)}`);
+  });
+
+  await check("NQL: Explain a Run's Match asks for a run and shows the explanation", async () => {
+    await openFile('hover.nql');
+    await runCommand("NQL: Explain a Run's Match");
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Run ID' }).first().waitFor();
+    await input.fill('CLS-23');
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'nql.explain' }).first().waitFor();
+    const group = page.locator('.editor-group-container', { has: page.locator('.tab', { hasText: 'nql.explain' }) });
+    const text = (await group.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    expect(text.includes('CLS-23'), `explanation: ${text.slice(0, 200)}`);
   });
 
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });

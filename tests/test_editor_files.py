@@ -160,11 +160,8 @@ def test_commands_are_contributed() -> None:
         assert f"registerCommand('{command}'" in source, command
 
 
-#: Settings only the editor client reads: where the server is, and (for the document selector) whether Python
-#: files are sent to it.
-CLIENT_SETTINGS = {"server.path", "python.enable"}
-#: Settings the extension forwards to the server under ``nql.*``, also when a server version ignores them.
-FORWARDED_SETTINGS = {"runs"}
+#: Settings only the editor client reads: where the server is.
+CLIENT_SETTINGS = {"server.path"}
 
 
 def _server_settings() -> dict[str, dataclasses.Field]:
@@ -176,7 +173,7 @@ def test_package_json_settings_mirror_the_server_settings() -> None:
                   ["properties"].items()}
     server = _server_settings()
     assert set(server) <= set(properties), set(server) - set(properties)
-    assert set(properties) - set(server) <= CLIENT_SETTINGS | FORWARDED_SETTINGS
+    assert set(properties) - set(server) == CLIENT_SETTINGS
     for key, f in server.items():
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         assert properties[key]["default"] == default, key
@@ -186,7 +183,7 @@ def test_package_json_setting_types() -> None:
     properties = PACKAGE["contributes"]["configuration"]["properties"]
     assert properties["nql.python.enable"]["type"] == "boolean"
     assert properties["nql.lineWidth"]["type"] == "integer"
-    assert properties["nql.runs"]["type"] == "string"
+    assert properties["nql.runs"]["type"] == ["string", "boolean"]
     severity = properties["nql.severity"]
     assert severity["type"] == "object"
     assert tuple(severity["additionalProperties"]["enum"]) == SEVERITIES

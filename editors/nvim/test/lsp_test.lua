@@ -181,30 +181,38 @@ check('format document', function()
   expect(text_of(buf) == '(`a`:int > 1) AND (`b`:float < 2)', 'formatted: ' .. vim.inspect(text_of(buf)))
 end)
 
-check(':NqlPreview shows the server result (or its error)', function()
-  local buf = open(bad)
-  local client = client_of(buf)
-  local provider = client.server_capabilities.executeCommandProvider
-  local offered = provider and vim.tbl_contains(provider.commands or {}, 'nql.preview')
-  notes = {}
-  vim.cmd('NqlPreview')
-  if offered then
-    local shown
-    vim.wait(TIMEOUT, function()
-      shown = vim.fn.bufnr('nql://preview')
-      return shown ~= -1 and #text_of(shown) > 0
-    end, 20)
-    expect(shown ~= -1 and #text_of(shown) > 0, 'no preview buffer')
-    vim.cmd('only')
-  else
-    -- A server without the command: the request still goes out and its error reaches the user.
-    vim.wait(TIMEOUT, function()
-      return #notes > 0
-    end, 20)
-    local msg = table.concat(notes, '\n')
-    expect(msg:find('nql.preview failed', 1, true), 'no error shown for the missing command: ' .. msg)
-    say('     (the server does not offer nql.preview; checked that its error is shown)')
+local function shown_in(name)
+  local shown
+  vim.wait(TIMEOUT, function()
+    shown = vim.fn.bufnr(name)
+    return shown ~= -1 and #text_of(shown) > 0
+  end, 20)
+  expect(shown ~= -1 and #text_of(shown) > 0, 'nothing shown in ' .. name)
+  return text_of(shown)
+end
+
+check(':NqlPreview shows the runs the query matches', function()
+  open(bad)
+  -- The server loads the runs in the background and says so until they are in: ask again, as a user would.
+  local text
+  for _ = 1, 30 do
+    vim.cmd('NqlPreview')
+    text = shown_in('nql://preview')
+    if not text:find('still loading', 1, true) then
+      break
+    end
+    vim.wait(1000)
   end
+  expect(text:find('matches %d+ of %d+ runs'), 'preview: ' .. text:sub(1, 200))
+  vim.cmd('only')
+end)
+
+check(':NqlExplain shows why a run matches or not', function()
+  open(bad)
+  vim.cmd('NqlExplain CLS-23')
+  local text = shown_in('nql://explain')
+  expect(text:find('CLS-23', 1, true), 'explain: ' .. text:sub(1, 200))
+  vim.cmd('only')
 end)
 
 check('python buffers attach when asked for', function()

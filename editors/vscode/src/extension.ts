@@ -131,7 +131,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push({ dispose: () => void stopClient() });
 }
 
-/** The `nql.*` settings as the server reads them (the client-only `server.path` left out, empty paths too). */
+/** The `nql.*` settings as the server reads them (the client-only `server.path` left out; an empty `runs` too). */
 function serverSettings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration('nql');
   const settings: Record<string, unknown> = {
@@ -139,8 +139,8 @@ function serverSettings(): Record<string, unknown> {
     severity: config.get('severity'),
     python: { enable: config.get('python.enable') },
   };
-  const runs = config.get<string>('runs', '');
-  if (runs) {
+  const runs = config.get<string | boolean>('runs', '');
+  if (runs !== '') {
     settings.runs = runs;
   }
   return settings;

@@ -82,10 +82,15 @@ class LineIndex:
         return line + 1, offset - self._starts[line] + 1
 
     def position(self, offset: int, encoding: Encoding = "utf-16") -> tuple[int, int]:
-        """0-based line and character in ``encoding`` code units, as LSP wants them."""
+        """0-based line and character in ``encoding`` code units, as LSP wants them.
+
+        An offset inside a line break (between ``\r`` and ``\n``) is the end of its line: LSP has no
+        position there.
+        """
         offset = max(0, min(offset, len(self.text)))
         line = self.line_of(offset)
         start = self._starts[line]
+        offset = min(offset, self.line_end(line))
         if encoding == "utf-32":
             return line, offset - start
         segment = self.text[start:offset]

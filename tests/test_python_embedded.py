@@ -316,3 +316,18 @@ def test_stdin_named_as_python_is_read_as_python(capsys: pytest.CaptureFixture[s
     out, _ = capsys.readouterr()
     assert code == 1
     assert out.startswith("report.py:1:36: NQL101 unknown type `flot`")
+
+
+def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
+    from nql_lsp.embedded.python import find_queries_tolerant
+
+    text = ('a = p.fetch_runs_table(query="a:flot = 1")\n'
+            'b = p.fetch_runs_table(query="b:int = \n'  # being typed
+            'c = p.fetch_runs_table(query="c:flot = 3")\n')
+    assert extract_python(text).notes  # the check says the file is not Python...
+    found = find_queries_tolerant(text)  # ...the editor still serves the other lines, at the same offsets
+    assert [q.text for q in found] == ["a:flot = 1", "c:flot = 3"]
+    for q in found:
+        (d,) = q.file_diagnostics(analyze(q.text))
+        assert text[d.start:d.end] == "flot"
+    assert find_queries_tolerant("def f(:\n    x = (\n") == []

@@ -286,6 +286,29 @@ def find_queries(text: str) -> list[QuerySource]:
     return [q for q in found if q is not None]
 
 
+def find_queries_tolerant(text: str, attempts: int = 8) -> list[QuerySource]:
+    """The queries of a file that may be half-typed: the lines Python stops at are blanked (same length, so
+    every offset stays) and the rest is read again, a few times at most. For editors, where a syntax error
+    on one line should not hide the queries on all the others."""
+    for _ in range(attempts):
+        try:
+            return find_queries(text)
+        except SyntaxError as e:
+            if not e.lineno:
+                return []
+            text = _blank_lines(text, e.lineno, max(e.lineno, e.end_lineno or e.lineno))
+        except (ValueError, RecursionError, MemoryError):
+            return []
+    return []
+
+
+def _blank_lines(text: str, first: int, last: int) -> str:
+    lines = _Lines(text)
+    start = lines.starts[first - 1]
+    end = lines.starts[last] if last < len(lines.starts) else len(text)
+    return text[:start] + re.sub(r"[^\r\n]", " ", text[start:end]) + text[end:]
+
+
 def syntax_note(e: Exception) -> str:
     if isinstance(e, SyntaxError):
         where = f" at line {e.lineno}" + (f", column {e.offset}" if e.offset else "") if e.lineno else ""

@@ -180,9 +180,9 @@ class _Checker:
                          tok.end, change)
             return
         stats = info.stats.get(actual)
-        held = f" in {stats.runs} runs" if stats is not None and stats.runs else ""
-        self.out.add("NQL111", f"this clause can match no run: `{info.path}` is a {actual}{held}, "
-                     f"not a {written}", tok.start, tok.end, change)
+        held = f" in {stats.runs:,} run{'s' if stats.runs != 1 else ''}" if stats is not None and stats.runs else ""
+        self.out.add("NQL111", f"this clause can match no run: `{info.path}` is {_a(actual)}{held}, "
+                     f"not {_a(written)}", tok.start, tok.end, change)
 
     def check_aggregate(self, clause: Clause, type_: str | None) -> str | None:
         agg = clause.aggregate
@@ -295,6 +295,11 @@ class _Checker:
                                      "make the precedence explicit", operand.start, operand.end,
                                      fix("Add parentheses", Edit(operand.start, operand.start, "("),
                                          Edit(operand.end, operand.end, ")")))
+
+
+def _a(type_: str) -> str:
+    """The type with its article: `an int`, `a float`."""
+    return ("an " if type_[0] in "aeiou" else "a ") + type_
 
 
 def _field_text(clause: Clause) -> str:

@@ -160,6 +160,18 @@ def _considered(runs: RunSet, include_trashed: bool) -> tuple[Columns, int]:
 def preview(text: str, runs: RunSet, *, include_trashed: bool = False, now: datetime | None = None) -> Preview:
     """The runs ``text`` returns. A query with syntax errors is not evaluated: ``error`` says why."""
     bound = bind_query(text, runs, now)
+    try:
+        return _preview(bound, runs, include_trashed)
+    except RecursionError:
+        total = runs.count(include_trashed) if hasattr(runs, "count") else (
+            _considered(runs, include_trashed)[1].bit_count())
+        return Preview([], total, bound.fields, TOO_DEEP, bound.analysis)
+
+
+TOO_DEEP = "the query nests parentheses or NOT too deeply to evaluate"
+
+
+def _preview(bound: Bound, runs: RunSet, include_trashed: bool) -> Preview:
     select = getattr(runs, "select", None)
     error = syntax_error(bound.analysis)
     if select is not None:  # the runs set answers in its own engine
@@ -199,9 +211,12 @@ def explain(text: str, runs: RunSet, run_id: str, *, now: datetime | None = None
     if error is not None:
         return f"the query has a syntax error, so it matches no run: {error}"
     trashed = " (it is trashed: previews leave it out unless trashed runs are asked for)" if run.trashed else ""
-    if evaluate(bound.expr, bound.conditions, run.attributes):
-        return f"`{run.id}` matches the query{trashed}"
-    reasons = _why_false(bound.expr, bound, run, text)
+    try:
+        if evaluate(bound.expr, bound.conditions, run.attributes):
+            return f"`{run.id}` matches the query{trashed}"
+        reasons = _why_false(bound.expr, bound, run, text)
+    except RecursionError:
+        return TOO_DEEP
     lines = [f"`{run.id}` does not match{trashed}:"] + [f"- {r}" for r in reasons]
     return "\n".join(lines)
 

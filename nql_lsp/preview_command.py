@@ -60,6 +60,13 @@ def run_preview(query: str, runs_path: str | None, *, trashed: bool = False, col
         return EXIT_ERRORS
     if columns:
         names = [c.strip() for c in columns.split(",") if c.strip()]
+        for name in names:
+            if runs.schema.field(name) is None:
+                from .checker import did_you_mean
+
+                guess = did_you_mean(name, [f.path for f in runs.schema.fields()])
+                hint = f"; did you mean `{guess}`?" if guess else ""
+                print(f"nql-lsp: no run has `{name}`{hint}", file=sys.stderr)
     else:
         names = list(dict.fromkeys([*DEFAULT_COLUMNS, *result.fields]))
     summary = f"{len(result.matches):,} of {result.total:,} runs" + (" (trashed included)" if trashed else "")
@@ -80,6 +87,8 @@ def run_preview(query: str, runs_path: str | None, *, trashed: bool = False, col
 
 
 def _cell(run: Run, path: str) -> str:
+    if path == "sys/id":
+        return run.id  # a run without one is named by its position, `#3`
     held = run.get(path)
     return "" if held is None else display(*held)
 

@@ -13,20 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
-from functools import wraps
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from . import __version__
 from .lsp import python
 from .lsp.client import ClientFlags
 from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
+from .lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
 from .lsp.settings import SECTION, Settings, parse_settings, section_of
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
@@ -59,6 +63,13 @@ class NqlProtocol(LanguageServerProtocol):
                 return _Unreadable(data["id"], str(data["method"]), exc)
             raise
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """Changes are applied by :class:`~nql_lsp.lsp.documents.Document` (lines broken as LSP breaks
+        them), not by pygls's workspace, which splits lines where Python does (U+2028 and others)."""
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Unreadable):
             error = JsonRpcInvalidParams(f"{message.method}: the params could not be read")
@@ -78,6 +89,12 @@ class NqlLanguageServer(LanguageServer):
         self.settings_generation = 0
         self.flags = ClientFlags()
         self._pending: set[str] = set()
+        self.runs = RunsState()
+        self._runs_wanted: tuple[str, str | None] | None = None  # ("off", None) or ("load", path or None)
+        # Full analyses run here, one at a time, off the event loop.
+        self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
+        self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._problems: list[str] = []
 
     # --- helpers -----------------------------------------------------------------------------------
@@ -90,7 +107,7 @@ class NqlLanguageServer(LanguageServer):
             return "utf-16"
 
     def positions(self, doc: Document) -> Positions:
-        return Positions(doc.lines, self.encoding)  # type: ignore[arg-type]
+        return Positions(lambda: doc.lines, self.encoding)  # type: ignore[arg-type]
 
     def doc(self, uri: str) -> Document | None:
         return self.documents.get(uri)
@@ -120,6 +137,7 @@ class NqlLanguageServer(LanguageServer):
             self.settings_generation += 1
             python.configure(self.documents, settings.python_enable)
             self.refresh_diagnostics()
+            self.start_runs()
 
     async def pull_settings(self) -> None:
         if not self.flags.configuration:
@@ -143,22 +161,67 @@ class NqlLanguageServer(LanguageServer):
         asyncio.get_running_loop().call_soon(self._publish, uri)
 
     def _publish(self, uri: str) -> None:
+        """Publish at once when the diagnostics come cheap; otherwise analyse on the worker thread."""
         self._pending.discard(uri)
         doc = self.doc(uri)
         if doc is None:
             return
         try:
-            from .lsp.diagnostics import lsp_diagnostics
-
-            version = doc.version
-            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags)
+            quick = self.documents.quick_diagnostics(doc)
         except Exception as e:
             self.report_server_error(e, None)
             return
-        if self.doc(uri) is not doc or doc.version != version:
-            return  # a newer version is on its way; this result is stale
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+        else:
+            task = asyncio.ensure_future(self._publish_full(doc))
+            self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
+            task.add_done_callback(self._tasks.discard)
+
+    async def _publish_full(self, doc: Document) -> None:
+        version = doc.version
+        try:
+            await self.ensure_snapshots(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
+        if self.doc(doc.uri) is not doc or doc.version != version:
+            return  # a newer version has been scheduled; this result is stale
+        try:
+            quick = self.documents.quick_diagnostics(doc)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
+        if quick is not None:
+            self._send_diagnostics(doc, quick)
+
+    def _send_diagnostics(self, doc: Document, found: list) -> None:
+        from .lsp.diagnostics import lsp_diagnostics
+
+        try:
+            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags,
+                                    found)
+        except Exception as e:
+            self.report_server_error(e, None)
+            return
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=items, version=doc.version))
+
+    async def ensure_snapshots(self, doc: Document) -> None:
+        """Have the document's snapshots computed, on the analysis thread so the event loop keeps reading
+        messages (a cancel, a newer change) meanwhile. Requests for the same text share one analysis."""
+        if self.documents.fresh(doc) is not None:
+            return
+        plan = self.documents.plan(doc)
+        key = (doc.uri, id(plan.regions), plan.generation)
+        running = self._analyses.get(key)
+        if running is None:
+            wanted = partial(self.documents.current, doc, plan)  # skip it if the text moves on while queued
+            running = asyncio.get_running_loop().run_in_executor(self._analysis_pool, plan.run, wanted)
+            self._analyses[key] = running
+            running.add_done_callback(lambda _: self._analyses.pop(key, None))
+        snapshots = await asyncio.shield(running)
+        self.documents.store(doc, plan, snapshots)
 
     def refresh_diagnostics(self) -> None:
         if self.flags.pull_diagnostics:
@@ -168,8 +231,84 @@ class NqlLanguageServer(LanguageServer):
         for doc in self.documents:
             self.schedule_diagnostics(doc.uri)
 
-    def warm_up(self) -> None:
-        """Load the parser and the feature modules while the client is still setting up."""
+    # --- runs ------------------------------------------------------------------------------------------
+
+    def start_runs(self) -> None:
+        """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
+        from .lsp.runs import resolve
+
+        setting = self.settings.runs
+        try:
+            root = self.workspace.root_path
+        except RuntimeError:
+            root = None
+        wanted = ("off", None) if setting is None else ("load", resolve(setting, root))
+        if wanted == self._runs_wanted:
+            return
+        self._runs_wanted = wanted
+        if self.runs.task is not None:
+            self.runs.task.cancel()
+            self.runs.task = None
+        if wanted[0] == "off":
+            self._runs_loaded(None, None, learned=False)
+            return
+        self.runs.source = wanted[1]
+        self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
+
+    async def _load_runs(self, wanted: tuple[str, str | None]) -> None:
+        from .lsp.runs import load
+        from .runs import RunsError
+
+        path = wanted[1]
+        loop = asyncio.get_running_loop()
+        token: str | None = None
+        if self.flags.work_done_progress:
+            token = f"nql-runs-{id(wanted)}"
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="Loading runs", message=path or "bundled sample", cancellable=False))
+            except Exception:  # a client that refuses progress still gets the runs
+                token = None
+
+        def report(message: str) -> None:
+            if token is not None:
+                loop.call_soon_threadsafe(self.work_done_progress.report, token,
+                                          types.WorkDoneProgressReport(message=message))
+
+        runs, error = None, None
+        try:
+            runs = await asyncio.to_thread(load, path, report)
+        except RunsError as e:
+            error = str(e)
+        except Exception as e:  # anything else a reader trips on is still the file's problem
+            error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(
+                    message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
+        if self._runs_wanted != wanted:
+            return  # the setting changed while this loaded
+        self.runs.task = None
+        if error is not None:
+            self.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs.")
+        # The bundled sample is a demonstration: its fields are not the user's, so they do not become
+        # the schema that unknown-field warnings are judged against.
+        self._runs_loaded(runs, error, learned=path is not None)
+
+    def _runs_loaded(self, runs: Any, error: str | None, *, learned: bool) -> None:
+        from .lsp.runs import apply_loaded
+
+        apply_loaded(self.runs, self.documents, runs, error, learned=learned)
+        with contextlib.suppress(Exception):
+            if self.flags.code_lens_refresh:
+                self.workspace_code_lens_refresh(None)
+            if self.flags.inlay_hint_refresh:
+                self.workspace_inlay_hint_refresh(None)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
             from .analysis import analyze
             from .lsp import (  # noqa: F401
@@ -186,16 +325,17 @@ class NqlLanguageServer(LanguageServer):
             )
 
             analyze("")
-        except Exception as e:
-            self.report_server_error(e, None)
+        except Exception:  # whatever failed here fails again, and is reported, on first use
+            log.exception("warm-up failed")
 
 
-def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
+def _request(default: Callable[[], _R], full: bool = True) -> Callable[[Callable[..., _R]], Callable[..., Any]]:
     """An async request handler over an open document.
 
-    It yields once first, so a ``$/cancelRequest`` or a change already read cancels or outdates it; a
-    result computed for a version that changed meanwhile is refused with ContentModified; a failure is
-    logged and answered with ``default()``, never a traceback.
+    It waits for the document's analysis (run off the event loop), during which a ``$/cancelRequest``
+    cancels it (with ``full=False``, cheap diagnostics need no full analysis); a request whose document
+    changed meanwhile is refused with ContentModified; a failure is logged and answered with
+    ``default()``, never a traceback.
     """
 
     def wrap(fn: Callable[..., _R]) -> Callable[..., Any]:
@@ -206,6 +346,12 @@ def _request(default: Callable[[], _R]) -> Callable[[Callable[..., _R]], Callabl
                 return default()
             version = doc.version
             await asyncio.sleep(0)
+            try:
+                if full or ls.documents.quick_diagnostics(doc) is None:
+                    await ls.ensure_snapshots(doc)
+            except Exception as e:
+                ls.report_server_error(e, None)
+                return default()
             if ls.doc(doc.uri) is not doc or doc.version != version:
                 raise JsonRpcContentModified(f"{doc.uri} changed")
             try:
@@ -244,7 +390,7 @@ def create_server() -> NqlLanguageServer:
         ls.settings = settings
         python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
-        if ls.flags.pull_diagnostics:
+        if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
             feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False,
                                             workspace_diagnostics=False))(document_diagnostic)
@@ -254,8 +400,9 @@ def create_server() -> NqlLanguageServer:
         for problem in ls._problems:
             ls.show(f"nql-lsp: {problem}")
         ls._problems = []
-        asyncio.get_running_loop().call_soon(ls.warm_up)
+        asyncio.get_running_loop().run_in_executor(ls._analysis_pool, ls.warm_up)
         await ls.pull_settings()
+        ls.start_runs()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: NqlLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -282,9 +429,7 @@ def create_server() -> NqlLanguageServer:
         doc = ls.doc(params.text_document.uri)
         if doc is None:
             return
-        # pygls has applied the changes (full or incremental, in the negotiated encoding).
-        text = ls.workspace.get_text_document(doc.uri).source
-        doc.update(text, params.text_document.version)
+        doc.apply(params.content_changes, params.text_document.version, ls.encoding)  # type: ignore[arg-type]
         ls.schedule_diagnostics(doc.uri)
 
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -299,7 +444,7 @@ def create_server() -> NqlLanguageServer:
 
     # --- features ----------------------------------------------------------------------------------
 
-    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
+    @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]), full=False)
     def document_diagnostic(ls: NqlLanguageServer, doc: Document,
                             params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         from .lsp.diagnostics import lsp_diagnostics
@@ -400,12 +545,91 @@ def create_server() -> NqlLanguageServer:
 
         return document_symbols(ls.documents, doc, ls.positions(doc), ls.flags)
 
+    # --- runs: lenses, hints and the preview commands ---------------------------------------------------
+
+    async def off_loop(ls: NqlLanguageServer, doc: Document, fn: Callable[..., _R], *args: Any) -> _R:
+        """Evaluate in a worker thread over this version's snapshots; a newer version outdates the result."""
+        version = doc.version
+        await ls.ensure_snapshots(doc)
+        snapshots = ls.documents.snapshots(doc)
+        result = await asyncio.to_thread(fn, ls.runs, snapshots, *args)
+        if ls.doc(doc.uri) is not doc or doc.version != version:
+            raise JsonRpcContentModified(f"{doc.uri} changed")
+        return result
+
+    @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(ls: NqlLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from .lsp.runs import code_lenses
+
+        doc = ls.doc(params.text_document.uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        try:
+            return await off_loop(ls, doc, code_lenses, doc.uri, ls.positions(doc))
+        except JsonRpcContentModified:
+            raise
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return []
+
+    @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+    async def inlay_hint(ls: NqlLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        from .lsp.runs import inlay_hints
+
+        doc = ls.doc(params.text_document.uri)
+        if doc is None or not ls.runs.ready:
+            return []
+        try:
+            return await off_loop(ls, doc, inlay_hints, ls.positions(doc), params.range)
+        except JsonRpcContentModified:
+            raise
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return []
+
+    @server.command(PREVIEW_COMMAND)
+    async def preview_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.preview [uri, queryIndex]``: the runs the query matches."""
+        from .lsp.runs import preview_command as run
+
+        uri = args[0] if args and isinstance(args[0], str) else None
+        doc = ls.doc(uri) if uri else None
+        if doc is None:
+            return {"error": "nql.preview takes the URI of an open document"}
+        try:
+            await ls.ensure_snapshots(doc)
+            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), args[1] if len(args) > 1 else 0)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return {"error": f"the preview failed: {e}"}
+
+    @server.command(EXPLAIN_COMMAND)
+    async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
+        """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
+        from .lsp.runs import explain_command as run
+
+        uri = args[0] if args and isinstance(args[0], str) else None
+        doc = ls.doc(uri) if uri else None
+        if doc is None:
+            return {"error": "nql.explain takes the URI of an open document and a run id"}
+        try:
+            run_id = args[1] if len(args) > 1 else None
+            index = args[2] if len(args) > 2 else 0
+            await ls.ensure_snapshots(doc)
+            return await asyncio.to_thread(run, ls.runs, ls.documents.snapshots(doc), run_id, index)
+        except Exception as e:
+            ls.report_server_error(e, None)
+            return {"error": f"the explanation failed: {e}"}
+
     return server
 
 
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -> None:
     """Serve LSP over ``stdio``, ``tcp`` or ``ws`` (WebSocket, with the ``ws`` extra)."""
     logging.basicConfig(level=logging.WARNING, format="nql-lsp: %(levelname)s %(message)s")
+    # While the analysis thread works, the event loop (reading cancels and changes) gets the GIL within
+    # a millisecond rather than Python's default five.
+    sys.setswitchinterval(0.001)
     server = create_server()
     if transport == "tcp":
         server.start_tcp(host, port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
+from itertools import accumulate
 from typing import Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
@@ -31,6 +32,12 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        if "\r" not in text:
+            # The usual case, at C speed: each line starts one past the end of the one before.
+            starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+            starts.pop()  # the start after the last line, which does not exist
+            self._starts = starts
+            return
         starts = [0]
         i, n = 0, len(text)
         find_any = _next_break

@@ -144,3 +144,16 @@ def test_explain_names_the_clause_that_keeps_a_run_out() -> None:
     or_why = explain("n:int = 1 OR NOT sys/id:string = E", runs, "E")
     assert or_why.splitlines()[1:] == ["- `n:int = 1` is false: the run has no `n`",
                                        "- `NOT sys/id:string = E` is false because `sys/id:string = E` holds"]
+
+
+def test_absurd_nesting_is_an_error_not_a_crash() -> None:
+    runs = small_runs()
+    for depth in (300, 5000):
+        for text in ["(" * depth + "acc:float >= 0.9" + ")" * depth, "NOT " * depth + "acc:float >= 0.9"]:
+            result = preview(text, runs)
+            if depth == 300:  # still evaluated: an even number of NOTs, or parentheses, keep A and D
+                assert result.error is None and _ids(result.matches) == "A D"
+            else:
+                assert result.error == "the query nests parentheses or NOT too deeply to evaluate"
+                assert result.matches == [] and result.total == 4
+            assert isinstance(explain(text, runs, "A"), str)

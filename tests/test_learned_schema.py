@@ -42,7 +42,7 @@ def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
     assert [(d.code, d.message) for d in diags] == [("NQL110", "unknown field `lost`; did you mean `loss`?")]
     diags = analyze("n:float = 5", schema).diagnostics
     assert [(d.code, d.message, d.start, d.end) for d in diags] == [
-        ("NQL111", "this clause can match no run: `n` is a int in 1 runs, not a float", 2, 7)]
+        ("NQL111", "this clause can match no run: `n` is an int in 1 run, not a float", 2, 7)]
     assert analyze("acc:string = x AND acc:float > 1", schema).diagnostics == []  # both types are held
 
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nql_lsp.evaluate import clause_counts, explain, preview
 from nql_lsp.runs import RunsError, open_runs
@@ -106,3 +107,11 @@ def test_bad_exports_name_the_file_and_row(tmp_path: Path) -> None:
     (broken / "x.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(RunsError, match=r"broken: cannot read the parquet export: "):
         open_runs(broken)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list("ab:`\"'()=<>! \\/-.019ANDORNTCIEXSMfloatsrigSe\u00e9")), max_size=50))
+def test_any_text_never_crashes_the_pushdown(small_export: ParquetRunSet, text: str) -> None:
+    result = preview(text, small_export, now=NOW)
+    assert result.error is not None or len(result.matches) <= result.total
+    assert all(0 <= count <= 5 for _, _, count in clause_counts(text, small_export, now=NOW))

@@ -92,3 +92,28 @@ def test_check_against_learned_runs(runs_file: Path, tmp_path: Path, capsys: pyt
     assert f"{query}:1:6: NQL110 unknown field `los`; did you mean `loss`?" in out
     assert (f"{query}:1:35: NQL111 this clause can match no run: `acc` is a float in 3 runs, not a floatSeries"
             in out)
+
+
+def test_preview_over_a_parquet_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .parquet_export import write_export
+    from .runs_fixtures import small_runs
+
+    root = write_export(small_runs().runs, tmp_path / "export")
+    assert main(["--preview", "min(loss:floatSeries) = 1", "--runs", str(root), "--output-format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["sys/id,sys/name,loss", "A,hello_0,2", "B,world,1"]
+
+
+def test_progress_only_when_loading_takes_a_moment() -> None:
+    from nql_lsp.preview_command import stderr_progress
+
+    quick, slow = io.StringIO(), io.StringIO()
+    stderr_progress(quick, after=60)("reading")
+    stderr_progress(slow, after=0)("reading")
+    assert quick.getvalue() == "" and slow.getvalue() == "nql-lsp: reading\n"
+
+
+def test_unknown_columns_are_named(runs_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--preview", "n:int = 5", "--runs", str(runs_file), "--columns", "sys/id,acd"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "nql-lsp: no run has `acd`; did you mean `acc`?\n"
+    assert [line.split() for line in captured.out.splitlines()[2:3]] == [["A"]]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nql_lsp.runs import FloatSeries, RunsError, open_runs
 from nql_lsp.schema import SYSTEM_SCHEMA
@@ -62,6 +65,7 @@ def test_runs_object_form_and_gzip(tmp_path: Path) -> None:
     ("r.json", '{"a": 1}', "r.json:1: expected a list of runs, or an object with a \"runs\" list"),
     ("r.jsonl", '{"a": {"type": "flot", "value": 1}}', "r.jsonl:1: `a`: unknown type 'flot'"),
     ("r.jsonl", '{"a": [1, "x"]}', "r.jsonl:1: `a`: a list must hold only strings"),
+    ("r.jsonl", '{"a": {"type": [], "value": 1}}', "r.jsonl:1: `a`: unknown type []"),
     ("r.jsonl", '{"sys/failed": "no"}', "r.jsonl:1: `sys/failed`: expected true or false for a bool"),
     ("r.json", "  \n", "r.json: the file is empty"),
 ])
@@ -118,3 +122,35 @@ def test_float_series_population_variance() -> None:
     assert (s.last, s.minimum, s.maximum, s.average) == (2, 1, 3, 2)
     assert s.variance == pytest.approx(2 / 3)
     assert FloatSeries.of([]).count == 0
+
+
+def test_deep_nesting_and_broken_gzip(tmp_path: Path) -> None:
+    with pytest.raises(RunsError, match="nested too deeply"):
+        open_runs(_write(tmp_path, "deep.jsonl", '{"a": ' * 100_000 + "1" + "}" * 100_000))
+    (tmp_path / "bad.json.gz").write_bytes(b"\x1f\x8b\x08\x00broken")
+    with pytest.raises(RunsError, match=r"bad\.json\.gz: cannot read"):
+        open_runs(tmp_path / "bad.json.gz")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+        ["a", "sys/id", "sys/creation_time", "sys/tags", "type", "value", "b/c"]), inner, max_size=4)
+    | st.fixed_dictionaries({"type": inner | st.sampled_from(["datetime", "floatSeries", "stringSeries",
+                                                               "experimentState", "int"]), "value": inner}),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(_JSON.map(json.dumps), st.text(max_size=40)), st.sampled_from(["r.json", "r.jsonl"]))
+def test_any_runs_file_loads_or_gives_a_runs_error(text: str, name: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        try:
+            runs = open_runs(path)
+        except RunsError as e:
+            assert str(e).startswith(str(path))
+        else:
+            assert len(runs) == len(runs.runs)
+            runs.schema  # noqa: B018 - learning must not fail either

@@ -31,6 +31,8 @@ class ClientFlags:
     document_changes: bool = False
     configuration: bool = False
     work_done_progress: bool = False
+    code_lens_refresh: bool = False
+    inlay_hint_refresh: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities | None) -> ClientFlags:
@@ -57,4 +59,6 @@ class ClientFlags:
             document_changes=has("workspace.workspace_edit.document_changes"),
             configuration=has("workspace.configuration"),
             work_done_progress=has("window.work_done_progress"),
+            code_lens_refresh=has("workspace.code_lens.refresh_support"),
+            inlay_hint_refresh=has("workspace.inlay_hint.refresh_support"),
         )

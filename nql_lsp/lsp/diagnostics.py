@@ -9,7 +9,7 @@ from lsprotocol import types
 from ..diagnostics import Diagnostic, Severity
 from ..reporting import rule_url
 from .client import ClientFlags
-from .documents import Document, Documents
+from .documents import Document, Documents, Region
 from .positions import Positions
 
 _SEVERITY = {
@@ -22,10 +22,11 @@ _SEVERITY = {
 _DEPRECATED = frozenset({"NQL105", "NQL304"})
 
 
-def file_diagnostics(documents: Documents, doc: Document) -> list[Diagnostic]:
+def file_diagnostics(documents: Documents, doc: Document,
+                     found: list[tuple[Region, list[Diagnostic]]] | None = None) -> list[Diagnostic]:
     """Every diagnostic of the document in file offsets (fixes' text encoded for the file)."""
     out: list[Diagnostic] = []
-    for region, diagnostics in documents.diagnostics(doc):
+    for region, diagnostics in found if found is not None else documents.diagnostics(doc):
         source = region.source
         for d in diagnostics:
             out.append(d if source.to_file is None and source.start == 0 and source.encode is None
@@ -57,9 +58,10 @@ def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: Clie
 
 
 def lsp_diagnostics(documents: Documents, doc: Document, pos: Positions, overrides: Mapping[str, str],
-                    flags: ClientFlags) -> list[types.Diagnostic]:
+                    flags: ClientFlags, found: list[tuple[Region, list[Diagnostic]]] | None = None,
+                    ) -> list[types.Diagnostic]:
     out = []
-    for d in file_diagnostics(documents, doc):
+    for d in file_diagnostics(documents, doc, found):
         level = severity_of(d, overrides)
         if level != "off":
             out.append(to_lsp(d, level, doc, pos, flags))

@@ -11,9 +11,9 @@ schema) and hands the same :class:`Snapshot` to every request until the text or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
@@ -146,6 +146,23 @@ class Snapshot:
     analysis: Analysis
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisPlan:
+    """What a full analysis of a document needs, captured at one moment; :meth:`run` is thread-safe."""
+
+    regions: list[Region]
+    schema: Schema
+    generation: int
+
+    def run(self, wanted: Callable[[], bool] = lambda: True) -> list[Snapshot] | None:
+        """The snapshots, or None when ``wanted()`` says, before starting, that the text has moved on."""
+        from ..analysis import analyze
+
+        if not wanted():
+            return None
+        return [Snapshot(r, analyze(r.text, self.schema)) for r in self.regions]
+
+
 @dataclass(slots=True)
 class Document:
     uri: str
@@ -159,6 +176,27 @@ class Document:
     # Diagnostics layouts, one per region, possibly of an older text: the start for incremental diagnostics.
     _layouts: list[Layout] | None = None
     _layout_generation: int = -1
+
+    def apply(self, changes: Sequence[Any], version: int | None, encoding: Encoding) -> None:
+        """Apply LSP content changes (whole text, or a range and its new text) in order.
+
+        Lines break where LSP says (``\n``, ``\r\n``, ``\r``) and nowhere else, so a character such as
+        U+2028 inside a string never shifts the lines of later changes.
+        """
+        from ..text import LineIndex
+
+        text = self.text
+        for change in changes:
+            rng = getattr(change, "range", None)
+            if rng is None:
+                text = change.text
+                continue
+            lines = self.lines if text is self.text else LineIndex(text)
+            start = lines.offset(rng.start.line, rng.start.character, encoding)
+            end = lines.offset(rng.end.line, rng.end.character, encoding)
+            start, end = min(start, end), max(start, end)
+            text = text[:start] + change.text + text[end:]
+        self.update(text, version)
 
     def update(self, text: str, version: int | None) -> None:
         if text is not self.text and text != self.text:
@@ -249,40 +287,76 @@ class Documents:
             listener()
 
     # --- analysis --------------------------------------------------------------------------------
+    #
+    # A full analysis may take tens of milliseconds on a long query, so the server runs it on a worker
+    # thread: ``plan`` (on the event loop) captures the regions and the schema, ``run`` (anywhere) analyses
+    # them, ``store`` (on the event loop) keeps the result only if the document has not changed since.
+
+    def fresh(self, doc: Document) -> list[Snapshot] | None:
+        """The snapshots of the document's current text and schema, if they are already computed."""
+        if doc._snapshots is not None and doc._schema_generation == self.generation:
+            return doc._snapshots
+        return None
+
+    def plan(self, doc: Document) -> AnalysisPlan:
+        return AnalysisPlan(doc.regions, self.schema, self.generation)
+
+    def current(self, doc: Document, plan: AnalysisPlan) -> bool:
+        """Whether ``plan`` still describes the document (a plain read, safe from the analysis thread)."""
+        return doc._regions is plan.regions and plan.generation == self.generation
+
+    def store(self, doc: Document, plan: AnalysisPlan, snapshots: list[Snapshot] | None) -> bool:
+        if snapshots is None or not self.current(doc, plan):
+            return False  # the text or the schema changed meanwhile: the result is stale
+        doc._snapshots = snapshots
+        doc._schema_generation = plan.generation
+        return True
 
     def snapshots(self, doc: Document) -> list[Snapshot]:
         """The analysis of each region of ``doc``, computed once per text and schema."""
-        if doc._snapshots is None or doc._schema_generation != self.generation:
-            from ..analysis import analyze
+        current = self.fresh(doc)
+        if current is None:
+            plan = self.plan(doc)
+            current = plan.run()
+            assert current is not None
+            self.store(doc, plan, current)
+        return current
 
-            schema = self.schema
-            doc._snapshots = [Snapshot(r, analyze(r.text, schema)) for r in doc.regions]
-            doc._schema_generation = self.generation
-        return doc._snapshots
-
-    def diagnostics(self, doc: Document) -> list[tuple[Region, list[Diagnostic]]]:
-        """Each region's diagnostics (query offsets). After an edit inside one group of a query, only that
-        group is re-analysed (:mod:`nql_lsp.incremental`); the full analysis waits for a feature to ask."""
+    def quick_diagnostics(self, doc: Document) -> list[tuple[Region, list[Diagnostic]]] | None:
+        """Each region's diagnostics (query offsets) if they come cheap: from the current snapshots, or
+        after an edit inside one group of the query by re-analysing only that group
+        (:mod:`nql_lsp.incremental`). None when the whole text must be analysed."""
         from ..incremental import layout_of, update
 
-        fresh = doc._snapshots is not None and doc._schema_generation == self.generation
+        current = self.fresh(doc)
+        if current is not None:
+            layouts = doc._layouts if doc._layout_generation == self.generation else None
+            if layouts is None or len(layouts) != len(current) or any(
+                    lay.text is not snap.analysis.text for lay, snap in zip(layouts, current, strict=True)):
+                doc._layouts = [layout_of(snap.analysis) for snap in current]
+                doc._layout_generation = self.generation
+            return [(snap.region, snap.region.visible(snap.analysis)) for snap in current]
         layouts = doc._layouts if doc._layout_generation == self.generation else None
-        if not fresh and layouts is not None and len(layouts) == 1:
-            regions = doc.regions
-            if len(regions) == 1 and regions[0].source.to_file is None:
-                if layouts[0].text == regions[0].text:
-                    return [(regions[0], list(layouts[0].diagnostics))]
-                result = update(layouts[0], regions[0].text, self.schema)
-                if result is not None:
-                    doc._layouts = [result[0]]
-                    return [(regions[0], list(result[0].diagnostics))]
-        snapshots = self.snapshots(doc)
-        layouts = doc._layouts if doc._layout_generation == self.generation else None
-        if layouts is None or len(layouts) != len(snapshots) or any(
-                lay.text is not snap.analysis.text for lay, snap in zip(layouts, snapshots, strict=True)):
-            doc._layouts = [layout_of(s.analysis) for s in snapshots]
-            doc._layout_generation = self.generation
-        return [(s.region, s.region.visible(s.analysis)) for s in snapshots]
+        regions = doc.regions
+        if layouts is None or len(layouts) != 1 or len(regions) != 1 or regions[0].source.to_file is not None:
+            return None
+        if layouts[0].text == regions[0].text:
+            return [(regions[0], list(layouts[0].diagnostics))]
+        result = update(layouts[0], regions[0].text, self.schema)
+        if result is None:
+            return None
+        doc._layouts = [result[0]]
+        return [(regions[0], list(result[0].diagnostics))]
+
+    def diagnostics(self, doc: Document) -> list[tuple[Region, list[Diagnostic]]]:
+        """Each region's diagnostics (query offsets), analysing the whole text if it must."""
+        quick = self.quick_diagnostics(doc)
+        if quick is not None:
+            return quick
+        self.snapshots(doc)
+        quick = self.quick_diagnostics(doc)
+        assert quick is not None
+        return quick
 
     def snapshot_at(self, doc: Document, offset: int) -> tuple[Snapshot, int] | None:
         """The snapshot whose region holds the file ``offset``, and the offset inside the query."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -11,13 +12,23 @@ if TYPE_CHECKING:
 
 
 class Positions:
-    """Converts between code-point offsets of one text and LSP positions in ``encoding``."""
+    """Converts between code-point offsets of one text and LSP positions in ``encoding``.
 
-    __slots__ = ("encoding", "lines")
+    ``lines`` may be a function giving the line index, so that an answer with no ranges in it (no
+    diagnostics, say) never pays for indexing a long text.
+    """
 
-    def __init__(self, lines: LineIndex, encoding: Encoding) -> None:
-        self.lines = lines
+    __slots__ = ("_lines", "encoding")
+
+    def __init__(self, lines: LineIndex | Callable[[], LineIndex], encoding: Encoding) -> None:
+        self._lines = lines
         self.encoding = encoding
+
+    @property
+    def lines(self) -> LineIndex:
+        if callable(self._lines):
+            self._lines = self._lines()
+        return self._lines
 
     def position(self, offset: int) -> types.Position:
         line, character = self.lines.position(offset, self.encoding)

@@ -1,8 +1,9 @@
 """The server's settings (``nql.*``), read from initializationOptions and workspace configuration.
 
-Each setting is one dataclass field whose metadata names its key and its validator, so adding a setting is
-one field plus one function. A bad value never stops the server: it is reported (as a message naming the
-key, the value and what is expected) and the setting keeps its default.
+Each setting is one dataclass field whose metadata names its key (dotted for nested settings, such as
+``python.enable``) and its validator, so adding a setting is one field plus one function. A bad value
+never stops the server: it is reported (as a message naming the key, the value and what is expected) and
+the setting keeps its default.
 """
 
 from __future__ import annotations
@@ -51,6 +52,14 @@ def _severity(raw: Any) -> dict[str, str]:
     return out
 
 
+def _runs(raw: Any) -> str | None:
+    if raw is False:
+        return None
+    if not isinstance(raw, str):
+        raise SettingError('a path to a runs file or parquet export, "" for the bundled sample, or false')
+    return raw.strip()
+
+
 def _bool(raw: Any) -> bool:
     if not isinstance(raw, bool):
         raise SettingError("true or false")
@@ -69,6 +78,8 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
+    # Where previews come from: "" the bundled sample project, a path, or None (false) for no previews.
+    runs: str | None = field(default="", metadata=setting("runs", _runs))
     # Queries inside Python strings (``query=`` of the NQL-taking methods, ``# nql`` strings).
     python_enable: bool = field(default=True, metadata=setting("python.enable", _bool))
 
@@ -122,3 +133,15 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         except SettingError as e:
             problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
+
+
+def _lookup(section: Mapping[str, Any], key: str) -> Any:
+    """``section[key]`` for a dotted key, written flat (``"python.enable"``) or nested (``python: {enable}``)."""
+    if key in section:
+        return section[key]
+    value: Any = section
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value

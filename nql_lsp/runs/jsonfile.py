@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,18 @@ def read_json_runs(path: Path, label: str | None = None, progress: Progress | No
         raise RunsError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise RunsError(f"{name}: a directory, but no parquet files in it") from None
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise RunsError(f"{name}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     except UnicodeDecodeError as e:
         raise RunsError(f"{name}: not UTF-8 text (byte {e.start})") from None
     if not text.strip():
         raise RunsError(f"{name}: the file is empty; expected runs as JSON or JSONL (docs/runs.md)")
     lines = path.name.removesuffix(".gz").endswith((".jsonl", ".ndjson"))
-    objects = _jsonl_objects(text, name) if lines else _json_objects(text, name)
-    return runs_from_objects(objects, name, progress)
+    try:
+        objects = _jsonl_objects(text, name) if lines else _json_objects(text, name)
+        return runs_from_objects(objects, name, progress)
+    except RecursionError:
+        raise RunsError(f"{name}: objects nested too deeply to read") from None
 
 
 def runs_from_objects(objects: list[tuple[int, Any]] | list[Any], name: str = "runs",
@@ -99,8 +103,10 @@ def _json_objects(text: str, name: str) -> list[tuple[int, Any]]:
         i = _skip(text, i + 1)
         if text.startswith("]", i):
             return out
+        line, counted = 1, 0  # counted incrementally: counting from the start each time is quadratic
         while True:
-            line = text.count("\n", 0, i) + 1
+            line += text.count("\n", counted, i)
+            counted = i
             obj, i = decoder.raw_decode(text, i)
             out.append((line, obj))
             i = _skip(text, i)
@@ -141,7 +147,7 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
     """A JSON value as (NQL type, value)."""
     if isinstance(value, dict):
         type_ = value.get("type")
-        if type_ not in TYPES:
+        if not isinstance(type_, str) or type_ not in TYPES:
             raise _Problem(f"`{path}`: unknown type {type_!r}; NQL types are {', '.join(TYPES)}")
         if "value" not in value:
             raise _Problem(f"`{path}`: a typed value needs a \"value\"")
@@ -161,10 +167,11 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
     if isinstance(value, str):
         return "string", value
     if isinstance(value, list):
-        if all(isinstance(v, str) for v in value):
+        kinds = set(map(type, value))
+        if kinds <= {str}:
             return "stringSet", frozenset(value)
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            return "floatSeries", FloatSeries.of(float(v) for v in value)
+        if kinds <= {int, float}:
+            return "floatSeries", FloatSeries.of(value)
         raise _Problem(f"`{path}`: a list must hold only strings (stringSet) or only numbers (floatSeries)")
     raise _Problem(f"`{path}`: cannot read {_kind(value)} as a value")
 
@@ -172,14 +179,16 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
 def convert(path: str, type_: str, value: Any) -> Any:
     """``value`` as ``type_`` holds it; raises with a message naming the path."""
     def bad(what: str) -> _Problem:
-        return _Problem(f"`{path}`: {what} for a {type_}, got {json.dumps(value)[:60]}")
+        article = "an" if type_[0] in "aeiou" else "a"
+        return _Problem(f"`{path}`: {what} for {article} {type_}, got {json.dumps(value)[:60]}")
 
     if type_ == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad("expected a number")
         return float(value)
     if type_ == "int":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
             raise bad("expected an integer")
         return int(value)
     if type_ == "bool":
@@ -211,11 +220,7 @@ def convert(path: str, type_: str, value: Any) -> Any:
             raise bad("expected a list of strings")
         return tuple(value)
     if type_ == "floatSeries":
-        if not isinstance(value, list) or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list) or not set(map(type, value)) <= {int, float}:
             raise bad("expected a list of numbers")
-        points = [float(v) for v in value]
-        if any(math.isnan(v) for v in points):
-            raise bad("expected finite numbers")
-        return FloatSeries.of(points)
+        return FloatSeries.of(value)
     raise bad("unsupported type")

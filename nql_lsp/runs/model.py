@@ -23,10 +23,12 @@ type                value
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -64,7 +66,8 @@ class FloatSeries:
             nan = math.nan
             return cls(0, nan, nan, nan, nan, nan, values)
         mean = math.fsum(values) / n
-        variance = math.fsum((v - mean) ** 2 for v in values) / n
+        deviations = list(map(operator.sub, values, repeat(mean)))
+        variance = math.fsum(map(operator.mul, deviations, deviations)) / n
         return cls(n, values[-1], min(values), max(values), mean, variance, values)
 
     def aggregate(self, name: str) -> float:

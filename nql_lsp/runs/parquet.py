@@ -13,6 +13,7 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,11 +75,22 @@ class ParquetRunSet(RunSet):
         self._schema = None
         self._columns = None
         self._loaded: list[Run] | None = None
+        import duckdb
+
         say = progress or (lambda message: None)
         say(f"reading {len(files):,} parquet files from {label}")
         con.execute("SET TimeZone = 'UTC'")
-        con.read_parquet(files, union_by_name=True, filename=True, file_row_number=True).create_view("nql_long")
-        self._validate(files)
+        con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
+        # duckdb spills to ./.tmp by default: never into the user's working directory.
+        con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "nql-lsp-duckdb")])
+        try:  # files of one export share a schema, and reading one file's is much quicker than every file's
+            con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_long")
+            con.execute("SELECT * FROM nql_long LIMIT 0")
+        except duckdb.Error:
+            con.read_parquet(files, union_by_name=True, filename=True, file_row_number=True).create_view(
+                "nql_long", replace=True)
+        self._check_columns(files)
+        self._check_types()
         say("summarising runs and series")
         cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXPORTER_TYPES.items() if v and k in SCALAR_TYPES)
         con.execute(f"""
@@ -100,14 +112,15 @@ class ParquetRunSet(RunSet):
             SELECT run_id, attribute_path AS path,
                    CASE attribute_type WHEN 'float_series' THEN 'floatSeries' ELSE 'stringSeries' END AS type,
                    count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
-                   arg_max(float_value, step) FILTER (WHERE NOT isnan(float_value)) AS last,
+                   arg_max(float_value, step_order) FILTER (WHERE NOT isnan(float_value)) AS last,
                    min(float_value) FILTER (WHERE NOT isnan(float_value)) AS mn,
                    max(float_value) FILTER (WHERE NOT isnan(float_value)) AS mx,
                    avg(float_value) FILTER (WHERE NOT isnan(float_value)) AS average,
                    var_pop(float_value) FILTER (WHERE NOT isnan(float_value)) AS variance,
-                   arg_max(string_value, step) AS last_str
-            FROM nql_long WHERE attribute_type IN ('float_series', 'string_series')
-            GROUP BY ALL""")
+                   arg_max(string_value, step_order) AS last_str
+            FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
+            WHERE attribute_type IN ('float_series', 'string_series')
+            GROUP BY run_id, attribute_path, attribute_type""")
         con.execute("""
             CREATE TABLE nql_runs AS
             SELECT run_id, bool_or(path = 'sys/trashed' AND type = 'bool' AND flag) AS trashed
@@ -117,13 +130,21 @@ class ParquetRunSet(RunSet):
         self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
         say(f"{self._count:,} runs")
 
-    def _validate(self, files: list[str]) -> None:
+    def _check_columns(self, files: list[str]) -> None:
         names = {row[0] for row in self.con.execute("DESCRIBE nql_long").fetchall()}
         missing = [c for c in REQUIRED_COLUMNS if c not in names and c not in ("histogram_value", "timestamp",
                                                                                 "project_id")]
         if missing:
             raise RunsError(f"{files[0]}: not a Neptune export: no column {', '.join(missing)}")
+
+    def _check_types(self) -> None:
+        """One cheap pass over three columns; the file and row of a problem are looked up only when there is one."""
         known = tuple(EXPORTER_TYPES)
+        found = self.con.execute("""
+            SELECT attribute_type, count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
+            FROM nql_long GROUP BY attribute_type""").fetchall()
+        if all(type_ in EXPORTER_TYPES and not nulls for type_, nulls in found):
+            return
         bad = self.con.execute(f"""
             SELECT filename, file_row_number, run_id IS NULL, attribute_path IS NULL, attribute_type
             FROM nql_long
@@ -171,11 +192,16 @@ class ParquetRunSet(RunSet):
         return self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
 
     def select(self, bound: Bound, include_trashed: bool) -> tuple[list[Run], int]:
+        """The matching runs, whose attributes are read only when one of them is first asked for."""
         from ..pushdown import query_sql
 
         sql, params = query_sql(bound.expr, bound.conditions, include_trashed)
-        ids = [row[0] for row in self.con.execute(sql, params).fetchall()]
-        return self._fetch(ids), self.count(include_trashed)
+        rows = self.con.execute(f"""
+            SELECT q.run_id, s.str FROM ({sql}) q
+            LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = 'sys/id' AND s.type = 'string'
+            ORDER BY q.run_id""", params).fetchall()
+        batch = _Batch(self, [run_id for run_id, _ in rows])
+        return [LazyRun(run_id, sys_id, batch) for run_id, sys_id in rows], self.count(include_trashed)
 
     def count_clause(self, cond: Condition, include_trashed: bool) -> int:
         from ..pushdown import clause_sql
@@ -198,17 +224,15 @@ class ParquetRunSet(RunSet):
         """The runs with these exporter run ids (all runs for None), in run id order."""
         if ids is not None and not ids:
             return []
-        self.con.execute("CREATE OR REPLACE TEMP TABLE nql_wanted (run_id VARCHAR)")
-        if ids is not None:
-            self.con.executemany("INSERT INTO nql_wanted VALUES (?)", [[i] for i in ids])
-        filt = "" if ids is None else " WHERE run_id IN (SELECT run_id FROM nql_wanted)"
+        filt = "" if ids is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
+        params = [] if ids is None else [ids]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
         for run_id in (ids if ids is not None else [r[0] for r in self.con.execute(
                 "SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]):
             attrs[run_id] = {}
         for run_id, path, type_, num, int_value, text, flag, ts, tags, file in self.con.execute(
-                f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}"
-                ).fetchall():
+                f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}",
+                params).fetchall():
             value: Any
             if type_ == "float":
                 value = num
@@ -228,7 +252,7 @@ class ParquetRunSet(RunSet):
                 attrs[run_id][path] = (type_, value)
         for run_id, path, type_, n, last, mn, mx, average, variance, last_str in self.con.execute(
                 "SELECT run_id, path, type, n, last, mn, mx, average, variance, last_str "
-                f"FROM nql_series{filt}").fetchall():
+                f"FROM nql_series{filt}", params).fetchall():
             if run_id not in attrs:
                 continue
             if type_ == "floatSeries":
@@ -304,3 +328,34 @@ class ParquetRunSet(RunSet):
         for path, _, v in rows:
             shapes.setdefault(path, []).append(v)
         return shapes
+
+
+class _Batch:
+    """Runs returned together, read together the first time any of them is looked into."""
+
+    def __init__(self, owner: ParquetRunSet, ids: list[str]) -> None:
+        self.owner = owner
+        self.ids = ids
+        self.loaded: dict[str, dict[str, tuple[str, Any]]] | None = None
+
+    def attributes(self, run_id: str) -> dict[str, tuple[str, Any]]:
+        if self.loaded is None:
+            self.loaded = {run.fallback_id: run.attributes for run in self.owner._fetch(self.ids)}
+        return self.loaded.get(run_id, {})
+
+
+class LazyRun(Run):
+    """A run of a parquet export: its id is known at once, its attributes on first use."""
+
+    def __init__(self, run_id: str, sys_id: str | None, batch: _Batch) -> None:
+        self.fallback_id = run_id
+        self._sys_id = sys_id
+        self._batch = batch
+
+    @property  # type: ignore[override]
+    def attributes(self) -> dict[str, tuple[str, Any]]:
+        return self._batch.attributes(self.fallback_id)
+
+    @property
+    def id(self) -> str:
+        return self._sys_id if self._sys_id is not None else self.fallback_id

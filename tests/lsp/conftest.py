@@ -34,9 +34,18 @@ async def client(request, lsp_client: LanguageClient):
         store(params)
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = on_publish
+    answer_refreshes(lsp_client)
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
+
+
+def answer_refreshes(client: LanguageClient) -> None:
+    """The presets claim refresh support, and the server asks for lenses and hints again once its runs load:
+    answer as the editors do."""
+    for method in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
+        if method not in client.protocol.fm.features:
+            client.feature(method)(lambda *_: None)
 
 
 def encoding(client: LanguageClient) -> str:

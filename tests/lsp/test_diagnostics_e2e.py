@@ -135,3 +135,11 @@ async def test_pull_reports_unchanged_results_and_push_clients_cannot_pull(clien
     change(client, uri, 2, "`a`:float = 1")
     third = await client.text_document_diagnostic_async(params)
     assert third.kind == "full" and list(third.items) == [] and third.result_id != first.result_id
+
+
+async def test_line_separator_in_a_string_is_not_a_line_break(client):
+    uri = open_doc(client, 'a:string = "x\u2028y" AND\n`b`:flot = 1')
+    [d] = await diagnostics(client, uri, version=1)
+    assert (d.range.start, d.range.end) == (pos(1, 4), pos(1, 8))
+    change(client, uri, 2, "float", types.Range(start=pos(1, 4), end=pos(1, 8)))
+    assert await diagnostics(client, uri, version=2) == []

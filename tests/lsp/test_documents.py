@@ -90,3 +90,26 @@ def test_schema_layers_rebuild_snapshots_and_notify():
     assert "NQL111" in codes  # the learned schema says the field is a float
     docs.set_schema_layer("runs", None)
     assert docs.schema.field("metrics/acc") is None
+
+
+def test_changes_break_lines_only_where_lsp_does():
+    from lsprotocol import types
+
+    def at(line, character):
+        return types.Position(line=line, character=character)
+
+    docs = Documents()
+    # U+2028 inside the string is not a line break for LSP; `flot` is on line 1 after the \r\n.
+    doc = docs.open("file:///q.nql", "nql", 1, 'a:string = "x\u2028y" AND\r\n`b`:flot = 1')
+    doc.apply([types.TextDocumentContentChangePartial(range=types.Range(start=at(1, 4), end=at(1, 8)),
+                                                      text="float")], 2, "utf-16")
+    assert doc.text == 'a:string = "x\u2028y" AND\r\n`b`:float = 1'
+    assert doc.version == 2
+    # Several changes apply in order; a whole-text change replaces everything.
+    doc.apply([types.TextDocumentContentChangeWholeDocument(text="é😀 = 1"),
+               types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 3), end=at(0, 3)), text="x")],
+              3, "utf-16")
+    assert doc.text == "é😀x = 1"  # é is 1 UTF-16 unit and 😀 2
+    doc.apply([types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 6), end=at(0, 7)), text="")],
+              4, "utf-8")
+    assert doc.text == "é😀 = 1"  # é is 2 UTF-8 bytes and 😀 4

@@ -167,3 +167,33 @@ async def test_no_format_action_with_syntax_errors(client):
         text_document=doc_id(uri), range=types.Range(start=pos(0, 0), end=pos(0, 0)),
         context=types.CodeActionContext(diagnostics=[], only=["source.format.nql"])))
     assert not actions
+
+
+async def test_hover_on_every_token(client):
+    text = 'NOT (last(`m`:floatSeries) > 2) AND `sys/tags`:stringSet CONTAINS "x" OR sys/failed:bool = true'
+    uri = open_doc(client, text)
+    for column, ch in enumerate(text):
+        if ch == " ":
+            continue
+        hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
+                                                                          position=pos(0, column)))
+        assert hover is not None and hover.contents.value, (column, ch)
+        r = hover.range
+        assert r.start.character <= column < r.end.character, (column, ch, r)
+
+
+async def test_quick_fix_edit_after_non_ascii_text(client):
+    from .test_diagnostics_e2e import FLOT_COLUMNS, NON_ASCII
+
+    uri = open_doc(client, NON_ASCII)
+    [diag] = await diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=doc_id(uri), range=diag.range, context=types.CodeActionContext(diagnostics=[diag])))
+    # Without `only`, the source actions come too; the quick fix is the one attached to the diagnostic.
+    assert {a.kind for a in actions} == {"quickfix", "source.fixAll.nql", "source.format.nql"}
+    [action] = [a for a in actions if a.kind == "quickfix"]
+    edit = action.edit
+    [text_edit] = edit.document_changes[0].edits if edit.document_changes else edit.changes[uri]
+    start, end = FLOT_COLUMNS[encoding(client)]
+    assert text_edit.range == types.Range(start=pos(0, start), end=pos(0, end))
+    assert text_edit.new_text == "float"

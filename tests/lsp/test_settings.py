@@ -47,3 +47,43 @@ def test_not_an_object():
     assert problems == ["nql settings should be an object; got list, using the defaults"]
     settings, problems = parse_settings({"nql": {"severity": "all"}})
     assert settings.severity == {} and "nql.severity" in problems[0]
+
+
+def test_snippets_become_plain_text_for_clients_without_them():
+    from nql_lsp.lsp.completion import plain
+
+    assert plain("last(${1:field}:floatSeries)") == "last(field:floatSeries)"
+    assert plain("x$0") == "x"
+
+
+def test_a_nested_setting_is_one_field(monkeypatch):
+    """What another module does to add a setting: one field with its key and validator."""
+    import dataclasses
+
+    from nql_lsp.lsp import settings as module
+
+    def _bool(raw):
+        if not isinstance(raw, bool):
+            raise module.SettingError("true or false")
+        return raw
+
+    extended = dataclasses.make_dataclass(
+        "Settings", [("python_enable", bool, dataclasses.field(default=False,
+                                                               metadata=module.setting("python.enable", _bool)))],
+        bases=(module.Settings,), frozen=True, slots=True)
+    monkeypatch.setattr(module, "Settings", extended)
+    assert module.parse_settings({"nql": {"python": {"enable": True}}})[0].python_enable is True
+    assert module.parse_settings({"nql.python.enable": True})[0].python_enable is True
+    settings, problems = module.parse_settings({"nql": {"python": {"enable": "yes"}}})
+    assert settings.python_enable is False
+    assert problems == ["nql.python.enable: expected true or false; got 'yes', using the default"]
+
+
+def test_runs_is_a_path_the_sample_or_off():
+    assert parse_settings({"nql": {"runs": " exports/proj "}})[0].runs == "exports/proj"
+    assert parse_settings({"nql": {"runs": ""}})[0].runs == ""  # the bundled sample
+    assert parse_settings({"nql": {"runs": False}})[0].runs is None  # no previews
+    settings, problems = parse_settings({"nql": {"runs": 42}})
+    assert settings.runs == ""
+    assert problems == ['nql.runs: expected a path to a runs file or parquet export, "" for the bundled sample, '
+                        "or false; got 42, using the default"]

@@ -77,6 +77,34 @@ def test_tcp():
         proc.wait()
 
 
+def test_websocket():
+    from websockets.sync.client import connect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--ws", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                ws = connect(f"ws://127.0.0.1:{port}", open_timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.05)
+        with ws:
+            # Over WebSocket each message is one JSON text, without Content-Length headers.
+            ws.send(json.dumps({"jsonrpc": "2.0", **INITIALIZE}))
+            reply = json.loads(ws.recv(timeout=20))
+            assert reply["id"] == 1
+            assert reply["result"]["capabilities"]["hoverProvider"] is True
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "127.0.0.1:99999"], ["--ws", ":80"],
                                   ["--tcp", "127.0.0.1:1", "--ws", "127.0.0.1:2"]])
 def test_bad_addresses_are_usage_errors(args, capsys):
@@ -84,3 +112,34 @@ def test_bad_addresses_are_usage_errors(args, capsys):
         main(args)
     assert exited.value.code == 2
     assert "nql-lsp" in capsys.readouterr().err
+
+
+def test_bad_initialization_options_are_reported_and_the_server_answers():
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        init = {**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"nql": {"lineWidth": -3}}}}
+        proc.stdin.write(_frame(init))
+        proc.stdin.flush()
+        _check_initialize(proc.stdout)
+        proc.stdin.write(_frame({"method": "initialized", "params": {}}))
+        proc.stdin.write(_frame({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": "file:///q.nql", "languageId": "nql", "version": 1,
+            "text": "sys/failed:bool=false and `metrics/accuracy`:float>=0.9"}}}))
+        proc.stdin.write(_frame({"id": 2, "method": "textDocument/formatting", "params": {
+            "textDocument": {"uri": "file:///q.nql"}, "options": {"tabSize": 2, "insertSpaces": True}}}))
+        proc.stdin.flush()
+        shown, reply = None, None
+        while shown is None or reply is None:
+            message = _read_message(proc.stdout)
+            if message.get("method") == "window/showMessage":
+                shown = message["params"]["message"]
+            elif message.get("id") == 2:
+                reply = message
+        assert "nql.lineWidth" in shown and "-3" in shown
+        # The default width (80) is used: the 66-character query stays on one line.
+        [edit] = reply["result"]
+        assert edit["newText"] == "(`sys/failed`:bool = false) AND (`metrics/accuracy`:float >= 0.9)"
+    finally:
+        proc.kill()
+        proc.wait()

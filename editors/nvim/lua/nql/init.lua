@@ -1,0 +1,167 @@
+-- nql-lsp for Neovim: the server command, settings, `setup()` for Neovim 0.8-0.10, and the
+-- :NqlPreview / :NqlExplain commands.
+--
+-- Neovim 0.11+ needs only `vim.lsp.enable('nql')` (the configuration is in lsp/nql.lua);
+-- older versions call `require('nql').setup()`, which starts the server from a FileType autocmd.
+local M = {}
+
+local notified = false
+
+
+local function is_exe(path)
+  return path ~= nil and path ~= '' and vim.fn.executable(path) == 1
+end
+
+--- The command that starts nql-lsp: `server_path` if given, else `nql-lsp` on PATH, else the one in the
+--- active virtual environment ($VIRTUAL_ENV, then ./.venv). When none is found the user is told what was tried.
+function M.server_cmd(server_path)
+  local tried = {}
+  local candidates = {}
+  if server_path and server_path ~= '' then
+    table.insert(candidates, server_path)
+  else
+    table.insert(candidates, 'nql-lsp')
+    if vim.env.VIRTUAL_ENV then
+      table.insert(candidates, vim.env.VIRTUAL_ENV .. '/bin/nql-lsp')
+    end
+    table.insert(candidates, vim.fn.getcwd() .. '/.venv/bin/nql-lsp')
+  end
+  for _, candidate in ipairs(candidates) do
+    if is_exe(candidate) then
+      return { candidate, '--stdio' }
+    end
+    table.insert(tried, candidate)
+  end
+  if not notified then
+    notified = true
+    vim.schedule(function()
+      vim.notify(
+        'nql-lsp: cannot start the NQL language server; tried: ' .. table.concat(tried, ', ')
+          .. '. Install it with `pip install nql-lsp` in the Python environment on your PATH,'
+          .. " or pass its path: require('nql').setup({ cmd = { '/path/to/nql-lsp', '--stdio' } }).",
+        vim.log.levels.ERROR
+      )
+    end)
+  end
+  return { candidates[1], '--stdio' }
+end
+
+local function client_for(bufnr)
+  local get = vim.lsp.get_clients or vim.lsp.get_active_clients
+  local clients = get({ bufnr = bufnr, name = 'nql' })
+  return clients[1]
+end
+
+--- Sends `workspace/executeCommand` to the nql client of `bufnr` and calls `on_result(result)`.
+function M.execute(bufnr, command, arguments, on_result)
+  local client = client_for(bufnr)
+  if not client then
+    vim.notify('nql-lsp is not running for this buffer', vim.log.levels.WARN)
+    return
+  end
+  local params = { command = command, arguments = arguments }
+  local function handler(err, result)
+    if err then
+      vim.notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    on_result(result)
+  end
+  if vim.fn.has('nvim-0.11') == 1 then
+    client:request('workspace/executeCommand', params, handler, bufnr)
+  else
+    client.request('workspace/executeCommand', params, handler, bufnr)
+  end
+end
+
+--- Result text of a command: a string as is, `{ text = ... }` / `{ markdown = ... }`, anything else as JSON.
+function M.result_lines(result)
+  local text
+  if type(result) == 'string' then
+    text = result
+  elseif type(result) == 'table' and type(result.text) == 'string' then
+    text = result.text
+  elseif type(result) == 'table' and type(result.markdown) == 'string' then
+    text = result.markdown
+  elseif result == nil or result == vim.NIL then
+    text = '(no result)'
+  else
+    text = vim.json.encode(result)
+  end
+  return vim.split(text, '\n', { plain = true })
+end
+
+--- Shows lines in a scratch buffer in a split, reusing the window of an earlier result.
+function M.show(title, lines)
+  local name = 'nql://' .. title
+  local buf = vim.fn.bufnr(name)
+  if buf == -1 then
+    buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(buf, name)
+    vim.bo[buf].bufhidden = 'hide'
+  end
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].modifiable = false
+  if vim.fn.bufwinid(buf) == -1 then
+    vim.cmd('botright split')
+    vim.api.nvim_win_set_buf(0, buf)
+  end
+  return buf
+end
+
+function M.preview(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  M.execute(bufnr, 'nql.preview', { vim.uri_from_bufnr(bufnr) }, function(result)
+    M.show('preview', M.result_lines(result))
+  end)
+end
+
+function M.explain(bufnr, run_id)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  M.execute(bufnr, 'nql.explain', { vim.uri_from_bufnr(bufnr), run_id }, function(result)
+    M.show('explain', M.result_lines(result))
+  end)
+end
+
+--- Neovim 0.8-0.10 (works on 0.11 too): start nql-lsp for NQL buffers, and Python buffers if `python = true`.
+--- opts: cmd (list), server_path (string), settings (the `nql.*` table), python (bool), root_markers (list).
+function M.setup(opts)
+  opts = opts or {}
+  -- Settings the server reads under `nql.*` (lineWidth, severity, runs, python.enable); absent keys keep
+  -- the server's defaults.
+  local settings = vim.deepcopy(opts.settings or {})
+  local filetypes = { 'nql' }
+  if opts.python or (settings.python and settings.python.enable) then
+    settings.python = vim.tbl_extend('force', settings.python or {}, { enable = true })
+    table.insert(filetypes, 'python')
+  end
+  if next(settings) == nil then
+    settings = vim.empty_dict() -- sent as {} rather than []
+  end
+  local root_markers = opts.root_markers or { 'pyproject.toml', '.git' }
+  local group = vim.api.nvim_create_augroup('nql_lsp', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = filetypes,
+    callback = function(args)
+      local found = vim.fs.find(root_markers, { upward = true, path = vim.fs.dirname(args.file) })[1]
+      local root = found and vim.fs.dirname(found) or vim.fn.getcwd()
+      vim.lsp.start({
+        name = 'nql',
+        cmd = opts.cmd or M.server_cmd(opts.server_path),
+        root_dir = root,
+        settings = { nql = settings },
+        init_options = { nql = settings },
+      }, { bufnr = args.buf })
+    end,
+  })
+  -- Buffers already open when setup() runs.
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(filetypes, vim.bo[buf].filetype) then
+      vim.api.nvim_exec_autocmds('FileType', { group = group, buffer = buf })
+    end
+  end
+end
+
+return M

@@ -1,0 +1,235 @@
+-- End-to-end test of the Neovim plugin against the real nql-lsp: opens .nql files through the shipped ftdetect
+-- and LSP configuration, then checks diagnostics, completion after typing, hover, formatting, a quick fix,
+-- :NqlPreview and the message for a missing server. Run by run.sh as
+--   nvim --headless -u NONE -i NONE --cmd 'set rtp^=<plugin>' --cmd 'filetype on' -l lsp_test.lua <mode> <workdir>
+-- where mode is `enable` (Neovim 0.11+ lsp/nql.lua) or `setup` (require('nql').setup(), the 0.8-0.10 path).
+-- Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
+local mode, workdir = arg[1], arg[2]
+local passed, failed = 0, 0
+local TIMEOUT = 15000
+
+local function say(line)
+  io.stdout:write(line, '\n')
+end
+
+local function check(name, fn)
+  local ok, err = pcall(fn)
+  if ok then
+    passed = passed + 1
+    say(('ok   %s [%s]'):format(name, mode))
+  else
+    failed = failed + 1
+    say(('FAIL %s [%s]: %s'):format(name, mode, tostring(err):gsub('\nstack traceback:.*', '')))
+  end
+end
+
+local function expect(cond, msg)
+  if not cond then
+    error(msg, 2)
+  end
+end
+
+local function write(name, text)
+  local path = workdir .. '/' .. name
+  local f = assert(io.open(path, 'w'))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local function open(path)
+  local buf = vim.fn.bufnr(path)
+  if buf ~= -1 and vim.api.nvim_buf_is_loaded(buf) then
+    vim.api.nvim_set_current_buf(buf) -- `:edit` would re-read the file and drop the server's diagnostics
+  else
+    vim.cmd('edit ' .. vim.fn.fnameescape(path))
+  end
+  return vim.api.nvim_get_current_buf()
+end
+
+local function client_of(buf)
+  local found
+  vim.wait(TIMEOUT, function()
+    found = vim.lsp.get_clients({ bufnr = buf, name = 'nql' })[1]
+    return found ~= nil and found.initialized
+  end, 20)
+  expect(found ~= nil, 'no nql client attached to ' .. vim.api.nvim_buf_get_name(buf))
+  return found
+end
+
+local function request(buf, method, params)
+  local responses = vim.lsp.buf_request_sync(buf, method, params, TIMEOUT)
+  expect(responses ~= nil, method .. ' timed out')
+  for _, response in pairs(responses) do
+    expect(response.err == nil, method .. ' error: ' .. vim.inspect(response.err))
+    return response.result
+  end
+  error(method .. ': no response')
+end
+
+local function text_of(buf)
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+end
+
+-- The notifications the plugin shows, for the missing-server check.
+local notes = {}
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  table.insert(notes, msg)
+  if level ~= vim.log.levels.ERROR or not msg:find('/nonexistent/', 1, true) then
+    return notify(msg, level, opts)
+  end
+end
+
+vim.cmd('runtime plugin/nql.lua')
+if mode == 'enable' then
+  vim.lsp.enable('nql')
+else
+  require('nql').setup()
+end
+
+-- A non-ASCII value before the error: `é` is 2 bytes, 1 UTF-16 unit, so a position slip shows as a wrong column.
+local bad = write('bad.nql', '(`sys/name`:string = "café") AND (`f1`:flot >= 0.85)\n')
+
+check('ftdetect sets filetype nql', function()
+  local buf = open(bad)
+  expect(vim.bo[buf].filetype == 'nql', 'filetype is ' .. vim.bo[buf].filetype)
+  expect(vim.b[buf].current_syntax == 'nql', 'syntax/nql.vim not loaded')
+end)
+
+check('diagnostic for an unknown type, at the right column', function()
+  local buf = open(bad)
+  client_of(buf)
+  local diags
+  vim.wait(TIMEOUT, function()
+    diags = vim.diagnostic.get(buf)
+    return #diags > 0
+  end, 20)
+  expect(#diags == 1, 'expected 1 diagnostic, got ' .. vim.inspect(diags))
+  local d = diags[1]
+  expect(d.message:find('unknown type `flot`', 1, true), 'message: ' .. d.message)
+  expect(d.severity == vim.diagnostic.severity.ERROR, 'severity ' .. tostring(d.severity))
+  -- `flot` is code points 39-42; bytes 40-43 because of the two-byte `é`.
+  expect(d.lnum == 0 and d.col == 40 and d.end_col == 44, ('range %d:%d-%d'):format(d.lnum, d.col, d.end_col))
+end)
+
+check('quick fix from a code action', function()
+  local buf = open(bad)
+  local d = vim.diagnostic.get(buf)[1]
+  expect(d ~= nil, 'no diagnostic to fix')
+  local lsp_diag = d.user_data and d.user_data.lsp
+  local result = request(buf, 'textDocument/codeAction', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    range = lsp_diag.range,
+    context = { diagnostics = { lsp_diag }, only = { 'quickfix' } },
+  })
+  local action
+  for _, a in ipairs(result or {}) do
+    if a.title:find('float', 1, true) then
+      action = a
+    end
+  end
+  expect(action, 'no fix naming `float` among ' .. vim.inspect(result))
+  local client = client_of(buf)
+  if action.edit then
+    vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+  end
+  expect(text_of(buf) == '(`sys/name`:string = "café") AND (`f1`:float >= 0.85)', 'after fix: ' .. text_of(buf))
+  vim.wait(TIMEOUT, function()
+    return #vim.diagnostic.get(buf) == 0
+  end, 20)
+  expect(#vim.diagnostic.get(buf) == 0, 'diagnostics remain after the fix: ' .. vim.inspect(vim.diagnostic.get(buf)))
+  vim.cmd('silent write')
+end)
+
+check('completion after typing a type', function()
+  local buf = open(write('complete.nql', ''))
+  client_of(buf)
+  -- Typed as a user would, so the server sees the change through didChange before the request.
+  vim.api.nvim_buf_set_text(buf, 0, 0, 0, 0, { '(`sys/state`:experimentState = ' })
+  local line = vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]
+  local result = request(buf, 'textDocument/completion', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    position = { line = 0, character = #line },
+  })
+  local items = result and (result.items or result) or {}
+  local labels = {}
+  for _, item in ipairs(items) do
+    labels[item.label] = true
+  end
+  expect(labels.running and labels.idle, 'run states not offered: ' .. vim.inspect(vim.tbl_keys(labels)))
+  expect(not labels.AND, 'AND offered where a value is expected')
+end)
+
+check('hover on an operator', function()
+  local buf = open(write('hover.nql', '(`sys/tags`:stringSet CONTAINS "prod")\n'))
+  client_of(buf)
+  local result = request(buf, 'textDocument/hover', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    position = { line = 0, character = 25 }, -- inside CONTAINS (columns 22-29)
+  })
+  expect(result and result.contents, 'no hover')
+  local value = type(result.contents) == 'table' and (result.contents.value or vim.inspect(result.contents))
+    or result.contents
+  expect(value:find('CONTAINS', 1, true) and value:find('substring', 1, true), 'hover text: ' .. value)
+end)
+
+check('format document', function()
+  local buf = open(write('format.nql', '(`a`:int>1) and (`b`:float<2)\n'))
+  client_of(buf)
+  vim.lsp.buf.format({ bufnr = buf, async = false, timeout_ms = TIMEOUT })
+  expect(text_of(buf) == '(`a`:int > 1) AND (`b`:float < 2)', 'formatted: ' .. vim.inspect(text_of(buf)))
+end)
+
+check(':NqlPreview shows the server result (or its error)', function()
+  local buf = open(bad)
+  local client = client_of(buf)
+  local provider = client.server_capabilities.executeCommandProvider
+  local offered = provider and vim.tbl_contains(provider.commands or {}, 'nql.preview')
+  notes = {}
+  vim.cmd('NqlPreview')
+  if offered then
+    local shown
+    vim.wait(TIMEOUT, function()
+      shown = vim.fn.bufnr('nql://preview')
+      return shown ~= -1 and #text_of(shown) > 0
+    end, 20)
+    expect(shown ~= -1 and #text_of(shown) > 0, 'no preview buffer')
+    vim.cmd('only')
+  else
+    -- A server without the command: the request still goes out and its error reaches the user.
+    vim.wait(TIMEOUT, function()
+      return #notes > 0
+    end, 20)
+    local msg = table.concat(notes, '\n')
+    expect(msg:find('nql.preview failed', 1, true), 'no error shown for the missing command: ' .. msg)
+    say('     (the server does not offer nql.preview; checked that its error is shown)')
+  end
+end)
+
+check('python buffers attach when asked for', function()
+  if mode == 'enable' then
+    vim.lsp.config('nql', { filetypes = { 'nql', 'python' }, settings = { nql = { python = { enable = true } } } })
+  else
+    require('nql').setup({ python = true })
+  end
+  local buf = open(write('query.py', 'runs = fetch_runs_table(query="`f1`:float > 0.5")\n'))
+  expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
+  local client = client_of(buf)
+  expect(client.name == 'nql', 'attached: ' .. client.name)
+end)
+
+check('a missing server is reported with what was tried', function()
+  notes = {}
+  package.loaded['nql'] = nil
+  require('nql').server_cmd('/nonexistent/nql-lsp')
+  vim.wait(1000, function()
+    return #notes > 0
+  end, 20)
+  local msg = table.concat(notes, '\n')
+  expect(msg:find('tried: /nonexistent/nql-lsp', 1, true), 'message: ' .. msg)
+  expect(msg:find('pip install nql-lsp', 1, true), 'no fix in message: ' .. msg)
+end)
+
+say(('%d passed, %d failed'):format(passed, failed))
+vim.cmd(failed == 0 and 'qa!' or 'cq')

@@ -1,0 +1,329 @@
+// End-to-end test of the packaged extension in real VS Code (code-server) driven through headless Chromium:
+// installs the .vsix, opens a workspace of .nql files, and checks what a person sees: the error squiggle and its
+// Problems entry, completion after typing, hover, Format Document, a quick fix, and NQL: Preview.
+// Usage: node e2e.mjs CODE_SERVER_BIN VSIX ARTIFACT_DIR   (nql-lsp must be on PATH)
+// Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [codeServer, vsix, artifacts] = process.argv.slice(2);
+if (!codeServer || !vsix || !artifacts) {
+  console.error('usage: node e2e.mjs CODE_SERVER_BIN VSIX ARTIFACT_DIR');
+  process.exit(2);
+}
+const STEP = 30_000;
+const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nql-vscode-e2e-'));
+const workspace = path.join(root, 'workspace');
+const userData = path.join(root, 'user-data');
+const extensions = path.join(root, 'extensions');
+fs.mkdirSync(workspace);
+fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+fs.mkdirSync(artifacts, { recursive: true });
+
+// `é` before the error: a UTF-16/UTF-8 slip would move the squiggle off `flot`.
+fs.writeFileSync(path.join(workspace, 'bad.nql'), '(`sys/name`:string = "café") AND (`f1`:flot >= 0.85)\n');
+fs.writeFileSync(path.join(workspace, 'complete.nql'), '');
+fs.writeFileSync(path.join(workspace, 'hover.nql'), '(`sys/tags`:stringSet CONTAINS "prod")\n');
+fs.writeFileSync(path.join(workspace, 'format.nql'), '(`a`:int>1) and (`b`:float<2)\n');
+// code-server's extension host takes PATH from a login shell, which may not hold the test's PATH: name the
+// server found on the test's PATH explicitly (the PATH lookup itself is unit-tested in test/server-path.test.mjs).
+const serverPath = execFileSync('sh', ['-c', 'command -v nql-lsp'], { encoding: 'utf8' }).trim();
+const baseSettings = {
+    'workbench.startupEditor': 'none',
+    'workbench.enableExperiments': false,
+    'workbench.tips.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'security.workspace.trust.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'editor.quickSuggestions': { other: false, comments: false, strings: false },
+    'editor.acceptSuggestionOnEnter': 'off',
+    'editor.hover.delay': 100,
+    'files.autoSave': 'off',
+    'chat.disableAIFeatures': true,
+};
+fs.writeFileSync(
+  path.join(userData, 'User', 'settings.json'),
+  JSON.stringify({ ...baseSettings, 'nql.server.path': serverPath }),
+);
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${String(error?.message ?? error).split('\n').slice(0, 6).join('\n')}`);
+    await page?.screenshot({ path: path.join(artifacts, `vscode-fail-${passed + failed}.png`) }).catch(() => {});
+  }
+}
+function expect(cond, message) {
+  if (!cond) {
+    throw new Error(message);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForHttp(url, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
+}
+
+const editor = () => page.locator('.editor-group-container.active .monaco-editor').first();
+const editorText = async () =>
+  (await editor().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n$/, '');
+
+// Playwright's actionability checks wait for two equal animation frames, which the workbench in headless
+// Chromium does not always give; the mouse is moved to the element's box instead.
+async function pointAt(locator, { click = true, offsetX } = {}) {
+  await locator.waitFor();
+  const box = await locator.boundingBox();
+  expect(box, 'element has no box');
+  const x = box.x + (offsetX ?? box.width / 2);
+  const y = box.y + box.height / 2;
+  if (click) {
+    await page.mouse.click(x, y);
+  } else {
+    await page.mouse.move(x, y);
+  }
+}
+
+async function openFile(name) {
+  for (let attempt = 1; ; attempt += 1) {
+    await page.keyboard.press(`${mod}+P`);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor();
+    await page.keyboard.press('Enter');
+    try {
+      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 5000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) {
+        throw error;
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+  await page.waitForTimeout(300);
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+
+const browserArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function startCodeServer(dataDir, port, logName) {
+  const log = fs.openSync(path.join(artifacts, logName), 'w');
+  return spawn(
+    codeServer,
+    ['--user-data-dir', dataDir, '--extensions-dir', extensions, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--disable-getting-started-override', workspace],
+    { stdio: ['ignore', log, log], detached: true },
+  );
+}
+
+async function openWorkbench(port) {
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: browserArgs });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(STEP);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bad.nql' }).waitFor();
+}
+
+const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+execFileSync(codeServer, [...common, '--install-extension', path.resolve(vsix)], { stdio: 'inherit', timeout: 120_000 });
+
+const port = await freePort();
+let server = startCodeServer(userData, port, 'code-server.log');
+let browser;
+let page;
+const stopAll = async () => {
+  await browser?.close().catch(() => {});
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+};
+
+try {
+  await openWorkbench(port);
+
+  await check('the error squiggle under the unknown type, and its Problems entry', async () => {
+    await openFile('bad.nql');
+    const squiggle = editor().locator('.squiggly-error');
+    await squiggle.first().waitFor();
+    // The squiggle must sit under `flot`: compare its left edge with the rendered span of that text.
+    const word = editor().locator('.view-lines span span', { hasText: 'flot' }).first();
+    // Decorations are re-rendered when the server republishes (a fast incremental pass, then the full one),
+    // so a box can be missing for a moment: poll for both.
+    let sq = null;
+    let w = null;
+    for (let i = 0; i < 40 && !(sq && w); i += 1) {
+      [sq, w] = [await squiggle.first().boundingBox(), await word.boundingBox()];
+      if (!(sq && w)) {
+        await page.waitForTimeout(250);
+      }
+    }
+    expect(sq && w, 'no boxes for the squiggle or the word');
+    const charWidth = w.width / (await word.innerText()).length;
+    const wordLeft = w.x + (await word.innerText()).indexOf('flot') * charWidth;
+    expect(Math.abs(sq.x - wordLeft) < charWidth / 2, `squiggle at x=${sq.x}, \`flot\` at x=${wordLeft}`);
+    expect(Math.abs(sq.width - 4 * charWidth) < charWidth / 2, `squiggle width ${sq.width}, 4 chars ${4 * charWidth}`);
+    await runCommand('View: Toggle Problems');
+    const entry = page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown type' }).first();
+    await entry.waitFor();
+    const text = await entry.innerText();
+    expect(text.includes('unknown type `flot`'), `Problems entry: ${text}`);
+    // 1-based UTF-16 column of `flot`: 39 characters precede it, `é` is one UTF-16 unit.
+    expect(text.includes('[Ln 1, Col 40]'), `Problems entry position: ${text}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-diagnostics.png') });
+    await runCommand('View: Toggle Problems');
+  });
+
+  await check('a quick fix applied', async () => {
+    await openFile('bad.nql');
+    const word = editor().locator('.view-lines span span', { hasText: 'flot' }).first();
+    const box = await word.boundingBox();
+    await pointAt(word, { offsetX: box.width - 2 }); // the end of `:flot`, inside the diagnostic's range
+    await page.keyboard.press(`${mod}+.`);
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Change to `float`' }).first();
+    await fix.waitFor();
+    await page.keyboard.press('Enter'); // the first (focused) action
+    await page.waitForFunction(
+      () => document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
+        .includes(':float'),
+    );
+    const text = await editorText();
+    expect(text === '(`sys/name`:string = "café") AND (`f1`:float >= 0.85)', `after the fix: ${text}`);
+    await editor().locator('.squiggly-error').first().waitFor({ state: 'detached' });
+  });
+
+  await check('completion items after typing', async () => {
+    await openFile('complete.nql');
+    // Backquotes and parentheses auto-close: typing the closing backquote steps over the inserted one.
+    await page.keyboard.type('(`sys/state`:experimentState = ', { delay: 20 });
+    await page.keyboard.press(`${mod}+Space`);
+    const rows = page.locator('.suggest-widget .monaco-list-row');
+    await rows.first().waitFor();
+    const labels = await rows.allInnerTexts();
+    expect(labels.some((l) => l.includes('running')) && labels.some((l) => l.includes('idle')),
+      `suggestions: ${labels.join(' | ')}`);
+    await page.keyboard.press('Escape');
+  });
+
+  await check('hover text on an operator', async () => {
+    await openFile('hover.nql');
+    await pointAt(editor().locator('.view-lines span span', { hasText: 'CONTAINS' }).first(), { click: false });
+    const hover = page.locator('.monaco-hover', { hasText: 'substring' });
+    await hover.first().waitFor();
+    const text = await hover.first().innerText();
+    expect(text.includes('CONTAINS'), `hover: ${text}`);
+  });
+
+  await check('Format Document', async () => {
+    await openFile('format.nql');
+    await runCommand('Format Document');
+    await page.waitForFunction(
+      () => document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
+        .includes('AND'),
+    );
+    const text = await editorText();
+    expect(text === '(`a`:int > 1) AND (`b`:float < 2)', `formatted: ${JSON.stringify(text)}`);
+  });
+
+  await check('NQL: Preview Matching Runs shows the server result (or its error)', async () => {
+    await openFile('hover.nql');
+    await runCommand('NQL: Preview Matching Runs');
+    const tab = page.locator('.tabs-container .tab', { hasText: 'nql.preview' }).first();
+    // A server without the command answers with an error, which must reach the user as a notification.
+    const error = page.locator('.notification-toast', { hasText: 'nql.preview failed' }).first();
+    await tab.or(error).waitFor();
+    if (await error.isVisible()) {
+      console.log(`     (the server does not offer nql.preview; shown: ${(await error.innerText()).split('\n')[0]})`);
+      return;
+    }
+    const group = page.locator('.editor-group-container', { has: page.locator('.tab', { hasText: 'nql.preview' }) });
+    const text = (await group.locator('.view-lines').first().innerText()).trim();
+    expect(text.length > 0, 'empty preview');
+  });
+
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+} catch (error) {
+  failed += 1;
+  console.log(`FAIL setup: ${error?.stack ?? error}`);
+  await page?.screenshot({ path: path.join(artifacts, 'vscode-setup-failure.png') }).catch(() => {});
+} finally {
+  await stopAll();
+}
+
+// A second, short session whose nql.server.path holds no server: the user must be told what was tried and how
+// to fix it.
+await check('a clear message when the server cannot be started', async () => {
+  const dataDir = path.join(root, 'user-data-no-server');
+  fs.mkdirSync(path.join(dataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...baseSettings, 'nql.server.path': '/nonexistent/nql-lsp' }));
+  const port2 = await freePort();
+  server = startCodeServer(dataDir, port2, 'code-server-no-server.log');
+  try {
+    await openWorkbench(port2);
+    await openFile('bad.nql');
+    const toast = page.locator('.notification-toast', { hasText: 'cannot find the language server' }).first();
+    await toast.waitFor();
+    const text = await toast.innerText();
+    expect(text.includes('/nonexistent/nql-lsp') && text.includes('pip install nql-lsp')
+      && text.includes('nql.server.path'), `message: ${text}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-no-server.png') });
+  } finally {
+    await stopAll();
+  }
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,237 @@
+"""The runs the server previews queries against, and the features that read them.
+
+A runs source can be large (a parquet export of thousands of runs), so it is opened off the event loop,
+with work-done progress when the client shows it, while edits and every other request go on. Until it is
+ready, and whenever it fails to load, the server works exactly as it does without runs: no lenses, no
+hints, no learned schema; a failure is said once, naming the file and what is wrong.
+
+Evaluation also runs in a worker thread, one at a time (a duckdb connection serves one caller at once),
+and each query's preview is cached per runs generation, so re-rendering lenses costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from .documents import Documents, Snapshot
+from .positions import Positions
+
+if TYPE_CHECKING:
+    from ..evaluate import Preview
+    from ..runs import RunSet
+
+PREVIEW_COMMAND = "nql.preview"
+EXPLAIN_COMMAND = "nql.explain"
+MAX_ROWS = 1000  # rows a preview command returns; the counts are always complete
+_CACHE_SIZE = 256
+
+
+@dataclass(slots=True)
+class RunsState:
+    """The loaded runs (or why there are none), and previews cached for the current load."""
+
+    source: str | None = None  # the configured path; None for the bundled sample
+    runs: RunSet | None = None
+    error: str | None = None
+    generation: int = 0
+    task: asyncio.Task[None] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _previews: OrderedDict[tuple[int, str], Preview] = field(default_factory=OrderedDict)
+
+    @property
+    def ready(self) -> bool:
+        return self.runs is not None
+
+    def preview(self, text: str) -> Preview | None:
+        """The cached preview of ``text``, computing it (under the lock) when missing. Call off the loop."""
+        runs = self.runs
+        if runs is None:
+            return None
+        key = (self.generation, text)
+        found = self._previews.get(key)
+        if found is not None:
+            self._previews.move_to_end(key)
+            return found
+        from ..evaluate import preview
+
+        with self.lock:
+            result = preview(text, runs)
+        self._previews[key] = result
+        while len(self._previews) > _CACHE_SIZE:
+            self._previews.popitem(last=False)
+        return result
+
+    def clause_counts(self, text: str) -> list[tuple[int, int, int]]:
+        runs = self.runs
+        if runs is None:
+            return []
+        from ..evaluate import clause_counts
+
+        with self.lock:
+            return clause_counts(text, runs)
+
+    def explain(self, text: str, run_id: str) -> str:
+        runs = self.runs
+        if runs is None:
+            return self.error or "no runs are loaded yet"
+        from ..evaluate import explain
+
+        with self.lock:
+            return explain(text, runs, run_id)
+
+
+def resolve(setting: str | None, root: str | None) -> str | None:
+    """The runs path a setting names: relative paths are taken from the workspace root."""
+    if not setting:
+        return None
+    path = Path(setting).expanduser()
+    if not path.is_absolute() and root:
+        path = Path(root) / path
+    return str(path)
+
+
+def load(source: str | None, report: Callable[[str], None]) -> RunSet:
+    """Open the runs and build what every query will need (schema, columns), in the calling thread."""
+    from ..runs import open_runs
+
+    runs = open_runs(source, progress=report)
+    report(f"learning the schema of {len(runs):,} runs")
+    runs.schema  # noqa: B018 - built here, off the event loop, rather than on the first request
+    if getattr(runs, "select", None) is None:
+        runs.columns  # noqa: B018
+    return runs
+
+
+def apply_loaded(state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *,
+                 learned: bool) -> None:
+    """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
+    state.runs = runs
+    state.error = error
+    state.generation += 1
+    state._previews.clear()
+    documents.set_schema_layer("runs", runs.schema if runs is not None and learned else None)
+
+
+# --- features ----------------------------------------------------------------------------------------
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def lens_title(preview: Preview) -> str:
+    return f"matches {len(preview.matches):,} of {_plural(preview.total, 'run')}"
+
+
+def code_lenses(state: RunsState, snapshots: list[Snapshot], uri: str, pos: Positions) -> list[types.CodeLens]:
+    """One lens per well-formed query: how many runs it matches; it opens the preview."""
+    lenses: list[types.CodeLens] = []
+    if not state.ready:
+        return lenses
+    for index, snap in enumerate(snapshots):
+        if snap.analysis.parsed.errors or not snap.region.text.strip():
+            continue
+        result = state.preview(snap.region.text)
+        if result is None or result.error is not None:
+            continue
+        start = snap.region.file_start
+        at = pos.range(start, start)
+        lenses.append(types.CodeLens(range=at, command=types.Command(
+            title=lens_title(result), command=PREVIEW_COMMAND, arguments=[uri, index])))
+    return lenses
+
+
+def inlay_hints(state: RunsState, snapshots: list[Snapshot], pos: Positions,
+                within: types.Range) -> list[types.InlayHint]:
+    """After each clause of a query with more than one: how many runs that clause alone matches."""
+    hints: list[types.InlayHint] = []
+    if not state.ready or state.runs is None:
+        return hints
+    lo, hi = pos.offset(within.start), pos.offset(within.end)
+    for snap in snapshots:
+        region = snap.region
+        if snap.analysis.parsed.errors or region.file_end < lo or region.file_start > hi:
+            continue
+        if len(snap.analysis.clauses) < 2:
+            continue  # the lens already says it
+        result = state.preview(region.text)
+        total = result.total if result is not None else len(state.runs)
+        for _start, end, count in state.clause_counts(region.text):
+            at = region.to_file(end)
+            if not lo <= at <= hi:
+                continue
+            hints.append(types.InlayHint(
+                position=pos.position(at), label=f"{count:,}/{total:,}", padding_left=True,
+                tooltip=f"{_plural(count, 'run')} of {total:,} match this clause alone"))
+    return hints
+
+
+def _region_text(snaps: list[Snapshot], index: Any) -> str | None:
+    i = index if isinstance(index, int) and not isinstance(index, bool) else 0
+    return snaps[i].region.text if 0 <= i < len(snaps) else None
+
+
+def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> dict[str, Any]:
+    """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
+    if not state.ready:
+        return _error(state.error or "the runs are still loading")
+    text = _region_text(snapshots, index)
+    if text is None:
+        return _error("the document holds no query there")
+    result = state.preview(text)
+    if result is None:
+        return _error("no runs are loaded")
+    if result.error is not None:
+        return _error(f"the query has a syntax error at {result.error}", total=result.total)
+    from ..runs.model import display
+
+    columns = list(dict.fromkeys(["sys/id", "sys/name", *result.fields]))
+    rows = []
+    for run in result.matches[:MAX_ROWS]:
+        row: dict[str, str] = {}
+        for name in columns:
+            held = run.get(name)
+            row[name] = "" if held is None else display(*held)
+        rows.append(row)
+    label = state.runs.label if state.runs is not None else ""
+    summary = f"{lens_title(result)} ({label})"
+    return {"source": label, "query": text, "matched": len(result.matches), "total": result.total,
+            "columns": columns, "runs": rows, "truncated": len(result.matches) > MAX_ROWS,
+            "summary": summary, "markdown": _markdown_table(summary, columns, rows, len(result.matches))}
+
+
+def _markdown_table(summary: str, columns: list[str], rows: list[dict[str, str]], matched: int) -> str:
+    """The preview as editors show it: a summary line, then a Markdown table of the runs."""
+    def cell(value: str) -> str:
+        return value.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"**{summary}**", ""]
+    if rows:
+        lines.append("| " + " | ".join(f"`{c}`" for c in columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        lines.extend("| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows)
+    if matched > len(rows):
+        lines += ["", f"(the first {len(rows):,} of {matched:,} shown)"]
+    return "\n".join(lines)
+
+
+def _error(message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": message, "markdown": f"**nql-lsp:** {message}", **extra}
+
+
+def explain_command(state: RunsState, snapshots: list[Snapshot], run_id: Any, index: Any) -> dict[str, Any]:
+    """Why one run is, or is not, returned by a document's query."""
+    if not isinstance(run_id, str) or not run_id:
+        return _error("nql.explain takes a document URI and a run id such as \"CLS-123\"")
+    text = _region_text(snapshots, index)
+    if text is None:
+        return _error("the document holds no query there")
+    message = state.explain(text, run_id)
+    return {"runId": run_id, "message": message, "markdown": message}

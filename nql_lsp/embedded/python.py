@@ -296,13 +296,13 @@ def find_queries_tolerant(text: str, attempts: int = 8) -> list[QuerySource]:
         except SyntaxError as e:
             if not e.lineno:
                 return []
-            text = _blank_lines(text, e.lineno, max(e.lineno, e.end_lineno or e.lineno))
+            text = blank_lines(text, e.lineno, max(e.lineno, e.end_lineno or e.lineno))
         except (ValueError, RecursionError, MemoryError):
             return []
     return []
 
 
-def _blank_lines(text: str, first: int, last: int) -> str:
+def blank_lines(text: str, first: int, last: int) -> str:
     lines = _Lines(text)
     start = lines.starts[first - 1]
     end = lines.starts[last] if last < len(lines.starts) else len(text)

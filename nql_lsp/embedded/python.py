@@ -227,12 +227,10 @@ def build_query(text: str, d: Decoded) -> QuerySource:
     segments = [Segment(lit.content_start, lit.content_end, _encoder(text, lit)) for lit in d.literals]
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
-    first = d.literals[0]
     return QuerySource(
         query,
         start=cmap.to_file(0),
         to_file=cmap.to_file,
-        encode=lambda s: encode(s, first) or s,
         to_file_end=cmap.to_file_end,
         map_edit=cmap.map_edit,
         holes=tuple(holes),

@@ -263,6 +263,8 @@ def test_pre_commit_hook_runs_the_check_on_nql_python_and_notebooks() -> None:
     ('# nqlx\nA = "a:flot"\n', []),
     ('A = "# nql"\nB = "a:flot"\n', []),
     ("x = 1\n# nql\n", []),
+    ('A = "a:flot"  # see the # nql marker\n', []),
+    ('A = "a:flot # not a comment"  # nql\n', ["a:flot # not a comment"]),
     # Calls by name, as well as methods; query= only.
     ('rows = fetch_runs_df(query="a:int = 1", columns=["b"])\n', ["a:int = 1"]),
     ('rows = project.fetch_runs_table("a:int = 1")\n', []),

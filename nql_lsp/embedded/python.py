@@ -133,10 +133,16 @@ def _marked(found: _Found, text: str, lines: _Lines, markers: list[_Marker]) -> 
     nodes, statements = found.strings, found.statements
     spans = [(lines.offset(n.lineno, n.col_offset), lines.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))
              for n in nodes]
+    def in_string(offset: int) -> bool:
+        return any(a <= offset < b and _in_literal(text, a, b, offset) for a, b in spans)
+
     for marker in markers:
-        if any(a <= marker.offset < b and _in_literal(text, a, b, marker.offset) for a, b in spans):
+        if in_string(marker.offset):
             continue  # inside a string: not a comment
         line = marker.line
+        line_start = lines.starts[line - 1]
+        if any(text[i] == "#" and not in_string(i) for i in range(line_start, marker.offset)):
+            continue  # `# nql` mentioned inside another comment: only a comment that is `# nql` marks
         if marker.trailing:
             hits = [n for n in nodes if n.lineno <= line <= (n.end_lineno or n.lineno)]
         else:

@@ -137,3 +137,14 @@ def test_notebook_edits_are_refused_or_exact(case: tuple[str, str], ascii_only: 
     (new_cell,) = cells(fixed)
     (q2,) = find_queries(new_cell)
     assert q2.text == value[:s] + new_text + value[e:]
+
+
+def test_a_string_line_starting_with_percent_is_not_a_magic() -> None:
+    query_cell = "q = p.fetch_runs_table(query='''a:flot = 1\n%b''')\n"
+    with_magic = "%time x = 1\n" + query_cell
+    text = json.dumps({"cells": [{"cell_type": "code", "source": query_cell},
+                                 {"cell_type": "code", "source": with_magic}]})
+    found = extract_notebook(text)
+    # The first cell is Python as it is: its string keeps its `%`. In the second, turning the magic into a
+    # comment would also change the string, so its query is skipped rather than read wrong.
+    assert [q.text for q in found] == ["a:flot = 1\n%b"]

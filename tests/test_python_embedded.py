@@ -263,6 +263,8 @@ def test_pre_commit_hook_runs_the_check_on_nql_python_and_notebooks() -> None:
     ('# nqlx\nA = "a:flot"\n', []),
     ('A = "# nql"\nB = "a:flot"\n', []),
     ("x = 1\n# nql\n", []),
+    ('A = "a:flot"  # see the # nql marker\n', []),
+    ('A = "a:flot # not a comment"  # nql\n', ["a:flot # not a comment"]),
     # Calls by name, as well as methods; query= only.
     ('rows = fetch_runs_df(query="a:int = 1", columns=["b"])\n', ["a:int = 1"]),
     ('rows = project.fetch_runs_table("a:int = 1")\n', []),
@@ -316,3 +318,18 @@ def test_stdin_named_as_python_is_read_as_python(capsys: pytest.CaptureFixture[s
     out, _ = capsys.readouterr()
     assert code == 1
     assert out.startswith("report.py:1:36: NQL101 unknown type `flot`")
+
+
+def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
+    from nql_lsp.embedded.python import find_queries_tolerant
+
+    text = ('a = p.fetch_runs_table(query="a:flot = 1")\n'
+            'b = p.fetch_runs_table(query="b:int = \n'  # being typed
+            'c = p.fetch_runs_table(query="c:flot = 3")\n')
+    assert extract_python(text).notes  # the check says the file is not Python...
+    found = find_queries_tolerant(text)  # ...the editor still serves the other lines, at the same offsets
+    assert [q.text for q in found] == ["a:flot = 1", "c:flot = 3"]
+    for q in found:
+        (d,) = q.file_diagnostics(analyze(q.text))
+        assert text[d.start:d.end] == "flot"
+    assert find_queries_tolerant("def f(:\n    x = (\n") == []

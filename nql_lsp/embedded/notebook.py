@@ -130,6 +130,24 @@ def _cell_python(source: str) -> str | None:
     return _MAGIC_LINE.sub(lambda m: re.sub(r"[%!]", "#", m.group(), count=1), source)
 
 
+def _find(source: str, python: str) -> list[QuerySource]:
+    """The cell's queries: read as it is when it is Python; else with its IPython lines as comments, keeping
+    only queries whose text that rewriting did not touch (a string line starting with ``%`` is not a magic)."""
+    if python == source:
+        return find_queries(source)
+    try:
+        return find_queries(source)
+    except SyntaxError:
+        pass
+    changed = [i for i, (a, b) in enumerate(zip(source, python, strict=True)) if a != b]
+    out = []
+    for q in find_queries(python):
+        start, end = q.file_range(0, len(q.text))
+        if not any(start <= i < end for i in changed):
+            out.append(q)
+    return out
+
+
 def _through(cell: CharMap, q: QuerySource) -> QuerySource:
     """The cell query mapped on into the notebook file."""
 
@@ -190,7 +208,7 @@ def extract_notebook(text: str) -> Extraction:
         if python is None:
             continue
         try:
-            found = find_queries(python)
+            found = _find(source, python)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
             notes.append(f"cell {number}: {syntax_note(e)}")
             continue

@@ -133,10 +133,16 @@ def _marked(found: _Found, text: str, lines: _Lines, markers: list[_Marker]) -> 
     nodes, statements = found.strings, found.statements
     spans = [(lines.offset(n.lineno, n.col_offset), lines.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))
              for n in nodes]
+    def in_string(offset: int) -> bool:
+        return any(a <= offset < b and _in_literal(text, a, b, offset) for a, b in spans)
+
     for marker in markers:
-        if any(a <= marker.offset < b and _in_literal(text, a, b, marker.offset) for a, b in spans):
+        if in_string(marker.offset):
             continue  # inside a string: not a comment
         line = marker.line
+        line_start = lines.starts[line - 1]
+        if any(text[i] == "#" and not in_string(i) for i in range(line_start, marker.offset)):
+            continue  # `# nql` mentioned inside another comment: only a comment that is `# nql` marks
         if marker.trailing:
             hits = [n for n in nodes if n.lineno <= line <= (n.end_lineno or n.lineno)]
         else:
@@ -227,12 +233,10 @@ def build_query(text: str, d: Decoded) -> QuerySource:
     segments = [Segment(lit.content_start, lit.content_end, _encoder(text, lit)) for lit in d.literals]
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
-    first = d.literals[0]
     return QuerySource(
         query,
         start=cmap.to_file(0),
         to_file=cmap.to_file,
-        encode=lambda s: encode(s, first) or s,
         to_file_end=cmap.to_file_end,
         map_edit=cmap.map_edit,
         holes=tuple(holes),
@@ -284,6 +288,29 @@ def find_queries(text: str) -> list[QuerySource]:
             chosen.setdefault(id(node), node)
     found = [read_string(text, lines, n) for n in sorted(chosen.values(), key=lambda n: (n.lineno, n.col_offset))]
     return [q for q in found if q is not None]
+
+
+def find_queries_tolerant(text: str, attempts: int = 8) -> list[QuerySource]:
+    """The queries of a file that may be half-typed: the lines Python stops at are blanked (same length, so
+    every offset stays) and the rest is read again, a few times at most. For editors, where a syntax error
+    on one line should not hide the queries on all the others."""
+    for _ in range(attempts):
+        try:
+            return find_queries(text)
+        except SyntaxError as e:
+            if not e.lineno:
+                return []
+            text = blank_lines(text, e.lineno, max(e.lineno, e.end_lineno or e.lineno))
+        except (ValueError, RecursionError, MemoryError):
+            return []
+    return []
+
+
+def blank_lines(text: str, first: int, last: int) -> str:
+    lines = _Lines(text)
+    start = lines.starts[first - 1]
+    end = lines.starts[last] if last < len(lines.starts) else len(text)
+    return text[:start] + re.sub(r"[^\r\n]", " ", text[start:end]) + text[end:]
 
 
 def syntax_note(e: Exception) -> str:

@@ -16,9 +16,10 @@ SUFFIXES = (".py", ".pyi")
 
 
 def _queries(path: str, text: str) -> list[QuerySource]:
-    from ..embedded.python import extract_python
+    from ..embedded.python import find_queries_tolerant
 
-    return list(extract_python(text))  # a file that is not (yet) valid Python has no queries for now
+    # While a line is being typed the file is often not valid Python: the other lines' queries stay served.
+    return find_queries_tolerant(text)
 
 
 def _nothing(path: str, text: str) -> list[QuerySource]:

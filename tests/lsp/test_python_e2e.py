@@ -176,3 +176,11 @@ async def test_nothing_is_offered_between_concatenated_literals(client):
         text_document=doc_id(uri), position=pos(0, 77)))
     items = {i.label: i for i in (inside.items if isinstance(inside, types.CompletionList) else inside)}
     assert items["sys/failed"].text_edit.range == types.Range(start=pos(0, 71), end=pos(0, 77))
+
+
+async def test_a_line_being_typed_does_not_hide_the_other_queries(client):
+    text = ('a = project.fetch_runs_table(query="a:flot = 1")\n'
+            'b = project.fetch_runs_table(query="b:int = \n')
+    uri = open_py(client, text)
+    found = await diagnostics(client, uri)
+    assert [(d.code, d.range) for d in found] == [("NQL101", types.Range(start=pos(0, 38), end=pos(0, 42)))]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
+from nql_lsp.embedded.python import blank_lines
 from nql_lsp.lsp import python as python_kind
 from nql_lsp.lsp.client import ClientFlags
 from nql_lsp.lsp.code_actions import code_actions
@@ -47,10 +48,23 @@ def _code(text: str) -> str:
     return ast.dump(_Blank().visit(ast.parse(text)))
 
 
+def _readable(text: str) -> str:
+    """The text as the server reads a half-typed file: the lines Python stops at blanked, offsets kept."""
+    for _ in range(8):
+        try:
+            ast.parse(text)
+            return text
+        except SyntaxError as e:
+            text = blank_lines(text, e.lineno or 1, max(e.lineno or 1, e.end_lineno or 1))
+    return text
+
+
 def _check_edits(text: str, edits: list[tuple[int, int, str]]) -> None:
-    """Applied together, the edits keep the file valid Python with the same code."""
+    """Applied together, the edits keep the file valid Python with the same code (for a half-typed file,
+    the part the server could read)."""
     if not edits:
         return
+    text = _readable(text)
     new = text
     for start, end, new_text in sorted(edits, reverse=True):
         new = new[:start] + new_text + new[end:]

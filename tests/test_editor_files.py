@@ -175,10 +175,6 @@ def test_package_json_settings_mirror_the_server_settings() -> None:
     assert set(server) <= set(properties), set(server) - set(properties)
     assert set(properties) - set(server) == CLIENT_SETTINGS
     for key, f in server.items():
-        if key in CLIENT_SETTINGS:
-            # The client owns this default: with it off, Python documents are never sent, so the server's
-            # own default (serve them) only matters to clients that send them anyway.
-            continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         assert properties[key]["default"] == default, key
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial, wraps
@@ -90,6 +91,7 @@ class NqlLanguageServer(LanguageServer):
         self.flags = ClientFlags()
         self._pending: set[str] = set()
         self.runs = RunsState()
+        self._reporting = False
         self._runs_wanted: tuple[str, str | None] | None = None  # ("off", None) or ("load", path or None)
         # Full analyses run here, one at a time, off the event loop.
         self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
@@ -113,11 +115,21 @@ class NqlLanguageServer(LanguageServer):
         return self.documents.get(uri)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Errors go to the client's log, not into pop-ups: the server carries on either way."""
+        """Errors go to the client's log, not into pop-ups: the server carries on either way.
+
+        When the connection itself is what failed (the client has gone), sending the report fails too and
+        reports again: only the first report of a chain is sent, so a closed pipe ends in one log line.
+        """
         log.error("%s", error)
-        with contextlib.suppress(Exception):  # the connection itself may be what failed
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
-                                                           message=f"nql-lsp: {error}"))
+        if self._reporting:
+            return
+        self._reporting = True
+        try:
+            with contextlib.suppress(Exception):
+                self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
+                                                               message=f"nql-lsp: {error}"))
+        finally:
+            self._reporting = False
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
@@ -271,22 +283,29 @@ class NqlLanguageServer(LanguageServer):
             except Exception:  # a client that refuses progress still gets the runs
                 token = None
 
-        def report(message: str) -> None:
-            if token is not None:
-                loop.call_soon_threadsafe(self.work_done_progress.report, token,
-                                          types.WorkDoneProgressReport(message=message))
+        stopped = threading.Event()  # set when this load is abandoned: its thread may still be reading
+
+        def send_report(message: str) -> None:
+            if token is not None and not stopped.is_set():
+                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
+
+        def report(message: str) -> None:  # called from the loading thread
+            if token is not None and not stopped.is_set():
+                loop.call_soon_threadsafe(send_report, message)
 
         runs, error = None, None
         try:
             runs = await asyncio.to_thread(load, path, report)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise  # the setting changed or the server is exiting: nothing more to tell the client
         except RunsError as e:
             error = str(e)
         except Exception as e:  # anything else a reader trips on is still the file's problem
             error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
-        finally:
-            if token is not None:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(
-                    message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
+        if token is not None:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(
+                message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
         if self._runs_wanted != wanted:
             return  # the setting changed while this loaded
         self.runs.task = None

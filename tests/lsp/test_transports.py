@@ -143,3 +143,32 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_exit_while_runs_load_is_clean():
+    """A client that quits at once, while the bundled runs are still loading with progress on, gets a clean
+    exit: nothing written after the pipe closes, no traceback on stderr."""
+    init = {"id": 1, "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {"window": {"workDoneProgress": True}}}}
+    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(_frame(init))
+        proc.stdin.flush()
+        assert _read_message(proc.stdout)["id"] == 1
+        proc.stdin.write(_frame({"method": "initialized", "params": {}}))
+        proc.stdin.flush()
+        while (message := _read_message(proc.stdout)).get("method") != "window/workDoneProgress/create":
+            pass
+        proc.stdin.write(_frame({"id": message["id"], "result": None}))
+        proc.stdin.flush()
+        while _read_message(proc.stdout).get("method") != "$/progress":
+            pass  # loading has begun and will report progress from its thread
+        proc.stdin.write(_frame({"id": 2, "method": "shutdown"}))
+        proc.stdin.write(_frame({"method": "exit"}))
+        proc.stdin.flush()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert b"Traceback" not in stderr and b"Error sending data" not in stderr, stderr.decode()[-2000:]

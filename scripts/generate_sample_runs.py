@@ -21,6 +21,7 @@ from pathlib import Path
 
 RUNS = 500
 SEED = 20251120
+RECENT = 16  # runs created in the last two days
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)  # the newest run is a little before this
 OUTPUT = Path(__file__).resolve().parents[1] / "nql_lsp" / "data" / "sample_runs.json.gz"
 
@@ -46,7 +47,9 @@ def _dt(moment: datetime) -> dict[str, str]:
 def generate(rng: random.Random) -> list[dict[str, object]]:
     runs: list[dict[str, object]] = []
     start = NOW - timedelta(days=365)
-    times = sorted(start + timedelta(seconds=rng.uniform(0, 364 * 86400)) for _ in range(RUNS))
+    # A year of runs, and a burst in the last two days (a sweep in flight), so some are still running.
+    times = sorted([start + timedelta(seconds=rng.uniform(0, 363 * 86400)) for _ in range(RUNS - RECENT)]
+                   + [NOW - timedelta(seconds=rng.uniform(600, 2 * 86400)) for _ in range(RECENT)])
     experiments: dict[str, str] = {}  # experiment name -> id of its latest run
     for n, created in enumerate(times, 1):
         run_id = f"CLS-{n}"

@@ -207,6 +207,22 @@ check(':NqlPreview shows the runs the query matches', function()
   vim.cmd('only')
 end)
 
+check('a code lens counts the runs the query matches', function()
+  local buf = open(write('good.nql', '`sys/failed`:bool = true\n'))
+  client_of(buf)
+  local title
+  vim.wait(TIMEOUT, function()
+    pcall(vim.lsp.codelens.refresh, { bufnr = buf })
+    for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+      title = lens.command and lens.command.title
+    end
+    return title ~= nil
+  end, 200)
+  expect(title and title:find('^matches %d+ of %d+ runs$'), 'lens: ' .. tostring(title))
+  -- The plugin turned the per-clause counts on when the server attached.
+  expect(vim.lsp.inlay_hint.is_enabled({ bufnr = buf }), 'inlay hints are off')
+end)
+
 check(':NqlExplain shows why a run matches or not', function()
   open(bad)
   vim.cmd('NqlExplain CLS-23')

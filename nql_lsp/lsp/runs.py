@@ -36,7 +36,7 @@ _CACHE_SIZE = 256
 
 @dataclass(slots=True)
 class RunsState:
-    """The loaded runs (or why there are none), and previews cached for the current load."""
+    """The loaded runs (or why there are none), and previews and clause counts cached for the current load."""
 
     source: str | None = None  # the configured path; None for the bundled sample
     runs: RunSet | None = None
@@ -44,39 +44,39 @@ class RunsState:
     generation: int = 0
     task: asyncio.Task[None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _previews: OrderedDict[tuple[int, str], Preview] = field(default_factory=OrderedDict)
+    _cache: OrderedDict[tuple[str, int, str], Any] = field(default_factory=OrderedDict)
 
     @property
     def ready(self) -> bool:
         return self.runs is not None
 
-    def preview(self, text: str) -> Preview | None:
-        """The cached preview of ``text``, computing it (under the lock) when missing. Call off the loop."""
+    def _cached(self, kind: str, text: str, compute: Callable[[str, RunSet], Any]) -> Any:
+        """``compute(text, runs)`` once per query per runs load (under the lock, one evaluation at a time:
+        a duckdb connection serves one caller at once). Call off the event loop."""
         runs = self.runs
         if runs is None:
             return None
-        key = (self.generation, text)
-        found = self._previews.get(key)
+        key = (kind, self.generation, text)
+        found = self._cache.get(key)
         if found is not None:
-            self._previews.move_to_end(key)
+            self._cache.move_to_end(key)
             return found
-        from ..evaluate import preview
-
         with self.lock:
-            result = preview(text, runs)
-        self._previews[key] = result
-        while len(self._previews) > _CACHE_SIZE:
-            self._previews.popitem(last=False)
+            result = compute(text, runs)
+        self._cache[key] = result
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
         return result
 
+    def preview(self, text: str) -> Preview | None:
+        from ..evaluate import preview
+
+        return self._cached("preview", text, preview)
+
     def clause_counts(self, text: str) -> list[tuple[int, int, int]]:
-        runs = self.runs
-        if runs is None:
-            return []
         from ..evaluate import clause_counts
 
-        with self.lock:
-            return clause_counts(text, runs)
+        return self._cached("counts", text, clause_counts) or []
 
     def explain(self, text: str, run_id: str) -> str:
         runs = self.runs
@@ -116,7 +116,7 @@ def apply_loaded(state: RunsState, documents: Documents, runs: RunSet | None, er
     state.runs = runs
     state.error = error
     state.generation += 1
-    state._previews.clear()
+    state._cache.clear()
     documents.set_schema_layer("runs", runs.schema if runs is not None and learned else None)
 
 

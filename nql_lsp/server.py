@@ -495,7 +495,7 @@ def create_server() -> NqlLanguageServer:
                    params: types.DocumentFormattingParams) -> list[types.TextEdit]:
         from .lsp.formatting import format_document
 
-        return format_document(ls.documents, doc, ls.positions(doc), ls.settings.line_width)
+        return format_document(doc, ls.positions(doc), ls.settings.line_width)
 
     @feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
     @_request(list)
@@ -503,7 +503,7 @@ def create_server() -> NqlLanguageServer:
                          params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
         from .lsp.formatting import format_document_range
 
-        return format_document_range(ls.documents, doc, params.range, ls.positions(doc), ls.settings.line_width)
+        return format_document_range(doc, params.range, ls.positions(doc), ls.settings.line_width)
 
     @feature(types.TEXT_DOCUMENT_CODE_ACTION,
              types.CodeActionOptions(code_action_kinds=["quickfix", "source.fixAll.nql", "source.format.nql"]))

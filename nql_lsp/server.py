@@ -265,7 +265,6 @@ class NqlLanguageServer(LanguageServer):
         if wanted[0] == "off":
             self._runs_loaded(None, None, learned=False)
             return
-        self.runs.source = wanted[1]
         self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
 
     async def _load_runs(self, wanted: tuple[str, str | None]) -> None:

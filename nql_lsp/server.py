@@ -176,19 +176,11 @@ class NqlLanguageServer(LanguageServer):
         """Publish at once when the diagnostics come cheap; otherwise analyse on the worker thread."""
         self._pending.discard(uri)
         doc = self.doc(uri)
-        if doc is None:
+        if doc is None or self._send_quick(doc):
             return
-        try:
-            quick = self.documents.quick_diagnostics(doc)
-        except Exception as e:
-            self.report_server_error(e, None)
-            return
-        if quick is not None:
-            self._send_diagnostics(doc, quick)
-        else:
-            task = asyncio.ensure_future(self._publish_full(doc))
-            self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
-            task.add_done_callback(self._tasks.discard)
+        task = asyncio.ensure_future(self._publish_full(doc))
+        self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
 
     async def _publish_full(self, doc: Document) -> None:
         version = doc.version
@@ -199,13 +191,22 @@ class NqlLanguageServer(LanguageServer):
             return
         if self.doc(doc.uri) is not doc or doc.version != version:
             return  # a newer version has been scheduled; this result is stale
+        self._send_quick(doc)
+
+    def _send_quick(self, doc: Document) -> bool:
+        """Send the diagnostics if they come cheap; False when the whole text must be analysed first.
+
+        A failure counts as done: it is reported, and a full analysis would only fail the same way.
+        """
         try:
             quick = self.documents.quick_diagnostics(doc)
         except Exception as e:
             self.report_server_error(e, None)
-            return
-        if quick is not None:
-            self._send_diagnostics(doc, quick)
+            return True
+        if quick is None:
+            return False
+        self._send_diagnostics(doc, quick)
+        return True
 
     def _send_diagnostics(self, doc: Document, found: list) -> None:
         from .lsp.diagnostics import lsp_diagnostics
@@ -264,7 +265,6 @@ class NqlLanguageServer(LanguageServer):
         if wanted[0] == "off":
             self._runs_loaded(None, None, learned=False)
             return
-        self.runs.source = wanted[1]
         self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
 
     async def _load_runs(self, wanted: tuple[str, str | None]) -> None:
@@ -494,7 +494,7 @@ def create_server() -> NqlLanguageServer:
                    params: types.DocumentFormattingParams) -> list[types.TextEdit]:
         from .lsp.formatting import format_document
 
-        return format_document(ls.documents, doc, ls.positions(doc), ls.settings.line_width)
+        return format_document(doc, ls.positions(doc), ls.settings.line_width)
 
     @feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
     @_request(list)
@@ -502,7 +502,7 @@ def create_server() -> NqlLanguageServer:
                          params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
         from .lsp.formatting import format_document_range
 
-        return format_document_range(ls.documents, doc, params.range, ls.positions(doc), ls.settings.line_width)
+        return format_document_range(doc, params.range, ls.positions(doc), ls.settings.line_width)
 
     @feature(types.TEXT_DOCUMENT_CODE_ACTION,
              types.CodeActionOptions(code_action_kinds=["quickfix", "source.fixAll.nql", "source.format.nql"]))

@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from ..completion import CompletionItem, complete
 from ..diagnostics import Edit
-from .client import ClientFlags
+from .client import ClientFlags, markup
 from .documents import Document, Documents
 from .positions import Positions
 
@@ -59,12 +59,11 @@ def completion(documents: Documents, doc: Document, position: types.Position, po
 
 def _item(item: CompletionItem, rng: types.Range, text: str, snippet: bool,
           flags: ClientFlags) -> types.CompletionItem:
-    doc_kind = types.MarkupKind.Markdown if flags.markdown_completion else types.MarkupKind.PlainText
     return types.CompletionItem(
         label=item.label,
         kind=_KIND.get(item.kind),
         detail=item.detail or None,
-        documentation=types.MarkupContent(kind=doc_kind, value=item.documentation) if item.documentation else None,
+        documentation=markup(item.documentation, flags.markdown_completion) if item.documentation else None,
         sort_text=item.sort_text,
         filter_text=item.filter_text,
         insert_text_format=types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText,

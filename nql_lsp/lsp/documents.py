@@ -305,12 +305,11 @@ class Documents:
         """Whether ``plan`` still describes the document (a plain read, safe from the analysis thread)."""
         return doc._regions is plan.regions and plan.generation == self.generation
 
-    def store(self, doc: Document, plan: AnalysisPlan, snapshots: list[Snapshot] | None) -> bool:
+    def store(self, doc: Document, plan: AnalysisPlan, snapshots: list[Snapshot] | None) -> None:
         if snapshots is None or not self.current(doc, plan):
-            return False  # the text or the schema changed meanwhile: the result is stale
+            return  # the text or the schema changed meanwhile: the result is stale
         doc._snapshots = snapshots
         doc._schema_generation = plan.generation
-        return True
 
     def snapshots(self, doc: Document) -> list[Snapshot]:
         """The analysis of each region of ``doc``, computed once per text and schema."""

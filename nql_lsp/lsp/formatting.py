@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from ..diagnostics import Edit
 from ..formatting import format_query, format_range
-from .documents import Document, Documents, Region
+from .documents import Document, Region
 from .positions import Positions
 
 
@@ -77,12 +77,11 @@ def query_edits(region: Region, line_width: int) -> list[Edit]:
     return [Edit(start, end, text)]
 
 
-def format_document(documents: Documents, doc: Document, pos: Positions, line_width: int) -> list[types.TextEdit]:
+def format_document(doc: Document, pos: Positions, line_width: int) -> list[types.TextEdit]:
     return [_file_edit(e, pos) for r in doc.regions for e in file_edits(r, query_edits(r, line_width))]
 
 
-def format_document_range(documents: Documents, doc: Document, rng: types.Range, pos: Positions,
-                          line_width: int) -> list[types.TextEdit]:
+def format_document_range(doc: Document, rng: types.Range, pos: Positions, line_width: int) -> list[types.TextEdit]:
     start, end = pos.span(rng)
     out = []
     for region in doc.regions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..hover import hover as core_hover
-from .client import ClientFlags
+from .client import ClientFlags, markup
 from .documents import Document, Documents
 from .positions import Positions
 
@@ -19,7 +19,5 @@ def hover(documents: Documents, doc: Document, position: types.Position, pos: Po
     info = core_hover(snap.analysis, offset, documents.schema)
     if info is None:
         return None
-    kind = types.MarkupKind.Markdown if flags.markdown_hover else types.MarkupKind.PlainText
-    region = snap.region
-    return types.Hover(contents=types.MarkupContent(kind=kind, value=info.markdown),
-                       range=pos.range(*region.range_to_file(info.start, info.end)))
+    return types.Hover(contents=markup(info.markdown, flags.markdown_hover),
+                       range=pos.range(*snap.region.range_to_file(info.start, info.end)))

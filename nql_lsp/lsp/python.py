@@ -32,13 +32,11 @@ ENABLED = DocumentKind(LANGUAGE_ID, SUFFIXES, _queries)
 DISABLED = DocumentKind(LANGUAGE_ID, SUFFIXES, _nothing)
 
 
-def configure(documents: Documents, enable: bool) -> bool:
-    """Follow the setting; returns whether open Python documents changed (their diagnostics need redoing)."""
+def configure(documents: Documents, enable: bool) -> None:
+    """Follow the setting, for Python documents opened later and those already open (their queries are
+    found again; the server republishes every document's diagnostics when a setting changes)."""
     kind = ENABLED if enable else DISABLED
     register_kind(kind)
-    changed = False
     for doc in documents:
         if doc.kind.language_id == LANGUAGE_ID and doc.kind is not kind:
             doc.set_kind(kind)
-            changed = True
-    return changed

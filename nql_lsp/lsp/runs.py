@@ -38,7 +38,6 @@ _CACHE_SIZE = 256
 class RunsState:
     """The loaded runs (or why there are none), and previews and clause counts cached for the current load."""
 
-    source: str | None = None  # the configured path; None for the bundled sample
     runs: RunSet | None = None
     error: str | None = None
     generation: int = 0

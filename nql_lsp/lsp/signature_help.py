@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from .. import outline
-from .client import ClientFlags
+from .client import ClientFlags, markup
 from .documents import Document, Documents
 from .positions import Positions
 
@@ -19,11 +19,9 @@ def signature_help(documents: Documents, doc: Document, position: types.Position
     info = outline.signature_help(snap.analysis, offset)
     if info is None:
         return None
-    kind = types.MarkupKind.Markdown if flags.markdown_hover else types.MarkupKind.PlainText
     params = [types.ParameterInformation(label=(_utf16(info.label, s), _utf16(info.label, e)))
               for s, e in info.parameters]
-    sig = types.SignatureInformation(label=info.label, documentation=types.MarkupContent(kind=kind,
-                                                                                          value=info.documentation),
+    sig = types.SignatureInformation(label=info.label, documentation=markup(info.documentation, flags.markdown_hover),
                                      parameters=params, active_parameter=info.active_parameter)
     return types.SignatureHelp(signatures=[sig], active_signature=0, active_parameter=info.active_parameter)
 

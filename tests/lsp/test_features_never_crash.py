@@ -55,8 +55,8 @@ def test_every_feature_answers(text, line, character, encoding, flags):
     found = hover.hover(docs, doc, at, pos, flags)
     if found is not None:
         _inside(found.range, pos)
-    for edit in formatting.format_document(docs, doc, pos, 40) + formatting.format_document_range(
-            docs, doc, everything, pos, 40):
+    for edit in formatting.format_document(doc, pos, 40) + formatting.format_document_range(
+            doc, everything, pos, 40):
         _inside(edit.range, pos)
     params = types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=doc.uri), range=everything,
                                     context=types.CodeActionContext(diagnostics=[]))

@@ -91,7 +91,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
     hover(documents, doc, position, pos, flags)
     for item in completion(documents, doc, position, pos, flags).items:
         _check_edits(text, lsp_edits([item.text_edit]))
-    _check_edits(text, lsp_edits(format_document(documents, doc, pos, 40)))
+    _check_edits(text, lsp_edits(format_document(doc, pos, 40)))
     params = types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=doc.uri),
                                     range=types.Range(start=pos.position(0), end=pos.position(len(text))),
                                     context=types.CodeActionContext(diagnostics=[]))

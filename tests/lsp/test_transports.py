@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
@@ -27,6 +29,26 @@ def _read_message(stream) -> dict:
             length = int(line.split(b":")[1])
         elif line in (b"\r\n", b"\n"):
             return json.loads(stream.read(length))
+
+
+_T = TypeVar("_T")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _first_connection(connect: Callable[[], _T]) -> _T:
+    """Retry until the server listens: it starts in a subprocess, so the first attempts may be refused."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return connect()
+        except OSError:
+            assert time.monotonic() < deadline, "the server never listened"
+            time.sleep(0.05)
 
 
 INITIALIZE = {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}
@@ -55,21 +77,11 @@ def test_stdio_flag_is_accepted():
 
 
 def test_tcp():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--tcp", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                conn = socket.create_connection(("127.0.0.1", port), timeout=10)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server never listened"
-                time.sleep(0.05)
-        with conn:
+        with _first_connection(lambda: socket.create_connection(("127.0.0.1", port), timeout=10)) as conn:
             conn.sendall(_frame(INITIALIZE))
             _check_initialize(conn.makefile("rb"))
     finally:
@@ -80,21 +92,11 @@ def test_tcp():
 def test_websocket():
     from websockets.sync.client import connect
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--ws", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                ws = connect(f"ws://127.0.0.1:{port}", open_timeout=10)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server never listened"
-                time.sleep(0.05)
-        with ws:
+        with _first_connection(lambda: connect(f"ws://127.0.0.1:{port}", open_timeout=10)) as ws:
             # Over WebSocket each message is one JSON text, without Content-Length headers.
             ws.send(json.dumps({"jsonrpc": "2.0", **INITIALIZE}))
             reply = json.loads(ws.recv(timeout=20))

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--diff and --line-width are only taken with --format")
         if args.preview is not None:
             return _preview(parser, args)
-        if (args.trashed or args.columns) and args.preview is None:
+        if args.trashed or args.columns:
             parser.error("--trashed and --columns are only taken with --preview")
         if args.format:
             from .format_command import run_format

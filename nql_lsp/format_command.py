@@ -22,8 +22,9 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         print(f"nql-lsp: --line-width must be at least 20; got {line_width}", file=sys.stderr)
         return EXIT_USAGE
     changed = failed = False
-    stdin_text = sys.stdin.read() if "-" in (paths or ["."]) else None
-    for source in iter_sources(paths or ["."], stdin_text, suffixes={".nql"}, extract=False):
+    paths = paths or ["."]
+    stdin_text = sys.stdin.read() if "-" in paths else None
+    for source in iter_sources(paths, stdin_text, suffixes={".nql"}, extract=False):
         if isinstance(source, SourceError):
             print(f"nql-lsp: {source}", file=sys.stderr)
             failed = True

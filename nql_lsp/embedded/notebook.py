@@ -21,6 +21,8 @@ from .python import find_queries, syntax_note
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+#: JSON's one-letter escapes that stand for another character (``\"``, ``\\`` and ``\/`` stand for their own).
+_JSON_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.MULTILINE)
 #: Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun")
@@ -108,7 +110,7 @@ def _decode_json_string(text: str, s: _JStr, chars: list[str], starts: list[int]
                     k += 6
             chars.append(chr(code))
         else:
-            chars.append({"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}.get(nxt, nxt))
+            chars.append(_JSON_ESCAPES.get(nxt, nxt))
             k = i + 2
         starts.append(i)
         ends.append(k)

@@ -286,8 +286,8 @@ def find_queries(text: str) -> list[QuerySource]:
     if markers:
         for node in _marked(found, text, lines, markers):
             chosen.setdefault(id(node), node)
-    found = [read_string(text, lines, n) for n in sorted(chosen.values(), key=lambda n: (n.lineno, n.col_offset))]
-    return [q for q in found if q is not None]
+    read = [read_string(text, lines, n) for n in sorted(chosen.values(), key=lambda n: (n.lineno, n.col_offset))]
+    return [q for q in read if q is not None]
 
 
 def find_queries_tolerant(text: str, attempts: int = 8) -> list[QuerySource]:

@@ -27,7 +27,6 @@ import operator
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -190,8 +189,3 @@ class RunSet:
             if run.id == run_id:
                 return run
         return None
-
-
-def utc_seconds(moment: datetime) -> float:
-    """An instant as seconds since the epoch: datetimes with different offsets compare as instants."""
-    return moment.timestamp()

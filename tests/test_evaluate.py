@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from nql_lsp.catalog import AGGREGATES
 from nql_lsp.evaluate import bind_query, clause_counts, compile_rows, explain, preview
 from nql_lsp.interpret import evaluate
+from nql_lsp.runs.model import FloatSeries
 
 from .runs_fixtures import small_runs
 
@@ -157,3 +159,9 @@ def test_absurd_nesting_is_an_error_not_a_crash() -> None:
                 assert result.error == "the query nests parentheses or NOT too deeply to evaluate"
                 assert result.matches == [] and result.total == 4
             assert isinstance(explain(text, runs, "A"), str)
+
+
+def test_every_catalog_aggregate_reads_a_series_field() -> None:
+    series = FloatSeries.of([3, 1, 2])
+    expected = {"last": 2, "min": 1, "max": 3, "average": 2, "variance": 2 / 3}  # population variance: (1+1+0)/3
+    assert {name: series.aggregate(name) for name in AGGREGATES} == pytest.approx(expected)

@@ -18,10 +18,9 @@ from itertools import compress, repeat
 from typing import Any
 
 from ..conditions import NUMERIC_KEYS, Condition
-from .model import Run
+from .model import SERIES_FIELDS, Run
 
 _NAN = math.nan
-_SERIES_FIELDS = {"last": "last", "min": "minimum", "max": "maximum", "average": "average", "variance": "variance"}
 
 
 def mask_of(flags: Iterable[Any]) -> int:
@@ -58,7 +57,7 @@ class Columns:
         elif t == "datetime":
             keys = [_NAN if v is None else v.timestamp() for v in values]
         elif t == "floatSeries":
-            attr = _SERIES_FIELDS[cond.aggregate or "last"]
+            attr = SERIES_FIELDS[cond.aggregate or "last"]
             keys = [_NAN if v is None else getattr(v, attr) for v in values]
         elif t == "stringSeries":
             keys = ["" if not v else v[-1] for v in values]

@@ -27,7 +27,6 @@ import operator
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -72,18 +71,15 @@ class FloatSeries:
 
     def aggregate(self, name: str) -> float:
         """``last``, ``min``, ``max``, ``average`` or ``variance``; NaN for an empty series."""
-        return _AGGREGATE_FIELDS[name](self)
+        return getattr(self, SERIES_FIELDS[name])
 
     def __repr__(self) -> str:
         return f"FloatSeries(n={self.count}, last={self.last:g})"
 
 
-_AGGREGATE_FIELDS: dict[str, Callable[[FloatSeries], float]] = {
-    "last": lambda s: s.last,
-    "min": lambda s: s.minimum,
-    "max": lambda s: s.maximum,
-    "average": lambda s: s.average,
-    "variance": lambda s: s.variance,
+#: The field of :class:`FloatSeries` that holds each aggregate of ``catalog.AGGREGATES``.
+SERIES_FIELDS: dict[str, str] = {
+    "last": "last", "min": "minimum", "max": "maximum", "average": "average", "variance": "variance",
 }
 
 
@@ -190,8 +186,3 @@ class RunSet:
             if run.id == run_id:
                 return run
         return None
-
-
-def utc_seconds(moment: datetime) -> float:
-    """An instant as seconds since the epoch: datetimes with different offsets compare as instants."""
-    return moment.timestamp()

@@ -21,6 +21,8 @@ Rules (NQL.md §7):
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -130,6 +132,12 @@ def key_of(cond: Condition, value: Any) -> Any:
     return value
 
 
+#: The equality and order operators as functions, for every evaluator that compares plain values.
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+}
+
+
 def compare(cond: Condition, key: Any) -> bool:
     """The positive operator applied to a present key."""
     op, x = cond.op, cond.operand
@@ -144,19 +152,8 @@ def compare(cond: Condition, key: Any) -> bool:
     if cond.type == "stringSet":
         whole = frozenset((x,))
         return key == whole if op == "=" else key != whole if op == "!=" else False
-    if op == "=":
-        return key == x
-    if op == "!=":
-        return key != x
-    if op == ">":
-        return key > x
-    if op == ">=":
-        return key >= x
-    if op == "<":
-        return key < x
-    if op == "<=":
-        return key <= x
-    return False
+    cmp = COMPARISONS.get(op)
+    return cmp is not None and cmp(key, x)
 
 
 def holds(cond: Condition, attributes: dict[str, tuple[str, Any]]) -> bool:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .analysis import Analysis, analyze
-from .conditions import Condition, bind, holds, key_of
+from .conditions import COMPARISONS, Condition, bind, holds, key_of
 from .interpret import evaluate
 from .runs.columns import Columns
 from .runs.model import Run, RunSet
@@ -108,11 +108,6 @@ def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> Colu
     return disjunction
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-}
-
-
 def compile_rows(expr: Expr | None, conditions: dict[int, Condition]) -> RowPredicate:
     """The tree as closures over one run's attributes."""
     if expr is None:
@@ -137,7 +132,7 @@ def _row_clause(cond: Condition) -> RowPredicate:
     if cond.never:
         return lambda attrs: False
     path, type_, x = cond.path, cond.type, cond.operand
-    cmp = _ORDER.get(cond.op)
+    cmp = COMPARISONS.get(cond.op)
     # Plain values compare directly; a NaN number is not a value, and only `!=` would hold for it.
     direct = cmp is not None and (type_ in ("string", "bool", "experimentState", "artifact") or (
         type_ in ("float", "int") and cmp is not operator.ne))

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
-from nql_lsp.embedded.python import blank_lines
+from nql_lsp.embedded.python import blank_lines, parse_python
 from nql_lsp.lsp import python as python_kind
 from nql_lsp.lsp.client import ClientFlags
 from nql_lsp.lsp.code_actions import code_actions
@@ -45,14 +45,14 @@ class _Blank(ast.NodeTransformer):
 
 
 def _code(text: str) -> str:
-    return ast.dump(_Blank().visit(ast.parse(text)))
+    return ast.dump(_Blank().visit(parse_python(text)))
 
 
 def _readable(text: str) -> str:
     """The text as the server reads a half-typed file: the lines Python stops at blanked, offsets kept."""
     for _ in range(8):
         try:
-            ast.parse(text)
+            parse_python(text)
             return text
         except SyntaxError as e:
             text = blank_lines(text, e.lineno or 1, max(e.lineno or 1, e.end_lineno or 1))

@@ -276,7 +276,13 @@ class Documents:
         return self._schema
 
     def set_schema_layer(self, name: str, schema: Schema | None) -> None:
-        """Add, replace (or with None remove) a named schema layer; earlier layers win."""
+        """Add, replace (or with None remove) a named schema layer; earlier layers win.
+
+        Setting a layer to what it already is changes nothing: no rebuilt snapshots, and no republished
+        diagnostics that a client would see as a flicker (loading the bundled sample sets no layer).
+        """
+        if self.layers.get(name) is schema:
+            return
         if schema is None:
             self.layers.pop(name, None)
         else:

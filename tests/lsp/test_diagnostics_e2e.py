@@ -75,17 +75,25 @@ async def test_severity_override_from_configuration(client):
     client.diagnostics.pop(uri, None)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     assert await _settled(client, uri, lambda ds: ds == []) == []
+    # Back to the defaults, waited for: a change still in flight would republish into the next test.
     client.set_configuration({"nql": {"lineWidth": 60}})
+    client.diagnostics.pop(uri, None)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"nql": {"lineWidth": 60}}))
+    [d] = await _settled(client, uri, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Warning)
+    assert d.code == "NQL401"
 
 
-async def _settled(client, uri, ok, tries: int = 50):
-    """Diagnostics once a configuration change has reached them (the server applies it asynchronously)."""
+async def _settled(client, uri, ok, within: float = 10.0):
+    """Diagnostics once a configuration change has reached them (the server applies it asynchronously,
+    after asking the client for its configuration): polled until ``ok`` holds or ``within`` seconds pass,
+    the same patience as every other wait for the server in these tests."""
     import asyncio
 
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
     found = None
-    for _ in range(tries):
+    while loop.time() < deadline:
         if pulls(client):
             found = await diagnostics(client, uri)
         else:

@@ -88,8 +88,13 @@ def test_schema_layers_rebuild_snapshots_and_notify():
     assert calls == [1]
     codes = [d.code for _, ds in docs.diagnostics(doc) for d in ds]
     assert "NQL111" in codes  # the learned schema says the field is a float
+    docs.set_schema_layer("runs", learned)
+    assert calls == [1]  # the same layer again: nothing to rebuild or republish
     docs.set_schema_layer("runs", None)
+    assert calls == [1, 1]
     assert docs.schema.field("metrics/acc") is None
+    docs.set_schema_layer("runs", None)
+    assert calls == [1, 1]
 
 
 def test_changes_break_lines_only_where_lsp_does():

@@ -144,8 +144,15 @@ async def test_python_can_be_turned_off(client):
         assert await client.text_document_hover_async(types.HoverParams(
             text_document=doc_id(uri), position=pos(4, 42))) is None
     finally:
+        client.diagnostics.pop(uri, None)
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
             settings={"nql": {"python": {"enable": True}}}))
+    # Waited for, so that the republish it causes lands here and not in the next test.
+    for _ in range(50):
+        if await diagnostics(client, uri):
+            break
+        client.diagnostics.pop(uri, None)
+    assert await diagnostics(client, uri)
 
 
 async def test_semantic_tokens_cover_query_text_only(client):

@@ -92,7 +92,14 @@ async def test_bad_settings_are_reported_and_defaults_used(client):
     uri = open_doc(client, "a:int = 1 AND b:int = 2 OR c:int = 3")
     assert await diagnostics(client, uri) == []
     client.set_configuration({})
+    client.diagnostics.pop(uri, None)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"nql": {}}))
+    # Waited for (NQL401 is back), so that the republish it causes lands here and not in the next test.
+    for _ in range(50):
+        if await diagnostics(client, uri):
+            break
+        client.diagnostics.pop(uri, None)
+    assert [d.code for d in await diagnostics(client, uri)] == ["NQL401"]
 
 
 async def test_a_request_cancelled_during_analysis_is_answered_cancelled(client):

@@ -25,7 +25,7 @@ from .analysis import Analysis, analyze
 from .conditions import COMPARISONS, Condition, bind, holds, key_of
 from .interpret import evaluate
 from .runs.columns import Columns
-from .runs.model import Run, RunSet
+from .runs.model import Run, RunSet, display
 from .syntax import Clause, Expr, Group, Not
 from .text import LineIndex
 
@@ -259,8 +259,6 @@ def _code(text: str) -> str:
 
 
 def _shown(cond: Condition, value: Any) -> str:
-    from .runs.model import display
-
     if cond.op == "EXISTS":
         return "present"
     key = key_of(cond, value)

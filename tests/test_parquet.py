@@ -115,3 +115,10 @@ def test_any_text_never_crashes_the_pushdown(small_export: ParquetRunSet, text: 
     result = preview(text, small_export, now=NOW)
     assert result.error is not None or len(result.matches) <= result.total
     assert all(0 <= count <= 5 for _, _, count in clause_counts(text, small_export, now=NOW))
+
+
+def test_every_catalog_aggregate_has_a_hand_checked_pushdown_case() -> None:
+    """A new aggregate in the catalog must reach the SQL too: the cases above would then cover it."""
+    from nql_lsp.catalog import AGGREGATES
+
+    assert {name for query, _ in CASES for name in AGGREGATES if f"{name}(" in query} == set(AGGREGATES)

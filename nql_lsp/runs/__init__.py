@@ -25,8 +25,6 @@ def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None 
         return _sample(progress)
     p = Path(path)
     if p.is_dir() or p.suffix == ".parquet":
-        if p.is_dir() and not any(p.rglob("*.parquet")):
-            raise RunsError(f"{p}: a directory with no .parquet files in it")
         from .parquet import open_parquet
 
         return open_parquet(p, progress=progress)

@@ -47,15 +47,16 @@ _STATE_SQL = "CASE lower(string_value) " + " ".join(
 
 
 def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
-    try:
-        import duckdb
-    except ImportError:
-        raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
+    # What is wrong with the path comes before what is missing from the installation.
     files = sorted(str(p) for p in path.rglob("*.parquet")) if path.is_dir() else [str(path)]
     if not files:
         raise RunsError(f"{path}: a directory with no .parquet files in it")
     if not path.exists():
         raise RunsError(f"{path}: no such file")
+    try:
+        import duckdb
+    except ImportError:
+        raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
     con = duckdb.connect()
     try:
         return ParquetRunSet(con, files, str(path), progress)

@@ -231,16 +231,35 @@ check(':NqlExplain shows why a run matches or not', function()
   vim.cmd('only')
 end)
 
-check('python buffers attach when asked for', function()
-  if mode == 'enable' then
-    vim.lsp.config('nql', { filetypes = { 'nql', 'python' }, settings = { nql = { python = { enable = true } } } })
-  else
-    require('nql').setup({ python = true })
-  end
-  local buf = open(write('query.py', 'runs = fetch_runs_table(query="`f1`:float > 0.5")\n'))
+check('python buffers attach by default, with diagnostics at the Python file\'s column', function()
+  -- `flot` is at byte column 36 of the Python line, not at column 5 of the query.
+  local buf = open(write('query.py', 'runs = fetch_runs_table(query="`f1`:flot > 0.5")\n'))
   expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
   local client = client_of(buf)
   expect(client.name == 'nql', 'attached: ' .. client.name)
+  local diags
+  vim.wait(TIMEOUT, function()
+    diags = vim.diagnostic.get(buf)
+    return #diags > 0
+  end, 20)
+  expect(#diags == 1, 'expected 1 diagnostic, got ' .. vim.inspect(diags))
+  expect(diags[1].message:find('unknown type `flot`', 1, true), 'message: ' .. diags[1].message)
+  expect(diags[1].lnum == 0 and diags[1].col == 36 and diags[1].end_col == 40,
+    ('range %d:%d-%d'):format(diags[1].lnum, diags[1].col, diags[1].end_col))
+end)
+
+check('python buffers are left alone when opted out', function()
+  if mode == 'enable' then
+    vim.lsp.config('nql', { filetypes = { 'nql' } })
+  else
+    require('nql').setup({ python = false })
+  end
+  local buf = open(write('other.py', 'runs = fetch_runs_table(query="`f1`:flot > 0.5")\n'))
+  expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
+  vim.wait(1000, function()
+    return #vim.lsp.get_clients({ bufnr = buf, name = 'nql' }) > 0
+  end, 20)
+  expect(#vim.lsp.get_clients({ bufnr = buf, name = 'nql' }) == 0, 'nql attached to an opted-out Python buffer')
 end)
 
 check('a missing server is reported with what was tried', function()

@@ -124,7 +124,8 @@ function M.explain(bufnr, run_id)
   end)
 end
 
---- Neovim 0.8-0.10 (works on 0.11 too): start nql-lsp for NQL buffers, and Python buffers if `python = true`.
+--- Neovim 0.8-0.10 (works on 0.11 too): start nql-lsp for NQL buffers, and for Python buffers (beside the
+--- Python server: Neovim attaches several) unless `python = false`.
 --- opts: cmd (list), server_path (string), settings (the `nql.*` table), python (bool), root_markers (list).
 function M.setup(opts)
   opts = opts or {}
@@ -132,8 +133,8 @@ function M.setup(opts)
   -- the server's defaults.
   local settings = vim.deepcopy(opts.settings or {})
   local filetypes = { 'nql' }
-  if opts.python or (settings.python and settings.python.enable) then
-    settings.python = vim.tbl_extend('force', settings.python or {}, { enable = true })
+  local python = opts.python ~= false and not (settings.python and settings.python.enable == false)
+  if python then
     table.insert(filetypes, 'python')
   end
   if next(settings) == nil then

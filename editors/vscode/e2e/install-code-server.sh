@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs code-server (VS Code in a browser) into a cache directory for the end-to-end test, without GitHub:
-# @vscode/ripgrep's postinstall would download ripgrep from GitHub, so its download cache is seeded with
-# Debian's `rg` first, under the file name that postinstall script looks for.
+# Installs code-server (VS Code in a browser) into a cache directory for the end-to-end test, without GitHub
+# or nodejs.org: @vscode/ripgrep's postinstall would download ripgrep from GitHub, so its download cache is
+# seeded with Debian's `rg` first, under the file name that postinstall script looks for; native modules are
+# built against the Node headers installed with Node.
 # Usage: install-code-server.sh DEST_DIR   (prints nothing on a cache hit)
 set -euo pipefail
 
@@ -45,5 +46,14 @@ mkdir -p "$dest"
 cd "$dest"
 [[ -f package.json ]] || echo '{"name": "nql-editors-code-server", "private": true}' > package.json
 export npm_config_unsafe_perm=true npm_config_yes=true
+# Native modules (argon2, node-pty, ...) whose prebuilt binaries come from GitHub are built here instead, and
+# node-gyp would download Node's headers for that: point it at the headers installed with Node itself.
+node_prefix="$(dirname "$(dirname "$(node -p 'process.execPath')")")"
+if [[ -f "$node_prefix/include/node/common.gypi" ]]; then
+    export npm_config_nodedir="$node_prefix"
+else
+    echo "install-code-server: Node's headers are not in $node_prefix/include/node; native modules need them" >&2
+    exit 1
+fi
 npm install --no-audit --no-fund --loglevel=error "$work/code-server-$CODE_SERVER_VERSION.tgz"
 touch "$marker"

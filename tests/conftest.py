@@ -28,3 +28,24 @@ def marked(text: str) -> tuple[str, int, int]:
 @pytest.fixture(scope="session")
 def corpus() -> list[str]:
     return corpus_queries()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Summaries of runs sources are cached in a directory of the session's own, which the servers the
+    end-to-end tests start inherit: a test run never writes into the user's cache."""
+    import os
+    import tempfile
+
+    from nql_lsp.runs.cache import CACHE_ENV
+
+    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="nql-lsp-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import shutil
+
+    from nql_lsp.runs.cache import CACHE_ENV
+
+    if directory := os.environ.pop(CACHE_ENV, None):
+        shutil.rmtree(directory, ignore_errors=True)

@@ -15,7 +15,7 @@ from nql_lsp.runs import RunsError, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .parquet_export import SCHEMA, write_export
-from .runs_fixtures import small_runs
+from .runs_fixtures import OBJECTS, runs_from_objects, small_runs
 from .test_evaluate import CASES, NOW
 from .test_evaluate_properties import NOW as SAMPLE_NOW
 from .test_evaluate_properties import SAMPLE, queries
@@ -122,3 +122,69 @@ def test_every_catalog_aggregate_has_a_hand_checked_pushdown_case() -> None:
     from nql_lsp.catalog import AGGREGATES
 
     assert {name for query, _ in CASES for name in AGGREGATES if f"{name}(" in query} == set(AGGREGATES)
+
+
+def _ids(runs: ParquetRunSet, query: str) -> str:
+    result = preview(query, runs, now=NOW)
+    assert result.error is None
+    return " ".join(r.id for r in result.matches)
+
+
+def test_the_summary_is_cached_and_reused_until_a_file_changes(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from nql_lsp.runs.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    export = write_export(small_runs().runs, tmp_path / "export")
+    first = open_runs(export)
+    assert isinstance(first, ParquetRunSet) and not first.from_cache
+    [summary] = (tmp_path / "cache" / "parquet").glob("*.duckdb")
+    again = open_runs(export)
+    assert isinstance(again, ParquetRunSet) and again.from_cache
+    assert len(again) == len(first) == 5
+    for query, expected in CASES:
+        assert _ids(again, query) == EXPORT_DIFFERS.get(query, expected), query
+    assert again.schema.field("acc") is not None  # the learned schema reads the cached summary too
+    # Only the cache directory was written: the export holds what the test wrote, nothing more.
+    assert sorted(p.name for p in export.rglob("*") if p.is_file()) == sorted(
+        f"{run.id}_part_0.parquet" for run in small_runs().runs)
+
+    # A changed file is a different export: summarised again, the old summary left to pruning.
+    changed = [{**o, "acc": 0.1} if o["sys/id"] == "A" else o for o in OBJECTS]
+    write_export(runs_from_objects(changed, "small").runs, tmp_path / "export")
+    third = open_runs(export)
+    assert isinstance(third, ParquetRunSet) and not third.from_cache
+    assert _ids(third, "acc:float < 0.2") == "A"
+    assert _ids(again, "acc:float < 0.2") == ""  # the earlier set keeps reading its own summary
+    assert len(list((tmp_path / "cache" / "parquet").glob("*.duckdb"))) == 2
+    assert summary.exists()
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nql_lsp.runs.cache import CACHE_ENV
+
+    export = write_export(small_runs().runs, tmp_path / "export")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    open_runs(export)
+    [summary] = (tmp_path / "cache" / "parquet").glob("*.duckdb")
+    summary.write_bytes(b"not a duckdb file")
+    damaged = open_runs(export)
+    assert isinstance(damaged, ParquetRunSet) and not damaged.from_cache
+    assert _ids(damaged, "acc:float > 0.9") == "D"
+    repaired = open_runs(export)  # the damaged file was replaced by a good one
+    assert isinstance(repaired, ParquetRunSet) and repaired.from_cache
+    assert _ids(repaired, "acc:float > 0.9") == "D"
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache directory would go")
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
+    unwritable = open_runs(export)
+    assert isinstance(unwritable, ParquetRunSet) and not unwritable.from_cache
+    assert _ids(unwritable, "acc:float > 0.9") == "D"
+
+    monkeypatch.setenv(CACHE_ENV, "")  # turned off
+    off = tmp_path / "off"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(off))
+    assert not open_runs(export).from_cache
+    assert not open_runs(export).from_cache
+    assert not off.exists()

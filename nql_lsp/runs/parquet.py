@@ -12,7 +12,9 @@ only when something asks for ``runs``.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -46,6 +48,47 @@ _STATE_SQL = "CASE lower(string_value) " + " ".join(
     f"WHEN '{word}' THEN '{state}'" for word, state in RUN_STATES.items()) + " ELSE lower(string_value) END"
 
 
+# The summary an export is reduced to; its tables are all that queries read (see SUMMARY_TABLES).
+_SCALAR_CASES = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXPORTER_TYPES.items() if v and k in SCALAR_TYPES)
+SUMMARY_SQL = (
+    f"""
+    CREATE TABLE nql_scalars AS
+    SELECT run_id, attribute_path AS path,
+           CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN 'experimentState'
+                ELSE CASE attribute_type {_SCALAR_CASES} END END AS type,
+           CASE attribute_type WHEN 'int' THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
+           int_value AS int_value,
+           CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN {_STATE_SQL}
+                ELSE string_value END AS str,
+           bool_value AS flag,
+           epoch_ms(datetime_value) / 1000.0 AS ts,
+           string_set_value AS tags,
+           file_value.path AS file
+    FROM nql_long WHERE attribute_type IN {SCALAR_TYPES}""",
+    """
+    CREATE TABLE nql_series AS
+    SELECT run_id, attribute_path AS path,
+           CASE attribute_type WHEN 'float_series' THEN 'floatSeries' ELSE 'stringSeries' END AS type,
+           count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
+           arg_max(float_value, step_order) FILTER (WHERE NOT isnan(float_value)) AS last,
+           min(float_value) FILTER (WHERE NOT isnan(float_value)) AS mn,
+           max(float_value) FILTER (WHERE NOT isnan(float_value)) AS mx,
+           avg(float_value) FILTER (WHERE NOT isnan(float_value)) AS average,
+           var_pop(float_value) FILTER (WHERE NOT isnan(float_value)) AS variance,
+           arg_max(string_value, step_order) AS last_str
+    FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
+    WHERE attribute_type IN ('float_series', 'string_series')
+    GROUP BY run_id, attribute_path, attribute_type""",
+    """
+    CREATE TABLE nql_runs AS
+    SELECT run_id, bool_or(path = 'sys/trashed' AND type = 'bool' AND flag) AS trashed
+    FROM (SELECT run_id, path, type, flag FROM nql_scalars
+          UNION ALL SELECT run_id, path, type, NULL FROM nql_series)
+    GROUP BY run_id ORDER BY run_id""",
+)
+SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs")
+
+
 def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
     # What is wrong with the path comes before what is missing from the installation.
     files = sorted(str(p) for p in path.rglob("*.parquet")) if path.is_dir() else [str(path)]
@@ -57,9 +100,13 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
         import duckdb
     except ImportError:
         raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
+    from .. import __version__
+    from .cache import entry, fingerprint
+
+    cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *SUMMARY_SQL), ".duckdb")
     con = duckdb.connect()
     try:
-        return ParquetRunSet(con, files, str(path), progress)
+        return ParquetRunSet(con, files, str(path), progress, cached)
     except duckdb.Error as e:
         con.close()
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -69,21 +116,82 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
 class ParquetRunSet(RunSet):
     """A parquet export held in duckdb; queries run there, runs are read back on demand."""
 
-    def __init__(self, con: Any, files: list[str], label: str, progress: Progress | None = None) -> None:
+    def __init__(self, con: Any, files: list[str], label: str, progress: Progress | None = None,
+                 cached: Path | None = None) -> None:
+        """Summarise the export, or reuse the summary ``cached`` holds (and else keep it there)."""
         self.con = con
         self.files = files
         self.label = label
         self._schema = None
         self._columns = None
         self._loaded: list[Run] | None = None
-        import duckdb
-
+        self.from_cache = False
         say = progress or (lambda message: None)
-        say(f"reading {len(files):,} parquet files from {label}")
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
         # duckdb spills to ./.tmp by default: never into the user's working directory.
         con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "nql-lsp-duckdb")])
+        if cached is not None and self._attach(cached):
+            self.from_cache = True
+            say(f"reusing the summary of {len(files):,} parquet files from {label} ({cached})")
+        else:
+            say(f"reading {len(files):,} parquet files from {label}")
+            self._summarise(files, say)
+            if cached is not None:
+                self._save(cached)
+        self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
+        say(f"{self._count:,} runs")
+
+    def _attach(self, cached: Path) -> bool:
+        """Read the summary tables from a cached summary: views over it, read-only. False if it cannot be read."""
+        import duckdb
+
+        from .cache import used
+
+        if not cached.is_file():
+            return False
+        try:
+            self.con.execute("ATTACH ? AS nql_cache (READ_ONLY)", [str(cached)])
+            for table in SUMMARY_TABLES:
+                self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM nql_cache.{table}")
+        except duckdb.Error:  # damaged or from another duckdb: summarised again and replaced
+            for table in SUMMARY_TABLES:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute(f"DROP VIEW IF EXISTS {table}")
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("DETACH DATABASE IF EXISTS nql_cache")
+            return False
+        used(cached)
+        return True
+
+    def _save(self, cached: Path) -> None:
+        """Keep the summary for the next run; a cache that cannot be written only costs that next run time."""
+        import duckdb
+
+        from .cache import prune
+
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            self.con.execute("ATTACH ? AS nql_save", [str(partial)])
+            try:
+                for table in SUMMARY_TABLES:
+                    self.con.execute(f"CREATE TABLE nql_save.{table} AS SELECT * FROM {table}")
+            finally:
+                self.con.execute("DETACH nql_save")
+            os.replace(partial, cached)  # whole or not at all, even with another nql-lsp writing the same
+        except (OSError, duckdb.Error):
+            pass
+        finally:
+            for leftover in (partial, partial.with_name(partial.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        prune(cached.parent, cached.suffix)
+
+    def _summarise(self, files: list[str], say: Progress) -> None:
+        import duckdb
+
+        con = self.con
         try:  # files of one export share a schema, and reading one file's is much quicker than every file's
             con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_long")
             con.execute("SELECT * FROM nql_long LIMIT 0")
@@ -93,43 +201,8 @@ class ParquetRunSet(RunSet):
         self._check_columns(files)
         self._check_types()
         say("summarising runs and series")
-        cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXPORTER_TYPES.items() if v and k in SCALAR_TYPES)
-        con.execute(f"""
-            CREATE TABLE nql_scalars AS
-            SELECT run_id, attribute_path AS path,
-                   CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN 'experimentState'
-                        ELSE CASE attribute_type {cases} END END AS type,
-                   CASE attribute_type WHEN 'int' THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
-                   int_value AS int_value,
-                   CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN {_STATE_SQL}
-                        ELSE string_value END AS str,
-                   bool_value AS flag,
-                   epoch_ms(datetime_value) / 1000.0 AS ts,
-                   string_set_value AS tags,
-                   file_value.path AS file
-            FROM nql_long WHERE attribute_type IN {SCALAR_TYPES}""")
-        con.execute("""
-            CREATE TABLE nql_series AS
-            SELECT run_id, attribute_path AS path,
-                   CASE attribute_type WHEN 'float_series' THEN 'floatSeries' ELSE 'stringSeries' END AS type,
-                   count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
-                   arg_max(float_value, step_order) FILTER (WHERE NOT isnan(float_value)) AS last,
-                   min(float_value) FILTER (WHERE NOT isnan(float_value)) AS mn,
-                   max(float_value) FILTER (WHERE NOT isnan(float_value)) AS mx,
-                   avg(float_value) FILTER (WHERE NOT isnan(float_value)) AS average,
-                   var_pop(float_value) FILTER (WHERE NOT isnan(float_value)) AS variance,
-                   arg_max(string_value, step_order) AS last_str
-            FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
-            WHERE attribute_type IN ('float_series', 'string_series')
-            GROUP BY run_id, attribute_path, attribute_type""")
-        con.execute("""
-            CREATE TABLE nql_runs AS
-            SELECT run_id, bool_or(path = 'sys/trashed' AND type = 'bool' AND flag) AS trashed
-            FROM (SELECT run_id, path, type, flag FROM nql_scalars
-                  UNION ALL SELECT run_id, path, type, NULL FROM nql_series)
-            GROUP BY run_id ORDER BY run_id""")
-        self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
-        say(f"{self._count:,} runs")
+        for sql in SUMMARY_SQL:
+            con.execute(sql)
 
     def _check_columns(self, files: list[str]) -> None:
         names = {row[0] for row in self.con.execute("DESCRIBE nql_long").fetchall()}

@@ -16,6 +16,7 @@ import contextlib
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,7 +171,8 @@ class ParquetRunSet(RunSet):
 
         from .cache import prune
 
-        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        # Named for this process and thread: a server may still be summarising an export it stopped loading.
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}-{threading.get_ident()}.partial")
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             self.con.execute("ATTACH ? AS nql_save", [str(partial)])

@@ -33,6 +33,7 @@ from .lsp.documents import Document, Documents, encoding_of
 from .lsp.positions import Positions
 from .lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
 from .lsp.settings import SECTION, Settings, parse_settings, section_of
+from .lsp.token_deltas import TokenResults
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
 log = logging.getLogger("nql_lsp")
@@ -89,6 +90,7 @@ class NqlLanguageServer(LanguageServer):
         self.initial_settings: Any = None  # initializationOptions, under any later configuration
         self.settings_generation = 0
         self.flags = ClientFlags()
+        self.token_results = TokenResults()
         self._pending: set[str] = set()
         self.runs = RunsState()
         self._reporting = False
@@ -458,6 +460,7 @@ def create_server() -> NqlLanguageServer:
         if ls.doc(uri) is None:
             return
         ls.documents.close(uri)
+        ls.token_results.forget(uri)
         if not ls.flags.pull_diagnostics:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -522,7 +525,16 @@ def create_server() -> NqlLanguageServer:
                              params: types.SemanticTokensParams) -> types.SemanticTokens:
         from .lsp.semantic_tokens import semantic_tokens
 
-        return semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags)
+        return ls.token_results.full(doc.uri, semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags))
+
+    @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, legend)
+    @_request(lambda: types.SemanticTokens(data=[]))
+    def semantic_tokens_delta(ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensDeltaParams
+                              ) -> types.SemanticTokens | types.SemanticTokensDelta:
+        from .lsp.semantic_tokens import semantic_tokens
+
+        tokens = semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags)
+        return ls.token_results.delta(doc.uri, params.previous_result_id, tokens)
 
     @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, legend)
     @_request(lambda: types.SemanticTokens(data=[]))

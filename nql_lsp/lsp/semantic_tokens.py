@@ -1,4 +1,7 @@
-"""Semantic tokens (full and range) in the negotiated encoding; split per line for clients that need it."""
+"""Semantic tokens (full and range) in the negotiated encoding; split per line for clients that need it.
+
+Deltas between two full results are in :mod:`token_deltas`.
+"""
 
 from __future__ import annotations
 
@@ -58,3 +61,4 @@ def _split_lines(lines: LineIndex, start: int, end: int, multiline: bool) -> lis
     out += [(lines.line_start(n), lines.line_end(n)) for n in range(first + 1, last)]
     out.append((lines.line_start(last), end))
     return out
+

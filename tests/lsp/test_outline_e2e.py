@@ -45,6 +45,30 @@ async def test_semantic_tokens_full(client):
     assert _rows(tokens.data) == ALL
 
 
+async def test_semantic_tokens_delta_after_an_edit(client):
+    from .conftest import change
+
+    uri = open_doc(client, TEXT)
+    ident = types.SemanticTokensParams(text_document=doc_id(uri))
+    first = await client.text_document_semantic_tokens_full_async(ident)
+    assert first.result_id
+    # `int` -> `float` on line 0: that token gets longer and `=` after it starts 2 further on; `a` before
+    # and every token from `1` on keep their numbers (each is relative to the token before it).
+    change(client, uri, 2, "float", types.Range(start=pos(0, 5), end=pos(0, 8)))
+    delta = await client.text_document_semantic_tokens_full_delta_async(types.SemanticTokensDeltaParams(
+        text_document=doc_id(uri), previous_result_id=first.result_id))
+    assert isinstance(delta, types.SemanticTokensDelta)
+    [edit] = delta.edits
+    assert (edit.start, edit.delete_count) == (5, 10)
+    assert _rows(edit.data) == [[0, 4, 5, 3, 0], [0, 6, 1, 1, 0]]
+    fresh = await client.text_document_semantic_tokens_full_async(ident)
+    assert first.data[:edit.start] + edit.data + first.data[edit.start + edit.delete_count:] == fresh.data
+    # A result the server no longer holds is answered with the whole tokens.
+    whole = await client.text_document_semantic_tokens_full_delta_async(types.SemanticTokensDeltaParams(
+        text_document=doc_id(uri), previous_result_id=first.result_id))
+    assert isinstance(whole, types.SemanticTokens) and whole.data == fresh.data
+
+
 async def test_semantic_tokens_range(client):
     uri = open_doc(client, TEXT)
     tokens = await client.text_document_semantic_tokens_range_async(types.SemanticTokensRangeParams(

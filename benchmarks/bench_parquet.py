@@ -42,6 +42,7 @@ def generate(root: Path, runs: int, points: int) -> int:
     """Write the export; returns its row count."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET temp_directory = ?", [str(root / "spill")])  # duckdb's default is ./.tmp
     staging = root / "staging"
     rows = f"""
     WITH r AS (SELECT range AS i, 'BEN-' || range AS run_id FROM range({runs})),
@@ -85,6 +86,8 @@ def generate(root: Path, runs: int, points: int) -> int:
         for n, file in enumerate(sorted(folder.glob("*.parquet"))):
             file.rename(project / f"{run_id}_part_{n}.parquet")
     shutil.rmtree(staging)
+    con.close()
+    shutil.rmtree(root / "spill", ignore_errors=True)
     return runs * (7 + PARAMS + SERIES * points)
 
 
@@ -142,7 +145,13 @@ def main() -> None:
         baseline = preview(QUERY, memory)
         evaluated = time.perf_counter() - t
         assert sorted(r.id for r in baseline.matches) == sorted(r.id for r in result.matches)
-        assert [r.id for r in preview(QUERY, again).matches] == [r.id for r in result.matches]
+        cached_times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            from_cache = preview(QUERY, again)
+            cached_times.append(time.perf_counter() - t)
+        assert [r.id for r in from_cache.matches] == [r.id for r in result.matches]
+        print(f"the same query over the cached summary: {min(cached_times) * 1000:.0f} ms")
         total = loaded + evaluated
         print(f"baseline, every run loaded into Python: load {loaded:.2f} s + evaluate {evaluated * 1000:.0f} ms "
               f"= {total:.2f} s; push-down is {total / pushed:.0f}x faster (same {len(baseline.matches):,} runs)")

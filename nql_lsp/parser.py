@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Transformer
+from lark import Lark, Transformer, Tree
 from lark import Token as LarkToken
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift as _SHIFT
@@ -52,12 +52,28 @@ _CHECKPOINT_EVERY = 16
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """The LALR stacks after the first ``index`` real tokens, which end at offset ``pos``."""
+    """The LALR stacks after the first ``index`` real tokens, which end at offset ``pos``.
+
+    Lark builds a repetition (``a AND b AND c``) by appending to the children of the tree already on the
+    value stack, so a value kept here goes on growing as the parse continues: ``sizes`` records how many
+    children each tree had at this point (-1 for other values), and :meth:`value_stack` cuts them back.
+    """
 
     pos: int
     index: int
     states: tuple[int, ...]
     values: tuple[object, ...]
+    sizes: tuple[int, ...]
+
+    @classmethod
+    def take(cls, pos: int, index: int, states: list[int], values: list[object]) -> Checkpoint:
+        sizes = tuple(len(v.children) if type(v) is Tree else -1 for v in values)
+        return cls(pos, index, tuple(states), tuple(values), sizes)
+
+    def value_stack(self) -> list[object]:
+        """The value stack as it was here, for a parse that goes on building nodes."""
+        return [v if n < 0 else Tree(v.data, v.children[:n])  # type: ignore[attr-defined]
+                for v, n in zip(self.values, self.sizes, strict=True)]
 
 
 @dataclass(slots=True)
@@ -256,8 +272,8 @@ class _Run:
 
     def _checkpoint(self, tok: LarkToken) -> None:
         state = self.ip.parser_state
-        self.checkpoints.append(Checkpoint(tok.end_pos, len(self.tokens), tuple(state.state_stack),
-                                           tuple(state.value_stack)))
+        self.checkpoints.append(Checkpoint.take(tok.end_pos, len(self.tokens), state.state_stack,
+                                                state.value_stack))
 
     def resume(self, checkpoint: Checkpoint) -> None:
         """Continue from ``checkpoint`` (taken on a text this one starts with), without building nodes."""
@@ -266,6 +282,26 @@ class _Run:
         state.state_stack = list(checkpoint.states)
         state.value_stack = list(checkpoint.values)
         self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
+
+    def resume_clean(self, checkpoint: Checkpoint, prefix: _CleanPrefix) -> None:
+        """Continue, building nodes, from a checkpoint of the clean prefix the fast path parsed.
+
+        Up to the checkpoint a parse from the start would shift the very same tokens with no error, so
+        what it would know there is what the fast path knew: the stacks, the tokens, the open ``(``.
+        """
+        state = self.ip.parser_state
+        state.state_stack = list(checkpoint.states)
+        state.value_stack = checkpoint.value_stack()
+        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
+        self.tokens = prefix.tokens[:checkpoint.index]
+        self.checkpoints = [c for c in prefix.checkpoints if c.index <= checkpoint.index]
+        for tok in self.tokens:
+            if tok.kind == "LPAR":
+                self.open_parens.append(tok.start)
+            elif tok.kind == "RPAR" and self.open_parens:
+                self.open_parens.pop()
+        last = self.tokens[-1]
+        self.last_end, self.last_text = last.end, last.text
 
     def _shifted(self, tok: LarkToken) -> None:
         self.clean += 1
@@ -423,7 +459,29 @@ class _Bail(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _CleanPrefix:
+    """How far the fast path got before the text stopped being a well-formed query: the recovering parser
+    resumes from one of its checkpoints instead of parsing the clean part again."""
+
+    tokens: list[Token]
+    checkpoints: list[Checkpoint]
+
+    def resume_point(self) -> Checkpoint | None:
+        """The last checkpoint safely before the trouble: the tokens after it include the one the fast path
+        stumbled on and the lookahead recovery reads, so recovery sees everything it would have seen."""
+        limit = len(self.tokens) - _LOOKAHEAD - 2
+        usable = [c for c in self.checkpoints if c.index <= limit]
+        return usable[-1] if usable else None
+
+
 def _fast_parse(text: str) -> ParseResult | None:
+    """The parse of a well-formed query, or None."""
+    attempt = _fast_attempt(text)
+    return attempt if isinstance(attempt, ParseResult) else None
+
+
+def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
     lalr = _lark().parser.parser.parser
     table = lalr.parse_table
     states = table.states
@@ -463,7 +521,7 @@ def _fast_parse(text: str) -> ParseResult | None:
             if kind == "ws":
                 continue
             if kind == "irregular":
-                return None
+                return _CleanPrefix(tokens, checkpoints)
             word = m.group()
             if kind == "WORD":
                 upper = word.upper() if len(word) <= 8 else ""
@@ -476,10 +534,10 @@ def _fast_parse(text: str) -> ParseResult | None:
             tokens.append(tok)
             feed(kind, tok)
             if len(tokens) % _CHECKPOINT_EVERY == 0:
-                checkpoints.append(Checkpoint(tok.end, len(tokens), tuple(state_stack), tuple(value_stack)))
+                checkpoints.append(Checkpoint.take(tok.end, len(tokens), state_stack, value_stack))
         tree = feed("$END", None)
     except _Bail:
-        return None
+        return _CleanPrefix(tokens, checkpoints)
     errors: list[Diagnostic] = []
     if len(text) > MAX_QUERY_LENGTH:
         errors.append(_too_long(text))
@@ -493,15 +551,19 @@ def _too_long(text: str) -> Diagnostic:
 
 def parse(text: str) -> ParseResult:
     """Parse a whole query. Never raises; errors come back as diagnostics."""
-    fast = _fast_parse(text)
-    if fast is not None:
-        return fast
-    return parse_recovering(text)
+    attempt = _fast_attempt(text)
+    if isinstance(attempt, ParseResult):
+        return attempt
+    return parse_recovering(text, attempt)
 
 
-def parse_recovering(text: str) -> ParseResult:
-    """The parser with error recovery, used for any text the fast path does not accept."""
+def parse_recovering(text: str, prefix: _CleanPrefix | None = None) -> ParseResult:
+    """The parser with error recovery, used for any text the fast path does not accept; ``prefix`` (what
+    the fast path parsed cleanly first) saves parsing the start of a long query twice."""
     run = _Run(text)
+    checkpoint = prefix.resume_point() if prefix is not None else None
+    if checkpoint is not None and prefix is not None:
+        run.resume_clean(checkpoint, prefix)
     run.feed_all()
     return run.finish()
 

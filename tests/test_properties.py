@@ -99,3 +99,51 @@ def test_fast_path_takes_every_corpus_query() -> None:
     from nql_lsp.parser import _fast_parse
 
     assert all(_fast_parse(q) is not None for q in CORPUS)
+
+
+@st.composite
+def long_broken_query(draw: st.DrawFn) -> str:
+    """Several corpus queries joined, so the fast path takes checkpoints, then broken anywhere."""
+    parts = draw(st.lists(st.sampled_from(CORPUS), min_size=3, max_size=8))
+    joiner = draw(st.sampled_from([" AND ", " OR ", "\nAND "]))
+    text = joiner.join(f"({p})" for p in parts)
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["cut", "insert", "delete"]))
+        if action == "cut":
+            text = text[:i]
+        elif action == "insert":
+            text = text[:i] + draw(NQL_ALPHABET) + text[i:]
+        else:
+            j = draw(st.integers(i, min(len(text), i + 5)))
+            text = text[:i] + text[j:]
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(long_broken_query(), mutated_corpus_query()))
+def test_recovery_resumed_after_the_clean_prefix_equals_recovery_from_the_start(text: str) -> None:
+    """parse() hands the recovering parser the fast path's clean prefix; nothing may differ from a
+    recovering parse of the whole text."""
+    from nql_lsp.parser import parse, parse_recovering
+    from nql_lsp.syntax import dump
+
+    resumed, scratch = parse(text), parse_recovering(text)
+
+    def spans(tokens):
+        return [(t.kind, t.text, t.start, t.end) for t in tokens]
+
+    assert dump(resumed.tree) == dump(scratch.tree), text
+    assert resumed.errors == scratch.errors, text
+    assert spans(resumed.tokens) == spans(scratch.tokens), text
+    assert spans(resumed.skipped) == spans(scratch.skipped), text
+
+
+def test_a_long_query_broken_at_the_end_resumes_from_a_checkpoint() -> None:
+    """The case the resumption is for: the recovering parser starts near the end, not at the start."""
+    from nql_lsp.parser import _fast_attempt
+
+    text = " AND ".join(f"(`m{i}`:float >= {i})" for i in range(200)) + " AND "
+    prefix = _fast_attempt(text)
+    checkpoint = prefix.resume_point()
+    assert checkpoint is not None and checkpoint.index > len(prefix.tokens) - 40

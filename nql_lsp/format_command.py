@@ -1,17 +1,22 @@
 """``nql-lsp --format``: the canonical printer applied to files, for editors without LSP and for CI.
 
-Only whole ``.nql`` files (and standard input) are formatted: a query embedded in another file kind is
-formatted through the language server, where the surrounding code is the editor's business.
+Directories are searched for ``.nql`` files, each one query. A Python file or notebook named on the
+command line has its query strings formatted, inside the strings only (as the language server does):
+the code around them is left to the code's own formatter, and a query whose change cannot be written
+in its literals is left as it is.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import sys
 from pathlib import Path
 
+from .format_edits import apply_edits, file_edits, query_edits
 from .formatting import format_query
-from .sources import EMBEDDED_SUFFIXES, SourceError, iter_sources
+from .sources import EMBEDDED_SUFFIXES, EXTRACTORS, SourceError, SourceFile, iter_sources
+from .text import LineIndex
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
 
@@ -31,14 +36,15 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
             continue
         path, text = source.path, source.text
         if Path(path).suffix in EMBEDDED_SUFFIXES:
-            print(f"nql-lsp: {path}: not formatted: queries inside code are formatted through the language server",
-                  file=sys.stderr)
-            continue
-        new = format_query(text, line_width)
-        if new is None:
-            print(f"nql-lsp: {path}: not formatted: the query has syntax errors (see --check)", file=sys.stderr)
-            failed = True
-            continue
+            new, broken = _format_embedded(source, line_width)
+            failed = failed or broken
+        else:
+            formatted = format_query(text, line_width)
+            if formatted is None:
+                print(f"nql-lsp: {path}: not formatted: the query has syntax errors (see --check)", file=sys.stderr)
+                failed = True
+                continue
+            new = formatted
         if path == "-" and not (check or diff):
             sys.stdout.write(new)
             continue
@@ -52,8 +58,30 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         elif check:
             print(f"would reformat {path}")
         else:
-            Path(path).write_text(new, encoding="utf-8")
+            target = Path(path)
+            bom = "\ufeff" if target.read_bytes().startswith(codecs.BOM_UTF8) else ""  # kept, as it was read
+            target.write_text(bom + new, encoding="utf-8", newline="")
             print(f"reformatted {path}", file=sys.stderr)
     if failed:
         return EXIT_USAGE
     return EXIT_CHANGES if changed and check else EXIT_OK
+
+
+def _format_embedded(source: SourceFile, line_width: int) -> tuple[str, bool]:
+    """The file with each of its well-formed queries formatted in place, and whether any query was left
+    unformatted for its syntax errors (each is named on stderr, with its line and column)."""
+    queries = EXTRACTORS[Path(source.path).suffix](source.path, source.text)
+    for note in getattr(queries, "notes", []):
+        print(f"nql-lsp: {source.path}: {note}", file=sys.stderr)
+    edits = []
+    broken = False
+    lines = LineIndex(source.text)
+    for query in queries:
+        if format_query(query.text, line_width) is None:
+            row, col = lines.row_col(query.file_offset(0))
+            print(f"nql-lsp: {source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)",
+                  file=sys.stderr)
+            broken = True
+            continue
+        edits += file_edits(query, query_edits(query, line_width))
+    return apply_edits(source.text, edits), broken

@@ -167,6 +167,57 @@ def test_cli_stdin_and_syntax_errors(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert "syntax errors" in capsys.readouterr().err
 
 
+PYTHON_BEFORE = (
+    'rows = project.fetch_runs_table(query="sys/failed:bool=false and `m`:float>=0.9")\n'
+    'bad = project.fetch_runs_table(query="sys/failed:bool = and")\n'
+    "more = project.fetch_runs_table(query=f\"`sys/tags`:stringSet contains 'prod' AND `m`:int > {n}\")\n"
+    'kept = other.fetch(query="a:int=1")\n'
+)
+# Worked out by hand: the printer's canonical form written into each string with that string's escapes;
+# the f-string hole stays; the broken query and the unrelated call stay as they were.
+PYTHON_AFTER = (
+    'rows = project.fetch_runs_table(query="(`sys/failed`:bool = false) AND (`m`:float >= 0.9)")\n'
+    'bad = project.fetch_runs_table(query="sys/failed:bool = and")\n'
+    'more = project.fetch_runs_table(query=f"(`sys/tags`:stringSet CONTAINS \\"prod\\") AND (`m`:int > {n})")\n'
+    'kept = other.fetch(query="a:int=1")\n'
+)
+
+
+def test_cli_formats_the_queries_of_a_named_python_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import ast
+
+    path = tmp_path / "report.py"
+    path.write_bytes(b"\xef\xbb\xbf" + PYTHON_BEFORE.encode())
+    assert main(["--format", "--check", str(path)]) == 2  # would change, and one query cannot be formatted
+    captured = capsys.readouterr()
+    assert captured.out == f"would reformat {path}\n"
+    assert f"{path}:2:39: query not formatted: it has syntax errors" in captured.err
+    assert main(["--format", str(path)]) == 2
+    written = path.read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf")  # the byte-order mark is kept
+    after = written[3:].decode()
+    assert after == PYTHON_AFTER
+    ast.parse(after)
+    # Directories are searched for .nql files only: the Python file there is left alone.
+    path.write_text(PYTHON_BEFORE, encoding="utf-8")
+    assert main(["--format", str(tmp_path)]) == 0
+    assert path.read_text(encoding="utf-8") == PYTHON_BEFORE
+
+
+def test_cli_formats_the_queries_of_a_named_notebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    cell = ['rows = project.fetch_runs_table(\n', '    query="a:int=1 and b:int=2"\n', ')\n']
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                           "source": cell}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "runs.ipynb"
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    assert main(["--format", str(path)]) == 0
+    source = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
+    assert source == ['rows = project.fetch_runs_table(\n', '    query="(`a`:int = 1) AND (`b`:int = 2)"\n', ')\n']
+    assert main(["--format", "--check", str(path)]) == 0
+
+
 def test_cli_diff_needs_format(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--diff", "x.nql"])

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from lsprotocol import types
 
 from ..diagnostics import Diagnostic, Edit
+from ..format_edits import file_edits, query_edits
 from .client import ClientFlags
 from .diagnostics import file_diagnostics, severity_of, to_lsp
 from .documents import Document, Documents
-from .formatting import file_edits, query_edits
 from .positions import Positions
 
 FIX_ALL = "source.fixAll.nql"
@@ -55,7 +55,7 @@ def code_actions(documents: Documents, doc: Document, params: types.CodeActionPa
     if _wanted(FORMAT, only):
         edits = []
         for snap in documents.snapshots(doc):
-            edits += file_edits(snap.region, query_edits(snap.region, line_width))
+            edits += file_edits(snap.region.source, query_edits(snap.region.source, line_width))
         if edits:
             out.append(types.CodeAction(title="Format query", kind=FORMAT, edit=_edit(doc, edits, pos, flags)))
     return out

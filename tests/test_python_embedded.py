@@ -236,17 +236,23 @@ def test_positions_after_astral_and_wide_characters() -> None:
     assert LineIndex(text).position(d.start) == (0, 78)  # UTF-16: each emoji takes two units
 
 
-def test_pre_commit_hook_runs_the_check_on_nql_python_and_notebooks() -> None:
+def test_pre_commit_hooks_check_nql_python_and_notebooks_and_format_nql() -> None:
     import re
 
     text = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    fields = dict(re.findall(r"^\s*-?\s*(\w+): (.+)$", text, re.MULTILINE))
-    assert fields["id"] == "nql-check"
-    assert fields["entry"] == "nql-lsp --check"
-    assert fields["language"] == "python"
-    files = re.compile(fields["files"])
+    hooks = {}
+    for block in re.split(r"^- ", text, flags=re.MULTILINE)[1:]:
+        fields = dict(re.findall(r"^\s*(\w+): (.+)$", block, re.MULTILINE))
+        hooks[fields["id"]] = fields
+    assert set(hooks) == {"nql-check", "nql-format"}
+    check, fmt = hooks["nql-check"], hooks["nql-format"]
+    assert check["entry"] == "nql-lsp --check" and fmt["entry"] == "nql-lsp --format"
+    assert check["language"] == fmt["language"] == "python"
+    files = re.compile(check["files"])
     assert all(files.search(name) for name in ("a.nql", "pkg/m.py", "analysis.ipynb"))
     assert not any(files.search(name) for name in ("setup.cfg", "m.pyc", "notes.nql.txt"))
+    files = re.compile(fmt["files"])  # formatting rewrites files: only .nql ones unless a project widens it
+    assert files.search("q/a.nql") and not any(files.search(name) for name in ("m.py", "a.ipynb", "a.nql.txt"))
 
 
 @pytest.mark.parametrize(("source", "expected"), [

@@ -200,6 +200,8 @@ def _encoder(text: str, lit: Literal):  # type: ignore[no-untyped-def]
                 return None
         except LiteralError:
             return None
+        if not lit.triple and len(rebuilt) == len(lit.prefix) + 2 and text.startswith(lit.quote, lit.end):
+            return None  # emptied right before a literal with the same quote: `""` + `"..."` opens a `"""`
         return out
 
     return enc

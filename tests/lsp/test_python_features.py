@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
@@ -102,6 +102,8 @@ def _exercise(text: str, cursor_fraction: float) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PIECES, max_size=25).map("".join), st.floats(0, 1))
+# Removing the `)` would leave `""` right before `""`: together an unterminated `"""`.
+@example('")"""# nql\n', 0.0)
 def test_features_on_python_like_text(text: str, cursor: float) -> None:
     _exercise(text, cursor)
 

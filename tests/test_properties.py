@@ -49,9 +49,8 @@ def test_nql_like_text(text: str) -> None:
     _assert_sound(text)
 
 
-@st.composite
-def mutated_corpus_query(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(CORPUS))
+def _broken(draw: st.DrawFn, text: str) -> str:
+    """``text`` after one to three random cuts, insertions and deletions."""
     for _ in range(draw(st.integers(1, 3))):
         i = draw(st.integers(0, len(text)))
         action = draw(st.sampled_from(["cut", "insert", "delete"]))
@@ -63,6 +62,11 @@ def mutated_corpus_query(draw: st.DrawFn) -> str:
             j = draw(st.integers(i, min(len(text), i + 5)))
             text = text[:i] + text[j:]
     return text
+
+
+@st.composite
+def mutated_corpus_query(draw: st.DrawFn) -> str:
+    return _broken(draw, draw(st.sampled_from(CORPUS)))
 
 
 @settings(max_examples=400, deadline=None)
@@ -106,18 +110,7 @@ def long_broken_query(draw: st.DrawFn) -> str:
     """Several corpus queries joined, so the fast path takes checkpoints, then broken anywhere."""
     parts = draw(st.lists(st.sampled_from(CORPUS), min_size=3, max_size=8))
     joiner = draw(st.sampled_from([" AND ", " OR ", "\nAND "]))
-    text = joiner.join(f"({p})" for p in parts)
-    for _ in range(draw(st.integers(1, 3))):
-        i = draw(st.integers(0, len(text)))
-        action = draw(st.sampled_from(["cut", "insert", "delete"]))
-        if action == "cut":
-            text = text[:i]
-        elif action == "insert":
-            text = text[:i] + draw(NQL_ALPHABET) + text[i:]
-        else:
-            j = draw(st.integers(i, min(len(text), i + 5)))
-            text = text[:i] + text[j:]
-    return text
+    return _broken(draw, joiner.join(f"({p})" for p in parts))
 
 
 @settings(max_examples=300, deadline=None)

@@ -67,6 +67,16 @@ local function request(buf, method, params)
   error(method .. ': no response')
 end
 
+-- The buffer's diagnostics, once the server has published some.
+local function diagnostics_of(buf)
+  local diags
+  vim.wait(TIMEOUT, function()
+    diags = vim.diagnostic.get(buf)
+    return #diags > 0
+  end, 20)
+  return diags
+end
+
 local function text_of(buf)
   return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
 end
@@ -100,11 +110,7 @@ end)
 check('diagnostic for an unknown type, at the right column', function()
   local buf = open(bad)
   client_of(buf)
-  local diags
-  vim.wait(TIMEOUT, function()
-    diags = vim.diagnostic.get(buf)
-    return #diags > 0
-  end, 20)
+  local diags = diagnostics_of(buf)
   expect(#diags == 1, 'expected 1 diagnostic, got ' .. vim.inspect(diags))
   local d = diags[1]
   expect(d.message:find('unknown type `flot`', 1, true), 'message: ' .. d.message)
@@ -237,11 +243,7 @@ check('python buffers attach by default, with diagnostics at the Python file\'s 
   expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
   local client = client_of(buf)
   expect(client.name == 'nql', 'attached: ' .. client.name)
-  local diags
-  vim.wait(TIMEOUT, function()
-    diags = vim.diagnostic.get(buf)
-    return #diags > 0
-  end, 20)
+  local diags = diagnostics_of(buf)
   expect(#diags == 1, 'expected 1 diagnostic, got ' .. vim.inspect(diags))
   expect(diags[1].message:find('unknown type `flot`', 1, true), 'message: ' .. diags[1].message)
   expect(diags[1].lnum == 0 and diags[1].col == 36 and diags[1].end_col == 40,

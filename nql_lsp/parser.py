@@ -278,10 +278,7 @@ class _Run:
     def resume(self, checkpoint: Checkpoint) -> None:
         """Continue from ``checkpoint`` (taken on a text this one starts with), without building nodes."""
         self.ip = _no_callbacks(self.ip)
-        state = self.ip.parser_state
-        state.state_stack = list(checkpoint.states)
-        state.value_stack = list(checkpoint.values)
-        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
+        self._restore(checkpoint, list(checkpoint.values))
 
     def resume_clean(self, checkpoint: Checkpoint, prefix: _CleanPrefix) -> None:
         """Continue, building nodes, from a checkpoint of the clean prefix the fast path parsed.
@@ -289,10 +286,7 @@ class _Run:
         Up to the checkpoint a parse from the start would shift the very same tokens with no error, so
         what it would know there is what the fast path knew: the stacks, the tokens, the open ``(``.
         """
-        state = self.ip.parser_state
-        state.state_stack = list(checkpoint.states)
-        state.value_stack = checkpoint.value_stack()
-        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
+        self._restore(checkpoint, checkpoint.value_stack())
         self.tokens = prefix.tokens[:checkpoint.index]
         self.checkpoints = [c for c in prefix.checkpoints if c.index <= checkpoint.index]
         for tok in self.tokens:
@@ -302,6 +296,12 @@ class _Run:
                 self.open_parens.pop()
         last = self.tokens[-1]
         self.last_end, self.last_text = last.end, last.text
+
+    def _restore(self, checkpoint: Checkpoint, values: list[object]) -> None:
+        state = self.ip.parser_state
+        state.state_stack = list(checkpoint.states)
+        state.value_stack = values
+        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
 
     def _shifted(self, tok: LarkToken) -> None:
         self.clean += 1
@@ -561,8 +561,7 @@ def parse_recovering(text: str, prefix: _CleanPrefix | None = None) -> ParseResu
     """The parser with error recovery, used for any text the fast path does not accept; ``prefix`` (what
     the fast path parsed cleanly first) saves parsing the start of a long query twice."""
     run = _Run(text)
-    checkpoint = prefix.resume_point() if prefix is not None else None
-    if checkpoint is not None and prefix is not None:
+    if prefix is not None and (checkpoint := prefix.resume_point()) is not None:
         run.resume_clean(checkpoint, prefix)
     run.feed_all()
     return run.finish()

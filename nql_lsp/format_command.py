@@ -13,7 +13,7 @@ import difflib
 import sys
 from pathlib import Path
 
-from .format_edits import apply_edits, file_edits, query_edits
+from .format_edits import apply_edits, edits_to, file_edits, width_for
 from .formatting import format_query
 from .sources import EMBEDDED_SUFFIXES, EXTRACTORS, SourceError, SourceFile, iter_sources
 from .text import LineIndex
@@ -77,11 +77,12 @@ def _format_embedded(source: SourceFile, line_width: int) -> tuple[str, bool]:
     broken = False
     lines = LineIndex(source.text)
     for query in queries:
-        if format_query(query.text, line_width) is None:
+        formatted = format_query(query.text, width_for(query, line_width))
+        if formatted is None:
             row, col = lines.row_col(query.file_offset(0))
             print(f"nql-lsp: {source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)",
                   file=sys.stderr)
             broken = True
             continue
-        edits += file_edits(query, query_edits(query, line_width))
+        edits += file_edits(query, edits_to(query, formatted))
     return apply_edits(source.text, edits), broken

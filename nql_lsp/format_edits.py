@@ -44,7 +44,12 @@ def fine_edits(old: str, new: str, offset: int = 0) -> list[Edit]:
 def query_edits(source: QuerySource, line_width: int) -> list[Edit]:
     """Edits (query offsets) that format one whole query; empty when it is formatted or broken."""
     new = format_query(source.text, width_for(source, line_width))
-    if new is None or new == source.text:
+    return [] if new is None else edits_to(source, new)
+
+
+def edits_to(source: QuerySource, new: str) -> list[Edit]:
+    """Edits (query offsets) that turn the query into ``new``, its printed form."""
+    if new == source.text:
         return []
     if source.map_edit is not None:  # embedded in code: small edits, each inside one literal
         old = source.text

@@ -11,14 +11,16 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 server = LanguageServer("bare", "0")
-FIXED = types.Diagnostic(range=types.Range(start=types.Position(line=0, character=0),
-                                           end=types.Position(line=0, character=1)),
-                         message="fixed", source="bare", code="B1")
+FIXED = types.Diagnostic(
+    range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
+    message="fixed",
+    source="bare",
+    code="B1",
+)
 
 
 def _publish(ls: LanguageServer, uri: str, version: int) -> None:
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[FIXED],
-                                                                        version=version))
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[FIXED], version=version))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -49,8 +49,10 @@ def main() -> None:
         fast = timings(lambda a=analysis, o=offset: complete(a, o), args.requests)
         slow = timings(lambda t=text, o=offset: expected_at(t, o), max(10, args.requests // 10))
         ratio = statistics.median(slow) / statistics.median(fast)
-        print(f"{tail!r:>28} {statistics.median(fast):>10.2f} ms {pct(fast, 0.95):>5.2f} ms "
-              f"{statistics.median(slow):>9.2f} ms {pct(slow, 0.95):>5.2f} ms {ratio:>5.0f}x")
+        print(
+            f"{tail!r:>28} {statistics.median(fast):>10.2f} ms {pct(fast, 0.95):>5.2f} ms "
+            f"{statistics.median(slow):>9.2f} ms {pct(slow, 0.95):>5.2f} ms {ratio:>5.0f}x"
+        )
 
 
 if __name__ == "__main__":

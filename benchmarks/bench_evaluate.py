@@ -23,9 +23,11 @@ from nql_lsp.evaluate import bind_query, compile_rows, preview
 from nql_lsp.interpret import evaluate
 from nql_lsp.runs import FloatSeries, Run, RunSet
 
-QUERY = ('(`sys/tags`:stringSet CONTAINS "prod" OR last(`val/acc`:floatSeries) >= 0.9) AND '
-         '`parameters/lr`:float < 0.01 AND `sys/owner`:string MATCHES "^a" AND '
-         '`sys/creation_time`:datetime > "-6M"')
+QUERY = (
+    '(`sys/tags`:stringSet CONTAINS "prod" OR last(`val/acc`:floatSeries) >= 0.9) AND '
+    '`parameters/lr`:float < 0.01 AND `sys/owner`:string MATCHES "^a" AND '
+    '`sys/creation_time`:datetime > "-6M"'
+)
 NOW = datetime(2025, 11, 20, tzinfo=UTC)
 OWNERS = ["alice", "bob", "chen", "dana", "ci@sa"]
 TAGS = ["prod", "baseline", "sweep", "debug", "fp16", "augment"]
@@ -38,22 +40,27 @@ def make_runs(n: int, points: int, seed: int = 7) -> list[Run]:
     for i in range(n):
         acc = FloatSeries.of([rng.random() for _ in range(points)])
         loss = FloatSeries.of([rng.random() * 2 for _ in range(points)])
-        runs.append(Run({
-            "sys/id": ("string", f"BEN-{i}"),
-            "sys/name": ("string", f"run-{i}"),
-            "sys/owner": ("string", rng.choice(OWNERS)),
-            "sys/tags": ("stringSet", frozenset(rng.sample(TAGS, rng.randint(0, 3)))),
-            "sys/state": ("experimentState", "idle"),
-            "sys/failed": ("bool", rng.random() < 0.1),
-            "sys/trashed": ("bool", rng.random() < 0.05),
-            "sys/creation_time": ("datetime", start + timedelta(seconds=rng.uniform(0, 365 * 86400))),
-            "parameters/lr": ("float", 10 ** rng.uniform(-5, -1)),
-            "parameters/batch_size": ("int", rng.choice([32, 64, 128, 256])),
-            "parameters/optimizer": ("string", rng.choice(["adam", "sgd", "adamw"])),
-            "model/backbone": ("string", rng.choice(["resnet50", "vit-b16", "convnext-t"])),
-            "val/acc": ("floatSeries", acc),
-            "train/loss": ("floatSeries", loss),
-        }, f"#{i}"))
+        runs.append(
+            Run(
+                {
+                    "sys/id": ("string", f"BEN-{i}"),
+                    "sys/name": ("string", f"run-{i}"),
+                    "sys/owner": ("string", rng.choice(OWNERS)),
+                    "sys/tags": ("stringSet", frozenset(rng.sample(TAGS, rng.randint(0, 3)))),
+                    "sys/state": ("experimentState", "idle"),
+                    "sys/failed": ("bool", rng.random() < 0.1),
+                    "sys/trashed": ("bool", rng.random() < 0.05),
+                    "sys/creation_time": ("datetime", start + timedelta(seconds=rng.uniform(0, 365 * 86400))),
+                    "parameters/lr": ("float", 10 ** rng.uniform(-5, -1)),
+                    "parameters/batch_size": ("int", rng.choice([32, 64, 128, 256])),
+                    "parameters/optimizer": ("string", rng.choice(["adam", "sgd", "adamw"])),
+                    "model/backbone": ("string", rng.choice(["resnet50", "vit-b16", "convnext-t"])),
+                    "val/acc": ("floatSeries", acc),
+                    "train/loss": ("floatSeries", loss),
+                },
+                f"#{i}",
+            )
+        )
     return runs
 
 
@@ -80,8 +87,10 @@ def main() -> None:
     built = time.perf_counter() - t
     memory, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{n:,} runs x 14 attributes (two {args.points}-point float series each): built in {built:.1f} s, "
-          f"{memory / 2**20:,.0f} MiB ({memory / n:,.0f} bytes/run)")
+    print(
+        f"{n:,} runs x 14 attributes (two {args.points}-point float series each): built in {built:.1f} s, "
+        f"{memory / 2**20:,.0f} MiB ({memory / n:,.0f} bytes/run)"
+    )
 
     runset = RunSet(runs, "benchmark")
     bound = bind_query(QUERY, runset, NOW)
@@ -112,9 +121,12 @@ def main() -> None:
     print(f"query: {QUERY}")
     print(f"matches: {expected:,} of {len(kept):,} runs considered\n")
     print(f"{'evaluator':<44}{'time':>10}{'runs/s':>14}{'vs interpreter':>16}")
-    for name, seconds in [("tree-walking interpreter (baseline)", base), ("compiled row closures", row_time),
-                          ("compiled columnar, first query (+columns)", cold),
-                          ("compiled columnar, columns kept", warm)]:
+    for name, seconds in [
+        ("tree-walking interpreter (baseline)", base),
+        ("compiled row closures", row_time),
+        ("compiled columnar, first query (+columns)", cold),
+        ("compiled columnar, columns kept", warm),
+    ]:
         print(f"{name:<44}{seconds * 1000:>8.1f}ms{n / seconds:>14,.0f}{base / seconds:>15.1f}x")
     per_query = statistics.mean([warm])
     target = "meets" if n / per_query >= 2_000_000 else "misses"

@@ -26,9 +26,11 @@ from nql_lsp.evaluate import preview
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
 
-QUERY = ("last(`metrics/m0`:floatSeries) > 0.5 AND max(`metrics/m1`:floatSeries) < 0.99 AND "
-         "average(`metrics/m2`:floatSeries) > 0.45 AND variance(`metrics/m3`:floatSeries) < 0.09 AND "
-         "`params/p0`:float > 0.2")
+QUERY = (
+    "last(`metrics/m0`:floatSeries) > 0.5 AND max(`metrics/m1`:floatSeries) < 0.99 AND "
+    "average(`metrics/m2`:floatSeries) > 0.45 AND variance(`metrics/m3`:floatSeries) < 0.09 AND "
+    "`params/p0`:float > 0.2"
+)
 SERIES, PARAMS = 10, 183
 
 _NULLS = """CAST(NULL AS BIGINT) AS int_value, CAST(NULL AS DOUBLE) AS float_value,
@@ -77,8 +79,7 @@ def generate(root: Path, runs: int, points: int) -> int:
            NULL, NULL, NULL, NULL, NULL, NULL
     FROM r, range({SERIES}) s(k), range({points}) q(p)
     """
-    con.execute(f"COPY ({rows}) TO '{staging}' (FORMAT parquet, PARTITION_BY (run_id), "
-                "WRITE_PARTITION_COLUMNS true)")
+    con.execute(f"COPY ({rows}) TO '{staging}' (FORMAT parquet, PARTITION_BY (run_id), WRITE_PARTITION_COLUMNS true)")
     project = root / "bench__cls"
     project.mkdir()
     for folder in staging.iterdir():
@@ -107,8 +108,10 @@ def main() -> None:
             t = time.perf_counter()
             root.mkdir(parents=True, exist_ok=True)
             rows = generate(root, runs, args.points)
-            print(f"generated {runs:,} runs x 200 attributes, {args.points:,}-point series: {rows:,} rows "
-                  f"in {time.perf_counter() - t:.1f} s")
+            print(
+                f"generated {runs:,} runs x 200 attributes, {args.points:,}-point series: {rows:,} rows "
+                f"in {time.perf_counter() - t:.1f} s"
+            )
         t = time.perf_counter()
         export = open_runs(root)
         opened = time.perf_counter() - t
@@ -116,8 +119,10 @@ def main() -> None:
         schema = export.schema
         learned = time.perf_counter() - t
         paths = sum(1 for f in schema.fields() if not f.system or f.stats)
-        print(f"open (validate + summarise runs and series): {opened:.2f} s; learn schema: {learned:.2f} s "
-              f"({len(export):,} runs, {paths} paths)")
+        print(
+            f"open (validate + summarise runs and series): {opened:.2f} s; learn schema: {learned:.2f} s "
+            f"({len(export):,} runs, {paths} paths)"
+        )
         t = time.perf_counter()
         again = open_runs(root)
         reopened = time.perf_counter() - t
@@ -133,11 +138,15 @@ def main() -> None:
         shown = sum(len(r.attributes) for r in result.matches)
         read_back = time.perf_counter() - t
         print(f"query: {QUERY}")
-        print(f"pushed down to duckdb: {pushed * 1000:.0f} ms (first {times[0] * 1000:.0f} ms), "
-              f"{len(result.matches):,} of {result.total:,} runs; target < 1 s: "
-              f"{'met' if pushed < 1 else 'missed'}")
-        print(f"reading the matching runs' attributes back (on first use, e.g. to print them): "
-              f"{read_back * 1000:.0f} ms for {shown:,} values")
+        print(
+            f"pushed down to duckdb: {pushed * 1000:.0f} ms (first {times[0] * 1000:.0f} ms), "
+            f"{len(result.matches):,} of {result.total:,} runs; target < 1 s: "
+            f"{'met' if pushed < 1 else 'missed'}"
+        )
+        print(
+            f"reading the matching runs' attributes back (on first use, e.g. to print them): "
+            f"{read_back * 1000:.0f} ms for {shown:,} values"
+        )
         t = time.perf_counter()
         memory = export.in_memory()
         loaded = time.perf_counter() - t
@@ -153,8 +162,10 @@ def main() -> None:
         assert [r.id for r in from_cache.matches] == [r.id for r in result.matches]
         print(f"the same query over the cached summary: {min(cached_times) * 1000:.0f} ms")
         total = loaded + evaluated
-        print(f"baseline, every run loaded into Python: load {loaded:.2f} s + evaluate {evaluated * 1000:.0f} ms "
-              f"= {total:.2f} s; push-down is {total / pushed:.0f}x faster (same {len(baseline.matches):,} runs)")
+        print(
+            f"baseline, every run loaded into Python: load {loaded:.2f} s + evaluate {evaluated * 1000:.0f} ms "
+            f"= {total:.2f} s; push-down is {total / pushed:.0f}x faster (same {len(baseline.matches):,} runs)"
+        )
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         if not args.keep:

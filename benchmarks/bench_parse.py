@@ -16,18 +16,23 @@ from collections.abc import Callable
 
 from nql_lsp.analysis import analyze
 
-TYPICAL = ('(`sys/tags`:stringSet CONTAINS "prod") AND (last(`metrics/acc`:floatSeries) >= 0.85) AND '
-           '(`sys/owner`:string != "ci-bot") AND (`sys/creation_time`:datetime > "-7d") AND '
-           '(`parameters/optimizer`:string MATCHES "Ada\\\\w+")')
+TYPICAL = (
+    '(`sys/tags`:stringSet CONTAINS "prod") AND (last(`metrics/acc`:floatSeries) >= 0.85) AND '
+    '(`sys/owner`:string != "ci-bot") AND (`sys/creation_time`:datetime > "-7d") AND '
+    '(`parameters/optimizer`:string MATCHES "Ada\\\\w+")'
+)
 
 # A tokenizer for the same language, as a baseline: one master regex, one tuple per token.
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<qname>`(?:[^`\\]|\\[\s\S])*`)
   | (?P<string>"(?:[^"\\]|\\[\s\S])*")
   | (?P<op>==|!=|>=|<=|[()=:<>])
   | (?P<word>[^\s`"'():=!<>]+)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def tokenize(text: str) -> list[tuple[str, str, int, int]]:
@@ -40,7 +45,7 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
 
 
 def generated(n: int) -> str:
-    return " OR ".join(f'(`metrics/acc_{i}`:float >= 0.{i % 97}5)' for i in range(n))
+    return " OR ".join(f"(`metrics/acc_{i}`:float >= 0.{i % 97}5)" for i in range(n))
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -60,15 +65,20 @@ def main() -> None:
     print(f"{'query':>16} {'clauses':>8} {'parse+check':>12} {'per clause':>11} {'tokenizer':>10} {'ratio':>6}")
     # "unfinished": the same query with a trailing OR, as while typing the next clause: recovery runs,
     # resuming after the part the fast path parsed cleanly.
-    for label, text, clauses in (("typical", TYPICAL, 5), ("generated", generated(1_000), 1_000),
-                                 ("unfinished", generated(1_000) + " OR ", 1_000),
-                                 ("generated", generated(10_000), 10_000)):
+    for label, text, clauses in (
+        ("typical", TYPICAL, 5),
+        ("generated", generated(1_000), 1_000),
+        ("unfinished", generated(1_000) + " OR ", 1_000),
+        ("generated", generated(10_000), 10_000),
+    ):
         repeat = args.repeat if clauses < 10_000 else max(1, args.repeat // 2)
         inner = 200 if clauses == 5 else 1
         full = best_of(lambda t=text, k=inner: [analyze(t) for _ in range(k)], repeat) / inner
         base = best_of(lambda t=text, k=inner: [tokenize(t) for _ in range(k)], repeat) / inner
-        print(f"{label:>16} {clauses:>8} {full * 1e3:>10.3f}ms {full / clauses * 1e6:>9.2f}us "
-              f"{base * 1e3:>8.3f}ms {full / base:>5.1f}x")
+        print(
+            f"{label:>16} {clauses:>8} {full * 1e3:>10.3f}ms {full / clauses * 1e6:>9.2f}us "
+            f"{base * 1e3:>8.3f}ms {full / base:>5.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -133,11 +133,15 @@ def main() -> None:
         n = len(paths)
         print(f"{n} files, {queries} queries (best of {args.repeat} runs)")
         print(f"  read + ast.parse (baseline): {t['baseline'] * 1000:8.1f} ms  {n / t['baseline']:8.0f} files/s")
-        print(f"  finding the queries:         {t['find'] * 1000:8.1f} ms  {n / t['find']:8.0f} files/s  "
-              f"{t['find'] / t['baseline']:.2f}x baseline")
+        print(
+            f"  finding the queries:         {t['find'] * 1000:8.1f} ms  {n / t['find']:8.0f} files/s  "
+            f"{t['find'] / t['baseline']:.2f}x baseline"
+        )
         print(f"  checking them:               {t['check'] * 1000:8.1f} ms  {queries / t['check']:8.0f} queries/s")
-        print(f"  nql-lsp --check (whole):     {t['whole'] * 1000:8.1f} ms  {n / t['whole']:8.0f} files/s  "
-              f"{t['whole'] / t['baseline']:.2f}x baseline")
+        print(
+            f"  nql-lsp --check (whole):     {t['whole'] * 1000:8.1f} ms  {n / t['whole']:8.0f} files/s  "
+            f"{t['whole'] / t['baseline']:.2f}x baseline"
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ class Client:
 
     def __init__(self, cmd: list[str]) -> None:
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=HERE.parent)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=HERE.parent
+        )
         self.inbox: queue.Queue[dict] = queue.Queue()
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -74,17 +75,31 @@ class Client:
         while True:
             message = self.inbox.get(timeout=60)
             if "method" in message and "id" in message:  # a request from the server: answer it empty
-                self.send({"id": message["id"], "result": [SETTINGS] if message["method"] == "workspace/configuration"
-                           else None})
+                self.send(
+                    {
+                        "id": message["id"],
+                        "result": [SETTINGS] if message["method"] == "workspace/configuration" else None,
+                    }
+                )
                 continue
             if match(message):
                 return message
 
     def initialize(self) -> float:
-        self.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": {
-            "textDocument": {"publishDiagnostics": {"versionSupport": True},
-                             "completion": {"completionItem": {"snippetSupport": True}}},
-            "workspace": {"configuration": True}}})
+        self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": None,
+                "capabilities": {
+                    "textDocument": {
+                        "publishDiagnostics": {"versionSupport": True},
+                        "completion": {"completionItem": {"snippetSupport": True}},
+                    },
+                    "workspace": {"configuration": True},
+                },
+            },
+        )
         elapsed = time.perf_counter() - self.started
         self.notify("initialized", {})
         return elapsed
@@ -101,8 +116,10 @@ class Client:
 def published(uri: str, version: int):
     def match(m: dict) -> bool:
         p = m.get("params") or {}
-        return m.get("method") == "textDocument/publishDiagnostics" and p.get("uri") == uri \
-            and p.get("version") == version
+        return (
+            m.get("method") == "textDocument/publishDiagnostics" and p.get("uri") == uri and p.get("version") == version
+        )
+
     return match
 
 
@@ -117,8 +134,9 @@ class EditRun:
     def __init__(self, client: Client, text: str) -> None:
         self.client = client
         self.uri = f"file:///bench/q{len(text)}.nql"
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": self.uri, "languageId": "nql",
-                                                                "version": 1, "text": text}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": self.uri, "languageId": "nql", "version": 1, "text": text}}
+        )
         client.wait(published(self.uri, 1))
         self.lines = text.split("\n")
         self.times: list[float] = []
@@ -128,10 +146,21 @@ class EditRun:
         col = self.lines[line].rindex(")") - 1  # the last digit of the value
         version = k + 2
         start = time.perf_counter()
-        self.client.notify("textDocument/didChange", {
-            "textDocument": {"uri": self.uri, "version": version},
-            "contentChanges": [{"range": {"start": {"line": line, "character": col},
-                                          "end": {"line": line, "character": col + 1}}, "text": str(k % 10)}]})
+        self.client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": self.uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": line, "character": col},
+                            "end": {"line": line, "character": col + 1},
+                        },
+                        "text": str(k % 10),
+                    }
+                ],
+            },
+        )
         self.client.wait(published(self.uri, version))
         self.times.append((time.perf_counter() - start) * 1000)
 
@@ -140,21 +169,27 @@ def structural_latencies(client: Client, text: str, edits: int) -> list[float]:
     """Edits outside every group (a space added or removed at the end of the query): the whole query is
     analysed again, the worst case of typing."""
     uri = f"file:///bench/s{len(text)}.nql"
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1,
-                                                            "text": text}})
+    client.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1, "text": text}}
+    )
     client.wait(published(uri, 1))
     lines = text.split("\n")
     line, col = len(lines) - 1, len(lines[-1])
     out = []
     for k in range(edits):
         version = k + 2
-        change = ({"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
-                   "text": " "} if k % 2 == 0 else
-                  {"range": {"start": {"line": line, "character": col},
-                             "end": {"line": line, "character": col + 1}}, "text": ""})
+        change = (
+            {"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}}, "text": " "}
+            if k % 2 == 0
+            else {
+                "range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col + 1}},
+                "text": "",
+            }
+        )
         start = time.perf_counter()
-        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                 "contentChanges": [change]})
+        client.notify(
+            "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+        )
         client.wait(published(uri, version))
         out.append((time.perf_counter() - start) * 1000)
     return out
@@ -163,15 +198,17 @@ def structural_latencies(client: Client, text: str, edits: int) -> list[float]:
 def completion_latencies(client: Client, text: str, requests: int) -> list[float]:
     uri = "file:///bench/completion.nql"
     text += "\nAND "
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1,
-                                                            "text": text}})
+    client.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1, "text": text}}
+    )
     client.wait(published(uri, 1))
     line = text.count("\n")
     out = []
     for _ in range(requests):
         start = time.perf_counter()
-        reply = client.request("textDocument/completion", {"textDocument": {"uri": uri},
-                                                           "position": {"line": line, "character": 4}})
+        reply = client.request(
+            "textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": line, "character": 4}}
+        )
         out.append((time.perf_counter() - start) * 1000)
         assert "result" in reply, reply
     return out
@@ -220,10 +257,10 @@ def main() -> None:
         for name, run in runs.items():
             results[name, size] = row(name, run.times)
     print("nql-lsp only")
-    row("1,000 clauses, edits outside groups", structural_latencies(clients["nql-lsp"], query(1000),
-                                                                    args.edits // 4))
-    results["nql-lsp", "completion"] = row("completion, end of 1,000 clauses",
-                                          completion_latencies(clients["nql-lsp"], query(1000), args.edits))
+    row("1,000 clauses, edits outside groups", structural_latencies(clients["nql-lsp"], query(1000), args.edits // 4))
+    results["nql-lsp", "completion"] = row(
+        "completion, end of 1,000 clauses", completion_latencies(clients["nql-lsp"], query(1000), args.edits)
+    )
     for c in clients.values():
         c.close()
 

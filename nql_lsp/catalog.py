@@ -40,14 +40,18 @@ OPERATORS: dict[str, OperatorInfo] = {
         OperatorInfo("!=", EQUALITY, "Not equal."),
         OperatorInfo(">", ORDER, "Greater than. Strings compare lexicographically."),
         OperatorInfo(">=", ORDER, "Greater than or equal."),
-        OperatorInfo("<", ORDER, "Less than. On a datetime, `< \"-3M\"` means *more than 3 months ago*."),
+        OperatorInfo("<", ORDER, 'Less than. On a datetime, `< "-3M"` means *more than 3 months ago*.'),
         OperatorInfo("<=", ORDER, "Less than or equal."),
-        OperatorInfo("CONTAINS", CONTAINS,
-                     "On a string: case-sensitive substring test. On a stringSet (tags): membership."),
+        OperatorInfo(
+            "CONTAINS", CONTAINS, "On a string: case-sensitive substring test. On a stringSet (tags): membership."
+        ),
         OperatorInfo("NOT CONTAINS", CONTAINS, "Negation of `CONTAINS`.", negated=True),
-        OperatorInfo("MATCHES", MATCHES,
-                     "RE2 regular expression, searched anywhere in the string (use `^`/`$` to anchor). "
-                     "A backslash is written twice inside the NQL string: `\"exp\\\\d+\"`."),
+        OperatorInfo(
+            "MATCHES",
+            MATCHES,
+            "RE2 regular expression, searched anywhere in the string (use `^`/`$` to anchor). "
+            'A backslash is written twice inside the NQL string: `"exp\\\\d+"`.',
+        ),
         OperatorInfo("NOT MATCHES", MATCHES, "Negation of `MATCHES`.", negated=True),
         OperatorInfo("EXISTS", EXISTS, "True when the run has the attribute with this type. Takes no value."),
         OperatorInfo("NOT EXISTS", EXISTS, "True when the run lacks the attribute.", negated=True),
@@ -83,38 +87,85 @@ def _ops(**families: Allowed) -> dict[str, Allowed]:
 TYPES: dict[str, TypeInfo] = {
     t.name: t
     for t in (
-        TypeInfo("float", "A floating-point number. Values may also be sizes such as `50MB`.",
-                 _ops(equality=_Y, order=_Y, exists=_Y), "number", "`f1`:float >= 0.85"),
-        TypeInfo("int", "An integer. Values may also be sizes such as `2GB`.",
-                 _ops(equality=_Y, order=_Y, exists=_Y), "integer", "`epochs`:int > 10"),
-        TypeInfo("bool", "A boolean: `true` or `false`, any case, quoted or not.",
-                 _ops(equality=_Y, exists=_Y), "bool", "`sys/failed`:bool = true"),
-        TypeInfo("string", "A string. `CONTAINS` tests for a substring, `MATCHES` for an RE2 regex.",
-                 _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y), "string",
-                 "`sys/name`:string CONTAINS \"blobfish\""),
-        TypeInfo("datetime",
-                 "A timestamp with time zone. Values are ISO 8601 (`\"2024-02-06T05:00:00Z\"`) or relative "
-                 "to now (`\"-2h\"`, `\"-5d\"`, `\"-1M\"`).",
-                 _ops(equality=_Y, order=_Y, exists=_Y), "datetime",
-                 "`sys/creation_time`:datetime > \"-7d\""),
-        TypeInfo("stringSet", "A set of strings, such as the tags in `sys/tags`. Use `CONTAINS` for membership.",
-                 _ops(equality=_W, contains=_Y, matches=_Y, exists=_Y), "string",
-                 "`sys/tags`:stringSet CONTAINS \"prod\""),
-        TypeInfo("floatSeries",
-                 "A series of floats (a metric). Compare it through an aggregate: "
-                 "`last`, `min`, `max`, `average` or `variance`. `EXISTS` applies to the bare series.",
-                 _ops(equality=_Y, order=_Y, exists=_Y), "number",
-                 "last(`val/acc`:floatSeries) >= 0.9"),
-        TypeInfo("stringSeries", "A series of strings (a log). Queries compare its last value.",
-                 _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y), "string",
-                 "`monitoring/stderr`:stringSeries CONTAINS \"error\""),
-        TypeInfo("experimentState",
-                 "The run state: `running` or `idle` (`active` and `inactive` are synonyms).",
-                 _ops(equality=_Y, exists=_Y), "state", "`sys/state`:experimentState = running"),
-        TypeInfo("fileRef", "A reference to an uploaded file. Only `EXISTS` is meaningful.",
-                 _ops(exists=_Y), "none", "`model/weights`:fileRef EXISTS"),
-        TypeInfo("artifact", "An artifact version, compared by its hash with `=` or `!=`.",
-                 _ops(equality=_Y, exists=_Y), "string", "`dataset_version`:artifact = \"9a3f…\""),
+        TypeInfo(
+            "float",
+            "A floating-point number. Values may also be sizes such as `50MB`.",
+            _ops(equality=_Y, order=_Y, exists=_Y),
+            "number",
+            "`f1`:float >= 0.85",
+        ),
+        TypeInfo(
+            "int",
+            "An integer. Values may also be sizes such as `2GB`.",
+            _ops(equality=_Y, order=_Y, exists=_Y),
+            "integer",
+            "`epochs`:int > 10",
+        ),
+        TypeInfo(
+            "bool",
+            "A boolean: `true` or `false`, any case, quoted or not.",
+            _ops(equality=_Y, exists=_Y),
+            "bool",
+            "`sys/failed`:bool = true",
+        ),
+        TypeInfo(
+            "string",
+            "A string. `CONTAINS` tests for a substring, `MATCHES` for an RE2 regex.",
+            _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y),
+            "string",
+            '`sys/name`:string CONTAINS "blobfish"',
+        ),
+        TypeInfo(
+            "datetime",
+            'A timestamp with time zone. Values are ISO 8601 (`"2024-02-06T05:00:00Z"`) or relative '
+            'to now (`"-2h"`, `"-5d"`, `"-1M"`).',
+            _ops(equality=_Y, order=_Y, exists=_Y),
+            "datetime",
+            '`sys/creation_time`:datetime > "-7d"',
+        ),
+        TypeInfo(
+            "stringSet",
+            "A set of strings, such as the tags in `sys/tags`. Use `CONTAINS` for membership.",
+            _ops(equality=_W, contains=_Y, matches=_Y, exists=_Y),
+            "string",
+            '`sys/tags`:stringSet CONTAINS "prod"',
+        ),
+        TypeInfo(
+            "floatSeries",
+            "A series of floats (a metric). Compare it through an aggregate: "
+            "`last`, `min`, `max`, `average` or `variance`. `EXISTS` applies to the bare series.",
+            _ops(equality=_Y, order=_Y, exists=_Y),
+            "number",
+            "last(`val/acc`:floatSeries) >= 0.9",
+        ),
+        TypeInfo(
+            "stringSeries",
+            "A series of strings (a log). Queries compare its last value.",
+            _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y),
+            "string",
+            '`monitoring/stderr`:stringSeries CONTAINS "error"',
+        ),
+        TypeInfo(
+            "experimentState",
+            "The run state: `running` or `idle` (`active` and `inactive` are synonyms).",
+            _ops(equality=_Y, exists=_Y),
+            "state",
+            "`sys/state`:experimentState = running",
+        ),
+        TypeInfo(
+            "fileRef",
+            "A reference to an uploaded file. Only `EXISTS` is meaningful.",
+            _ops(exists=_Y),
+            "none",
+            "`model/weights`:fileRef EXISTS",
+        ),
+        TypeInfo(
+            "artifact",
+            "An artifact version, compared by its hash with `=` or `!=`.",
+            _ops(equality=_Y, exists=_Y),
+            "string",
+            '`dataset_version`:artifact = "9a3f…"',
+        ),
     )
 }
 
@@ -150,7 +201,7 @@ KEYWORDS: dict[str, str] = {
     "AND": "Both sides must hold. Binds tighter than `OR`.",
     "OR": "Either side must hold. Binds looser than `AND`: parenthesise when mixing them.",
     "NOT": "Negates the clause or parenthesised group that follows, or the operator after a field "
-           "(`NOT CONTAINS`, `NOT MATCHES`, `NOT EXISTS`).",
+    "(`NOT CONTAINS`, `NOT MATCHES`, `NOT EXISTS`).",
     "CONTAINS": OPERATORS["CONTAINS"].doc,
     "MATCHES": OPERATORS["MATCHES"].doc,
     "EXISTS": OPERATORS["EXISTS"].doc,

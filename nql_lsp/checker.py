@@ -96,18 +96,31 @@ class _Checker:
         if not name.quoted:
             path = tok.text
             if path.upper() in KEYWORDS:
-                self.out.add("NQL108", f"`{tok.text}` is a keyword; backquote it to use it as a field name",
-                             tok.start, tok.end, fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))))
+                self.out.add(
+                    "NQL108",
+                    f"`{tok.text}` is a keyword; backquote it to use it as a field name",
+                    tok.start,
+                    tok.end,
+                    fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))),
+                )
             elif not _bare_name_ok(path):
-                self.out.add("NQL107", f"the name `{tok.text}` needs backquotes: bare names hold only "
-                             "letters, digits and `_ - . /`", tok.start, tok.end,
-                             fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))))
+                self.out.add(
+                    "NQL107",
+                    f"the name `{tok.text}` needs backquotes: bare names hold only letters, digits and `_ - . /`",
+                    tok.start,
+                    tok.end,
+                    fix("Backquote the name", Edit(tok.start, tok.end, quote_name(path))),
+                )
         else:
             decoded = decode_quoted(tok.text, "`")
             path = decoded.value
             if "`" in path:
-                self.out.add("NQL109", "this name holds a backquote; Neptune's clients never escape names, so "
-                             "it may not match", tok.start, tok.end)
+                self.out.add(
+                    "NQL109",
+                    "this name holds a backquote; Neptune's clients never escape names, so it may not match",
+                    tok.start,
+                    tok.end,
+                )
             self.unknown_escapes(tok, decoded.unknown_escapes, "`")
         info = self.schema.field(path)
         if info is None and (self.schema.learned or path.startswith("sys/")):
@@ -134,9 +147,14 @@ class _Checker:
             fixes = ()
             if known is not None:
                 fixes = (fix(f"Add `:{known}`", Edit(fld.name.end, fld.name.end, ":" + known)),)
-            self.out.add("NQL104", f"`{fld.name.path}` has no type; write `:{known or 'type'}` after the name, "
-                         "since runs may hold the same path with different types",
-                         fld.name.start, fld.name.end, *fixes)
+            self.out.add(
+                "NQL104",
+                f"`{fld.name.path}` has no type; write `:{known or 'type'}` after the name, "
+                "since runs may hold the same path with different types",
+                fld.name.start,
+                fld.name.end,
+                *fixes,
+            )
             return False, known
         if tok.missing:
             return False, None
@@ -145,15 +163,30 @@ class _Checker:
             type_: str | None = written
         elif written in TYPE_SYNONYMS:
             type_ = TYPE_SYNONYMS[written]
-            self.out.add("NQL105", f"`{written}` is accepted as `{type_}`; write `{type_}`", tok.start, tok.end,
-                         fix(f"Change to `{type_}`", Edit(tok.start, tok.end, type_)))
+            self.out.add(
+                "NQL105",
+                f"`{written}` is accepted as `{type_}`; write `{type_}`",
+                tok.start,
+                tok.end,
+                fix(f"Change to `{type_}`", Edit(tok.start, tok.end, type_)),
+            )
         elif written.lower() in _LOWER_TYPES:
             type_ = _LOWER_TYPES[written.lower()]
-            self.out.add("NQL102", f"types are case-sensitive: write `{type_}`, not `{written}`", tok.start,
-                         tok.end, fix(f"Change to `{type_}`", Edit(tok.start, tok.end, type_)))
+            self.out.add(
+                "NQL102",
+                f"types are case-sensitive: write `{type_}`, not `{written}`",
+                tok.start,
+                tok.end,
+                fix(f"Change to `{type_}`", Edit(tok.start, tok.end, type_)),
+            )
         elif written.lower() in _LOWER_NON_QUERYABLE:
-            self.out.add("NQL103", f"`{_LOWER_NON_QUERYABLE[written.lower()]}` fields cannot be queried; "
-                         f"queryable types are {_listing(TYPES)}", tok.start, tok.end)
+            self.out.add(
+                "NQL103",
+                f"`{_LOWER_NON_QUERYABLE[written.lower()]}` fields cannot be queried; "
+                f"queryable types are {_listing(TYPES)}",
+                tok.start,
+                tok.end,
+            )
             return True, None
         else:
             guess = did_you_mean(written, list(TYPES) + list(TYPE_SYNONYMS))
@@ -162,11 +195,15 @@ class _Checker:
                 guess = did_you_mean(written.lower(), _LOWER_TYPES)
                 guess = _LOWER_TYPES[guess] if guess else None
             if guess is not None:
-                self.out.add("NQL101", f"unknown type `{written}`; did you mean `{guess}`?", tok.start, tok.end,
-                             fix(f"Change to `{guess}`", Edit(tok.start, tok.end, guess)))
+                self.out.add(
+                    "NQL101",
+                    f"unknown type `{written}`; did you mean `{guess}`?",
+                    tok.start,
+                    tok.end,
+                    fix(f"Change to `{guess}`", Edit(tok.start, tok.end, guess)),
+                )
             else:
-                self.out.add("NQL101", f"unknown type `{written}`; NQL types are {_listing(TYPES)}",
-                             tok.start, tok.end)
+                self.out.add("NQL101", f"unknown type `{written}`; NQL types are {_listing(TYPES)}", tok.start, tok.end)
             return True, None
         if info is not None and type_ not in info.types:
             self.report_type_mismatch(tok, type_, info)
@@ -176,13 +213,19 @@ class _Checker:
         actual = info.type
         change = fix(f"Change to `{actual}`", Edit(tok.start, tok.end, actual))
         if info.system:
-            self.out.add("NQL106", f"`{info.path}` is a `{actual}`, so `:{written}` matches no run", tok.start,
-                         tok.end, change)
+            self.out.add(
+                "NQL106", f"`{info.path}` is a `{actual}`, so `:{written}` matches no run", tok.start, tok.end, change
+            )
             return
         stats = info.stats.get(actual)
         held = f" in {stats.runs:,} run{'s' if stats.runs != 1 else ''}" if stats is not None and stats.runs else ""
-        self.out.add("NQL111", f"this clause can match no run: `{info.path}` is {_a(actual)}{held}, "
-                     f"not {_a(written)}", tok.start, tok.end, change)
+        self.out.add(
+            "NQL111",
+            f"this clause can match no run: `{info.path}` is {_a(actual)}{held}, not {_a(written)}",
+            tok.start,
+            tok.end,
+            change,
+        )
 
     def check_aggregate(self, clause: Clause, type_: str | None) -> str | None:
         agg = clause.aggregate
@@ -197,39 +240,62 @@ class _Checker:
             hint = f"did you mean `{guess}`?" if guess else f"use one of {_listing(AGGREGATES)}"
             self.out.add("NQL205", f"unknown aggregate `{func.text}`; {hint}", func.start, func.end, *fixes)
         if type_ is not None and type_ != catalog.SERIES_TYPE:
-            self.out.add("NQL204", f"aggregates apply to `floatSeries` only, not to `{type_}`", func.start,
-                         agg.end)
+            self.out.add("NQL204", f"aggregates apply to `floatSeries` only, not to `{type_}`", func.start, agg.end)
         op = clause.operator
         if not op.missing and OPERATORS.get(op.op) and OPERATORS[op.op].family == catalog.EXISTS:
-            self.out.add("NQL206", f"`{op.op}` tests the series itself; drop the aggregate `{name}`",
-                         agg.start, agg.end,
-                         fix("Remove the aggregate", Edit(agg.start, agg.end, _field_text(clause))))
+            self.out.add(
+                "NQL206",
+                f"`{op.op}` tests the series itself; drop the aggregate `{name}`",
+                agg.start,
+                agg.end,
+                fix("Remove the aggregate", Edit(agg.start, agg.end, _field_text(clause))),
+            )
         return name if valid else None
 
     def check_operator(self, clause: Clause, type_: str, op: str) -> None:
         info = TYPES[type_]
         op_info = OPERATORS[op]
         span = clause.operator
-        if type_ == catalog.SERIES_TYPE and clause.aggregate is None and op_info.family in (
-                catalog.EQUALITY, catalog.ORDER):
+        if (
+            type_ == catalog.SERIES_TYPE
+            and clause.aggregate is None
+            and op_info.family in (catalog.EQUALITY, catalog.ORDER)
+        ):
             fld = clause.field
             fixes = tuple(
-                fix(f"Compare `{name}(…)` of the series", Edit(fld.start, fld.start, name + "("),
-                    Edit(fld.end, fld.end, ")"))
+                fix(
+                    f"Compare `{name}(…)` of the series",
+                    Edit(fld.start, fld.start, name + "("),
+                    Edit(fld.end, fld.end, ")"),
+                )
                 for name in AGGREGATES
             )
-            self.out.add("NQL203", "a floatSeries is compared through an aggregate; wrap it in "
-                         f"{_listing(AGGREGATES, ' or ')}, e.g. `last(…)`", fld.start, fld.end, *fixes)
+            self.out.add(
+                "NQL203",
+                "a floatSeries is compared through an aggregate; wrap it in "
+                f"{_listing(AGGREGATES, ' or ')}, e.g. `last(…)`",
+                fld.start,
+                fld.end,
+                *fixes,
+            )
             return
         allowed = info.allows(op)
         if allowed is Allowed.NO:
-            self.out.add("NQL201", f"`{op}` does not apply to `{type_}`; it allows "
-                         f"{_listing(info.allowed_operators())}", span.start, span.end)
+            self.out.add(
+                "NQL201",
+                f"`{op}` does not apply to `{type_}`; it allows {_listing(info.allowed_operators())}",
+                span.start,
+                span.end,
+            )
         elif allowed is Allowed.WARN:
             better = "NOT CONTAINS" if op == "!=" else "CONTAINS"
-            self.out.add("NQL202", f"`{op}` on a stringSet compares the whole set; to test for one tag "
-                         f"use `{better}`", span.start, span.end,
-                         fix(f"Change to `{better}`", Edit(span.start, span.end, better)))
+            self.out.add(
+                "NQL202",
+                f"`{op}` on a stringSet compares the whole set; to test for one tag use `{better}`",
+                span.start,
+                span.end,
+                fix(f"Change to `{better}`", Edit(span.start, span.end, better)),
+            )
 
     def check_value(self, clause: Clause, type_: str | None, op: str | None) -> str:
         value = clause.value
@@ -241,20 +307,34 @@ class _Checker:
             text = decoded.value
             self.unknown_escapes(tok, decoded.unknown_escapes, quote)
             if quote == "'":
-                self.out.add("NQL304", "single-quoted strings are not documented NQL; use double quotes",
-                             tok.start, tok.end, fix("Use double quotes", Edit(tok.start, tok.end,
-                                                                               quote_string(text))))
+                self.out.add(
+                    "NQL304",
+                    "single-quoted strings are not documented NQL; use double quotes",
+                    tok.start,
+                    tok.end,
+                    fix("Use double quotes", Edit(tok.start, tok.end, quote_string(text))),
+                )
         else:
             text = value_text(value)
         if tok.kind == "WORD":
             requote = fix("Double-quote the value", Edit(tok.start, tok.end, quote_string(text)))
             if text.upper() in KEYWORDS:
-                self.out.add("NQL303", f"`{text}` is a keyword; double-quote it to use it as a value",
-                             tok.start, tok.end, requote)
+                self.out.add(
+                    "NQL303",
+                    f"`{text}` is a keyword; double-quote it to use it as a value",
+                    tok.start,
+                    tok.end,
+                    requote,
+                )
                 return text
             if not _bare_value_ok(text):
-                self.out.add("NQL309", f"`{text}` holds characters that are safer inside double quotes",
-                             tok.start, tok.end, requote)
+                self.out.add(
+                    "NQL309",
+                    f"`{text}` holds characters that are safer inside double quotes",
+                    tok.start,
+                    tok.end,
+                    requote,
+                )
         family = OPERATORS[op].family if op in OPERATORS else None
         if family == catalog.MATCHES:
             self.check_regex(value, text)
@@ -267,8 +347,7 @@ class _Checker:
             self.out.add(problem.code, problem.message, tok.start, tok.end)
             return text
         for warning in getattr(read, "warnings", ()):
-            self.out.add(warning.code, warning.message, tok.start, tok.end, *_datetime_fixes(warning.code,
-                                                                                               tok, text))
+            self.out.add(warning.code, warning.message, tok.start, tok.end, *_datetime_fixes(warning.code, tok, text))
         return text
 
     def check_regex(self, value: Value, pattern: str) -> None:
@@ -279,10 +358,14 @@ class _Checker:
     def unknown_escapes(self, tok: Token, spans: tuple[tuple[int, int], ...], quote: str) -> None:
         for start, end in spans:
             pair = tok.text[start:end]
-            self.out.add("NQL305", f"unknown escape `{pair}`: kept as both characters; write `\\{pair}` to "
-                         f"say so, since only `\\{quote}` and `\\\\` are escapes",
-                         tok.start + start, tok.start + end,
-                         fix("Escape the backslash", Edit(tok.start + start, tok.start + start + 1, "\\\\")))
+            self.out.add(
+                "NQL305",
+                f"unknown escape `{pair}`: kept as both characters; write `\\{pair}` to "
+                f"say so, since only `\\{quote}` and `\\\\` are escapes",
+                tok.start + start,
+                tok.start + end,
+                fix("Escape the backslash", Edit(tok.start + start, tok.start + start + 1, "\\\\")),
+            )
 
     # --- structure -------------------------------------------------------------------------------
 
@@ -291,10 +374,18 @@ class _Checker:
             if isinstance(node, Logical) and node.op == "OR":
                 for operand in node.operands:
                     if isinstance(operand, Logical) and operand.op == "AND":
-                        self.out.add("NQL401", "`AND` binds tighter than `OR`: parenthesise this `AND` group to "
-                                     "make the precedence explicit", operand.start, operand.end,
-                                     fix("Add parentheses", Edit(operand.start, operand.start, "("),
-                                         Edit(operand.end, operand.end, ")")))
+                        self.out.add(
+                            "NQL401",
+                            "`AND` binds tighter than `OR`: parenthesise this `AND` group to "
+                            "make the precedence explicit",
+                            operand.start,
+                            operand.end,
+                            fix(
+                                "Add parentheses",
+                                Edit(operand.start, operand.start, "("),
+                                Edit(operand.end, operand.end, ")"),
+                            ),
+                        )
 
 
 def _a(type_: str) -> str:

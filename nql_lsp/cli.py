@@ -18,23 +18,33 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nql-lsp",
         description="Language server and checker for the Neptune Query Language (NQL). "
-                    "With no mode flag, serves LSP over stdio.",
+        "With no mode flag, serves LSP over stdio.",
     )
     p.add_argument("--version", action="version", version=f"nql-lsp {__version__}")
     mode = p.add_argument_group("modes")
-    mode.add_argument("--check", action="store_true",
-                      help="check PATHs (.nql, .py and .ipynb files; directories searched recursively; - for stdin)")
-    mode.add_argument("--format", action="store_true",
-                      help="format PATHs in place (- prints to stdout); with --check, only report which "
-                           "would change; with --diff, print a unified diff")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="check PATHs (.nql, .py and .ipynb files; directories searched recursively; - for stdin)",
+    )
+    mode.add_argument(
+        "--format",
+        action="store_true",
+        help="format PATHs in place (- prints to stdout); with --check, only report which "
+        "would change; with --diff, print a unified diff",
+    )
     mode.add_argument("--diff", action="store_true", help="with --format: print a diff, change nothing")
     mode.add_argument("--line-width", type=int, default=80, metavar="N", help="with --format: line width")
     preview = p.add_argument_group("previewing")
-    preview.add_argument("--preview", metavar="QUERY",
-                         help="print the runs QUERY returns (from --runs, or the bundled sample project)")
-    preview.add_argument("--runs", metavar="PATH",
-                         help="runs to preview against and to check names and types against: a JSON/JSONL "
-                              "file or a Neptune parquet export directory")
+    preview.add_argument(
+        "--preview", metavar="QUERY", help="print the runs QUERY returns (from --runs, or the bundled sample project)"
+    )
+    preview.add_argument(
+        "--runs",
+        metavar="PATH",
+        help="runs to preview against and to check names and types against: a JSON/JSONL "
+        "file or a Neptune parquet export directory",
+    )
     preview.add_argument("--trashed", action="store_true", help="with --preview: include trashed runs")
     preview.add_argument("--columns", metavar="A,B", help="with --preview: the attribute paths to show")
     serve = p.add_argument_group("serving")
@@ -43,13 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--ws", metavar="HOST:PORT", help="serve LSP over WebSocket")
     check = p.add_argument_group("checking")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - reads stdin")
-    check.add_argument("--output-format", metavar="FORMAT",
-                       help="--check: full (default), concise, json, github or sarif; "
-                            "--preview: table (default), json or csv")
+    check.add_argument(
+        "--output-format",
+        metavar="FORMAT",
+        help="--check: full (default), concise, json, github or sarif; --preview: table (default), json or csv",
+    )
     check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
-    check.add_argument("--stdin-filename", metavar="NAME",
-                       help="the name to report for stdin; a .py or .ipynb name reads stdin as that kind of file")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the name to report for stdin; a .py or .ipynb name reads stdin as that kind of file",
+    )
     return p
 
 

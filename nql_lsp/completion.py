@@ -52,15 +52,27 @@ class CompletionItem:
 
 
 # Tokens that are a word being typed (the cursor may stand at their end).
-_WORDS = frozenset({"WORD", "FUNC", "AND", "OR", "NOT", "CONTAINS", "MATCHES", "EXISTS", "QNAME_OPEN",
-                    "STRING_OPEN", "SQ_STRING_OPEN"})
+_WORDS = frozenset(
+    {"WORD", "FUNC", "AND", "OR", "NOT", "CONTAINS", "MATCHES", "EXISTS", "QNAME_OPEN", "STRING_OPEN", "SQ_STRING_OPEN"}
+)
 # Closed quoted tokens: being typed only while the cursor is inside them.
 _CLOSED = frozenset({"QNAME", "STRING", "SQ_STRING"})
 _NAME_STARTS = frozenset({"QNAME", "QNAME_OPEN"})
 _VALUE_STARTS = frozenset({"STRING", "SQ_STRING", "STRING_OPEN", "SQ_STRING_OPEN"})
 # The terminal each operator word starts with.
-_TERMINAL = {"=": "EQ", "==": "EQEQ", "!=": "NE", ">": "GT", ">=": "GE", "<": "LT", "<=": "LE",
-             "NOT": "NOT", "CONTAINS": "CONTAINS", "MATCHES": "MATCHES", "EXISTS": "EXISTS"}
+_TERMINAL = {
+    "=": "EQ",
+    "==": "EQEQ",
+    "!=": "NE",
+    ">": "GT",
+    ">=": "GE",
+    "<": "LT",
+    "<=": "LE",
+    "NOT": "NOT",
+    "CONTAINS": "CONTAINS",
+    "MATCHES": "MATCHES",
+    "EXISTS": "EXISTS",
+}
 _OPERATOR_TERMINALS = frozenset(_TERMINAL.values()) - {"NOT"}
 _BARE_NAME = re.compile(r"[A-Za-z0-9_\-./]+")
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/]+")
@@ -102,8 +114,9 @@ def _fits(typed: str, item: CompletionItem) -> bool:
 
 
 class _Context:
-    def __init__(self, analysis: Analysis, schema: Schema, start: int, end: int, typed: str,
-                 accepts: frozenset[str]) -> None:
+    def __init__(
+        self, analysis: Analysis, schema: Schema, start: int, end: int, typed: str, accepts: frozenset[str]
+    ) -> None:
         self.analysis = analysis
         self.schema = schema
         self.start = start
@@ -112,10 +125,18 @@ class _Context:
         self.accepts = accepts
         self.quote = typed[:1] if typed[:1] in ("`", '"', "'") else ""
 
-    def item(self, label: str, kind: str, detail: str, doc: str, insert: str, sort: str | None = None,
-             snippet: bool = False, filter_text: str | None = None) -> CompletionItem:
-        return CompletionItem(label, kind, detail, doc, insert, self.start, self.end, snippet, sort,
-                              filter_text)
+    def item(
+        self,
+        label: str,
+        kind: str,
+        detail: str,
+        doc: str,
+        insert: str,
+        sort: str | None = None,
+        snippet: bool = False,
+        filter_text: str | None = None,
+    ) -> CompletionItem:
+        return CompletionItem(label, kind, detail, doc, insert, self.start, self.end, snippet, sort, filter_text)
 
     def items(self) -> list[CompletionItem]:
         accepts = self.accepts
@@ -152,7 +173,7 @@ class _Context:
 
     def typed_after(self) -> bool:
         """A `:` already follows the word, so a field's type must not be inserted again."""
-        rest = self.analysis.text[self.end:].lstrip()
+        rest = self.analysis.text[self.end :].lstrip()
         return rest.startswith(":")
 
     # --- families --------------------------------------------------------------------------------
@@ -174,17 +195,34 @@ class _Context:
                 name = quote_name(name)
             insert = name + (":" + types[0] if append else "")
             group = "1" if info.system else "0"
-            out.append(self.item(info.path, FIELD, " | ".join(types), _field_doc(info), insert,
-                                 group + info.path, filter_text=self.quote + info.path))
+            out.append(
+                self.item(
+                    info.path,
+                    FIELD,
+                    " | ".join(types),
+                    _field_doc(info),
+                    insert,
+                    group + info.path,
+                    filter_text=self.quote + info.path,
+                )
+            )
         return out
 
     def aggregates(self) -> list[CompletionItem]:
         # Renaming an existing call (`max|(…)`) keeps its argument: insert the name alone.
-        renaming = self.analysis.text[self.end:].lstrip().startswith("(")
-        return [self.item(a.name, AGGREGATE, signature(a.name), a.doc,
-                          a.name if renaming else f"{a.name}(${{1:field}}:{SERIES_TYPE})", "2" + a.name,
-                          snippet=not renaming)
-                for a in AGGREGATES.values()]
+        renaming = self.analysis.text[self.end :].lstrip().startswith("(")
+        return [
+            self.item(
+                a.name,
+                AGGREGATE,
+                signature(a.name),
+                a.doc,
+                a.name if renaming else f"{a.name}(${{1:field}}:{SERIES_TYPE})",
+                "2" + a.name,
+                snippet=not renaming,
+            )
+            for a in AGGREGATES.values()
+        ]
 
     def clause_starts(self) -> list[CompletionItem]:
         out = []
@@ -204,8 +242,11 @@ class _Context:
         out = []
         for name, info in TYPES.items():
             first = name == known
-            out.append(self.item(name, TYPE, "the field's type" if first else "type", info.doc, name,
-                                 ("0" if first else "1") + name))
+            out.append(
+                self.item(
+                    name, TYPE, "the field's type" if first else "type", info.doc, name, ("0" if first else "1") + name
+                )
+            )
         return out
 
     def operators(self) -> list[CompletionItem]:
@@ -234,11 +275,20 @@ class _Context:
             detail = f"{info.family} operator" + (f" on {type_}" if type_ else "")
             out.append(self.item(label, OPERATOR, detail, info.doc, label, f"{n:02d}"))
         clause = self.clause()
-        if ("COLON" in self.accepts and clause is not None and not clause.type_written
-                and clause.field is not None and not self.typed):
+        if (
+            "COLON" in self.accepts
+            and clause is not None
+            and not clause.type_written
+            and clause.field is not None
+            and not self.typed
+        ):
             known = clause.field.type
-            out.insert(0, self.item(":" + known, TYPE, "the field's type", TYPES[known].doc if known in TYPES
-                                    else "", ":" + known, "!"))
+            out.insert(
+                0,
+                self.item(
+                    ":" + known, TYPE, "the field's type", TYPES[known].doc if known in TYPES else "", ":" + known, "!"
+                ),
+            )
         return out
 
     def values(self) -> list[CompletionItem]:
@@ -268,13 +318,20 @@ class _Context:
             for label, seen in (("min", stats.minimum), ("max", stats.maximum), ("last", stats.last)):
                 if seen is not None:
                     number = f"{seen:g}"
-                    out.append(self.value(number, f"{label} seen in runs", f"The {label} value of "
-                                          f"`{info.path}` in the runs.", f"2{label}"))
+                    out.append(
+                        self.value(
+                            number,
+                            f"{label} seen in runs",
+                            f"The {label} value of `{info.path}` in the runs.",
+                            f"2{label}",
+                        )
+                    )
         if stats is not None:
             quoted = kind in ("string", "datetime")
             for n, (val, count) in enumerate(stats.common):
-                out.append(self.value(val, f"in {count} runs", f"A common value of `{info.path}`.",
-                                      f"1{n:04d}", quoted=quoted))
+                out.append(
+                    self.value(val, f"in {count} runs", f"A common value of `{info.path}`.", f"1{n:04d}", quoted=quoted)
+                )
         return out
 
     def value(self, text: str, detail: str, doc: str, sort: str, quoted: bool = False) -> CompletionItem:
@@ -307,4 +364,3 @@ def _field_doc(info: FieldInfo) -> str:
     if info.doc:
         doc += "\n\n" + info.doc
     return doc
-

@@ -101,7 +101,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("NQL302", "invalid-regex", _E, "A `MATCHES` pattern that is not valid RE2."),
     Rule("NQL303", "keyword-value", _E, "A keyword used as a bare value."),
     Rule("NQL304", "single-quoted-string", _W, "A single-quoted string; NQL documents double quotes only."),
-    Rule("NQL305", "unknown-escape", _W, "A backslash pair other than `\\\"` and `\\\\`."),
+    Rule("NQL305", "unknown-escape", _W, 'A backslash pair other than `\\"` and `\\\\`.'),
     Rule("NQL306", "datetime-without-offset", _W, "A datetime without a time zone offset, read as UTC."),
     Rule("NQL307", "date-only", _W, "A date without a time, read as midnight UTC."),
     Rule("NQL308", "undocumented-time-unit", _W, "A relative time unit other than the documented h, d, M."),
@@ -114,8 +114,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in _RULES}
 
 
-def make(code: str, message: str, start: int, end: int, fixes: tuple[Fix, ...] = (),
-         related: tuple[Related, ...] = ()) -> Diagnostic:
+def make(
+    code: str, message: str, start: int, end: int, fixes: tuple[Fix, ...] = (), related: tuple[Related, ...] = ()
+) -> Diagnostic:
     """A diagnostic at the rule's default severity."""
     return Diagnostic(code, RULES[code].severity, message, start, end, fixes, related)
 
@@ -130,8 +131,9 @@ class Collector:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def add(self, code: str, message: str, start: int, end: int, *fixes: Fix,
-            related: tuple[Related, ...] = ()) -> None:
+    def add(
+        self, code: str, message: str, start: int, end: int, *fixes: Fix, related: tuple[Related, ...] = ()
+    ) -> None:
         self.items.append(make(code, message, start, end, fixes, related))
 
     def sorted(self) -> list[Diagnostic]:

@@ -75,6 +75,7 @@ def syntax_error(analysis: Analysis) -> str | None:
 
 # --- compiling --------------------------------------------------------------------------------------
 
+
 def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> ColumnPredicate:
     """The tree as closures over a columnar view; each returns the mask of runs its node matches."""
     if expr is None:
@@ -89,6 +90,7 @@ def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> Colu
         return lambda cols: cols.full ^ inner(cols)
     parts = [compile_columns(e, conditions) for e in expr.operands]
     if expr.op == "AND":
+
         def conjunction(cols: Columns) -> int:
             mask = cols.full
             for part in parts:
@@ -96,6 +98,7 @@ def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> Colu
                 if not mask:
                     break
             return mask
+
         return conjunction
 
     def disjunction(cols: Columns) -> int:
@@ -105,6 +108,7 @@ def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> Colu
             if mask == cols.full:
                 break
         return mask
+
     return disjunction
 
 
@@ -134,17 +138,22 @@ def _row_clause(cond: Condition) -> RowPredicate:
     path, type_, x = cond.path, cond.type, cond.operand
     cmp = COMPARISONS.get(cond.op)
     # Plain values compare directly; a NaN number is not a value, and only `!=` would hold for it.
-    direct = cmp is not None and (type_ in ("string", "bool", "experimentState", "artifact") or (
-        type_ in ("float", "int") and cmp is not operator.ne))
+    direct = cmp is not None and (
+        type_ in ("string", "bool", "experimentState", "artifact")
+        or (type_ in ("float", "int") and cmp is not operator.ne)
+    )
     if direct:
+
         def plain(attrs: dict[str, tuple[str, Any]]) -> bool:
             held = attrs.get(path)
             return held is not None and held[0] == type_ and cmp(held[1], x)
+
         return plain
     return lambda attrs: holds(cond, attrs)
 
 
 # --- the public entry points ------------------------------------------------------------------------
+
 
 def _considered(runs: RunSet, include_trashed: bool) -> tuple[Columns, int]:
     cols = runs.columns
@@ -158,8 +167,11 @@ def preview(text: str, runs: RunSet, *, include_trashed: bool = False, now: date
     try:
         return _preview(bound, runs, include_trashed)
     except RecursionError:
-        total = runs.count(include_trashed) if hasattr(runs, "count") else (
-            _considered(runs, include_trashed)[1].bit_count())
+        total = (
+            runs.count(include_trashed)
+            if hasattr(runs, "count")
+            else (_considered(runs, include_trashed)[1].bit_count())
+        )
         return Preview([], total, bound.fields, TOO_DEEP, bound.analysis)
 
 
@@ -182,18 +194,19 @@ def _preview(bound: Bound, runs: RunSet, include_trashed: bool) -> Preview:
     return Preview([runs.runs[i] for i in cols.indices(mask)], total, bound.fields, None, bound.analysis)
 
 
-def clause_counts(text: str, runs: RunSet, *, include_trashed: bool = False,
-                  now: datetime | None = None) -> list[tuple[int, int, int]]:
+def clause_counts(
+    text: str, runs: RunSet, *, include_trashed: bool = False, now: datetime | None = None
+) -> list[tuple[int, int, int]]:
     """For each clause: its start and end offsets and how many runs it matches alone."""
     bound = bind_query(text, runs, now)
     infos = [info for info in bound.analysis.clauses if info.path]
     count = getattr(runs, "count_clause", None)
     if count is not None:
-        return [(i.clause.start, i.clause.end, count(bound.conditions[id(i.clause)], include_trashed))
-                for i in infos]
+        return [(i.clause.start, i.clause.end, count(bound.conditions[id(i.clause)], include_trashed)) for i in infos]
     cols, base = _considered(runs, include_trashed)
-    return [(i.clause.start, i.clause.end, (cols.test(bound.conditions[id(i.clause)]) & base).bit_count())
-            for i in infos]
+    return [
+        (i.clause.start, i.clause.end, (cols.test(bound.conditions[id(i.clause)]) & base).bit_count()) for i in infos
+    ]
 
 
 def explain(text: str, runs: RunSet, run_id: str, *, now: datetime | None = None) -> str:
@@ -225,8 +238,10 @@ def _why_false(expr: Expr | None, bound: Bound, run: Run, text: str) -> list[str
     if isinstance(expr, Clause):
         return [_clause_reason(expr, conditions[id(expr)], run, text)]
     if isinstance(expr, Not):
-        return [f"{_code(text[expr.start:expr.end])} is false because "
-                f"{_code(text[expr.operand.start:expr.operand.end])} holds"]
+        return [
+            f"{_code(text[expr.start : expr.end])} is false because "
+            f"{_code(text[expr.operand.start : expr.operand.end])} holds"
+        ]
     if expr.op == "AND":
         for operand in expr.operands:
             if not evaluate(operand, conditions, run.attributes):
@@ -239,7 +254,7 @@ def _why_false(expr: Expr | None, bound: Bound, run: Run, text: str) -> list[str
 
 
 def _clause_reason(clause: Clause, cond: Condition, run: Run, text: str) -> str:
-    written = _code(text[clause.start:clause.end])
+    written = _code(text[clause.start : clause.end])
     if cond.never:
         return f"{written} can match no run: {cond.problem}"
     held = run.get(cond.path)

@@ -53,8 +53,11 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         changed = True
         if diff:
             name = "stdin" if path == "-" else path
-            sys.stdout.writelines(difflib.unified_diff(
-                text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+                )
+            )
         elif check:
             print(f"would reformat {path}")
         else:
@@ -80,8 +83,10 @@ def _format_embedded(source: SourceFile, line_width: int) -> tuple[str, bool]:
         formatted = format_query(query.text, width_for(query, line_width))
         if formatted is None:
             row, col = lines.row_col(query.file_offset(0))
-            print(f"nql-lsp: {source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)",
-                  file=sys.stderr)
+            print(
+                f"nql-lsp: {source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)",
+                file=sys.stderr,
+            )
             broken = True
             continue
         edits += file_edits(query, edits_to(query, formatted))

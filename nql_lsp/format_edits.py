@@ -31,14 +31,15 @@ def minimal_edit(old: str, new: str) -> tuple[int, int, str]:
     tail = 0
     while tail < n - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
-    return head, len(old) - tail, new[head:len(new) - tail]
+    return head, len(old) - tail, new[head : len(new) - tail]
 
 
 def fine_edits(old: str, new: str, offset: int = 0) -> list[Edit]:
     """The change as one edit per differing run, so edits keep clear of text that must not move."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [Edit(offset + i1, offset + i2, new[j1:j2])
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return [
+        Edit(offset + i1, offset + i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
 
 
 def query_edits(source: QuerySource, line_width: int) -> list[Edit]:
@@ -55,9 +56,9 @@ def edits_to(source: QuerySource, new: str) -> list[Edit]:
         old = source.text
         # The space around the query belongs to the code's layout: a triple-quoted string's indentation is
         # kept, and given to every line of the query.
-        lead = old[:len(old) - len(old.lstrip())]
+        lead = old[: len(old) - len(old.lstrip())]
         indent = lead.rsplit("\n", 1)[1] if "\n" in lead else ""
-        new = lead + new.strip().replace("\n", "\n" + indent) + old[len(old.rstrip()):]
+        new = lead + new.strip().replace("\n", "\n" + indent) + old[len(old.rstrip()) :]
         return fine_edits(old, new) if new != old else []
     start, end, text = minimal_edit(source.text, new)
     return [Edit(start, end, text)]
@@ -79,7 +80,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     out: list[str] = []
     at = 0
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        out.append(text[at:e.start])
+        out.append(text[at : e.start])
         out.append(e.new_text)
         at = e.end
     out.append(text[at:])

@@ -63,7 +63,7 @@ def format_range(text: str, start: int, end: int, line_width: int = 80) -> list[
         indent = target.start - line_start
         lines = _layout_in_place(target, indent, line_width)
         new = "\n".join([lines[0][indent:], *lines[1:]])
-        if new != text[target.start:target.end]:
+        if new != text[target.start : target.end]:
             edits.append(Edit(target.start, target.end, new))
     return edits
 
@@ -80,6 +80,7 @@ def _bare(node: Expr) -> Expr:
 
 
 # --- flat text -------------------------------------------------------------------------------------
+
 
 def flat(node: Expr) -> str:
     """``node`` canonically printed on one line (groups dropped, parentheses where canonical)."""
@@ -111,6 +112,7 @@ def clause_text(clause: Clause) -> str:
 
 
 # --- layout ----------------------------------------------------------------------------------------
+
 
 def _layout(node: Expr, indent: int, width: int) -> list[str]:
     """Lines (with their indentation) that print ``node`` starting at column ``indent``."""

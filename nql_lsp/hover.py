@@ -42,8 +42,9 @@ class HoverInfo:
 
 
 @too_deep_gives(lambda: None)
-def hover(analysis: Analysis, offset: int, schema: Schema = SYSTEM_SCHEMA,
-          now: datetime | None = None) -> HoverInfo | None:
+def hover(
+    analysis: Analysis, offset: int, schema: Schema = SYSTEM_SCHEMA, now: datetime | None = None
+) -> HoverInfo | None:
     """The explanation of the token at ``offset``, or None where there is nothing to explain."""
     offset = max(0, min(offset, len(analysis.text)))
     role = cursor.role_at(analysis.tree, analysis.parsed.tokens, offset)
@@ -60,8 +61,10 @@ def hover(analysis: Analysis, offset: int, schema: Schema = SYSTEM_SCHEMA,
     elif kind == cursor.TYPE:
         text = _type(tok.text)
     elif kind == cursor.COLON:
-        text = "`:` gives the field's type, which the clause compares as. Runs may hold one path with " \
-               "different types, so the type is part of what the clause matches."
+        text = (
+            "`:` gives the field's type, which the clause compares as. Runs may hold one path with "
+            "different types, so the type is part of what the clause matches."
+        )
     elif kind in (cursor.FUNCTION, cursor.AGG_LPAR, cursor.AGG_RPAR):
         assert isinstance(node, Clause) and node.aggregate is not None
         agg = node.aggregate
@@ -96,8 +99,11 @@ def _field(path: str, info: FieldInfo | None, clause: ClauseInfo | None) -> str:
 
 def _stats(type_: str, stats: FieldStats) -> list[str]:
     out = [f"As `{type_}`" + (f" in {stats.runs:,} runs" if stats.runs else "") + ":"]
-    numbers = [(label, v) for label, v in (("min", stats.minimum), ("max", stats.maximum),
-                                          ("last", stats.last)) if v is not None]
+    numbers = [
+        (label, v)
+        for label, v in (("min", stats.minimum), ("max", stats.maximum), ("last", stats.last))
+        if v is not None
+    ]
     if numbers:
         out.append("- " + ", ".join(f"{label} {_num(v)}" for label, v in numbers))
     if stats.common:
@@ -167,8 +173,11 @@ def _value(clause: Clause, info: ClauseInfo | None, now: datetime) -> str:
     lines = [head]
     if op in ("MATCHES", "NOT MATCHES"):
         error = regex_error(raw)
-        lines.append("RE2 regular expression, searched anywhere in the string." if error is None
-                     else f"Invalid RE2 regex: {error}")
+        lines.append(
+            "RE2 regular expression, searched anywhere in the string."
+            if error is None
+            else f"Invalid RE2 regex: {error}"
+        )
         return "\n\n".join(lines)
     kind = TYPES[type_].value_kind if type_ in TYPES else None
     try:
@@ -190,8 +199,11 @@ def _value(clause: Clause, info: ClauseInfo | None, now: datetime) -> str:
             lines.append(f"The boolean `{str(read_bool(raw)).lower()}`")
         elif kind == "state":
             state = RUN_STATES.get(raw.strip().lower())
-            lines.append(f"The run state `{state}`" if state else "Not a run state: use "
-                         + ", ".join(f"`{s}`" for s in RUN_STATES))
+            lines.append(
+                f"The run state `{state}`"
+                if state
+                else "Not a run state: use " + ", ".join(f"`{s}`" for s in RUN_STATES)
+            )
         elif type_ is not None:
             lines.append(f"A `{type_}` value")
     except ValueProblem as problem:

@@ -36,10 +36,12 @@ class Layout:
 
 def layout_of(analysis: Analysis) -> Layout:
     parsed = analysis.parsed
-    groups = sorted((n.start, n.end) for n in iter_exprs(analysis.tree.expr)
-                    if isinstance(n, Group) and not n.rpar.missing and not n.lpar.missing)
-    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics),
-                  not parsed.errors and not parsed.skipped)
+    groups = sorted(
+        (n.start, n.end)
+        for n in iter_exprs(analysis.tree.expr)
+        if isinstance(n, Group) and not n.rpar.missing and not n.lpar.missing
+    )
+    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics), not parsed.errors and not parsed.skipped)
 
 
 def changed_span(old: str, new: str) -> tuple[int, int, int]:
@@ -56,7 +58,7 @@ def changed_span(old: str, new: str) -> tuple[int, int, int]:
     lo, hi = 0, limit - start
     while lo < hi:  # the longest common suffix that does not overlap the prefix
         mid = (lo + hi + 1) // 2
-        if old[len(old) - mid:len(old) - lo] == new[len(new) - mid:len(new) - lo]:
+        if old[len(old) - mid : len(old) - lo] == new[len(new) - mid : len(new) - lo]:
             lo = mid
         else:
             hi = mid - 1
@@ -77,10 +79,15 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
         return None
     g_start, g_end = group
     delta = new_end - old_end
-    part = analyze(new_text[g_start:g_end + delta], schema)
+    part = analyze(new_text[g_start : g_end + delta], schema)
     expr = part.tree.expr
-    if part.parsed.errors or part.parsed.skipped or not isinstance(expr, Group) \
-            or expr.start != 0 or expr.end != g_end + delta - g_start:
+    if (
+        part.parsed.errors
+        or part.parsed.skipped
+        or not isinstance(expr, Group)
+        or expr.start != 0
+        or expr.end != g_end + delta - g_start
+    ):
         return None
 
     def moved(x: int) -> int:

@@ -19,8 +19,18 @@ from .syntax import Aggregate, Clause, Expr, Group, Logical, Not, sub_exprs
 from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
 from .values import ValueProblem, read_bool, read_number
 
-__all__ = ["TOKEN_MODIFIERS", "TOKEN_TYPES", "SemanticToken", "SignatureInfo", "Symbol", "document_symbols",
-           "folding_ranges", "selection_ranges", "semantic_tokens", "signature_help"]
+__all__ = [
+    "TOKEN_MODIFIERS",
+    "TOKEN_TYPES",
+    "SemanticToken",
+    "SignatureInfo",
+    "Symbol",
+    "document_symbols",
+    "folding_ranges",
+    "selection_ranges",
+    "semantic_tokens",
+    "signature_help",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +134,7 @@ def folding_ranges(analysis: Analysis) -> list[tuple[int, int]]:
     stack: list[Expr] = [analysis.tree.expr] if analysis.tree.expr is not None else []
     while stack:
         node = stack.pop()
-        if isinstance(node, Group) and "\n" in text[node.start:node.end] and not node.rpar.missing:
+        if isinstance(node, Group) and "\n" in text[node.start : node.end] and not node.rpar.missing:
             out.append((node.start, node.end))
         stack.extend(reversed(sub_exprs(node)))
     return out
@@ -177,8 +187,16 @@ def _symbol(node: Expr) -> Symbol:
         return Symbol(name, detail, "field", node.start, node.end, fld.name.start, fld.name.end)
     if isinstance(node, Not):
         inner = _symbol(node.operand)
-        return Symbol("NOT " + inner.name, inner.detail, "operator", node.start, node.end,
-                      node.keyword.start, node.keyword.end, [inner])
+        return Symbol(
+            "NOT " + inner.name,
+            inner.detail,
+            "operator",
+            node.start,
+            node.end,
+            node.keyword.start,
+            node.keyword.end,
+            [inner],
+        )
     if isinstance(node, Group) and isinstance(node.expr, (Clause, Group)):
         # `(a = 1)` at the top level is still one clause: name it, but cover the parentheses.
         inner = _symbol(node.expr)
@@ -189,8 +207,9 @@ def _symbol(node: Expr) -> Symbol:
         operands = inner_expr.operands if isinstance(inner_expr, Logical) else [inner_expr]
         children = [_symbol(o) for o in operands]
         label = f"{inner_expr.op} of {len(operands)}" if isinstance(inner_expr, Logical) else "NOT"
-        return Symbol(f"({label})", _short(flat(node)), "struct", node.start, node.end,
-                      node.lpar.start, node.lpar.end, children)
+        return Symbol(
+            f"({label})", _short(flat(node)), "struct", node.start, node.end, node.lpar.start, node.lpar.end, children
+        )
     assert isinstance(node, Logical)
     children = [_symbol(o) for o in node.operands]
     kw = node.keywords[0] if node.keywords else None
@@ -199,7 +218,7 @@ def _symbol(node: Expr) -> Symbol:
 
 
 def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @too_deep_gives(lambda: None)

@@ -72,8 +72,10 @@ class Checkpoint:
 
     def value_stack(self) -> list[object]:
         """The value stack as it was here, for a parse that goes on building nodes."""
-        return [v if n < 0 else Tree(v.data, v.children[:n])  # type: ignore[attr-defined]
-                for v, n in zip(self.values, self.sizes, strict=True)]
+        return [
+            v if n < 0 else Tree(v.data, v.children[:n])  # type: ignore[attr-defined]
+            for v, n in zip(self.values, self.sizes, strict=True)
+        ]
 
 
 @dataclass(slots=True)
@@ -150,8 +152,16 @@ class _Connectives:
 @cache
 def _lark() -> Lark:
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), postlex=_Connectives(), cache=True,
-                propagate_positions=False, maybe_placeholders=False)
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Builder(),
+        postlex=_Connectives(),
+        cache=True,
+        propagate_positions=False,
+        maybe_placeholders=False,
+    )
 
 
 def _missing(kind: str, pos: int) -> LarkToken:
@@ -231,8 +241,9 @@ class _Run:
         tree = self._feed_end()
         if len(self.text) > MAX_QUERY_LENGTH:
             self.errors.items.append(_too_long(self.text))
-        return ParseResult(Query(tree, len(self.text), self.tokens), self.errors.sorted(),
-                           self.tokens, self.skipped, self.checkpoints)
+        return ParseResult(
+            Query(tree, len(self.text), self.tokens), self.errors.sorted(), self.tokens, self.skipped, self.checkpoints
+        )
 
     def _feed_end(self) -> object:
         ip = self.ip
@@ -266,14 +277,18 @@ class _Run:
         quote = _OPEN_KINDS.get(tok.type)
         if quote is not None:
             what = "name" if quote == "`" else "string"
-            self.errors.add("NQL003", f"unterminated {what}: add the closing {quote}", tok.start_pos,
-                            tok.end_pos, fix(f"Close the {what}", TextEdit(tok.end_pos, tok.end_pos, quote)))
+            self.errors.add(
+                "NQL003",
+                f"unterminated {what}: add the closing {quote}",
+                tok.start_pos,
+                tok.end_pos,
+                fix(f"Close the {what}", TextEdit(tok.end_pos, tok.end_pos, quote)),
+            )
             self.clean = -len(self.text)  # it ran to the end of the text: nothing after it is news
 
     def _checkpoint(self, tok: LarkToken) -> None:
         state = self.ip.parser_state
-        self.checkpoints.append(Checkpoint.take(tok.end_pos, len(self.tokens), state.state_stack,
-                                                state.value_stack))
+        self.checkpoints.append(Checkpoint.take(tok.end_pos, len(self.tokens), state.state_stack, state.value_stack))
 
     def resume(self, checkpoint: Checkpoint) -> None:
         """Continue from ``checkpoint`` (taken on a text this one starts with), without building nodes."""
@@ -287,7 +302,7 @@ class _Run:
         what it would know there is what the fast path knew: the stacks, the tokens, the open ``(``.
         """
         self._restore(checkpoint, checkpoint.value_stack())
-        self.tokens = prefix.tokens[:checkpoint.index]
+        self.tokens = prefix.tokens[: checkpoint.index]
         self.checkpoints = [c for c in prefix.checkpoints if c.index <= checkpoint.index]
         for tok in self.tokens:
             if tok.kind == "LPAR":
@@ -301,7 +316,7 @@ class _Run:
         state = self.ip.parser_state
         state.state_stack = list(checkpoint.states)
         state.value_stack = values
-        self.ip.lexer_thread.state.line_ctr.feed(self.text[:checkpoint.pos])
+        self.ip.lexer_thread.state.line_ctr.feed(self.text[: checkpoint.pos])
 
     def _shifted(self, tok: LarkToken) -> None:
         self.clean += 1
@@ -397,19 +412,28 @@ class _Run:
         start, end = tok.start_pos, tok.end_pos
         prev = self.tokens[-2] if len(self.tokens) >= 2 else None
         if tok.type == "RPAR" and not self.open_parens and accepts & {"AND", "$END"}:
-            self.errors.add("NQL001", "unmatched `)`", start, end,
-                            fix("Remove the `)`", TextEdit(start, end, "")))
+            self.errors.add("NQL001", "unmatched `)`", start, end, fix("Remove the `)`", TextEdit(start, end, "")))
             return
-        if (prev is not None and prev.kind == "WORD" and tok.type == "WORD"
-                and accepts & {"AND", "OR"} and not accepts & _VALUE_STARTS):
+        if (
+            prev is not None
+            and prev.kind == "WORD"
+            and tok.type == "WORD"
+            and accepts & {"AND", "OR"}
+            and not accepts & _VALUE_STARTS
+        ):
             # `name = foo bar`: a value with a space. Offer to quote both words as one string.
             from .values import quote_string
 
             m = _WORD_RUN.match(self.text, end)
             stop = m.end() if m else end
-            joined = self.text[prev.start:stop]
-            self.errors.add("NQL001", f"unexpected `{text}`: a value with spaces must be double-quoted",
-                            start, end, fix("Quote the value", TextEdit(prev.start, stop, quote_string(joined))))
+            joined = self.text[prev.start : stop]
+            self.errors.add(
+                "NQL001",
+                f"unexpected `{text}`: a value with spaces must be double-quoted",
+                start,
+                end,
+                fix("Quote the value", TextEdit(prev.start, stop, quote_string(joined))),
+            )
             return
         self.errors.add("NQL001", f"unexpected `{text}`; expected {describe_expected(accepts)}", start, end)
 
@@ -419,9 +443,14 @@ class _Run:
             lpar = self.open_parens[-1]
             message = "missing `)` to close this `(`" if found is None else f"expected `)` before `{found.value}`"
             at = pos if found is None else found.start_pos
-            self.errors.add("NQL002", message, at, at if found is None else found.end_pos,
-                            fix("Insert `)`", TextEdit(pos, pos, ")")),
-                            related=(Related(lpar, lpar + 1, "the `(` to close"),))
+            self.errors.add(
+                "NQL002",
+                message,
+                at,
+                at if found is None else found.end_pos,
+                fix("Insert `)`", TextEdit(pos, pos, ")")),
+                related=(Related(lpar, lpar + 1, "the `(` to close"),),
+            )
             return
         if found is not None:
             where = f", found `{found.value}`"
@@ -439,7 +468,8 @@ class _Run:
 # tree (a property test holds them to it). At the first irregularity (an unexpected token, a stray
 # character, an unterminated string) the fast path gives up and the recovering parser starts over.
 
-_MASTER = re.compile(r"""
+_MASTER = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
   | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
@@ -448,7 +478,9 @@ _MASTER = re.compile(r"""
   | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
   | (?P<WORD>[^\s`"'():=!<>]+)
   | (?P<irregular>[\s\S])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _CONNECTIVES = {"AND": "AND", "OR": "OR"}
 _STATE_KEYWORDS = {"NOT", "CONTAINS", "MATCHES", "EXISTS"}
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -545,8 +577,12 @@ def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
 
 
 def _too_long(text: str) -> Diagnostic:
-    return make("NQL005", f"the query is {len(text):,} characters long; Neptune's client refuses queries over "
-                f"{MAX_QUERY_LENGTH:,}", MAX_QUERY_LENGTH, len(text))
+    return make(
+        "NQL005",
+        f"the query is {len(text):,} characters long; Neptune's client refuses queries over {MAX_QUERY_LENGTH:,}",
+        MAX_QUERY_LENGTH,
+        len(text),
+    )
 
 
 def parse(text: str) -> ParseResult:

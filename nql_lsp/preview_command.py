@@ -31,6 +31,7 @@ def stderr_progress(stream: TextIO | None = None, after: float = PROGRESS_AFTER)
     def report(message: str) -> None:
         if time.monotonic() - started >= after:
             print(f"nql-lsp: {message}", file=out, flush=True)
+
     return report
 
 
@@ -44,8 +45,15 @@ def load_runs(path: str | None) -> RunSet:
     return runs
 
 
-def run_preview(query: str, runs_path: str | None, *, trashed: bool = False, columns: str | None = None,
-                output_format: str = "table", out: TextIO | None = None) -> int:
+def run_preview(
+    query: str,
+    runs_path: str | None,
+    *,
+    trashed: bool = False,
+    columns: str | None = None,
+    output_format: str = "table",
+    out: TextIO | None = None,
+) -> int:
     from .evaluate import preview
 
     out = out or sys.stdout
@@ -72,8 +80,12 @@ def run_preview(query: str, runs_path: str | None, *, trashed: bool = False, col
     summary = f"{len(result.matches):,} of {result.total:,} runs" + (" (trashed included)" if trashed else "")
     if output_format == "json":
         rows = [{name: _plain(run, name) for name in names} for run in result.matches]
-        json.dump({"runs": rows, "matched": len(rows), "total": result.total, "source": runs.label}, out,
-                  ensure_ascii=False, indent=2)
+        json.dump(
+            {"runs": rows, "matched": len(rows), "total": result.total, "source": runs.label},
+            out,
+            ensure_ascii=False,
+            indent=2,
+        )
         out.write("\n")
     elif output_format == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -100,9 +112,10 @@ def _plain(run: Run, path: str) -> Any:
 
 def table(names: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 40) -> str:
     """A plain text table; cells longer than ``max_width`` are cut with an ellipsis."""
+
     def cut(cell: str) -> str:
         cell = cell.replace("\n", " ")
-        return cell if display_width(cell) <= max_width else cell[:max_width - 1] + "…"
+        return cell if display_width(cell) <= max_width else cell[: max_width - 1] + "…"
 
     cells = [[cut(c) for c in names], *[[cut(c) for c in row] for row in rows]]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(names))]

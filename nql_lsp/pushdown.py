@@ -17,8 +17,17 @@ from .syntax import Clause, Expr, Group, Logical, Not
 _OPS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 _AGGREGATES = {"last": "last", "min": "mn", "max": "mx", "average": "average", "variance": "variance"}
 # The column holding a scalar type's comparison key in nql_scalars.
-_KEYS = {"float": "num", "int": "num", "datetime": "ts", "bool": "flag", "string": "str", "experimentState": "str",
-         "artifact": "str", "fileRef": "file", "stringSet": "tags"}
+_KEYS = {
+    "float": "num",
+    "int": "num",
+    "datetime": "ts",
+    "bool": "flag",
+    "string": "str",
+    "experimentState": "str",
+    "artifact": "str",
+    "fileRef": "file",
+    "stringSet": "tags",
+}
 
 
 def query_sql(expr: Expr | None, conditions: dict[int, Condition], include_trashed: bool) -> tuple[str, list[Any]]:
@@ -70,8 +79,10 @@ def _positive(cond: Condition, params: list[Any]) -> str:
     key = _KEYS[t]
     if t == "stringSet" and cond.op == "MATCHES":
         params.append(cond.operand.pattern)
-        return ("SELECT run_id FROM (SELECT run_id, unnest(tags) AS tag FROM nql_scalars WHERE path = ? AND type = ?) "
-                "WHERE regexp_matches(tag, ?)")
+        return (
+            "SELECT run_id FROM (SELECT run_id, unnest(tags) AS tag FROM nql_scalars WHERE path = ? AND type = ?) "
+            "WHERE regexp_matches(tag, ?)"
+        )
     guard = " AND NOT isnan(num)" if key == "num" else ""
     return f"{base} AND {key} IS NOT NULL{guard} AND {_test(cond, key, params)}"
 

@@ -48,8 +48,7 @@ def _counts(reports: list[FileReport]) -> tuple[int, int]:
 
 def summary(reports: list[FileReport]) -> str:
     errors, warnings = _counts(reports)
-    return (f"Found {errors} error{'' if errors == 1 else 's'}, "
-            f"{warnings} warning{'' if warnings == 1 else 's'}.")
+    return f"Found {errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}."
 
 
 def _snippet(lines: LineIndex, d: Diagnostic) -> list[str]:
@@ -59,7 +58,7 @@ def _snippet(lines: LineIndex, d: Diagnostic) -> list[str]:
     text = lines.line_text(line)
     end = min(d.end, lines.line_end(line))
     pad = display_width(text[: d.start - start].expandtabs(1))
-    width = max(1, display_width(text[d.start - start:end - start]))
+    width = max(1, display_width(text[d.start - start : end - start]))
     gutter = f"{line + 1} | "
     return [f"{gutter}{text.expandtabs(1)}", " " * (len(gutter) + pad) + "^" * width]
 
@@ -93,20 +92,25 @@ def format_json(reports: list[FileReport]) -> str:
                 fix = {
                     "message": first.message,
                     "edits": [
-                        {"content": e.new_text, "location": _location(report.lines, e.start),
-                         "end_location": _location(report.lines, e.end)}
+                        {
+                            "content": e.new_text,
+                            "location": _location(report.lines, e.start),
+                            "end_location": _location(report.lines, e.end),
+                        }
                         for e in first.edits
                     ],
                 }
-            items.append({
-                "filename": report.path,
-                "code": d.code,
-                "severity": d.severity.value,
-                "message": d.message,
-                "location": _location(report.lines, d.start),
-                "end_location": _location(report.lines, d.end),
-                "fix": fix,
-            })
+            items.append(
+                {
+                    "filename": report.path,
+                    "code": d.code,
+                    "severity": d.severity.value,
+                    "message": d.message,
+                    "location": _location(report.lines, d.start),
+                    "end_location": _location(report.lines, d.end),
+                    "fix": fix,
+                }
+            )
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -126,8 +130,10 @@ def format_github(reports: list[FileReport]) -> str:
             level = {"error": "error", "warning": "warning"}.get(d.severity.value, "notice")
             row, col = report.lines.row_col(d.start)
             end_row, end_col = report.lines.row_col(d.end)
-            props = (f"file={_gh_property(report.path)},line={row},col={col},endLine={end_row},"
-                     f"endColumn={end_col},title={_gh_property(f'nql ({d.code})')}")
+            props = (
+                f"file={_gh_property(report.path)},line={row},col={col},endLine={end_row},"
+                f"endColumn={end_col},title={_gh_property(f'nql ({d.code})')}"
+            )
             out.append(f"::{level} {props}::{_gh_data(d.message)}")
     return "".join(line + "\n" for line in out)
 
@@ -158,42 +164,53 @@ def format_sarif(reports: list[FileReport]) -> str:
                 "ruleIndex": index[d.code],
                 "level": _SARIF_LEVEL[d.severity.value],
                 "message": {"text": d.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": report.path.replace("\\", "/")},
-                        "region": {"startLine": row, "startColumn": col, "endLine": end_row,
-                                   "endColumn": end_col},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": report.path.replace("\\", "/")},
+                            "region": {"startLine": row, "startColumn": col, "endLine": end_row, "endColumn": end_col},
+                        }
                     }
-                }],
+                ],
             }
             if d.fixes:
                 fix = d.fixes[0]
-                result["fixes"] = [{
-                    "description": {"text": fix.message},
-                    "artifactChanges": [{
-                        "artifactLocation": {"uri": report.path.replace("\\", "/")},
-                        "replacements": [
+                result["fixes"] = [
+                    {
+                        "description": {"text": fix.message},
+                        "artifactChanges": [
                             {
-                                "deletedRegion": dict(zip(
-                                    ("startLine", "startColumn", "endLine", "endColumn"),
-                                    (*report.lines.row_col(e.start), *report.lines.row_col(e.end)),
-                                    strict=True)),
-                                "insertedContent": {"text": e.new_text},
+                                "artifactLocation": {"uri": report.path.replace("\\", "/")},
+                                "replacements": [
+                                    {
+                                        "deletedRegion": dict(
+                                            zip(
+                                                ("startLine", "startColumn", "endLine", "endColumn"),
+                                                (*report.lines.row_col(e.start), *report.lines.row_col(e.end)),
+                                                strict=True,
+                                            )
+                                        ),
+                                        "insertedContent": {"text": e.new_text},
+                                    }
+                                    for e in fix.edits
+                                ],
                             }
-                            for e in fix.edits
                         ],
-                    }],
-                }]
+                    }
+                ]
             results.append(result)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "nql-lsp", "version": __version__, "informationUri": DOCS_URL,
-                                "rules": rules}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "nql-lsp", "version": __version__, "informationUri": DOCS_URL, "rules": rules}
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 

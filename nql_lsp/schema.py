@@ -93,30 +93,32 @@ def _sys(path: str, types: str, doc: str) -> FieldInfo:
     return FieldInfo(path, tuple(types.split("|")), doc, system=True)
 
 
-SYSTEM_SCHEMA = StaticSchema({
-    f.path: f
-    for f in (
-        _sys("sys/id", "string", "The run's short id, such as `CLS-123`."),
-        _sys("sys/custom_run_id", "string", "The custom run id given at creation, if any."),
-        _sys("sys/name", "string", "The run's name."),
-        _sys("sys/description", "string", "The run's description."),
-        _sys("sys/owner", "string", "Who created the run: a user name or a service account."),
-        _sys("sys/tags", "stringSet", "The run's tags. Filter with `CONTAINS`."),
-        _sys("sys/group_tags", "stringSet", "The run's group tags. Filter with `CONTAINS`."),
-        _sys("sys/state", "experimentState", "`running` or `idle` (`active`/`inactive`)."),
-        _sys("sys/failed", "bool", "True when the run ended with an error."),
-        _sys("sys/trashed", "bool", "True when the run is in the trash."),
-        _sys("sys/archived", "bool", "True when the run is archived."),
-        _sys("sys/creation_time", "datetime", "When the run was created."),
-        _sys("sys/modification_time", "datetime", "When the run's metadata last changed."),
-        _sys("sys/ping_time", "datetime", "When the run last reported to Neptune."),
-        _sys("sys/running_time_seconds", "float", "How long the run has been running, in seconds."),
-        _sys("sys/relative_creation_time_ms", "int", "Creation time relative to the project, in ms."),
-        _sys("sys/size", "float|int", "Storage the run uses, in bytes (float in Neptune 2.x, int in 3.x)."),
-        _sys("sys/family", "string", "The run family (the id of the run it was forked from)."),
-        _sys("sys/experiment/name", "string", "The experiment the run belongs to."),
-        _sys("sys/experiment/is_head", "bool", "True for the latest run of its experiment."),
-        _sys("sys/model_id", "string", "The model a model version belongs to (model versions only)."),
-        _sys("sys/stage", "string", "The model version's stage (model versions only)."),
-    )
-})
+SYSTEM_SCHEMA = StaticSchema(
+    {
+        f.path: f
+        for f in (
+            _sys("sys/id", "string", "The run's short id, such as `CLS-123`."),
+            _sys("sys/custom_run_id", "string", "The custom run id given at creation, if any."),
+            _sys("sys/name", "string", "The run's name."),
+            _sys("sys/description", "string", "The run's description."),
+            _sys("sys/owner", "string", "Who created the run: a user name or a service account."),
+            _sys("sys/tags", "stringSet", "The run's tags. Filter with `CONTAINS`."),
+            _sys("sys/group_tags", "stringSet", "The run's group tags. Filter with `CONTAINS`."),
+            _sys("sys/state", "experimentState", "`running` or `idle` (`active`/`inactive`)."),
+            _sys("sys/failed", "bool", "True when the run ended with an error."),
+            _sys("sys/trashed", "bool", "True when the run is in the trash."),
+            _sys("sys/archived", "bool", "True when the run is archived."),
+            _sys("sys/creation_time", "datetime", "When the run was created."),
+            _sys("sys/modification_time", "datetime", "When the run's metadata last changed."),
+            _sys("sys/ping_time", "datetime", "When the run last reported to Neptune."),
+            _sys("sys/running_time_seconds", "float", "How long the run has been running, in seconds."),
+            _sys("sys/relative_creation_time_ms", "int", "Creation time relative to the project, in ms."),
+            _sys("sys/size", "float|int", "Storage the run uses, in bytes (float in Neptune 2.x, int in 3.x)."),
+            _sys("sys/family", "string", "The run family (the id of the run it was forked from)."),
+            _sys("sys/experiment/name", "string", "The experiment the run belongs to."),
+            _sys("sys/experiment/is_head", "bool", "True for the latest run of its experiment."),
+            _sys("sys/model_id", "string", "The model a model version belongs to (model versions only)."),
+            _sys("sys/stage", "string", "The model version's stage (model versions only)."),
+        )
+    }
+)

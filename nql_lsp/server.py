@@ -82,8 +82,12 @@ class NqlProtocol(LanguageServerProtocol):
 
 class NqlLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("nql-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=NqlProtocol)
+        super().__init__(
+            "nql-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=NqlProtocol,
+        )
         self.documents = Documents()
         self.documents.listeners.append(self.refresh_diagnostics)
         self.settings = Settings()
@@ -128,8 +132,9 @@ class NqlLanguageServer(LanguageServer):
         self._reporting = True
         try:
             with contextlib.suppress(Exception):
-                self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
-                                                               message=f"nql-lsp: {error}"))
+                self.window_log_message(
+                    types.LogMessageParams(type=types.MessageType.Error, message=f"nql-lsp: {error}")
+                )
         finally:
             self._reporting = False
 
@@ -158,7 +163,8 @@ class NqlLanguageServer(LanguageServer):
             return
         try:
             result = await self.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            )
         except Exception as e:  # a client that fails the request keeps the current settings
             log.warning("workspace/configuration failed: %s", e)
             return
@@ -214,13 +220,13 @@ class NqlLanguageServer(LanguageServer):
         from .lsp.diagnostics import lsp_diagnostics
 
         try:
-            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags,
-                                    found)
+            items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags, found)
         except Exception as e:
             self.report_server_error(e, None)
             return
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=items, version=doc.version))
+            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=items, version=doc.version)
+        )
 
     async def ensure_snapshots(self, doc: Document) -> None:
         """Have the document's snapshots computed, on the analysis thread so the event loop keeps reading
@@ -280,8 +286,12 @@ class NqlLanguageServer(LanguageServer):
             token = f"nql-runs-{id(wanted)}"
             try:
                 await self.work_done_progress.create_async(token)
-                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-                    title="Loading runs", message=path or "bundled sample", cancellable=False))
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="Loading runs", message=path or "bundled sample", cancellable=False
+                    ),
+                )
             except Exception:  # a client that refuses progress still gets the runs
                 token = None
 
@@ -306,8 +316,12 @@ class NqlLanguageServer(LanguageServer):
         except Exception as e:  # anything else a reader trips on is still the file's problem
             error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
         if token is not None:
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(
-                message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"))
+            self.work_done_progress.end(
+                token,
+                types.WorkDoneProgressEnd(
+                    message="failed" if error else f"{len(runs) if runs is not None else 0:,} runs"
+                ),
+            )
         if self._runs_wanted != wanted:
             return  # the setting changed while this loaded
         self.runs.task = None
@@ -412,9 +426,10 @@ def create_server() -> NqlLanguageServer:
         python.configure(ls.documents, settings.python_enable)
         ls._problems = problems
         if ls.flags.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
-            feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
-                    types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False,
-                                            workspace_diagnostics=False))(document_diagnostic)
+            feature(
+                types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(identifier="nql", inter_file_dependencies=False, workspace_diagnostics=False),
+            )(document_diagnostic)
 
     @feature(types.INITIALIZED)
     async def initialized(ls: NqlLanguageServer, params: types.InitializedParams) -> None:
@@ -467,8 +482,9 @@ def create_server() -> NqlLanguageServer:
     # --- features ----------------------------------------------------------------------------------
 
     @_request(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]), full=False)
-    def document_diagnostic(ls: NqlLanguageServer, doc: Document,
-                            params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    def document_diagnostic(
+        ls: NqlLanguageServer, doc: Document, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
         from .lsp.diagnostics import lsp_diagnostics
 
         result_id = f"{doc.version}/{ls.documents.generation}/{ls.settings_generation}"
@@ -493,44 +509,50 @@ def create_server() -> NqlLanguageServer:
 
     @feature(types.TEXT_DOCUMENT_FORMATTING)
     @_request(list)
-    def formatting(ls: NqlLanguageServer, doc: Document,
-                   params: types.DocumentFormattingParams) -> list[types.TextEdit]:
+    def formatting(
+        ls: NqlLanguageServer, doc: Document, params: types.DocumentFormattingParams
+    ) -> list[types.TextEdit]:
         from .lsp.formatting import format_document
 
         return format_document(doc, ls.positions(doc), ls.settings.line_width)
 
     @feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
     @_request(list)
-    def range_formatting(ls: NqlLanguageServer, doc: Document,
-                         params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
+    def range_formatting(
+        ls: NqlLanguageServer, doc: Document, params: types.DocumentRangeFormattingParams
+    ) -> list[types.TextEdit]:
         from .lsp.formatting import format_document_range
 
         return format_document_range(doc, params.range, ls.positions(doc), ls.settings.line_width)
 
-    @feature(types.TEXT_DOCUMENT_CODE_ACTION,
-             types.CodeActionOptions(code_action_kinds=["quickfix", "source.fixAll.nql", "source.format.nql"]))
+    @feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=["quickfix", "source.fixAll.nql", "source.format.nql"]),
+    )
     @_request(list)
-    def code_action(ls: NqlLanguageServer, doc: Document,
-                    params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_action(ls: NqlLanguageServer, doc: Document, params: types.CodeActionParams) -> list[types.CodeAction]:
         from .lsp.code_actions import code_actions
 
-        return code_actions(ls.documents, doc, params, ls.positions(doc), ls.settings.severity,
-                            ls.settings.line_width, ls.flags)
+        return code_actions(
+            ls.documents, doc, params, ls.positions(doc), ls.settings.severity, ls.settings.line_width, ls.flags
+        )
 
     legend = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
     @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, legend)
     @_request(lambda: types.SemanticTokens(data=[]))
-    def semantic_tokens_full(ls: NqlLanguageServer, doc: Document,
-                             params: types.SemanticTokensParams) -> types.SemanticTokens:
+    def semantic_tokens_full(
+        ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensParams
+    ) -> types.SemanticTokens:
         from .lsp.semantic_tokens import semantic_tokens
 
         return ls.token_results.full(doc.uri, semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags))
 
     @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, legend)
     @_request(lambda: types.SemanticTokens(data=[]))
-    def semantic_tokens_delta(ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensDeltaParams
-                              ) -> types.SemanticTokens | types.SemanticTokensDelta:
+    def semantic_tokens_delta(
+        ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensDeltaParams
+    ) -> types.SemanticTokens | types.SemanticTokensDelta:
         from .lsp.semantic_tokens import semantic_tokens
 
         tokens = semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags)
@@ -538,33 +560,39 @@ def create_server() -> NqlLanguageServer:
 
     @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, legend)
     @_request(lambda: types.SemanticTokens(data=[]))
-    def semantic_tokens_range(ls: NqlLanguageServer, doc: Document,
-                              params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
+    def semantic_tokens_range(
+        ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensRangeParams
+    ) -> types.SemanticTokens:
         from .lsp.semantic_tokens import semantic_tokens
 
         return semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags, params.range)
 
-    @feature(types.TEXT_DOCUMENT_SIGNATURE_HELP, types.SignatureHelpOptions(trigger_characters=["("],
-                                                                             retrigger_characters=[":"]))
+    @feature(
+        types.TEXT_DOCUMENT_SIGNATURE_HELP,
+        types.SignatureHelpOptions(trigger_characters=["("], retrigger_characters=[":"]),
+    )
     @_request(lambda: None)
-    def signature_help(ls: NqlLanguageServer, doc: Document,
-                       params: types.SignatureHelpParams) -> types.SignatureHelp | None:
+    def signature_help(
+        ls: NqlLanguageServer, doc: Document, params: types.SignatureHelpParams
+    ) -> types.SignatureHelp | None:
         from .lsp.signature_help import signature_help
 
         return signature_help(ls.documents, doc, params.position, ls.positions(doc), ls.flags)
 
     @feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     @_request(list)
-    def folding_range(ls: NqlLanguageServer, doc: Document,
-                      params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+    def folding_range(
+        ls: NqlLanguageServer, doc: Document, params: types.FoldingRangeParams
+    ) -> list[types.FoldingRange]:
         from .lsp.folding import folding_ranges
 
         return folding_ranges(ls.documents, doc, ls.positions(doc))
 
     @feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
     @_request(list)
-    def selection_range(ls: NqlLanguageServer, doc: Document,
-                        params: types.SelectionRangeParams) -> list[types.SelectionRange]:
+    def selection_range(
+        ls: NqlLanguageServer, doc: Document, params: types.SelectionRangeParams
+    ) -> list[types.SelectionRange]:
         from .lsp.selection import selection_ranges
 
         return selection_ranges(ls.documents, doc, params.positions, ls.positions(doc))
@@ -578,8 +606,9 @@ def create_server() -> NqlLanguageServer:
 
     # --- runs: lenses, hints and the preview commands ---------------------------------------------------
 
-    async def over_runs(ls: NqlLanguageServer, uri: Any, fn: Callable[..., _R], *args: Any, default: _R,
-                        stale: bool = True) -> _R:
+    async def over_runs(
+        ls: NqlLanguageServer, uri: Any, fn: Callable[..., _R], *args: Any, default: _R, stale: bool = True
+    ) -> _R:
         """``fn(runs, snapshots, *args)`` in a worker thread over this version's snapshots.
 
         Without a document or runs, or on failure, the answer is ``default``; with ``stale``, a document
@@ -626,16 +655,29 @@ def create_server() -> NqlLanguageServer:
         """``nql.preview [uri, queryIndex]``: the runs the query matches."""
         from .lsp.runs import error_result, preview_command
 
-        return await over_runs(ls, arg(args, 0), preview_command, arg(args, 1, 0), stale=False,
-                               default=error_result("nql.preview takes the URI of an open document"))
+        return await over_runs(
+            ls,
+            arg(args, 0),
+            preview_command,
+            arg(args, 1, 0),
+            stale=False,
+            default=error_result("nql.preview takes the URI of an open document"),
+        )
 
     @server.command(EXPLAIN_COMMAND)
     async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
         """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
         from .lsp.runs import error_result, explain_command
 
-        return await over_runs(ls, arg(args, 0), explain_command, arg(args, 1), arg(args, 2, 0), stale=False,
-                               default=error_result("nql.explain takes the URI of an open document and a run id"))
+        return await over_runs(
+            ls,
+            arg(args, 0),
+            explain_command,
+            arg(args, 1),
+            arg(args, 2, 0),
+            stale=False,
+            default=error_result("nql.explain takes the URI of an open document and a run id"),
+        )
 
     return server
 

@@ -156,8 +156,9 @@ def discover(paths: list[str], suffixes: Collection[str] | None = None) -> Itera
             raise SourceError(f"{raw}: no such file or directory")
 
 
-def read_source(path: str, stdin_text: str | None = None, extract: bool = True,
-                stdin_name: str | None = None) -> SourceFile:
+def read_source(
+    path: str, stdin_text: str | None = None, extract: bool = True, stdin_name: str | None = None
+) -> SourceFile:
     """Read one file (or standard input for ``-``) and, unless ``extract`` is off, find its queries.
 
     Standard input is one query, unless ``stdin_name`` names a file kind with embedded queries (an editor
@@ -183,8 +184,13 @@ def read_source(path: str, stdin_text: str | None = None, extract: bool = True,
     return SourceFile(path, text, list(found), [f"{path}: {note}" for note in getattr(found, "notes", [])])
 
 
-def iter_sources(paths: list[str], stdin_text: str | None = None, suffixes: Collection[str] | None = None,
-                 extract: bool = True, stdin_name: str | None = None) -> Iterator[SourceFile | SourceError]:
+def iter_sources(
+    paths: list[str],
+    stdin_text: str | None = None,
+    suffixes: Collection[str] | None = None,
+    extract: bool = True,
+    stdin_name: str | None = None,
+) -> Iterator[SourceFile | SourceError]:
     """Every file the paths name or hold, read; a path that cannot be read yields its error instead, so
     one bad path never hides the others."""
     for raw in paths:

@@ -73,7 +73,7 @@ class LineIndex:
         return len(self.text)
 
     def line_text(self, line: int) -> str:
-        return self.text[self.line_start(line):self.line_end(line)]
+        return self.text[self.line_start(line) : self.line_end(line)]
 
     def row_col(self, offset: int) -> tuple[int, int]:
         """1-based row and 1-based code-point column, as the CLI prints them."""

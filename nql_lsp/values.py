@@ -126,6 +126,7 @@ def size_in_bytes(text: str) -> float | None:
 
 # --- booleans and run states ---------------------------------------------------------------------
 
+
 def read_bool(text: str) -> bool:
     try:
         return BOOLEANS[text.strip().lower()]
@@ -145,6 +146,7 @@ def read_state(text: str) -> str:
 
 
 # --- datetimes -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class RelativeTime:
@@ -198,14 +200,11 @@ def read_datetime(text: str) -> DatetimeValue:
     if m:
         amount, unit = int(m.group(1)), m.group(2)
         if unit not in RELATIVE_UNITS:
-            raise ValueProblem(
-                f"`{s}`: unknown time unit `{unit}`; use `h` (hours), `d` (days) or `M` (months)"
-            )
+            raise ValueProblem(f"`{s}`: unknown time unit `{unit}`; use `h` (hours), `d` (days) or `M` (months)")
         name, documented = RELATIVE_UNITS[unit]
         warnings: tuple[ValueProblem, ...] = ()
         if not documented:
-            warnings = (ValueProblem(
-                f"`{unit}` is not a documented time unit (h, d, M); read as {name}", "NQL308"),)
+            warnings = (ValueProblem(f"`{unit}` is not a documented time unit (h, d, M); read as {name}", "NQL308"),)
         if amount > 100_000:
             raise ValueProblem(f"`{s}` is too far in the past")
         return DatetimeValue(relative=RelativeTime(amount, unit), warnings=warnings)
@@ -213,15 +212,17 @@ def read_datetime(text: str) -> DatetimeValue:
         moment = datetime.fromisoformat(s)
     except ValueError:
         raise ValueProblem(
-            f"`{text}` is not a datetime; use ISO 8601 such as \"2024-02-06T05:00:00Z\" "
-            "or a relative time such as \"-2h\""
+            f'`{text}` is not a datetime; use ISO 8601 such as "2024-02-06T05:00:00Z" or a relative time such as "-2h"'
         ) from None
     if _DATE_ONLY.fullmatch(s):
-        return DatetimeValue(moment.replace(tzinfo=UTC), warnings=(
-            ValueProblem(f"`{s}` has no time; read as midnight UTC", "NQL307"),))
+        return DatetimeValue(
+            moment.replace(tzinfo=UTC), warnings=(ValueProblem(f"`{s}` has no time; read as midnight UTC", "NQL307"),)
+        )
     if moment.tzinfo is None:
-        return DatetimeValue(moment.replace(tzinfo=UTC), warnings=(
-            ValueProblem(f"`{s}` has no time zone offset; read as UTC", "NQL306"),))
+        return DatetimeValue(
+            moment.replace(tzinfo=UTC),
+            warnings=(ValueProblem(f"`{s}` has no time zone offset; read as UTC", "NQL306"),),
+        )
     return DatetimeValue(moment)
 
 

@@ -27,12 +27,30 @@ OUTPUT = Path(__file__).resolve().parents[1] / "nql_lsp" / "data" / "sample_runs
 
 OWNERS = ["alice", "bob", "chen.wei", "dana", "eduardo", "ci-trainer@image-cls-sa", "nightly@image-cls-sa"]
 OWNER_WEIGHTS = [22, 18, 16, 12, 8, 16, 8]
-BACKBONES = {"resnet18": 11.7, "resnet50": 25.6, "vit-b16": 86.6, "efficientnet-b0": 5.3, "convnext-t": 28.6,
-             "mobilenet-v3": 5.4}
+BACKBONES = {
+    "resnet18": 11.7,
+    "resnet50": 25.6,
+    "vit-b16": 86.6,
+    "efficientnet-b0": 5.3,
+    "convnext-t": 28.6,
+    "mobilenet-v3": 5.4,
+}
 DATASETS = {"cifar10": 10, "cifar100": 100, "imagenet-1k": 1000, "food101": 101}
 OPTIMIZERS = ["adam", "adamw", "sgd", "lamb"]
-TAG_POOL = ["baseline", "sweep", "ablation", "augment", "mixup", "prod-candidate", "prod", "debug", "fp16",
-            "distributed", "pretrained", "from-scratch"]
+TAG_POOL = [
+    "baseline",
+    "sweep",
+    "ablation",
+    "augment",
+    "mixup",
+    "prod-candidate",
+    "prod",
+    "debug",
+    "fp16",
+    "distributed",
+    "pretrained",
+    "from-scratch",
+]
 TEAMS = ["vision-core", "edge-models", "research"]
 
 
@@ -48,8 +66,10 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
     runs: list[dict[str, object]] = []
     start = NOW - timedelta(days=365)
     # A year of runs, and a burst in the last two days (a sweep in flight), so some are still running.
-    times = sorted([start + timedelta(seconds=rng.uniform(0, 363 * 86400)) for _ in range(RUNS - RECENT)]
-                   + [NOW - timedelta(seconds=rng.uniform(600, 2 * 86400)) for _ in range(RECENT)])
+    times = sorted(
+        [start + timedelta(seconds=rng.uniform(0, 363 * 86400)) for _ in range(RUNS - RECENT)]
+        + [NOW - timedelta(seconds=rng.uniform(600, 2 * 86400)) for _ in range(RECENT)]
+    )
     experiments: dict[str, str] = {}  # experiment name -> id of its latest run
     for n, created in enumerate(times, 1):
         run_id = f"CLS-{n}"
@@ -62,10 +82,18 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
         epochs = rng.choice([10, 20, 30, 50, 90])
         points = rng.randint(50, 200)
         # How good the run gets: better backbones and sensible learning rates help; hard datasets hurt.
-        quality = {"resnet18": 0.0, "resnet50": 0.04, "vit-b16": 0.07, "efficientnet-b0": 0.03,
-                   "convnext-t": 0.06, "mobilenet-v3": -0.02}[backbone]
-        quality -= abs(math.log10(lr) + 3) * 0.05 + {"cifar10": 0, "cifar100": 0.18, "imagenet-1k": 0.22,
-                                                      "food101": 0.12}[dataset]
+        quality = {
+            "resnet18": 0.0,
+            "resnet50": 0.04,
+            "vit-b16": 0.07,
+            "efficientnet-b0": 0.03,
+            "convnext-t": 0.06,
+            "mobilenet-v3": -0.02,
+        }[backbone]
+        quality -= (
+            abs(math.log10(lr) + 3) * 0.05
+            + {"cifar10": 0, "cifar100": 0.18, "imagenet-1k": 0.22, "food101": 0.12}[dataset]
+        )
         ceiling = max(0.3, min(0.985, 0.9 + quality + rng.gauss(0, 0.02)))
         recent = NOW - created < timedelta(days=2)
         running = recent and rng.random() < 0.6
@@ -92,16 +120,33 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
         ping = modified if not running else NOW - timedelta(seconds=rng.uniform(5, 120))
         stdout = [f"epoch {e + 1}/{epochs} done" for e in range(min(epochs, 6))]
         if failed:
-            stdout.append(rng.choice(["RuntimeError: CUDA out of memory", "NaN loss detected, stopping",
-                                      "KeyboardInterrupt", "OSError: dataset shard missing"]))
+            stdout.append(
+                rng.choice(
+                    [
+                        "RuntimeError: CUDA out of memory",
+                        "NaN loss detected, stopping",
+                        "KeyboardInterrupt",
+                        "OSError: dataset shard missing",
+                    ]
+                )
+            )
         elif not running:
             stdout.append(f"finished: best val/acc {max(acc):.4f}")
         run: dict[str, object] = {
             "sys/id": run_id,
             "sys/custom_run_id": hashlib.sha1(f"{SEED}-{n}".encode()).hexdigest()[:16],
             "sys/name": f"{backbone}-{dataset}-{optimizer}-lr{lr:g}",
-            "sys/description": rng.choice(["", "", f"{backbone} on {dataset}", "sweep member",
-                                           "retry after OOM", "ablation: no augmentation", "näive baseline ✓"]),
+            "sys/description": rng.choice(
+                [
+                    "",
+                    "",
+                    f"{backbone} on {dataset}",
+                    "sweep member",
+                    "retry after OOM",
+                    "ablation: no augmentation",
+                    "näive baseline ✓",
+                ]
+            ),
             "sys/owner": owner,
             "sys/tags": sorted(tags),
             "sys/group_tags": [rng.choice(TEAMS)] + (["q" + str((created.month - 1) // 3 + 1)] if n % 3 else []),
@@ -125,8 +170,10 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
             "val": {"acc": acc},
             "monitoring": {"stdout": {"type": "stringSeries", "value": stdout}},
             "model_info": {"size_MB": _round(BACKBONES[backbone] * 4 * rng.uniform(0.98, 1.02), 4)},
-            "dataset_version": {"type": "artifact",
-                                "value": hashlib.sha256(f"{dataset}-v{1 + created.month // 4}".encode()).hexdigest()},
+            "dataset_version": {
+                "type": "artifact",
+                "value": hashlib.sha256(f"{dataset}-v{1 + created.month // 4}".encode()).hexdigest(),
+            },
         }
         if not failed and not running:
             run["model/weights"] = {"type": "fileRef", "value": f"models/{run_id}/best.pt"}

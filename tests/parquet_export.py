@@ -12,15 +12,27 @@ import pyarrow.parquet as pq
 
 from nql_lsp.runs import Run
 
-SCHEMA = pa.schema([
-    ("project_id", pa.string()), ("run_id", pa.string()), ("attribute_path", pa.string()),
-    ("attribute_type", pa.string()), ("step", pa.decimal128(18, 6)), ("timestamp", pa.timestamp("ms", tz="UTC")),
-    ("int_value", pa.int64()), ("float_value", pa.float64()), ("string_value", pa.string()),
-    ("bool_value", pa.bool_()), ("datetime_value", pa.timestamp("ms", tz="UTC")),
-    ("string_set_value", pa.list_(pa.string())), ("file_value", pa.struct([("path", pa.string())])),
-    ("histogram_value", pa.struct([("type", pa.string()), ("edges", pa.list_(pa.float64())),
-                                   ("values", pa.list_(pa.float64()))])),
-])
+SCHEMA = pa.schema(
+    [
+        ("project_id", pa.string()),
+        ("run_id", pa.string()),
+        ("attribute_path", pa.string()),
+        ("attribute_type", pa.string()),
+        ("step", pa.decimal128(18, 6)),
+        ("timestamp", pa.timestamp("ms", tz="UTC")),
+        ("int_value", pa.int64()),
+        ("float_value", pa.float64()),
+        ("string_value", pa.string()),
+        ("bool_value", pa.bool_()),
+        ("datetime_value", pa.timestamp("ms", tz="UTC")),
+        ("string_set_value", pa.list_(pa.string())),
+        ("file_value", pa.struct([("path", pa.string())])),
+        (
+            "histogram_value",
+            pa.struct([("type", pa.string()), ("edges", pa.list_(pa.float64())), ("values", pa.list_(pa.float64()))]),
+        ),
+    ]
+)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -28,8 +40,14 @@ def rows_of(run: Run, project: str = "team/cls") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def row(path: str, type_: str, **values: Any) -> dict[str, Any]:
-        return {"project_id": project, "run_id": run.id, "attribute_path": path, "attribute_type": type_,
-                "timestamp": T0, **values}
+        return {
+            "project_id": project,
+            "run_id": run.id,
+            "attribute_path": path,
+            "attribute_type": type_,
+            "timestamp": T0,
+            **values,
+        }
 
     for path, (type_, value) in run.attributes.items():
         if type_ == "float":
@@ -51,8 +69,14 @@ def rows_of(run: Run, project: str = "team/cls") -> list[dict[str, Any]]:
         elif type_ == "stringSeries":
             rows += [row(path, "string_series", step=Decimal(i), string_value=v) for i, v in enumerate(value)]
         # artifact: the exporter has no such type
-    rows.append(row("images/grid", "histogram_series", step=Decimal(0),
-                    histogram_value={"type": "linear", "edges": [0.0, 1.0], "values": [3.0]}))
+    rows.append(
+        row(
+            "images/grid",
+            "histogram_series",
+            step=Decimal(0),
+            histogram_value={"type": "linear", "edges": [0.0, 1.0], "values": [3.0]},
+        )
+    )
     return rows
 
 

@@ -38,19 +38,19 @@ CASES = [
     ("NQL301", "x:int = «1.5»", "x:int = 15"),
     ("NQL301", "x:float = «fast»", "x:float = 1e-6"),
     ("NQL301", "x:bool = «yes»", "x:bool = True"),
-    ("NQL301", "x:datetime > «\"yesterday\"»", "x:datetime > \"-1d\""),
-    ("NQL301", "x:datetime > «\"-2q\"»", "x:datetime > \"-2M\""),
+    ("NQL301", 'x:datetime > «"yesterday"»', 'x:datetime > "-1d"'),
+    ("NQL301", 'x:datetime > «"-2q"»', 'x:datetime > "-2M"'),
     ("NQL301", "sys/state:experimentState = «runing»", "sys/state:experimentState = RUNNING"),
     ("NQL301", "x:int <= «1.5B»", "x:int <= 1.5KB"),
-    ("NQL302", "x:string MATCHES «\"a(\"»", "x:string MATCHES \"a\\\\(\""),
-    ("NQL302", "x:stringSet NOT MATCHES «\"[z-a]\"»", "x:stringSet NOT MATCHES \"[a-z]\""),
-    ("NQL303", "x:string = «exists»", "x:string = \"exists\""),
-    ("NQL304", "x:string = «'a'»", "x:string = \"a\""),
-    ("NQL305", "x:string = \"a«\\d»\"", "x:string = \"a\\\\d\""),
-    ("NQL306", "x:datetime > «\"2024-02-06T05:00:00\"»", "x:datetime > \"2024-02-06T05:00:00+0900\""),
-    ("NQL307", "x:datetime > «\"2024-02-06\"»", "x:datetime > \"2024-02-06T00:00:00.5Z\""),
+    ("NQL302", 'x:string MATCHES «"a("»', 'x:string MATCHES "a\\\\("'),
+    ("NQL302", 'x:stringSet NOT MATCHES «"[z-a]"»', 'x:stringSet NOT MATCHES "[a-z]"'),
+    ("NQL303", "x:string = «exists»", 'x:string = "exists"'),
+    ("NQL304", "x:string = «'a'»", 'x:string = "a"'),
+    ("NQL305", 'x:string = "a«\\d»"', 'x:string = "a\\\\d"'),
+    ("NQL306", 'x:datetime > «"2024-02-06T05:00:00"»', 'x:datetime > "2024-02-06T05:00:00+0900"'),
+    ("NQL307", 'x:datetime > «"2024-02-06"»', 'x:datetime > "2024-02-06T00:00:00.5Z"'),
     ("NQL308", "x:datetime > «-3w»", "x:datetime > -3d"),
-    ("NQL309", "x:string = «a@b.c»", "x:string = \"a@b.c\""),
+    ("NQL309", "x:string = «a@b.c»", 'x:string = "a@b.c"'),
     ("NQL401", "«a:int = 1 AND b:int = 2» OR c:int = 3", "(a:int = 1 AND b:int = 2) OR c:int = 3"),
 ]
 
@@ -73,28 +73,31 @@ def test_every_rule_is_exercised() -> None:
 def _fixed(text: str, code: str, which: int = 0) -> str:
     d = next(d for d in analyze(text).diagnostics if d.code == code)
     for edit in sorted(d.fixes[which].edits, key=lambda e: e.start, reverse=True):
-        text = text[:edit.start] + edit.new_text + text[edit.end:]
+        text = text[: edit.start] + edit.new_text + text[edit.end :]
     return text
 
 
-@pytest.mark.parametrize(("code", "before", "after"), [
-    ("NQL101", "x:flot = 1", "x:float = 1"),
-    ("NQL102", "x:stringset CONTAINS a", "x:stringSet CONTAINS a"),
-    ("NQL104", "sys/name = a", "sys/name:string = a"),
-    ("NQL104", "last(x) > 1", "last(x:floatSeries) > 1"),
-    ("NQL106", "`sys/failed`:string = true", "`sys/failed`:bool = true"),
-    ("NQL107", "a@b:string = 1", "`a@b`:string = 1"),
-    ("NQL202", "`sys/tags`:stringSet != a", "`sys/tags`:stringSet NOT CONTAINS a"),
-    ("NQL203", "x:floatSeries > 1", "last(x:floatSeries) > 1"),
-    ("NQL205", "avrage(x:floatSeries) > 1", "average(x:floatSeries) > 1"),
-    ("NQL206", "max(x:floatSeries) NOT EXISTS", "x:floatSeries NOT EXISTS"),
-    ("NQL303", "x:string = not", 'x:string = "not"'),
-    ("NQL304", "x:string = 'say \"hi\"'", 'x:string = "say \\"hi\\""'),
-    ("NQL305", 'x:string MATCHES "\\d+"', 'x:string MATCHES "\\\\d+"'),
-    ("NQL306", 'x:datetime > "2024-01-01T10:00"', 'x:datetime > "2024-01-01T10:00Z"'),
-    ("NQL307", "x:datetime > 2024-01-01", 'x:datetime > "2024-01-01T00:00:00Z"'),
-    ("NQL401", "a:int = 1 OR b:int = 2 AND c:int = 3", "a:int = 1 OR (b:int = 2 AND c:int = 3)"),
-])
+@pytest.mark.parametrize(
+    ("code", "before", "after"),
+    [
+        ("NQL101", "x:flot = 1", "x:float = 1"),
+        ("NQL102", "x:stringset CONTAINS a", "x:stringSet CONTAINS a"),
+        ("NQL104", "sys/name = a", "sys/name:string = a"),
+        ("NQL104", "last(x) > 1", "last(x:floatSeries) > 1"),
+        ("NQL106", "`sys/failed`:string = true", "`sys/failed`:bool = true"),
+        ("NQL107", "a@b:string = 1", "`a@b`:string = 1"),
+        ("NQL202", "`sys/tags`:stringSet != a", "`sys/tags`:stringSet NOT CONTAINS a"),
+        ("NQL203", "x:floatSeries > 1", "last(x:floatSeries) > 1"),
+        ("NQL205", "avrage(x:floatSeries) > 1", "average(x:floatSeries) > 1"),
+        ("NQL206", "max(x:floatSeries) NOT EXISTS", "x:floatSeries NOT EXISTS"),
+        ("NQL303", "x:string = not", 'x:string = "not"'),
+        ("NQL304", "x:string = 'say \"hi\"'", 'x:string = "say \\"hi\\""'),
+        ("NQL305", 'x:string MATCHES "\\d+"', 'x:string MATCHES "\\\\d+"'),
+        ("NQL306", 'x:datetime > "2024-01-01T10:00"', 'x:datetime > "2024-01-01T10:00Z"'),
+        ("NQL307", "x:datetime > 2024-01-01", 'x:datetime > "2024-01-01T00:00:00Z"'),
+        ("NQL401", "a:int = 1 OR b:int = 2 AND c:int = 3", "a:int = 1 OR (b:int = 2 AND c:int = 3)"),
+    ],
+)
 def test_fixes_produce_the_corrected_query(code: str, before: str, after: str) -> None:
     fixed = _fixed(before, code)
     assert fixed == after
@@ -110,13 +113,15 @@ def test_series_without_aggregate_offers_every_aggregate() -> None:
 
 
 def test_messages_say_what_would_be_right() -> None:
-    messages = {d.code: d.message for d in analyze(
-        "(x:flot = 1) AND (y:float CONTAINS 2) AND (sys/state:experimentState = sleeping)").diagnostics}
+    messages = {
+        d.code: d.message
+        for d in analyze("(x:flot = 1) AND (y:float CONTAINS 2) AND (sys/state:experimentState = sleeping)").diagnostics
+    }
     assert messages["NQL101"] == "unknown type `flot`; did you mean `float`?"
-    assert messages["NQL201"] == ("`CONTAINS` does not apply to `float`; it allows `=`, `!=`, `>`, `>=`, `<`, `<=`, "
-                                  "`EXISTS` and `NOT EXISTS`")
-    assert messages["NQL301"] == ("`sleeping` is not a run state; use one of `running`, `idle`, `active`, "
-                                  "`inactive`")
+    assert messages["NQL201"] == (
+        "`CONTAINS` does not apply to `float`; it allows `=`, `!=`, `>`, `>=`, `<`, `<=`, `EXISTS` and `NOT EXISTS`"
+    )
+    assert messages["NQL301"] == ("`sleeping` is not a run state; use one of `running`, `idle`, `active`, `inactive`")
 
 
 def test_a_misspelt_run_state_gets_a_suggestion() -> None:
@@ -131,13 +136,26 @@ def test_a_wrong_type_does_not_cascade_into_value_errors() -> None:
     assert [d.code for d in analyze("x:int = ").diagnostics] == ["NQL002"]
 
 
-@pytest.mark.parametrize("query", [
-    'x:int <= 50MB', 'x:float = "100 MB"', "x:float > .5", "x:float > 1e-6", 'x:int = "3"',
-    'x:bool = "FALSE"', 'sys/state:experimentState = "Active"', 'x:datetime > "2024-02-06T05:00:00+09:00"',
-    'x:datetime < "-3M"', 'x:datetime > "2024-02-06T05:00:00.123456789Z"', 'x:artifact = "9a3f00"',
-    'x:stringSeries CONTAINS "err"', 'x:stringSeries MATCHES "^E"', "`sys/size`:int > 1GB",
-    "`sys/size`:float > 1GB",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "x:int <= 50MB",
+        'x:float = "100 MB"',
+        "x:float > .5",
+        "x:float > 1e-6",
+        'x:int = "3"',
+        'x:bool = "FALSE"',
+        'sys/state:experimentState = "Active"',
+        'x:datetime > "2024-02-06T05:00:00+09:00"',
+        'x:datetime < "-3M"',
+        'x:datetime > "2024-02-06T05:00:00.123456789Z"',
+        'x:artifact = "9a3f00"',
+        'x:stringSeries CONTAINS "err"',
+        'x:stringSeries MATCHES "^E"',
+        "`sys/size`:int > 1GB",
+        "`sys/size`:float > 1GB",
+    ],
+)
 def test_valid_values_raise_nothing(query: str) -> None:
     assert analyze(query).diagnostics == []
 

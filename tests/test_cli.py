@@ -33,8 +33,7 @@ def test_full_format(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert out == (
         "q.nql:1:25: NQL101 unknown type `flot`; did you mean `float`?\n"
-        "1 | x:string = \"日本語😀\" AND y:flot = 1\n"
-        + " " * 32 + "^^^^\n"
+        '1 | x:string = "日本語😀" AND y:flot = 1\n' + " " * 32 + "^^^^\n"
         "  = fix: Change to `float`\n"
         "\n"
         "Found 1 error, 0 warnings.\n"
@@ -44,24 +43,32 @@ def test_full_format(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_concise_format(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "q.nql", "--output-format", "concise")
     assert code == 1
-    assert out == ("q.nql:1:25: NQL101 unknown type `flot`; did you mean `float`?\n"
-                   "Found 1 error, 0 warnings.\n")
+    assert out == ("q.nql:1:25: NQL101 unknown type `flot`; did you mean `float`?\nFound 1 error, 0 warnings.\n")
 
 
 def test_json_format(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "q.nql", "--output-format", "json")
     assert code == 1
-    assert json.loads(out) == [{
-        "filename": "q.nql",
-        "code": "NQL101",
-        "severity": "error",
-        "message": "unknown type `flot`; did you mean `float`?",
-        "location": {"row": 1, "column": 25},
-        "end_location": {"row": 1, "column": 29},
-        "fix": {"message": "Change to `float`", "edits": [
-            {"content": "float", "location": {"row": 1, "column": 25}, "end_location": {"row": 1, "column": 29}},
-        ]},
-    }]
+    assert json.loads(out) == [
+        {
+            "filename": "q.nql",
+            "code": "NQL101",
+            "severity": "error",
+            "message": "unknown type `flot`; did you mean `float`?",
+            "location": {"row": 1, "column": 25},
+            "end_location": {"row": 1, "column": 29},
+            "fix": {
+                "message": "Change to `float`",
+                "edits": [
+                    {
+                        "content": "float",
+                        "location": {"row": 1, "column": 25},
+                        "end_location": {"row": 1, "column": 29},
+                    },
+                ],
+            },
+        }
+    ]
 
 
 def test_json_format_is_one_empty_array_when_clean(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,12 +100,16 @@ def test_sarif_format(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None
     (result,) = sarif_run["results"]
     assert result["ruleId"] == "NQL101" and result["level"] == "error"
     assert result["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 1, "startColumn": 25, "endLine": 1, "endColumn": 29}
+        "startLine": 1,
+        "startColumn": 25,
+        "endLine": 1,
+        "endColumn": 29,
+    }
     assert result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"] == {"text": "float"}
 
 
 def test_multi_line_file_reports_rows_and_columns(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (workdir / "m.nql").write_text('(a:int = 1)\r\nAND (b:flot = 2)\nAND', encoding="utf-8")
+    (workdir / "m.nql").write_text("(a:int = 1)\r\nAND (b:flot = 2)\nAND", encoding="utf-8")
     code, out, _ = run(capsys, "m.nql", "--output-format", "concise")
     assert code == 1
     assert out.splitlines() == [
@@ -146,7 +157,7 @@ def test_directories_are_searched_recursively(workdir: Path, capsys: pytest.Capt
 
 
 def test_unreadable_paths_exit_two(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (workdir / "latin1.nql").write_bytes(b"x:string = \"caf\xe9\"")
+    (workdir / "latin1.nql").write_bytes(b'x:string = "caf\xe9"')
     code, out, err = run(capsys, "missing.nql", "latin1.nql", "q.nql", "--output-format", "concise")
     assert code == 2
     assert "missing.nql: no such file or directory" in err
@@ -162,16 +173,22 @@ def test_bad_usage_exits_two(workdir: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_the_check_path_does_not_import_the_server_stack(workdir: Path) -> None:
-    code = ("import sys; from nql_lsp.cli import main; rc = main(['--check', 'q.nql']); "
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'duckdb', "
-            "'pyarrow')); print(heavy); sys.exit(0 if not heavy else 3)")
+    code = (
+        "import sys; from nql_lsp.cli import main; rc = main(['--check', 'q.nql']); "
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'duckdb', "
+        "'pyarrow')); print(heavy); sys.exit(0 if not heavy else 3)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=workdir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_python_dash_m_entry_point(workdir: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nql_lsp", "--check", "q.nql", "--output-format", "concise"],
-                          capture_output=True, text=True, cwd=workdir)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nql_lsp", "--check", "q.nql", "--output-format", "concise"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
     assert proc.returncode == 1
     assert proc.stdout.startswith("q.nql:1:25: NQL101")
 
@@ -183,4 +200,10 @@ def test_bundled_examples(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(root / "bad"), "--output-format", "concise")
     assert code == 1
     assert {line.split(": ")[1].split()[0] for line in out.splitlines()[:-1]} == {
-        "NQL101", "NQL102", "NQL002", "NQL106", "NQL202", "NQL203"}
+        "NQL101",
+        "NQL102",
+        "NQL002",
+        "NQL106",
+        "NQL202",
+        "NQL203",
+    }

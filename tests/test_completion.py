@@ -8,13 +8,25 @@ from nql_lsp.analysis import analyze
 from nql_lsp.completion import CompletionItem, complete
 from nql_lsp.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, LayeredSchema, StaticSchema
 
-LEARNED = LayeredSchema((SYSTEM_SCHEMA, StaticSchema({
-    "metrics/acc": FieldInfo("metrics/acc", ("floatSeries",), "Validation accuracy."),
-    "params/lr": FieldInfo("params/lr", ("float",), stats={
-        "float": FieldStats(runs=5, minimum=0.0001, maximum=0.1)}),
-    "params/optimizer": FieldInfo("params/optimizer", ("string",), stats={
-        "string": FieldStats(runs=12, common=[("adam", 9), ("sgd momentum", 3)])}),
-}, learned=True)))
+LEARNED = LayeredSchema(
+    (
+        SYSTEM_SCHEMA,
+        StaticSchema(
+            {
+                "metrics/acc": FieldInfo("metrics/acc", ("floatSeries",), "Validation accuracy."),
+                "params/lr": FieldInfo(
+                    "params/lr", ("float",), stats={"float": FieldStats(runs=5, minimum=0.0001, maximum=0.1)}
+                ),
+                "params/optimizer": FieldInfo(
+                    "params/optimizer",
+                    ("string",),
+                    stats={"string": FieldStats(runs=12, common=[("adam", 9), ("sgd momentum", 3)])},
+                ),
+            },
+            learned=True,
+        ),
+    )
+)
 
 
 def at(query: str, schema=SYSTEM_SCHEMA) -> tuple[str, list[CompletionItem]]:
@@ -64,7 +76,7 @@ def test_field_inserts_name_and_known_type_replacing_the_partial_word() -> None:
     # `sys/ta` starts after `x:string = ` (11), the quoted string (6: CJK and the emoji count one each)
     # and ` AND ` (5).
     assert (tags.start, tags.end) == (22, 28)
-    assert text[tags.start:tags.end] == "sys/ta"
+    assert text[tags.start : tags.end] == "sys/ta"
     assert "tags" in tags.documentation.lower()
 
 
@@ -72,14 +84,14 @@ def test_open_backquote_is_part_of_the_replaced_text() -> None:
     text, items = at("`sys/na|")
     item = next(i for i in items if i.label == "sys/name")
     assert item.insert_text == "`sys/name`:string"
-    assert text[item.start:item.end] == "`sys/na"
+    assert text[item.start : item.end] == "`sys/na"
     assert item.filter_text == "`sys/name"
 
 
 def test_whole_word_is_replaced_when_cursor_is_inside_it() -> None:
     text, items = at("sys/na|me:string = x")
     item = next(i for i in items if i.label == "sys/name")
-    assert text[item.start:item.end] == "sys/name"
+    assert text[item.start : item.end] == "sys/name"
     assert item.insert_text == "sys/name"  # the type is already there
 
 
@@ -128,7 +140,7 @@ def test_open_quote_is_replaced_with_the_value() -> None:
     text, items = at('sys/creation_time:datetime > "-|')
     item = next(i for i in items if i.label == "-7d")
     assert item.insert_text == '"-7d"'
-    assert text[item.start:item.end] == '"-'
+    assert text[item.start : item.end] == '"-'
 
 
 def test_bool_values_insert_bare() -> None:
@@ -161,5 +173,4 @@ def test_renaming_an_aggregate_keeps_its_argument() -> None:
 
 def test_numbers_seen_in_runs() -> None:
     _, items = at("params/lr:float >= |", LEARNED)
-    assert [(i.insert_text, i.detail) for i in items] == [("0.0001", "min seen in runs"),
-                                                          ("0.1", "max seen in runs")]
+    assert [(i.insert_text, i.detail) for i in items] == [("0.0001", "min seen in runs"), ("0.1", "max seen in runs")]

@@ -121,7 +121,7 @@ def test_grammar_strings_and_names_know_their_escapes() -> None:
     string = _rule("string-double")
     escapes = [p["match"] for p in string["patterns"] if p["name"].startswith("constant.character.escape")]
     assert escapes and all(_fullmatch(escapes[0], e) for e in ('\\"', "\\\\"))
-    assert not _fullmatch(escapes[0], "\\d"), "only \\\" and \\\\ are escapes in NQL strings"
+    assert not _fullmatch(escapes[0], "\\d"), 'only \\" and \\\\ are escapes in NQL strings'
     name = _rule("name-backquoted")
     assert name["begin"] == name["end"] == "`"
     assert _fullmatch(name["patterns"][0]["match"], "\\`")
@@ -169,8 +169,9 @@ def _server_settings() -> dict[str, dataclasses.Field]:
 
 
 def test_package_json_settings_mirror_the_server_settings() -> None:
-    properties = {key.removeprefix("nql."): value for key, value in PACKAGE["contributes"]["configuration"]
-                  ["properties"].items()}
+    properties = {
+        key.removeprefix("nql."): value for key, value in PACKAGE["contributes"]["configuration"]["properties"].items()
+    }
     server = _server_settings()
     assert set(server) <= set(properties), set(server) - set(properties)
     assert set(properties) - set(server) == CLIENT_SETTINGS
@@ -282,4 +283,4 @@ def test_emacs_associates_nql_files_and_registers_with_eglot() -> None:
 def test_ci_runs_the_editor_tests_after_the_readme_command() -> None:
     lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
     readme = lines.index('pip install -e ".[test]" && pytest')
-    assert any("editors/test.sh" in line and not line.startswith("#") for line in lines[readme + 1:])
+    assert any("editors/test.sh" in line and not line.startswith("#") for line in lines[readme + 1 :])

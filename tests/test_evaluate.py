@@ -21,33 +21,33 @@ NOW = datetime(2024, 2, 6, 0, 0, tzinfo=UTC)
 
 CASES = [
     # a missing attribute is false, NOT of it true (C is trashed, so left out)
-    ("sys/name:string = \"hello_0\"", "A"),
-    ("NOT sys/name:string = \"hello_0\"", "B D E"),
+    ('sys/name:string = "hello_0"', "A"),
+    ('NOT sys/name:string = "hello_0"', "B D E"),
     ("sys/name:string NOT EXISTS", "E"),
     # != is a comparison: false without the attribute; NOT CONTAINS is NOT of CONTAINS: true without it
-    ("sys/name:string != \"world\"", "A D"),
-    ("sys/name:string NOT CONTAINS \"o\"", "E"),
+    ('sys/name:string != "world"', "A D"),
+    ('sys/name:string NOT CONTAINS "o"', "E"),
     # another type is false: B holds acc as a string
     ("acc:float >= 0.9", "A D"),
-    ("acc:string = \"0.95\"", "B"),
+    ('acc:string = "0.95"', "B"),
     ("acc:float = fast", ""),  # a value the type cannot read: the clause matches nothing
     # CONTAINS: case-sensitive substring on strings, membership on a stringSet
-    ("sys/name:string CONTAINS \"ell\"", "A D"),
-    ("sys/name:string CONTAINS \"hel\"", "A"),
+    ('sys/name:string CONTAINS "ell"', "A D"),
+    ('sys/name:string CONTAINS "hel"', "A"),
     ("sys/tags:stringSet CONTAINS prod", "A B"),
     ("sys/tags:stringSet CONTAINS pro", ""),
     ("sys/tags:stringSet NOT CONTAINS x", "B D E"),
     ("sys/tags:stringSet = prod", "B"),  # = compares the whole set
     # MATCHES: RE2 search anywhere; on a stringSet, any element
-    ("sys/name:string MATCHES \"^he\"", "A"),
-    ("sys/name:string MATCHES \"lo_0$\"", "A"),
-    ("sys/name:string MATCHES \"orl\"", "B"),
-    ("sys/name:string NOT MATCHES \"^he\"", "B D E"),
-    ("sys/tags:stringSet MATCHES \"^x$\"", "A"),
+    ('sys/name:string MATCHES "^he"', "A"),
+    ('sys/name:string MATCHES "lo_0$"', "A"),
+    ('sys/name:string MATCHES "orl"', "B"),
+    ('sys/name:string NOT MATCHES "^he"', "B D E"),
+    ('sys/tags:stringSet MATCHES "^x$"', "A"),
     # strings order lexicographically by code point: "Hello" < "a"
     ("sys/name:string > a", "A B"),
     # stringSeries compares its last value
-    ("log:stringSeries CONTAINS \"error\"", "A"),
+    ('log:stringSeries CONTAINS "error"', "A"),
     ("log:stringSeries = start", ""),
     ("log:stringSeries = ok", "B"),
     # floatSeries aggregates use all points; A = [3, 1, 2], B = [1, 1], D = []
@@ -61,13 +61,13 @@ CASES = [
     ("loss:floatSeries EXISTS", "A B D"),
     ("loss:floatSeries = 2", "A"),  # a bare series compares its last value
     # datetimes are instants: A's 05:00+09:00 on the 6th is 20:00Z on the 5th, like D; E is C's instant
-    ("created:datetime = \"2024-02-05T20:00:00Z\"", "A D"),
-    ("created:datetime > \"2024-02-05T20:30:00+00:00\"", "B"),
-    ("created:datetime = \"2024-01-01T00:00:00+00:00\"", "E"),
+    ('created:datetime = "2024-02-05T20:00:00Z"', "A D"),
+    ('created:datetime > "2024-02-05T20:30:00+00:00"', "B"),
+    ('created:datetime = "2024-01-01T00:00:00+00:00"', "E"),
     # relative times from the injected now (2024-02-06T00:00Z): -3h is 21:00Z on the 5th
-    ("created:datetime > \"-3h\"", ""),
-    ("created:datetime >= \"-3h\"", "B"),
-    ("created:datetime > \"-1M\"", "A B D"),
+    ('created:datetime > "-3h"', ""),
+    ('created:datetime >= "-3h"', "B"),
+    ('created:datetime > "-1M"', "A B D"),
     # states read through their synonyms; integers; an empty query matches every run
     ("sys/state:experimentState = active", "A"),
     ("sys/state:experimentState = inactive", "B"),
@@ -136,16 +136,20 @@ def test_explain_names_the_clause_that_keeps_a_run_out() -> None:
     text = "sys/tags:stringSet CONTAINS prod AND acc:float >= 0.9"
     assert explain(text, runs, "A") == "`A` matches the query"
     why = explain(text, runs, "B")
-    assert why.splitlines() == ["`B` does not match:",
-                                "- `acc:float >= 0.9` is false: the run holds `acc` as a string, not a float"]
+    assert why.splitlines() == [
+        "`B` does not match:",
+        "- `acc:float >= 0.9` is false: the run holds `acc` as a string, not a float",
+    ]
     why = explain(text, runs, "D")
     assert "`sys/tags:stringSet CONTAINS prod` is false: the run has no `sys/tags`" in why
     assert explain("acc:float < 0.6", runs, "C").startswith("`C` matches the query (it is trashed")
     assert "`last(loss)` is 2" in explain("last(loss:floatSeries) > 2", runs, "A")
     assert explain(text, runs, "nope") == "no run `nope` in small"
     or_why = explain("n:int = 1 OR NOT sys/id:string = E", runs, "E")
-    assert or_why.splitlines()[1:] == ["- `n:int = 1` is false: the run has no `n`",
-                                       "- `NOT sys/id:string = E` is false because `sys/id:string = E` holds"]
+    assert or_why.splitlines()[1:] == [
+        "- `n:int = 1` is false: the run has no `n`",
+        "- `NOT sys/id:string = E` is false because `sys/id:string = E` holds",
+    ]
 
 
 def test_absurd_nesting_is_an_error_not_a_crash() -> None:

@@ -15,15 +15,15 @@ NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)
 SAMPLE = open_runs(None)
 
 CLAUSES = [
-    "`sys/tags`:stringSet CONTAINS \"prod-candidate\"",
-    "`sys/tags`:stringSet MATCHES \"^d\"",
-    "`sys/owner`:string MATCHES \"-sa$\"",
-    "`sys/name`:string CONTAINS \"resnet\"",
-    "`sys/name`:string > \"m\"",
+    '`sys/tags`:stringSet CONTAINS "prod-candidate"',
+    '`sys/tags`:stringSet MATCHES "^d"',
+    '`sys/owner`:string MATCHES "-sa$"',
+    '`sys/name`:string CONTAINS "resnet"',
+    '`sys/name`:string > "m"',
     "`sys/failed`:bool = true",
     "`sys/state`:experimentState = running",
-    "`sys/creation_time`:datetime > \"-3M\"",
-    "`sys/creation_time`:datetime <= \"2025-03-01T00:00:00+02:00\"",
+    '`sys/creation_time`:datetime > "-3M"',
+    '`sys/creation_time`:datetime <= "2025-03-01T00:00:00+02:00"',
     "`parameters/lr`:float < 0.001",
     "`parameters/batch_size`:int >= 128",
     "`parameters/optimizer`:string = adamw",
@@ -31,13 +31,13 @@ CLAUSES = [
     "min(`train/loss`:floatSeries) < 0.1",
     "variance(`val/acc`:floatSeries) > 0.05",
     "average(`train/loss`:floatSeries) >= 0.3",
-    "`monitoring/stdout`:stringSeries CONTAINS \"Error\"",
+    '`monitoring/stdout`:stringSeries CONTAINS "Error"',
     "`model/weights`:fileRef EXISTS",
     "`val/best_acc`:float NOT EXISTS",
     "`model_info/size_MB`:float <= 100MB",
     "`parameters/lr`:string = x",
     "`sys/tags`:stringSet NOT CONTAINS debug",
-    "`sys/name`:string != \"x\"",
+    '`sys/name`:string != "x"',
 ]
 
 
@@ -50,6 +50,7 @@ def queries() -> st.SearchStrategy[str]:
             inner.map(lambda q: f"NOT ({q})"),
             inner.map(lambda q: f"({q})"),
         )
+
     return st.recursive(leaf, extend, max_leaves=8)
 
 
@@ -67,8 +68,12 @@ def test_compiled_evaluators_agree_with_the_interpreter(query: str, trashed: boo
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab:`\"'()=<>!~ \\/-.0123456789ANDORNTCIEXSMfloatsrigSe\u00e9\U0001f600")),
-               max_size=60))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab:`\"'()=<>!~ \\/-.0123456789ANDORNTCIEXSMfloatsrigSe\u00e9\U0001f600")),
+        max_size=60,
+    )
+)
 def test_any_text_never_crashes(text: str) -> None:
     result = preview(text, SAMPLE, now=NOW)
     assert result.error is not None or len(result.matches) <= result.total

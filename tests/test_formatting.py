@@ -39,8 +39,10 @@ def test_format(text: str, expected: str | None) -> None:
 
 
 def test_long_queries_break_at_connectives_by_nesting() -> None:
-    text = ("sys/owner:string = alice OR (sys/tags:stringSet CONTAINS prod AND "
-            "sys/failed:bool = false AND sys/trashed:bool = false)")
+    text = (
+        "sys/owner:string = alice OR (sys/tags:stringSet CONTAINS prod AND "
+        "sys/failed:bool = false AND sys/trashed:bool = false)"
+    )
     assert format_query(text, 60) == (
         "(`sys/owner`:string = alice)\n"
         "OR (\n"
@@ -67,8 +69,13 @@ def _dump(expr: Expr | None) -> object:
     fld = expr.field
     value = expr.value
     agg = expr.aggregate
-    return (agg.name if agg else None, fld.name.path, fld.type.text if fld.type else None, expr.operator.op,
-            None if value is None else (value.token.kind == "WORD", value_text(value)))
+    return (
+        agg.name if agg else None,
+        fld.name.path,
+        fld.type.text if fld.type else None,
+        expr.operator.op,
+        None if value is None else (value.token.kind == "WORD", value_text(value)),
+    )
 
 
 def _check_meaning(text: str, width: int = 80) -> None:
@@ -139,6 +146,7 @@ def test_range_on_broken_text_makes_no_edits() -> None:
 
 # --- CLI ---------------------------------------------------------------------------------------------
 
+
 def test_cli_check_diff_and_rewrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ugly = tmp_path / "ugly.nql"
     ugly.write_text("a:int == 1\n", encoding="utf-8")
@@ -207,14 +215,18 @@ def test_cli_formats_the_queries_of_a_named_python_file(tmp_path: Path, capsys: 
 def test_cli_formats_the_queries_of_a_named_notebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    cell = ['rows = project.fetch_runs_table(\n', '    query="a:int=1 and b:int=2"\n', ')\n']
-    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                           "source": cell}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    cell = ["rows = project.fetch_runs_table(\n", '    query="a:int=1 and b:int=2"\n', ")\n"]
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": cell}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path = tmp_path / "runs.ipynb"
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     assert main(["--format", str(path)]) == 0
     source = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
-    assert source == ['rows = project.fetch_runs_table(\n', '    query="(`a`:int = 1) AND (`b`:int = 2)"\n', ')\n']
+    assert source == ["rows = project.fetch_runs_table(\n", '    query="(`a`:int = 1) AND (`b`:int = 2)"\n', ")\n"]
     assert main(["--format", "--check", str(path)]) == 0
 
 

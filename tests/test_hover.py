@@ -21,8 +21,7 @@ def at(query: str, schema: Schema = SYSTEM_SCHEMA) -> tuple[str, HoverInfo | Non
 
 CASES = [
     # (query, covered text, phrases the explanation must hold)
-    ('x:string = "日本語😀" AND `sys/ta|gs`:stringSet CONTAINS "a"', "`sys/tags`",
-     ["stringSet", "The run's tags"]),
+    ('x:string = "日本語😀" AND `sys/ta|gs`:stringSet CONTAINS "a"', "`sys/tags`", ["stringSet", "The run's tags"]),
     ("sys/tags:string|Set CONTAINS a", "stringSet", ["(type)", "membership", "NOT CONTAINS"]),
     ("la|st(`m`:floatSeries) > 1", "last(`m`:floatSeries)", ["last(field: floatSeries) -> float", "last value"]),
     ("a:string NOT CONT|AINS x", "NOT CONTAINS", ["Negation of `CONTAINS`", "stringSet"]),
@@ -31,8 +30,11 @@ CASES = [
     ("a:float > 50M|B", "50MB", ["50,000,000 bytes", "decimal"]),
     ('sys/creation_time:datetime > "-1|d"', '"-1d"', ["1 day ago", "2024-03-14 12:00:00 UTC"]),
     ('sys/creation_time:datetime > "-2|M"', '"-2M"', ["2 months ago", "2024-01-15 12:00:00 UTC"]),
-    ('sys/creation_time:datetime > "2024-02-06T05:00:00+09|:00"', '"2024-02-06T05:00:00+09:00"',
-     ["2024-02-05 20:00:00 UTC"]),
+    (
+        'sys/creation_time:datetime > "2024-02-06T05:00:00+09|:00"',
+        '"2024-02-06T05:00:00+09:00"',
+        ["2024-02-05 20:00:00 UTC"],
+    ),
     ("sys/state:experimentState = acti|ve", "active", ["run state `running`"]),
     ('a:string MATCHES "(|"', '"("', ["Invalid RE2"]),
     ("a:flot| = 1", "flot", ["not an NQL type"]),
@@ -46,7 +48,7 @@ CASES = [
 def test_hover(query: str, covered: str, phrases: list[str]) -> None:
     text, h = at(query)
     assert h is not None
-    assert text[h.start:h.end] == covered
+    assert text[h.start : h.end] == covered
     for phrase in phrases:
         assert phrase in h.markdown, (phrase, h.markdown)
 
@@ -57,9 +59,17 @@ def test_nothing_to_explain_in_whitespace() -> None:
 
 
 def test_field_statistics_and_sparkline() -> None:
-    schema = StaticSchema({"acc": FieldInfo("acc", ("floatSeries",), "Accuracy.", stats={
-        "floatSeries": FieldStats(runs=120, minimum=0.1, maximum=0.9, last=0.85, shape=[0, 1, 2, 7])})},
-        learned=True)
+    schema = StaticSchema(
+        {
+            "acc": FieldInfo(
+                "acc",
+                ("floatSeries",),
+                "Accuracy.",
+                stats={"floatSeries": FieldStats(runs=120, minimum=0.1, maximum=0.9, last=0.85, shape=[0, 1, 2, 7])},
+            )
+        },
+        learned=True,
+    )
     _, h = at("last(a|cc:floatSeries) > 0.5", schema)
     assert h is not None
     assert "in 120 runs" in h.markdown

@@ -11,8 +11,28 @@ from nql_lsp.incremental import changed_span, layout_of, update
 from .conftest import corpus_queries
 
 CORPUS = corpus_queries()
-PIECES = st.sampled_from([*"`\"'\\():=!<> \n-_./", "AND", "OR", "NOT", "x", "sys/tags", ":float", ":flot",
-                          ":stringSet", "1", "0.5", "é", "😀", "last(", "CONTAINS", '"a"', "2h", "(a:int = 1)"])
+PIECES = st.sampled_from(
+    [
+        *"`\"'\\():=!<> \n-_./",
+        "AND",
+        "OR",
+        "NOT",
+        "x",
+        "sys/tags",
+        ":float",
+        ":flot",
+        ":stringSet",
+        "1",
+        "0.5",
+        "é",
+        "😀",
+        "last(",
+        "CONTAINS",
+        '"a"',
+        "2h",
+        "(a:int = 1)",
+    ]
+)
 
 
 def _key(d):
@@ -32,15 +52,18 @@ def _check(before_layout, new_text):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(CORPUS), min_size=1, max_size=6),
-       st.lists(st.tuples(st.floats(0, 1), st.integers(0, 4), st.lists(PIECES, max_size=3).map("".join)),
-                min_size=1, max_size=6))
+@given(
+    st.lists(st.sampled_from(CORPUS), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 4), st.lists(PIECES, max_size=3).map("".join)), min_size=1, max_size=6
+    ),
+)
 def test_edits_inside_groups_match_full_analysis(queries, edits):
     text = " AND ".join(f"({q})" for q in queries)
     layout = layout_of(analyze(text))
     for where, cut, insert in edits:
         at = int(where * len(text))
-        text = text[:at] + insert + text[at + cut:]
+        text = text[:at] + insert + text[at + cut :]
         layout, _ = _check(layout, text)
 
 
@@ -48,12 +71,12 @@ def test_an_edit_in_one_clause_of_a_long_query_is_incremental():
     text = " AND ".join(f"(`m{i}`:float >= {i})" for i in range(200))
     layout = layout_of(analyze(text))
     at = text.index(">= 150") + 3
-    new = text[:at] + "x" + text[at + 1:]  # `>= x50`: not a number
+    new = text[:at] + "x" + text[at + 1 :]  # `>= x50`: not a number
     result = update(layout, new)
     assert result is not None
     layout, part = result
     [d] = layout.diagnostics
-    assert d.code == "NQL301" and new[d.start:d.end] == "x50"
+    assert d.code == "NQL301" and new[d.start : d.end] == "x50"
     assert part is not None and len(part.text) < 30  # only the group was analysed
     restored = update(layout, text)
     assert restored is not None and restored[0].diagnostics == ()

@@ -43,7 +43,8 @@ def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
     assert [(d.code, d.message) for d in diags] == [("NQL110", "unknown field `lost`; did you mean `loss`?")]
     diags = analyze("n:float = 5", schema).diagnostics
     assert [(d.code, d.message, d.start, d.end) for d in diags] == [
-        ("NQL111", "this clause can match no run: `n` is an int in 1 run, not a float", 2, 7)]
+        ("NQL111", "this clause can match no run: `n` is an int in 1 run, not a float", 2, 7)
+    ]
     assert analyze("acc:string = x AND acc:float > 1", schema).diagnostics == []  # both types are held
 
 
@@ -56,8 +57,12 @@ def test_completion_offers_learned_paths_tags_and_values() -> None:
     assert values[:2] == ["prod", "x"]
     text = "acc:float > "
     items = {(i.label, i.detail) for i in complete(analyze(text, runs.schema), len(text), runs.schema)}
-    assert {("0.5", "min seen in runs"), ("0.95", "max seen in runs"), ("0.95", "last seen in runs"),
-            ("0.9", "in 1 runs")} <= items
+    assert {
+        ("0.5", "min seen in runs"),
+        ("0.95", "max seen in runs"),
+        ("0.95", "last seen in runs"),
+        ("0.9", "in 1 runs"),
+    } <= items
 
 
 def test_hover_shows_statistics_and_a_sparkline() -> None:

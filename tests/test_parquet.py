@@ -74,8 +74,9 @@ def test_clause_counts_and_explain_through_duckdb(small_export: ParquetRunSet) -
     assert "holds `acc` as a string" in explain(text, small_export, "B")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(queries())
 def test_pushdown_agrees_with_the_json_sample(sample_export: ParquetRunSet, query: str) -> None:
     expected = [r.id for r in preview(query, SAMPLE, now=SAMPLE_NOW).matches]
@@ -89,15 +90,16 @@ def _write(path: Path, rows: list[dict], schema: pa.Schema = SCHEMA) -> None:
 
 
 def test_bad_exports_name_the_file_and_row(tmp_path: Path) -> None:
-    good = {"project_id": "p", "run_id": "R-1", "attribute_path": "a", "attribute_type": "float",
-            "float_value": 1.0}
+    good = {"project_id": "p", "run_id": "R-1", "attribute_path": "a", "attribute_type": "float", "float_value": 1.0}
     bad_file = tmp_path / "p" / "R-1_part_0.parquet"
     _write(bad_file, [good, {**good, "attribute_type": "complex"}])
     with pytest.raises(RunsError) as info:
         open_runs(tmp_path)
-    assert str(info.value) == (f"{bad_file}: row 2: unknown attribute_type 'complex'; expected one of float, int, "
-                               "string, bool, datetime, string_set, float_series, string_series, "
-                               "histogram_series, file, file_series")
+    assert str(info.value) == (
+        f"{bad_file}: row 2: unknown attribute_type 'complex'; expected one of float, int, "
+        "string, bool, datetime, string_set, float_series, string_series, "
+        "histogram_series, file, file_series"
+    )
     other = tmp_path / "other"
     _write(other / "x.parquet", [{"a": 1}], pa.schema([("a", pa.int64())]))
     with pytest.raises(RunsError, match="not a Neptune export: no column run_id"):
@@ -130,8 +132,7 @@ def _ids(runs: ParquetRunSet, query: str) -> str:
     return " ".join(r.id for r in result.matches)
 
 
-def test_the_summary_is_cached_and_reused_until_a_file_changes(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_summary_is_cached_and_reused_until_a_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nql_lsp.runs.cache import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
@@ -147,7 +148,8 @@ def test_the_summary_is_cached_and_reused_until_a_file_changes(tmp_path: Path,
     assert again.schema.field("acc") is not None  # the learned schema reads the cached summary too
     # Only the cache directory was written: the export holds what the test wrote, nothing more.
     assert sorted(p.name for p in export.rglob("*") if p.is_file()) == sorted(
-        f"{run.id}_part_0.parquet" for run in small_runs().runs)
+        f"{run.id}_part_0.parquet" for run in small_runs().runs
+    )
 
     # A changed file is a different export: summarised again, the old summary left to pruning.
     changed = [{**o, "acc": 0.1} if o["sys/id"] == "A" else o for o in OBJECTS]

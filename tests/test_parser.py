@@ -40,20 +40,23 @@ def test_not_binds_tighter_than_and() -> None:
 
 
 def test_not_negates_a_group() -> None:
-    tree = parse('NOT (`sys/name`:string CONTAINS blobfish AND `sys/failed`:bool = True)').tree
+    tree = parse("NOT (`sys/name`:string CONTAINS blobfish AND `sys/failed`:bool = True)").tree
     assert isinstance(tree.expr, Not) and isinstance(tree.expr.operand, Group)
 
 
-@pytest.mark.parametrize(("text", "op"), [
-    ("x:string NOT CONTAINS y", "NOT CONTAINS"),
-    ("x:string not   matches y", "NOT MATCHES"),
-    ("x:string NOT EXISTS", "NOT EXISTS"),
-    ("x:string exists", "EXISTS"),
-    ("x:int == 1", "="),
-    ("x:int != 1", "!="),
-    ("x:int >= 1", ">="),
-    ("x:int<1", "<"),
-])
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("x:string NOT CONTAINS y", "NOT CONTAINS"),
+        ("x:string not   matches y", "NOT MATCHES"),
+        ("x:string NOT EXISTS", "NOT EXISTS"),
+        ("x:string exists", "EXISTS"),
+        ("x:int == 1", "="),
+        ("x:int != 1", "!="),
+        ("x:int >= 1", ">="),
+        ("x:int<1", "<"),
+    ],
+)
 def test_operators_are_canonicalised(text: str, op: str) -> None:
     clause = next(parse(text).tree.clauses())
     assert clause.operator.op == op
@@ -74,16 +77,16 @@ def test_type_annotation_allows_spaces_around_the_colon() -> None:
 
 
 def test_offsets_of_nodes_and_tokens_are_exact() -> None:
-    text = '(last(`metrics/acc`:floatSeries) >= 0.85)'
+    text = "(last(`metrics/acc`:floatSeries) >= 0.85)"
     tree = parse(text).tree
     group = tree.expr
     assert isinstance(group, Group) and (group.start, group.end) == (0, len(text))
     clause = group.expr
     assert isinstance(clause, Clause)
-    assert text[clause.start:clause.end] == 'last(`metrics/acc`:floatSeries) >= 0.85'
+    assert text[clause.start : clause.end] == "last(`metrics/acc`:floatSeries) >= 0.85"
     agg = clause.aggregate
-    assert agg is not None and text[agg.start:agg.end] == 'last(`metrics/acc`:floatSeries)'
-    assert text[agg.field.name.start:agg.field.name.end] == '`metrics/acc`'
+    assert agg is not None and text[agg.start : agg.end] == "last(`metrics/acc`:floatSeries)"
+    assert text[agg.field.name.start : agg.field.name.end] == "`metrics/acc`"
     assert agg.field.name.path == "metrics/acc"
 
 
@@ -98,7 +101,7 @@ def test_offsets_count_code_points_after_non_ascii_text() -> None:
 
 
 def test_backquoted_name_escapes() -> None:
-    clause = next(parse(r'`a\\b`:string = 1').tree.clauses())
+    clause = next(parse(r"`a\\b`:string = 1").tree.clauses())
     assert clause.field.name.path == "a\\b"
 
 
@@ -172,14 +175,17 @@ def test_long_query_warns_over_the_client_limit() -> None:
     assert len(under) <= 250_000 and parse(under).errors == []
 
 
-@pytest.mark.parametrize(("text", "must", "must_not"), [
-    ("", {"LPAR", "NOT", "WORD", "QNAME", "FUNC", "$END"}, {"AND", "EQ"}),
-    ("x", {"COLON", "EQ", "CONTAINS", "EXISTS", "NOT"}, {"AND", "$END"}),
-    ("x:int =", {"WORD", "STRING"}, {"AND", "$END"}),
-    ("x:int = 1", {"AND", "OR", "$END"}, {"RPAR", "WORD"}),
-    ("(x:int = 1", {"AND", "OR", "RPAR"}, {"$END"}),
-    ("last(", {"WORD", "QNAME"}, {"LPAR", "NOT"}),
-])
+@pytest.mark.parametrize(
+    ("text", "must", "must_not"),
+    [
+        ("", {"LPAR", "NOT", "WORD", "QNAME", "FUNC", "$END"}, {"AND", "EQ"}),
+        ("x", {"COLON", "EQ", "CONTAINS", "EXISTS", "NOT"}, {"AND", "$END"}),
+        ("x:int =", {"WORD", "STRING"}, {"AND", "$END"}),
+        ("x:int = 1", {"AND", "OR", "$END"}, {"RPAR", "WORD"}),
+        ("(x:int = 1", {"AND", "OR", "RPAR"}, {"$END"}),
+        ("last(", {"WORD", "QNAME"}, {"LPAR", "NOT"}),
+    ],
+)
 def test_expected_at_tells_which_tokens_may_come(text: str, must: set[str], must_not: set[str]) -> None:
     accepts = expected_at(text, len(text))
     assert must <= accepts, accepts

@@ -30,26 +30,44 @@ def test_table_lists_matches_and_the_count(runs_file: Path, capsys: pytest.Captu
 
 
 def test_trashed_and_columns(runs_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--preview", "acc:float < 0.6", "--runs", str(runs_file), "--trashed",
-                 "--columns", "sys/id,sys/trashed"]) == 0
+    assert (
+        main(["--preview", "acc:float < 0.6", "--runs", str(runs_file), "--trashed", "--columns", "sys/id,sys/trashed"])
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split() for line in lines[:3]] == [["sys/id", "sys/trashed"], ["------", "-----------"],
-                                                    ["C", "true"]]
+    assert [line.split() for line in lines[:3]] == [["sys/id", "sys/trashed"], ["------", "-----------"], ["C", "true"]]
     assert lines[3].startswith("1 of 5 runs (trashed included)")
 
 
 def test_json_and_csv_output(runs_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--preview", "last(loss:floatSeries) < 3", "--runs", str(runs_file),
-                 "--output-format", "json"]) == 0
+    assert main(["--preview", "last(loss:floatSeries) < 3", "--runs", str(runs_file), "--output-format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["runs"] == [{"sys/id": "A", "sys/name": "hello_0", "loss": 2.0},
-                            {"sys/id": "B", "sys/name": "world", "loss": 1.0}]
+    assert data["runs"] == [
+        {"sys/id": "A", "sys/name": "hello_0", "loss": 2.0},
+        {"sys/id": "B", "sys/name": "world", "loss": 1.0},
+    ]
     assert (data["matched"], data["total"]) == (2, 4)
-    assert main(["--preview", "sys/tags:stringSet CONTAINS prod", "--runs", str(runs_file),
-                 "--output-format", "csv", "--columns", "sys/id,sys/tags,created"]) == 0
+    assert (
+        main(
+            [
+                "--preview",
+                "sys/tags:stringSet CONTAINS prod",
+                "--runs",
+                str(runs_file),
+                "--output-format",
+                "csv",
+                "--columns",
+                "sys/id,sys/tags,created",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [["sys/id", "sys/tags", "created"], ["A", "prod,x", "2024-02-06T05:00:00+09:00"],
-                    ["B", "prod", "2024-02-05T21:00:00Z"]]
+    assert rows == [
+        ["sys/id", "sys/tags", "created"],
+        ["A", "prod,x", "2024-02-06T05:00:00+09:00"],
+        ["B", "prod", "2024-02-05T21:00:00Z"],
+    ]
 
 
 def test_default_runs_are_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,8 +108,7 @@ def test_check_against_learned_runs(runs_file: Path, tmp_path: Path, capsys: pyt
     assert main(["--check", str(query), "--runs", str(runs_file), "--output-format", "concise"]) == 0
     out = capsys.readouterr().out
     assert f"{query}:1:6: NQL110 unknown field `los`; did you mean `loss`?" in out
-    assert (f"{query}:1:35: NQL111 this clause can match no run: `acc` is a float in 3 runs, not a floatSeries"
-            in out)
+    assert f"{query}:1:35: NQL111 this clause can match no run: `acc` is a float in 3 runs, not a floatSeries" in out
 
 
 def test_preview_over_a_parquet_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,9 +12,27 @@ from .conftest import corpus_queries
 
 CORPUS = corpus_queries()
 # Characters that matter to NQL, so random text often comes close to a query.
-NQL_ALPHABET = st.sampled_from([*"`\"'\\():=!<> \n\t-_./,@#", "AND", "OR", "NOT", "CONTAINS", "EXISTS",
-                               "MATCHES", "last", "x", "sys/tags", ":float", ":stringSet", "1", "0.5", "日",
-                               "😀", "\r\n"])
+NQL_ALPHABET = st.sampled_from(
+    [
+        *"`\"'\\():=!<> \n\t-_./,@#",
+        "AND",
+        "OR",
+        "NOT",
+        "CONTAINS",
+        "EXISTS",
+        "MATCHES",
+        "last",
+        "x",
+        "sys/tags",
+        ":float",
+        ":stringSet",
+        "1",
+        "0.5",
+        "日",
+        "😀",
+        "\r\n",
+    ]
+)
 nql_like = st.lists(NQL_ALPHABET, max_size=40).map("".join)
 
 
@@ -33,7 +51,7 @@ def _assert_sound(text: str) -> None:
         for r in d.related:
             assert 0 <= r.start <= r.end <= len(text)
     for tok in a.parsed.tokens:
-        assert text[tok.start:tok.end] == tok.text
+        assert text[tok.start : tok.end] == tok.text
     assert _fingerprint(text) == [(d.code, d.start, d.end, d.message, d.fixes) for d in a.diagnostics]
 
 
@@ -94,7 +112,8 @@ def test_fast_path_and_recovering_parser_build_the_same_tree(text: str) -> None:
         assert slow.errors == [] or [e.code for e in slow.errors] == ["NQL005"], text
         assert dump(fast.tree) == dump(slow.tree), text
         assert [(t.kind, t.text, t.start, t.end) for t in fast.tokens] == [
-            (t.kind, t.text, t.start, t.end) for t in slow.tokens]
+            (t.kind, t.text, t.start, t.end) for t in slow.tokens
+        ]
     else:
         assert slow.errors, text
 

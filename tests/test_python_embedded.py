@@ -47,13 +47,21 @@ def test_fixture_positions_are_exact(capsys: pytest.CaptureFixture[str]) -> None
     code, items, err = check_json(capsys, str(QUERIES))
     assert code == 1
     assert err == ""
-    got = [(d["code"], d["location"]["row"], d["location"]["column"], d["end_location"]["row"],
-            d["end_location"]["column"]) for d in items]
+    got = [
+        (
+            d["code"],
+            d["location"]["row"],
+            d["location"]["column"],
+            d["end_location"]["row"],
+            d["end_location"]["column"],
+        )
+        for d in items
+    ]
     assert got == [e[:5] for e in EXPECTED]
     lines = QUERIES.read_text(encoding="utf-8").splitlines()
     for code_, row, col, end_row, end_col, covered in EXPECTED:
         assert row == end_row
-        assert lines[row - 1][col - 1:end_col - 1] == covered, code_
+        assert lines[row - 1][col - 1 : end_col - 1] == covered, code_
 
 
 def test_lookalikes_are_not_queries() -> None:
@@ -74,7 +82,7 @@ def test_concatenated_and_escaped_values() -> None:
 
 def apply(text: str, edits: list[Edit]) -> str:
     for e in sorted(edits, key=lambda e: e.start, reverse=True):
-        text = text[:e.start] + e.new_text + text[e.end:]
+        text = text[: e.start] + e.new_text + text[e.end :]
     return text
 
 
@@ -87,9 +95,13 @@ def test_every_fix_keeps_valid_python_and_fixes_the_query() -> None:
             for fix in d.fixes:
                 fixed = apply(text, list(fix.edits))
                 ast.parse(fixed)
+
                 def count(src: str, d=d) -> int:
-                    return sum((x.code, x.message) == (d.code, d.message)
-                               for q2 in find_queries(src) for x in analyze(q2.text).diagnostics)
+                    return sum(
+                        (x.code, x.message) == (d.code, d.message)
+                        for q2 in find_queries(src)
+                        for x in analyze(q2.text).diagnostics
+                    )
 
                 assert count(fixed) == count(text) - 1, (d.code, fix.message)
                 applied += 1
@@ -97,12 +109,12 @@ def test_every_fix_keeps_valid_python_and_fixes_the_query() -> None:
 
 
 def test_fix_in_raw_string_writes_backslashes_as_they_are() -> None:
-    text = 'q = p.fetch_runs_table(query=r\'`x`:string MATCHES "\\d"\')\n'
+    text = "q = p.fetch_runs_table(query=r'`x`:string MATCHES \"\\d\"')\n"
     (q,) = find_queries(text)
     (d,) = q.file_diagnostics(analyze(q.text))
     assert d.code == "NQL305"
     fixed = apply(text, list(d.fixes[0].edits))
-    assert fixed == 'q = p.fetch_runs_table(query=r\'`x`:string MATCHES "\\\\d"\')\n'
+    assert fixed == "q = p.fetch_runs_table(query=r'`x`:string MATCHES \"\\\\d\"')\n"
     assert not analyze(find_queries(fixed)[0].text).diagnostics
 
 
@@ -125,7 +137,7 @@ def test_fix_escapes_quotes_for_the_literal() -> None:
 
 
 def test_fix_in_fstring_doubles_braces_and_never_touches_holes() -> None:
-    text = 'q = p.fetch_runs_table(query=f"`{m}`:flot > {v} AND `b`:string = \'{{\'")\n'
+    text = "q = p.fetch_runs_table(query=f\"`{m}`:flot > {v} AND `b`:string = '{{'\")\n"
     (q,) = find_queries(text)
     found = q.file_diagnostics(analyze(q.text))
     assert [d.code for d in found] == ["NQL101", "NQL304"]
@@ -137,17 +149,19 @@ def test_fix_in_fstring_doubles_braces_and_never_touches_holes() -> None:
 
 
 def test_holes_never_cause_errors() -> None:
-    text = "\n".join([
-        'a = p.fetch_runs_table(query=f"sys/creation_time:datetime > \\"{since}\\"")',
-        'b = p.fetch_runs_table(query=f"sys/state:experimentState = {state}")',
-        'c = p.fetch_runs_table(query=f"({base}) AND `acc`:float > 0.5")',
-        'd = p.fetch_runs_table(query=f"`acc`:{kind} > {limit}")',
-        'e = p.fetch_runs_table(query=f"{agg}(`loss`:floatSeries) < 1 OR NOT {cond}")',
-        'f = p.fetch_runs_table(query=f"sys/{field}:string = {v} AND `x`:float = {n}MB")',
-        'g = p.fetch_runs_table(query=f"{name}:float > 1")',
-        'h = p.fetch_runs_table(query=f"{whole}")',
-        "",
-    ])
+    text = "\n".join(
+        [
+            'a = p.fetch_runs_table(query=f"sys/creation_time:datetime > \\"{since}\\"")',
+            'b = p.fetch_runs_table(query=f"sys/state:experimentState = {state}")',
+            'c = p.fetch_runs_table(query=f"({base}) AND `acc`:float > 0.5")',
+            'd = p.fetch_runs_table(query=f"`acc`:{kind} > {limit}")',
+            'e = p.fetch_runs_table(query=f"{agg}(`loss`:floatSeries) < 1 OR NOT {cond}")',
+            'f = p.fetch_runs_table(query=f"sys/{field}:string = {v} AND `x`:float = {n}MB")',
+            'g = p.fetch_runs_table(query=f"{name}:float > 1")',
+            'h = p.fetch_runs_table(query=f"{whole}")',
+            "",
+        ]
+    )
     queries = find_queries(text)
     assert len(queries) == 8
     assert [d for q in queries for d in q.file_diagnostics(analyze(q.text))] == []
@@ -157,7 +171,7 @@ def test_hole_keeps_real_errors_elsewhere_in_its_clause() -> None:
     text = 'a = p.fetch_runs_table(query=f"`{prefix}/acc`:flot > {v}")\n'
     (q,) = find_queries(text)
     (d,) = q.file_diagnostics(analyze(q.text))
-    assert (d.code, text[d.start:d.end]) == ("NQL101", "flot")
+    assert (d.code, text[d.start : d.end]) == ("NQL101", "flot")
 
 
 def test_syntax_error_is_one_note_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,19 +196,24 @@ def test_directories_find_python_and_notebooks(tmp_path: Path, capsys: pytest.Ca
         (tmp_path / skipped / "x.py").write_text('p.fetch_runs_table(query="c:flot > 1")\n', encoding="utf-8")
     code, items, _ = check_json(capsys, str(tmp_path))
     assert code == 1
-    assert sorted((Path(d["filename"]).relative_to(tmp_path).as_posix(), d["location"]["column"]) for d in items) \
-        == [("pkg/m.py", 29), ("q.nql", 3)]
+    assert sorted((Path(d["filename"]).relative_to(tmp_path).as_posix(), d["location"]["column"]) for d in items) == [
+        ("pkg/m.py", 29),
+        ("q.nql", 3),
+    ]
 
 
-def test_github_format_points_into_the_python_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_format_points_into_the_python_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("m.py").write_text('# é\nrows = p.fetch_runs_table(query="é:flot > 1")\n', encoding="utf-8")
     code = main(["--check", "m.py", "--output-format", "github"])
     out, _ = capsys.readouterr()
     assert code == 1
-    assert out == ("::error file=m.py,line=2,col=36,endLine=2,endColumn=40,title=nql (NQL101)::"
-                   "unknown type `flot`; did you mean `float`?\n")
+    assert out == (
+        "::error file=m.py,line=2,col=36,endLine=2,endColumn=40,title=nql (NQL101)::"
+        "unknown type `flot`; did you mean `float`?\n"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["full", "concise", "sarif"])
@@ -209,8 +228,9 @@ def test_every_format_reports_python_rows(capsys: pytest.CaptureFixture[str], fm
         assert f"{QUERIES}:9:45: NQL101 unknown type `flot`" in out
 
 
-def test_format_skips_python_in_directories_and_formats_it_when_named(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_format_skips_python_in_directories_and_formats_it_when_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = 'p.fetch_runs_table(query="a:float>1")\n'
     (tmp_path / "m.py").write_text(src, encoding="utf-8")
     (tmp_path / "q.nql").write_text("a:float>1\n", encoding="utf-8")
@@ -231,7 +251,7 @@ def test_positions_after_astral_and_wide_characters() -> None:
     text = 'x = "😀日本"; rows = p.fetch_runs_table(query="sys/name:string = \\"😀\\" AND `a`:flot = 1")\n'
     (q,) = find_queries(text)
     (d,) = q.file_diagnostics(analyze(q.text))
-    assert text[d.start:d.end] == "flot"
+    assert text[d.start : d.end] == "flot"
     assert LineIndex(text).row_col(d.start) == (1, 77)
     assert LineIndex(text).position(d.start) == (0, 78)  # UTF-16: each emoji takes two units
 
@@ -255,27 +275,30 @@ def test_pre_commit_hooks_check_nql_python_and_notebooks_and_format_nql() -> Non
     assert files.search("q/a.nql") and not any(files.search(name) for name in ("m.py", "a.ipynb", "a.nql.txt"))
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    # A comment on its own line marks the next statement's first string, across blank and comment lines.
-    ('# nql\n\n# the recent ones\nRECENT = (\n    "a:float > 1"\n)\n', ["a:float > 1"]),
-    ('#nql\nA = "a:int = 1"\n', ["a:int = 1"]),
-    ('# NQL: failed runs\nA = "sys/failed:bool = true"\n', ["sys/failed:bool = true"]),
-    # At the end of a line: the first string on it, or the string that line belongs to.
-    ('A, B = "a:int = 1", "b:int = 2"  # nql\n', ["a:int = 1"]),
-    ('A = """\nsys/failed:bool = true\n"""  # nql\n', ["\nsys/failed:bool = true\n"]),
-    ('A = f"{x} AND b:int = 2"  # nql\n', ["sys/id:string EXISTS AND b:int = 2"]),
-    # Not markers: another word, a comment inside a string, a marker with nothing after it.
-    ('# nql-lsp: ignore\nA = "a:flot"\n', []),
-    ('# nqlx\nA = "a:flot"\n', []),
-    ('A = "# nql"\nB = "a:flot"\n', []),
-    ("x = 1\n# nql\n", []),
-    ('A = "a:flot"  # see the # nql marker\n', []),
-    ('A = "a:flot # not a comment"  # nql\n', ["a:flot # not a comment"]),
-    # Calls by name, as well as methods; query= only.
-    ('rows = fetch_runs_df(query="a:int = 1", columns=["b"])\n', ["a:int = 1"]),
-    ('rows = project.fetch_runs_table("a:int = 1")\n', []),
-    ("rows = project.fetch_runs_table(query=QUERY)\n", []),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # A comment on its own line marks the next statement's first string, across blank and comment lines.
+        ('# nql\n\n# the recent ones\nRECENT = (\n    "a:float > 1"\n)\n', ["a:float > 1"]),
+        ('#nql\nA = "a:int = 1"\n', ["a:int = 1"]),
+        ('# NQL: failed runs\nA = "sys/failed:bool = true"\n', ["sys/failed:bool = true"]),
+        # At the end of a line: the first string on it, or the string that line belongs to.
+        ('A, B = "a:int = 1", "b:int = 2"  # nql\n', ["a:int = 1"]),
+        ('A = """\nsys/failed:bool = true\n"""  # nql\n', ["\nsys/failed:bool = true\n"]),
+        ('A = f"{x} AND b:int = 2"  # nql\n', ["sys/id:string EXISTS AND b:int = 2"]),
+        # Not markers: another word, a comment inside a string, a marker with nothing after it.
+        ('# nql-lsp: ignore\nA = "a:flot"\n', []),
+        ('# nqlx\nA = "a:flot"\n', []),
+        ('A = "# nql"\nB = "a:flot"\n', []),
+        ("x = 1\n# nql\n", []),
+        ('A = "a:flot"  # see the # nql marker\n', []),
+        ('A = "a:flot # not a comment"  # nql\n', ["a:flot # not a comment"]),
+        # Calls by name, as well as methods; query= only.
+        ('rows = fetch_runs_df(query="a:int = 1", columns=["b"])\n', ["a:int = 1"]),
+        ('rows = project.fetch_runs_table("a:int = 1")\n', []),
+        ("rows = project.fetch_runs_table(query=QUERY)\n", []),
+    ],
+)
 def test_which_strings_are_queries(source: str, expected: list[str]) -> None:
     assert [q.text for q in find_queries(source)] == expected
 
@@ -284,16 +307,19 @@ def test_crlf_files_and_tabs_keep_columns() -> None:
     text = 'import x\r\nif x:\r\n\tq = p.fetch_runs_table(query="a:flot = 1")\r\n'
     (q,) = find_queries(text)
     (d,) = q.file_diagnostics(analyze(q.text))
-    assert text[d.start:d.end] == "flot"
+    assert text[d.start : d.end] == "flot"
     assert LineIndex(text).row_col(d.start) == (3, 34)  # the tab is one column
 
 
-@pytest.mark.parametrize(("source", "query"), [
-    ('f"{d[\'k\']} AND a:int = 1"', "sys/id:string EXISTS AND a:int = 1"),
-    ('f"a:float > {x:>{w}} AND b:int = {y!r}"', "a:float > x AND b:int = x"),
-    ('f"`{{odd}}`:int = 1"', "`{odd}`:int = 1"),
-    ('f"{a}{b}:int = 1"', "xx:int = 1"),
-])
+@pytest.mark.parametrize(
+    ("source", "query"),
+    [
+        ("f\"{d['k']} AND a:int = 1\"", "sys/id:string EXISTS AND a:int = 1"),
+        ('f"a:float > {x:>{w}} AND b:int = {y!r}"', "a:float > x AND b:int = x"),
+        ('f"`{{odd}}`:int = 1"', "`{odd}`:int = 1"),
+        ('f"{a}{b}:int = 1"', "xx:int = 1"),
+    ],
+)
 def test_fstring_holes_and_braces(source: str, query: str) -> None:
     (q,) = find_queries(f"rows = p.fetch_runs_table(query={source})\n")
     assert q.text == query
@@ -309,14 +335,15 @@ def test_fstring_reusing_its_quotes_inside_a_hole() -> None:
         (q,) = found
         assert q.text == "sys/id:string EXISTS AND `a`:flot = 1"
         (d,) = q.file_diagnostics(analyze(q.text))
-        assert text[d.start:d.end] == "flot"
+        assert text[d.start : d.end] == "flot"
     else:
         assert list(found) == []
         assert found.notes[0].startswith("not valid Python (")
 
 
-def test_stdin_named_as_python_is_read_as_python(capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_named_as_python_is_read_as_python(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO('rows = p.fetch_runs_table(query="a:flot = 1")\n'))
@@ -329,13 +356,15 @@ def test_stdin_named_as_python_is_read_as_python(capsys: pytest.CaptureFixture[s
 def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
     from nql_lsp.embedded.python import find_queries_tolerant
 
-    text = ('a = p.fetch_runs_table(query="a:flot = 1")\n'
-            'b = p.fetch_runs_table(query="b:int = \n'  # being typed
-            'c = p.fetch_runs_table(query="c:flot = 3")\n')
+    text = (
+        'a = p.fetch_runs_table(query="a:flot = 1")\n'
+        'b = p.fetch_runs_table(query="b:int = \n'  # being typed
+        'c = p.fetch_runs_table(query="c:flot = 3")\n'
+    )
     assert extract_python(text).notes  # the check says the file is not Python...
     found = find_queries_tolerant(text)  # ...the editor still serves the other lines, at the same offsets
     assert [q.text for q in found] == ["a:flot = 1", "c:flot = 3"]
     for q in found:
         (d,) = q.file_diagnostics(analyze(q.text))
-        assert text[d.start:d.end] == "flot"
+        assert text[d.start : d.end] == "flot"
     assert find_queries_tolerant("def f(:\n    x = (\n") == []

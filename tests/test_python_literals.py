@@ -38,8 +38,21 @@ def test_each_escape_maps_to_its_whole_spelling() -> None:
     text, q = one(r'"a\"b\\c\n\x41\u00e9\U0001F600\N{BULLET}\101\7z"')
     assert q.text == 'a"b\\c\nAé😀•A\x07z'
     spellings = [covered(text, q, i, i + 1) for i in range(len(q.text))]
-    assert spellings == ["a", '\\"', "b", "\\\\", "c", "\\n", "\\x41", "\\u00e9", "\\U0001F600", "\\N{BULLET}",
-                         "\\101", "\\7", "z"]
+    assert spellings == [
+        "a",
+        '\\"',
+        "b",
+        "\\\\",
+        "c",
+        "\\n",
+        "\\x41",
+        "\\u00e9",
+        "\\U0001F600",
+        "\\N{BULLET}",
+        "\\101",
+        "\\7",
+        "z",
+    ]
 
 
 def test_line_continuation_is_skipped_inside_a_literal() -> None:
@@ -81,7 +94,7 @@ def test_edit_across_literals_keeps_both_literals() -> None:
     assert edits is not None
     fixed = text
     for e in sorted(edits, key=lambda e: e.start, reverse=True):
-        fixed = fixed[:e.start] + e.new_text + fixed[e.end:]
+        fixed = fixed[: e.start] + e.new_text + fixed[e.end :]
     # The text lands in the first literal; the second loses only its part of the range.
     assert fixed == CALL.format("('`a`:int' \" > 1\")")
     assert find_queries(fixed)[0].text == "`a`:int > 1"
@@ -90,7 +103,7 @@ def test_edit_across_literals_keeps_both_literals() -> None:
 def test_digit_after_a_short_octal_escape_is_written_in_hex() -> None:
     text, q = one('"\\7x"')
     (e,) = q.file_edits(Edit(1, 2, "1")) or ()
-    fixed = text[:e.start] + e.new_text + text[e.end:]
+    fixed = text[: e.start] + e.new_text + text[e.end :]
     assert find_queries(fixed)[0].text == "\x071"
 
 
@@ -172,13 +185,13 @@ def test_any_edit_is_refused_or_exact(case: tuple[str, str], data: st.DataObject
     (q,) = find_queries(text)
     s = data.draw(st.integers(0, len(value)))
     e = data.draw(st.integers(s, len(value)))
-    new_text = data.draw(st.text(st.sampled_from('ab\\"\'{}\n\t7é😀`'), max_size=4))
+    new_text = data.draw(st.text(st.sampled_from("ab\\\"'{}\n\t7é😀`"), max_size=4))
     edits = q.file_edits(Edit(s, e, new_text))
     if edits is None:
         return
     fixed = text
     for x in sorted(edits, key=lambda x: x.start, reverse=True):
-        fixed = fixed[:x.start] + x.new_text + fixed[x.end:]
+        fixed = fixed[: x.start] + x.new_text + fixed[x.end :]
     ast.parse(fixed)
     (q2,) = find_queries(fixed)
     assert q2.text == value[:s] + new_text + value[e:]
@@ -207,7 +220,7 @@ def test_mutated_fixture_never_crashes(data: st.DataObject) -> None:
     at = data.draw(st.integers(0, len(text)))
     cut = data.draw(st.integers(0, 20))
     insert = data.draw(st.text(st.sampled_from(list("'\"\\{}#()\n fr")), max_size=3))
-    mutated = text[:at] + insert + text[at + cut:]
+    mutated = text[:at] + insert + text[at + cut :]
     for q in extract_python(mutated):
         offsets = [q.file_offset(i) for i in range(len(q.text) + 1)]
         assert offsets == sorted(offsets)

@@ -23,14 +23,33 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_types_come_from_the_json_shape(tmp_path: Path) -> None:
-    run = {"f": 1.5, "i": 3, "b": True, "s": "x", "tags": ["a", "b"], "curve": [1, 2.5], "none": None,
-           "train": {"loss": [0.5, 0.25]}, "when": {"type": "datetime", "value": "2024-02-06T05:00:00+09:00"},
-           "hash": {"type": "artifact", "value": "9a3f"}, "one": {"type": "float", "value": 1}}
+    run = {
+        "f": 1.5,
+        "i": 3,
+        "b": True,
+        "s": "x",
+        "tags": ["a", "b"],
+        "curve": [1, 2.5],
+        "none": None,
+        "train": {"loss": [0.5, 0.25]},
+        "when": {"type": "datetime", "value": "2024-02-06T05:00:00+09:00"},
+        "hash": {"type": "artifact", "value": "9a3f"},
+        "one": {"type": "float", "value": 1},
+    }
     runs = open_runs(_write(tmp_path, "r.json", json.dumps([run])))
     attrs = runs.runs[0].attributes
     assert {p: t for p, (t, _) in attrs.items()} == {
-        "f": "float", "i": "int", "b": "bool", "s": "string", "tags": "stringSet", "curve": "floatSeries",
-        "train/loss": "floatSeries", "when": "datetime", "hash": "artifact", "one": "float"}
+        "f": "float",
+        "i": "int",
+        "b": "bool",
+        "s": "string",
+        "tags": "stringSet",
+        "curve": "floatSeries",
+        "train/loss": "floatSeries",
+        "when": "datetime",
+        "hash": "artifact",
+        "one": "float",
+    }
     assert attrs["tags"][1] == frozenset({"a", "b"})
     assert attrs["one"][1] == 1.0 and isinstance(attrs["one"][1], float)
     assert attrs["when"][1] == datetime(2024, 2, 5, 20, 0, tzinfo=UTC)
@@ -39,8 +58,13 @@ def test_types_come_from_the_json_shape(tmp_path: Path) -> None:
 
 
 def test_system_fields_take_their_known_types(tmp_path: Path) -> None:
-    run = {"sys/id": "X-1", "sys/creation_time": "2024-02-06T05:00:00Z", "sys/state": "Active",
-           "sys/size": 120, "sys/running_time_seconds": 3}
+    run = {
+        "sys/id": "X-1",
+        "sys/creation_time": "2024-02-06T05:00:00Z",
+        "sys/state": "Active",
+        "sys/size": 120,
+        "sys/running_time_seconds": 3,
+    }
     attrs = open_runs(_write(tmp_path, "r.jsonl", json.dumps(run) + "\n")).runs[0].attributes
     assert attrs["sys/creation_time"] == ("datetime", datetime(2024, 2, 6, 5, tzinfo=UTC))
     assert attrs["sys/state"] == ("experimentState", "running")
@@ -56,19 +80,25 @@ def test_runs_object_form_and_gzip(tmp_path: Path) -> None:
     assert runs.label == str(path)
 
 
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("r.jsonl", '{"a": 1}\n{"a": 2}\n{"a": \n', "r.jsonl:3:7: invalid JSON: Expecting value"),
-    ("r.json", '[\n {"a": 1},\n\n {"a": {"type": "datetime", "value": "yesterday"}}\n]',
-     "r.json:4: `a`: expected an ISO 8601 datetime for a datetime, got \"yesterday\""),
-    ("r.json", '[\n {"a": 1},\n 3\n]', "r.json:3: a run must be a JSON object of attribute paths, not a number"),
-    ("r.json", '[{"a": 1} {"a": 2}]', "r.json:1:11: invalid JSON: expected `,` or `]` after a run"),
-    ("r.json", '{"a": 1}', "r.json:1: expected a list of runs, or an object with a \"runs\" list"),
-    ("r.jsonl", '{"a": {"type": "flot", "value": 1}}', "r.jsonl:1: `a`: unknown type 'flot'"),
-    ("r.jsonl", '{"a": [1, "x"]}', "r.jsonl:1: `a`: a list must hold only strings"),
-    ("r.jsonl", '{"a": {"type": [], "value": 1}}', "r.jsonl:1: `a`: unknown type []"),
-    ("r.jsonl", '{"sys/failed": "no"}', "r.jsonl:1: `sys/failed`: expected true or false for a bool"),
-    ("r.json", "  \n", "r.json: the file is empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("r.jsonl", '{"a": 1}\n{"a": 2}\n{"a": \n', "r.jsonl:3:7: invalid JSON: Expecting value"),
+        (
+            "r.json",
+            '[\n {"a": 1},\n\n {"a": {"type": "datetime", "value": "yesterday"}}\n]',
+            'r.json:4: `a`: expected an ISO 8601 datetime for a datetime, got "yesterday"',
+        ),
+        ("r.json", '[\n {"a": 1},\n 3\n]', "r.json:3: a run must be a JSON object of attribute paths, not a number"),
+        ("r.json", '[{"a": 1} {"a": 2}]', "r.json:1:11: invalid JSON: expected `,` or `]` after a run"),
+        ("r.json", '{"a": 1}', 'r.json:1: expected a list of runs, or an object with a "runs" list'),
+        ("r.jsonl", '{"a": {"type": "flot", "value": 1}}', "r.jsonl:1: `a`: unknown type 'flot'"),
+        ("r.jsonl", '{"a": [1, "x"]}', "r.jsonl:1: `a`: a list must hold only strings"),
+        ("r.jsonl", '{"a": {"type": [], "value": 1}}', "r.jsonl:1: `a`: unknown type []"),
+        ("r.jsonl", '{"sys/failed": "no"}', "r.jsonl:1: `sys/failed`: expected true or false for a bool"),
+        ("r.json", "  \n", "r.json: the file is empty"),
+    ],
+)
 def test_malformed_files_name_file_line_and_problem(tmp_path: Path, name: str, text: str, message: str) -> None:
     path = _write(tmp_path, name, text)
     with pytest.raises(RunsError) as info:
@@ -100,11 +130,18 @@ def test_bundled_sample_is_a_realistic_project() -> None:
         learned = schema.field(info.path)
         assert learned is not None and learned.stats, info.path
         assert learned.type in info.types, info.path
-    for path, type_ in [("parameters/lr", "float"), ("parameters/batch_size", "int"),
-                        ("parameters/optimizer", "string"), ("model/backbone", "string"),
-                        ("train/loss", "floatSeries"), ("val/acc", "floatSeries"),
-                        ("monitoring/stdout", "stringSeries"), ("model_info/size_MB", "float"),
-                        ("dataset_version", "artifact"), ("model/weights", "fileRef")]:
+    for path, type_ in [
+        ("parameters/lr", "float"),
+        ("parameters/batch_size", "int"),
+        ("parameters/optimizer", "string"),
+        ("model/backbone", "string"),
+        ("train/loss", "floatSeries"),
+        ("val/acc", "floatSeries"),
+        ("monitoring/stdout", "stringSeries"),
+        ("model_info/size_MB", "float"),
+        ("dataset_version", "artifact"),
+        ("model/weights", "fileRef"),
+    ]:
         assert schema.field(path) is not None and schema.field(path).type == type_, path
     owners = dict(schema.field("sys/owner").stats["string"].common)
     assert any(o.endswith("-sa") for o in owners)
@@ -134,11 +171,20 @@ def test_deep_nesting_and_broken_gzip(tmp_path: Path) -> None:
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["a", "sys/id", "sys/creation_time", "sys/tags", "type", "value", "b/c"]), inner, max_size=4)
-    | st.fixed_dictionaries({"type": inner | st.sampled_from(["datetime", "floatSeries", "stringSeries",
-                                                               "experimentState", "int"]), "value": inner}),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["a", "sys/id", "sys/creation_time", "sys/tags", "type", "value", "b/c"]), inner, max_size=4
+        )
+        | st.fixed_dictionaries(
+            {
+                "type": inner | st.sampled_from(["datetime", "floatSeries", "stringSeries", "experimentState", "int"]),
+                "value": inner,
+            }
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None)

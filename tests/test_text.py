@@ -10,18 +10,21 @@ from nql_lsp.text import LineIndex
 TEXT = "é😀x\r\nab\rc\nd"
 
 
-@pytest.mark.parametrize(("offset", "utf8", "utf16", "utf32"), [
-    (0, (0, 0), (0, 0), (0, 0)),
-    (1, (0, 2), (0, 1), (0, 1)),
-    (2, (0, 6), (0, 3), (0, 2)),
-    (3, (0, 7), (0, 4), (0, 3)),
-    (4, (0, 7), (0, 4), (0, 3)),  # between \r and \n: the end of the line, LSP has no position inside a break
-    (5, (1, 0), (1, 0), (1, 0)),
-    (7, (1, 2), (1, 2), (1, 2)),
-    (8, (2, 0), (2, 0), (2, 0)),  # a lone \r ends a line too
-    (10, (3, 0), (3, 0), (3, 0)),
-    (11, (3, 1), (3, 1), (3, 1)),
-])
+@pytest.mark.parametrize(
+    ("offset", "utf8", "utf16", "utf32"),
+    [
+        (0, (0, 0), (0, 0), (0, 0)),
+        (1, (0, 2), (0, 1), (0, 1)),
+        (2, (0, 6), (0, 3), (0, 2)),
+        (3, (0, 7), (0, 4), (0, 3)),
+        (4, (0, 7), (0, 4), (0, 3)),  # between \r and \n: the end of the line, LSP has no position inside a break
+        (5, (1, 0), (1, 0), (1, 0)),
+        (7, (1, 2), (1, 2), (1, 2)),
+        (8, (2, 0), (2, 0), (2, 0)),  # a lone \r ends a line too
+        (10, (3, 0), (3, 0), (3, 0)),
+        (11, (3, 1), (3, 1), (3, 1)),
+    ],
+)
 def test_positions_in_each_encoding(offset, utf8, utf16, utf32):
     lines = LineIndex(TEXT)
     assert lines.position(offset, "utf-8") == utf8

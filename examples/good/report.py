@@ -11,7 +11,6 @@ PRODUCTION = '(`sys/tags`:stringSet CONTAINS "prod") AND (`sys/failed`:bool = fa
 def accurate_runs(threshold: float, owner: str):
     """Production runs of one owner above an accuracy threshold."""
     return project.fetch_runs_table(
-        query=f'{PRODUCTION} AND (`sys/owner`:string = "{owner}") '
-              f"AND (last(`metrics/acc`:floatSeries) >= {threshold})",
+        query=f'{PRODUCTION} AND (`sys/owner`:string = "{owner}") AND (last(`metrics/acc`:floatSeries) >= {threshold})',
         columns=["sys/id", "metrics/acc"],
     ).to_pandas()

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 _SIMPLE_ESCAPES = {
-    "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
     "v": "\v",
 }
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
@@ -263,11 +271,11 @@ def _escape(text: str, j: int, stop: int, emit) -> int:  # type: ignore[no-untyp
         k = j + 1
         while k < stop and k < j + 4 and text[k] in "01234567":
             k += 1
-        emit(chr(int(text[j + 1:k], 8)), j, k)
+        emit(chr(int(text[j + 1 : k], 8)), j, k)
         return k
     if nxt in _HEX_DIGITS:
         k = j + 2 + _HEX_DIGITS[nxt]
-        digits = text[j + 2:k]
+        digits = text[j + 2 : k]
         if k > stop or not re.fullmatch(r"[0-9a-fA-F]+", digits):
             raise LiteralError("truncated \\x, \\u or \\U escape")
         code = int(digits, 16)
@@ -280,7 +288,7 @@ def _escape(text: str, j: int, stop: int, emit) -> int:  # type: ignore[no-untyp
         if close < 0:
             raise LiteralError("malformed \\N escape")
         try:
-            ch = unicodedata.lookup(text[j + 3:close])
+            ch = unicodedata.lookup(text[j + 3 : close])
         except KeyError:
             raise LiteralError("unknown \\N name") from None
         emit(ch, j, close + 1)

@@ -36,8 +36,16 @@ class CharMap:
 
     __slots__ = ("blocked", "ends", "segments", "segs", "source", "starts", "text")
 
-    def __init__(self, source: str, text: str, starts: list[int], ends: list[int], segs: list[int],
-                 segments: list[Segment], blocked: tuple[tuple[int, int], ...] = ()) -> None:
+    def __init__(
+        self,
+        source: str,
+        text: str,
+        starts: list[int],
+        ends: list[int],
+        segs: list[int],
+        segments: list[Segment],
+        blocked: tuple[tuple[int, int], ...] = (),
+    ) -> None:
         self.source = source
         self.text = text
         self.starts = starts
@@ -86,8 +94,9 @@ class CharMap:
             pieces = [(first, start, self.to_file_end(e) if e > s else start, edit.new_text)]
         else:
             pieces = [(first, start, self.segments[first].content_end, edit.new_text)]
-            pieces.extend((i, self.segments[i].content_start, self.segments[i].content_end, "")
-                          for i in range(first + 1, last))
+            pieces.extend(
+                (i, self.segments[i].content_start, self.segments[i].content_end, "") for i in range(first + 1, last)
+            )
             pieces.append((last, self.segments[last].content_start, self.to_file_end(e), ""))
         out = []
         for seg, a, b, new_text in pieces:

@@ -101,10 +101,10 @@ def _decode_json_string(text: str, s: _JStr, chars: list[str], starts: list[int]
             continue
         nxt = text[i + 1]
         if nxt == "u":
-            code = int(text[i + 2:i + 6], 16)
+            code = int(text[i + 2 : i + 6], 16)
             k = i + 6
             if 0xD800 <= code < 0xDC00 and text.startswith("\\u", k):
-                low = int(text[k + 2:k + 6], 16)
+                low = int(text[k + 2 : k + 6], 16)
                 if 0xDC00 <= low < 0xE000:
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     k += 6
@@ -178,8 +178,17 @@ def _through(cell: CharMap, q: QuerySource) -> QuerySource:
     def contains(offset: int) -> bool:
         return cell.inside(offset) and (q.contains is None or q.contains(cell.from_file(offset)))
 
-    return QuerySource(q.text, start=to_file(0), to_file=to_file, to_file_end=to_file_end, map_edit=map_edit,
-                       holes=q.holes, from_file=from_file, multiline=q.multiline, contains=contains)
+    return QuerySource(
+        q.text,
+        start=to_file(0),
+        to_file=to_file,
+        to_file_end=to_file_end,
+        map_edit=map_edit,
+        holes=q.holes,
+        from_file=from_file,
+        multiline=q.multiline,
+        contains=contains,
+    )
 
 
 def extract_notebook(text: str) -> Extraction:
@@ -203,8 +212,13 @@ def extract_notebook(text: str) -> Extraction:
         if not isinstance(kind, _JStr) or kind.value != "code":
             continue
         raw = cell.get("source")
-        pieces = [raw] if isinstance(raw, _JStr) else [p for p in raw if isinstance(p, _JStr)] \
-            if isinstance(raw, list) else []
+        pieces = (
+            [raw]
+            if isinstance(raw, _JStr)
+            else [p for p in raw if isinstance(p, _JStr)]
+            if isinstance(raw, list)
+            else []
+        )
         source = "".join(p.value for p in pieces)
         python = _cell_python(source)
         if python is None:

@@ -26,10 +26,15 @@ from .mapping import CharMap, Segment
 
 #: Methods whose ``query=`` argument is raw NQL: neptune-client's tables and neptune-fetcher's read-only
 #: project. neptune-query's ``fetch_*`` functions take regexes and ``Filter`` objects instead.
-QUERY_METHODS = frozenset({
-    "fetch_runs_table", "fetch_models_table", "fetch_model_versions_table",
-    "fetch_runs_df", "fetch_experiments_df",
-})
+QUERY_METHODS = frozenset(
+    {
+        "fetch_runs_table",
+        "fetch_models_table",
+        "fetch_model_versions_table",
+        "fetch_runs_df",
+        "fetch_experiments_df",
+    }
+)
 
 _MARKER = re.compile(r"#[ \t]*nql(?![\w-])", re.IGNORECASE)
 _METHOD = re.compile("|".join(sorted(QUERY_METHODS)))
@@ -51,7 +56,7 @@ class _Lines:
         start = self.starts[line - 1]
         if byte_col == 0:
             return start
-        chunk = self.text[start:start + byte_col]
+        chunk = self.text[start : start + byte_col]
         if chunk.isascii():
             return start + byte_col
         return start + len(chunk.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
@@ -123,7 +128,7 @@ def _markers(text: str, lines: _Lines) -> list[_Marker]:
     out = []
     for m in _MARKER.finditer(text):
         line = _line_of(lines, m.start())
-        trailing = bool(text[lines.starts[line - 1]:m.start()].strip())
+        trailing = bool(text[lines.starts[line - 1] : m.start()].strip())
         out.append(_Marker(m.start(), line, trailing, None if trailing else _next_code_line(lines, line)))
     return out
 
@@ -131,8 +136,11 @@ def _markers(text: str, lines: _Lines) -> list[_Marker]:
 def _marked(found: _Found, text: str, lines: _Lines, markers: list[_Marker]) -> Iterator[StrNode]:
     """The strings that ``# nql`` comments mark."""
     nodes, statements = found.strings, found.statements
-    spans = [(lines.offset(n.lineno, n.col_offset), lines.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))
-             for n in nodes]
+    spans = [
+        (lines.offset(n.lineno, n.col_offset), lines.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))
+        for n in nodes
+    ]
+
     def in_string(offset: int) -> bool:
         return any(a <= offset < b and _in_literal(text, a, b, offset) for a, b in spans)
 
@@ -191,10 +199,10 @@ def _encoder(text: str, lit: Literal):  # type: ignore[no-untyped-def]
         out = encode(new_text, lit)
         if out is None:
             return None
-        before = text[max(lit.content_start, start - 3):start]
+        before = text[max(lit.content_start, start - 3) : start]
         if out and not lit.raw and out[0] in "01234567" and re.search(r"(?<!\\)\\[0-7]{1,2}$", before):
             out = f"\\x{ord(out[0]):02x}" + out[1:]  # a digit after a short octal escape would extend it
-        rebuilt = text[lit.start:start] + out + text[end:lit.end]
+        rebuilt = text[lit.start : start] + out + text[end : lit.end]
         try:
             if scan_literal(rebuilt, 0).end != len(rebuilt):
                 return None

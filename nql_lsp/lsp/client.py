@@ -18,8 +18,7 @@ def _get(obj: Any, path: str) -> Any:
 
 def markup(value: str, markdown: bool) -> types.MarkupContent:
     """The core writes Markdown; a client that cannot render it is sent the same text as plain text."""
-    return types.MarkupContent(kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
-                               value=value)
+    return types.MarkupContent(kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText, value=value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,13 +27,19 @@ def _edit(doc: Document, edits: list[Edit], pos: Positions, flags: ClientFlags) 
     text_edits = [types.TextEdit(range=pos.range(e.start, e.end), new_text=e.new_text) for e in edits]
     if flags.document_changes:
         ident = types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version)
-        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident,
-                                                                            edits=text_edits)])
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident, edits=text_edits)])
     return types.WorkspaceEdit(changes={doc.uri: text_edits})
 
 
-def code_actions(documents: Documents, doc: Document, params: types.CodeActionParams, pos: Positions,
-                 overrides: Mapping[str, str], line_width: int, flags: ClientFlags) -> list[types.CodeAction]:
+def code_actions(
+    documents: Documents,
+    doc: Document,
+    params: types.CodeActionParams,
+    pos: Positions,
+    overrides: Mapping[str, str],
+    line_width: int,
+    flags: ClientFlags,
+) -> list[types.CodeAction]:
     only = [str(k.value if hasattr(k, "value") else k) for k in params.context.only or []] or None
     start, end = pos.span(params.range)
     diagnostics = [d for d in file_diagnostics(documents, doc) if severity_of(d, overrides) != "off"]
@@ -44,14 +50,23 @@ def code_actions(documents: Documents, doc: Document, params: types.CodeActionPa
                 continue
             lsp = to_lsp(d, severity_of(d, overrides), doc, pos, flags)
             for fix in d.fixes:
-                out.append(types.CodeAction(title=fix.message, kind=types.CodeActionKind.QuickFix,
-                                            diagnostics=[lsp], is_preferred=len(d.fixes) == 1,
-                                            edit=_edit(doc, list(fix.edits), pos, flags)))
+                out.append(
+                    types.CodeAction(
+                        title=fix.message,
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[lsp],
+                        is_preferred=len(d.fixes) == 1,
+                        edit=_edit(doc, list(fix.edits), pos, flags),
+                    )
+                )
     if _wanted(FIX_ALL, only):
         edits = _fix_all(diagnostics)
         if edits:
-            out.append(types.CodeAction(title="Fix all auto-fixable NQL problems", kind=FIX_ALL,
-                                        edit=_edit(doc, edits, pos, flags)))
+            out.append(
+                types.CodeAction(
+                    title="Fix all auto-fixable NQL problems", kind=FIX_ALL, edit=_edit(doc, edits, pos, flags)
+                )
+            )
     if _wanted(FORMAT, only):
         edits = []
         for snap in documents.snapshots(doc):
@@ -68,8 +83,11 @@ def _fix_all(diagnostics: list[Diagnostic]) -> list[Edit]:
         if len(d.fixes) != 1:
             continue
         edits = list(d.fixes[0].edits)
-        if any((e.start < t.end and t.start < e.end) or (e.start == t.start == e.end == t.end)
-               for e in edits for t in taken):
+        if any(
+            (e.start < t.end and t.start < e.end) or (e.start == t.start == e.end == t.end)
+            for e in edits
+            for t in taken
+        ):
             continue
         taken += edits
     return sorted(taken, key=lambda e: (e.start, e.end))

@@ -28,8 +28,9 @@ def plain(snippet: str) -> str:
     return _PLACEHOLDER.sub(lambda m: m.group(1) or "", snippet)
 
 
-def completion(documents: Documents, doc: Document, position: types.Position, pos: Positions,
-               flags: ClientFlags) -> types.CompletionList:
+def completion(
+    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ClientFlags
+) -> types.CompletionList:
     offset = pos.offset(position)
     found = documents.snapshot_at(doc, offset)
     if found is None:
@@ -57,8 +58,7 @@ def completion(documents: Documents, doc: Document, position: types.Position, po
     return types.CompletionList(is_incomplete=False, items=out)
 
 
-def _item(item: CompletionItem, rng: types.Range, text: str, snippet: bool,
-          flags: ClientFlags) -> types.CompletionItem:
+def _item(item: CompletionItem, rng: types.Range, text: str, snippet: bool, flags: ClientFlags) -> types.CompletionItem:
     return types.CompletionItem(
         label=item.label,
         kind=_KIND.get(item.kind),

@@ -22,15 +22,19 @@ _SEVERITY = {
 _DEPRECATED = frozenset({"NQL105", "NQL304"})
 
 
-def file_diagnostics(documents: Documents, doc: Document,
-                     found: list[tuple[Region, list[Diagnostic]]] | None = None) -> list[Diagnostic]:
+def file_diagnostics(
+    documents: Documents, doc: Document, found: list[tuple[Region, list[Diagnostic]]] | None = None
+) -> list[Diagnostic]:
     """Every diagnostic of the document in file offsets (fixes' text encoded for the file)."""
     out: list[Diagnostic] = []
     for region, diagnostics in found if found is not None else documents.diagnostics(doc):
         source = region.source
         for d in diagnostics:
-            out.append(d if source.to_file is None and source.start == 0 and source.encode is None
-                       else source.map_diagnostic(d))
+            out.append(
+                d
+                if source.to_file is None and source.start == 0 and source.encode is None
+                else source.map_diagnostic(d)
+            )
     return out
 
 
@@ -42,9 +46,12 @@ def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
 def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ClientFlags) -> types.Diagnostic:
     related = None
     if d.related and flags.related_information:
-        related = [types.DiagnosticRelatedInformation(
-            location=types.Location(uri=doc.uri, range=pos.range(r.start, r.end)), message=r.message)
-            for r in d.related]
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=doc.uri, range=pos.range(r.start, r.end)), message=r.message
+            )
+            for r in d.related
+        ]
     return types.Diagnostic(
         range=pos.range(d.start, d.end),
         severity=_SEVERITY[level],
@@ -57,9 +64,14 @@ def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: Clie
     )
 
 
-def lsp_diagnostics(documents: Documents, doc: Document, pos: Positions, overrides: Mapping[str, str],
-                    flags: ClientFlags, found: list[tuple[Region, list[Diagnostic]]] | None = None,
-                    ) -> list[types.Diagnostic]:
+def lsp_diagnostics(
+    documents: Documents,
+    doc: Document,
+    pos: Positions,
+    overrides: Mapping[str, str],
+    flags: ClientFlags,
+    found: list[tuple[Region, list[Diagnostic]]] | None = None,
+) -> list[types.Diagnostic]:
     out = []
     for d in file_diagnostics(documents, doc, found):
         level = severity_of(d, overrides)

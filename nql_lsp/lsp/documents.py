@@ -61,7 +61,7 @@ def kind_for(language_id: str | None, uri: str) -> DocumentKind | None:
             return kind
     from ..sources import EXTRACTORS
 
-    suffix = path[path.rfind("."):] if "." in path.rsplit("/", 1)[-1] else ""
+    suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
     if suffix in EXTRACTORS:
         extract = EXTRACTORS[suffix]
         return DocumentKind(language_id or suffix.lstrip("."), (suffix,), extract)
@@ -336,8 +336,11 @@ class Documents:
         current = self.fresh(doc)
         if current is not None:
             layouts = doc._layouts if doc._layout_generation == self.generation else None
-            if layouts is None or len(layouts) != len(current) or any(
-                    lay.text is not snap.analysis.text for lay, snap in zip(layouts, current, strict=True)):
+            if (
+                layouts is None
+                or len(layouts) != len(current)
+                or any(lay.text is not snap.analysis.text for lay, snap in zip(layouts, current, strict=True))
+            ):
                 doc._layouts = [layout_of(snap.analysis) for snap in current]
                 doc._layout_generation = self.generation
             return [(snap.region, snap.region.visible(snap.analysis)) for snap in current]

@@ -17,6 +17,5 @@ def folding_ranges(documents: Documents, doc: Document, pos: Positions) -> list[
         for start, end in outline.folding_ranges(snap.analysis):
             first, last = lines.line_of(region.to_file(start)), lines.line_of(region.to_file(end))
             if last > first:
-                out.append(types.FoldingRange(start_line=first, end_line=last,
-                                              kind=types.FoldingRangeKind.Region))
+                out.append(types.FoldingRange(start_line=first, end_line=last, kind=types.FoldingRangeKind.Region))
     return out

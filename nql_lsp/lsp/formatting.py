@@ -19,8 +19,7 @@ def _file_edit(e: Edit, pos: Positions) -> types.TextEdit:
 
 
 def format_document(doc: Document, pos: Positions, line_width: int) -> list[types.TextEdit]:
-    return [_file_edit(e, pos) for r in doc.regions
-            for e in file_edits(r.source, query_edits(r.source, line_width))]
+    return [_file_edit(e, pos) for r in doc.regions for e in file_edits(r.source, query_edits(r.source, line_width))]
 
 
 def format_document_range(doc: Document, rng: types.Range, pos: Positions, line_width: int) -> list[types.TextEdit]:
@@ -32,6 +31,6 @@ def format_document_range(doc: Document, rng: types.Range, pos: Positions, line_
         qs, qe = region.from_file(start), region.from_file(end)
         edits = format_range(region.text, qs, qe, width_for(region.source, line_width))
         if region.source.map_edit is not None:
-            edits = [f for e in edits for f in fine_edits(region.text[e.start:e.end], e.new_text, e.start)]
+            edits = [f for e in edits for f in fine_edits(region.text[e.start : e.end], e.new_text, e.start)]
         out += [_file_edit(e, pos) for e in file_edits(region.source, edits)]
     return out

@@ -10,8 +10,9 @@ from .documents import Document, Documents
 from .positions import Positions
 
 
-def hover(documents: Documents, doc: Document, position: types.Position, pos: Positions,
-          flags: ClientFlags) -> types.Hover | None:
+def hover(
+    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ClientFlags
+) -> types.Hover | None:
     found = documents.snapshot_at(doc, pos.offset(position))
     if found is None:
         return None
@@ -19,5 +20,7 @@ def hover(documents: Documents, doc: Document, position: types.Position, pos: Po
     info = core_hover(snap.analysis, offset, documents.schema)
     if info is None:
         return None
-    return types.Hover(contents=markup(info.markdown, flags.markdown_hover),
-                       range=pos.range(*snap.region.range_to_file(info.start, info.end)))
+    return types.Hover(
+        contents=markup(info.markdown, flags.markdown_hover),
+        range=pos.range(*snap.region.range_to_file(info.start, info.end)),
+    )

@@ -109,8 +109,9 @@ def load(source: str | None, report: Callable[[str], None]) -> RunSet:
     return runs
 
 
-def apply_loaded(state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *,
-                 learned: bool) -> None:
+def apply_loaded(
+    state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *, learned: bool
+) -> None:
     """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
     state.runs = runs
     state.error = error
@@ -120,6 +121,7 @@ def apply_loaded(state: RunsState, documents: Documents, runs: RunSet | None, er
 
 
 # --- features ----------------------------------------------------------------------------------------
+
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
@@ -142,13 +144,18 @@ def code_lenses(state: RunsState, snapshots: list[Snapshot], uri: str, pos: Posi
             continue
         start = snap.region.file_start
         at = pos.range(start, start)
-        lenses.append(types.CodeLens(range=at, command=types.Command(
-            title=lens_title(result), command=PREVIEW_COMMAND, arguments=[uri, index])))
+        lenses.append(
+            types.CodeLens(
+                range=at,
+                command=types.Command(title=lens_title(result), command=PREVIEW_COMMAND, arguments=[uri, index]),
+            )
+        )
     return lenses
 
 
-def inlay_hints(state: RunsState, snapshots: list[Snapshot], pos: Positions,
-                within: types.Range) -> list[types.InlayHint]:
+def inlay_hints(
+    state: RunsState, snapshots: list[Snapshot], pos: Positions, within: types.Range
+) -> list[types.InlayHint]:
     """After each clause of a query with more than one: how many runs that clause alone matches."""
     hints: list[types.InlayHint] = []
     if not state.ready or state.runs is None:
@@ -166,9 +173,14 @@ def inlay_hints(state: RunsState, snapshots: list[Snapshot], pos: Positions,
             at = region.to_file(end)
             if not lo <= at <= hi:
                 continue
-            hints.append(types.InlayHint(
-                position=pos.position(at), label=f"{count:,}/{total:,}", padding_left=True,
-                tooltip=f"{_plural(count, 'run')} of {total:,} match this clause alone"))
+            hints.append(
+                types.InlayHint(
+                    position=pos.position(at),
+                    label=f"{count:,}/{total:,}",
+                    padding_left=True,
+                    tooltip=f"{_plural(count, 'run')} of {total:,} match this clause alone",
+                )
+            )
     return hints
 
 
@@ -201,13 +213,22 @@ def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> 
         rows.append(row)
     label = state.runs.label if state.runs is not None else ""
     summary = f"{lens_title(result)} ({label})"
-    return {"source": label, "query": text, "matched": len(result.matches), "total": result.total,
-            "columns": columns, "runs": rows, "truncated": len(result.matches) > MAX_ROWS,
-            "summary": summary, "markdown": _markdown_table(summary, columns, rows, len(result.matches))}
+    return {
+        "source": label,
+        "query": text,
+        "matched": len(result.matches),
+        "total": result.total,
+        "columns": columns,
+        "runs": rows,
+        "truncated": len(result.matches) > MAX_ROWS,
+        "summary": summary,
+        "markdown": _markdown_table(summary, columns, rows, len(result.matches)),
+    }
 
 
 def _markdown_table(summary: str, columns: list[str], rows: list[dict[str, str]], matched: int) -> str:
     """The preview as editors show it: a summary line, then a Markdown table of the runs."""
+
     def cell(value: str) -> str:
         return value.replace("|", "\\|").replace("\n", " ")
 
@@ -228,7 +249,7 @@ def error_result(message: str, **extra: Any) -> dict[str, Any]:
 def explain_command(state: RunsState, snapshots: list[Snapshot], run_id: Any, index: Any) -> dict[str, Any]:
     """Why one run is, or is not, returned by a document's query."""
     if not isinstance(run_id, str) or not run_id:
-        return error_result("nql.explain takes a document URI and a run id such as \"CLS-123\"")
+        return error_result('nql.explain takes a document URI and a run id such as "CLS-123"')
     text = _region_text(snapshots, index)
     if text is None:
         return error_result("the document holds no query there")

@@ -9,8 +9,9 @@ from .documents import Document, Documents
 from .positions import Positions
 
 
-def selection_ranges(documents: Documents, doc: Document, positions: list[types.Position],
-                     pos: Positions) -> list[types.SelectionRange]:
+def selection_ranges(
+    documents: Documents, doc: Document, positions: list[types.Position], pos: Positions
+) -> list[types.SelectionRange]:
     out = []
     for position in positions:
         offset = pos.offset(position)

@@ -18,8 +18,9 @@ _TYPE_INDEX = {name: i for i, name in enumerate(TOKEN_TYPES)}
 _MOD_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}
 
 
-def semantic_tokens(documents: Documents, doc: Document, pos: Positions, flags: ClientFlags,
-                    rng: types.Range | None = None) -> types.SemanticTokens:
+def semantic_tokens(
+    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags, rng: types.Range | None = None
+) -> types.SemanticTokens:
     lo, hi = pos.span(rng) if rng is not None else (0, len(doc.text))
     pieces: list[tuple[int, int, int, int]] = []  # file start, file end, type, modifier bits
     for snap in documents.snapshots(doc):
@@ -61,4 +62,3 @@ def _split_lines(lines: LineIndex, start: int, end: int, multiline: bool) -> lis
     out += [(lines.line_start(n), lines.line_end(n)) for n in range(first + 1, last)]
     out.append((lines.line_start(last), end))
     return out
-

@@ -47,8 +47,9 @@ def _severity(raw: Any) -> dict[str, str]:
         out[rule.code] = level.lower()
     if bad:
         # Keep the good entries; name the bad ones.
-        raise PartialSetting(out, "diagnostic codes (or rule names) mapped to one of "
-                                  f"{', '.join(SEVERITIES)}; ignored {', '.join(bad)}")
+        raise PartialSetting(
+            out, f"diagnostic codes (or rule names) mapped to one of {', '.join(SEVERITIES)}; ignored {', '.join(bad)}"
+        )
     return out
 
 
@@ -93,7 +94,7 @@ def section_of(raw: Any) -> dict[str, Any]:
     nested = raw.get(SECTION)
     for key, value in raw.items():
         if isinstance(key, str) and key.startswith(SECTION + "."):
-            out[key[len(SECTION) + 1:]] = value
+            out[key[len(SECTION) + 1 :]] = value
         elif key != SECTION:
             out[key] = value
     if isinstance(nested, Mapping):
@@ -133,4 +134,3 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         except SettingError as e:
             problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
-

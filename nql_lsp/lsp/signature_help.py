@@ -10,8 +10,9 @@ from .documents import Document, Documents
 from .positions import Positions
 
 
-def signature_help(documents: Documents, doc: Document, position: types.Position, pos: Positions,
-                   flags: ClientFlags) -> types.SignatureHelp | None:
+def signature_help(
+    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ClientFlags
+) -> types.SignatureHelp | None:
     found = documents.snapshot_at(doc, pos.offset(position))
     if found is None:
         return None
@@ -19,10 +20,15 @@ def signature_help(documents: Documents, doc: Document, position: types.Position
     info = outline.signature_help(snap.analysis, offset)
     if info is None:
         return None
-    params = [types.ParameterInformation(label=(_utf16(info.label, s), _utf16(info.label, e)))
-              for s, e in info.parameters]
-    sig = types.SignatureInformation(label=info.label, documentation=markup(info.documentation, flags.markdown_hover),
-                                     parameters=params, active_parameter=info.active_parameter)
+    params = [
+        types.ParameterInformation(label=(_utf16(info.label, s), _utf16(info.label, e))) for s, e in info.parameters
+    ]
+    sig = types.SignatureInformation(
+        label=info.label,
+        documentation=markup(info.documentation, flags.markdown_hover),
+        parameters=params,
+        active_parameter=info.active_parameter,
+    )
     return types.SignatureHelp(signatures=[sig], active_signature=0, active_parameter=info.active_parameter)
 
 

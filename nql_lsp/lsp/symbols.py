@@ -16,8 +16,9 @@ _SYMBOL_KIND = {
 }
 
 
-def document_symbols(documents: Documents, doc: Document, pos: Positions,
-                     flags: ClientFlags) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
+def document_symbols(
+    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags
+) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
     symbols: list[types.DocumentSymbol] = []
     for snap in documents.snapshots(doc):
         symbols += [_symbol(s, snap.region, pos) for s in outline.document_symbols(snap.analysis)]
@@ -27,8 +28,14 @@ def document_symbols(documents: Documents, doc: Document, pos: Positions,
 
     def walk(items: list[types.DocumentSymbol], container: str | None) -> None:
         for s in items:
-            flat.append(types.SymbolInformation(name=s.name, kind=s.kind, container_name=container,
-                                                location=types.Location(uri=doc.uri, range=s.range)))
+            flat.append(
+                types.SymbolInformation(
+                    name=s.name,
+                    kind=s.kind,
+                    container_name=container,
+                    location=types.Location(uri=doc.uri, range=s.range),
+                )
+            )
             walk(s.children or [], s.name)
 
     walk(symbols, None)

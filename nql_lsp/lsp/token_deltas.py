@@ -28,8 +28,11 @@ def token_edits(old: list[int], new: list[int]) -> list[types.SemanticTokensEdit
     while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
         suffix += 1
     suffix -= suffix % _TOKEN
-    return [types.SemanticTokensEdit(start=prefix, delete_count=len(old) - prefix - suffix,
-                                     data=new[prefix:len(new) - suffix])]
+    return [
+        types.SemanticTokensEdit(
+            start=prefix, delete_count=len(old) - prefix - suffix, data=new[prefix : len(new) - suffix]
+        )
+    ]
 
 
 class TokenResults:
@@ -44,8 +47,9 @@ class TokenResults:
         self._last[uri] = (result_id, tokens.data)
         return types.SemanticTokens(data=tokens.data, result_id=result_id)
 
-    def delta(self, uri: str, previous: str, tokens: types.SemanticTokens
-              ) -> types.SemanticTokens | types.SemanticTokensDelta:
+    def delta(
+        self, uri: str, previous: str, tokens: types.SemanticTokens
+    ) -> types.SemanticTokens | types.SemanticTokensDelta:
         """The edits since ``previous``; the whole tokens when that result is not the one held."""
         held = self._last.get(uri)
         if held is None or held[0] != previous:

@@ -54,8 +54,9 @@ def read_json_runs(path: Path, label: str | None = None, progress: Progress | No
         raise RunsError(f"{name}: objects nested too deeply to read") from None
 
 
-def runs_from_objects(objects: list[tuple[int, Any]] | list[Any], name: str = "runs",
-                      progress: Progress | None = None) -> RunSet:
+def runs_from_objects(
+    objects: list[tuple[int, Any]] | list[Any], name: str = "runs", progress: Progress | None = None
+) -> RunSet:
     """Runs from decoded JSON objects, each alone or as (line, object); errors name ``name`` and the line."""
     runs: list[Run] = []
     for n, item in enumerate(objects, 1):
@@ -93,7 +94,7 @@ def _json_objects(text: str, name: str) -> list[tuple[int, Any]]:
         if text.startswith("{", i):
             top, _ = decoder.raw_decode(text, i)
             if not isinstance(top, dict) or not isinstance(top.get("runs"), list):
-                raise RunsError(f"{name}:1: expected a list of runs, or an object with a \"runs\" list")
+                raise RunsError(f'{name}:1: expected a list of runs, or an object with a "runs" list')
             i = _skip(text, text.index('"runs"', i) + 6)
             i = _skip(text, i + 1)  # past ':'
         if not text.startswith("[", i):
@@ -129,7 +130,8 @@ def _skip(text: str, i: int) -> int:
 
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def _collect(obj: dict[str, Any], prefix: str, out: dict[str, tuple[str, Any]]) -> None:
@@ -150,7 +152,7 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
         if not isinstance(type_, str) or type_ not in TYPES:
             raise _Problem(f"`{path}`: unknown type {type_!r}; NQL types are {', '.join(TYPES)}")
         if "value" not in value:
-            raise _Problem(f"`{path}`: a typed value needs a \"value\"")
+            raise _Problem(f'`{path}`: a typed value needs a "value"')
         return type_, convert(path, type_, value["value"])
     system = SYSTEM_SCHEMA.field(path)
     if system is not None:  # a sys/ field has a known type: read the value as that type
@@ -178,6 +180,7 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
 
 def convert(path: str, type_: str, value: Any) -> Any:
     """``value`` as ``type_`` holds it; raises with a message naming the path."""
+
     def bad(what: str) -> _Problem:
         article = "an" if type_[0] in "aeiou" else "a"
         return _Problem(f"`{path}`: {what} for {article} {type_}, got {json.dumps(value)[:60]}")
@@ -187,8 +190,11 @@ def convert(path: str, type_: str, value: Any) -> Any:
             raise bad("expected a number")
         return float(value)
     if type_ == "int":
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))
+        ):
             raise bad("expected an integer")
         return int(value)
     if type_ == "bool":

@@ -79,7 +79,11 @@ class FloatSeries:
 
 #: The field of :class:`FloatSeries` that holds each aggregate of ``catalog.AGGREGATES``.
 SERIES_FIELDS: dict[str, str] = {
-    "last": "last", "min": "minimum", "max": "maximum", "average": "average", "variance": "variance",
+    "last": "last",
+    "min": "minimum",
+    "max": "maximum",
+    "average": "average",
+    "variance": "variance",
 }
 
 

@@ -31,22 +31,46 @@ if TYPE_CHECKING:
     from ..conditions import Condition
     from ..evaluate import Bound
 
-REQUIRED_COLUMNS = ("project_id", "run_id", "attribute_path", "attribute_type", "step", "timestamp", "int_value",
-                    "float_value", "string_value", "bool_value", "datetime_value", "string_set_value",
-                    "file_value", "histogram_value")
+REQUIRED_COLUMNS = (
+    "project_id",
+    "run_id",
+    "attribute_path",
+    "attribute_type",
+    "step",
+    "timestamp",
+    "int_value",
+    "float_value",
+    "string_value",
+    "bool_value",
+    "datetime_value",
+    "string_set_value",
+    "file_value",
+    "histogram_value",
+)
 
 #: neptune-exporter attribute types -> NQL types (None: kept out, queries cannot filter on them).
 EXPORTER_TYPES: dict[str, str | None] = {
-    "float": "float", "int": "int", "string": "string", "bool": "bool", "datetime": "datetime",
-    "string_set": "stringSet", "float_series": "floatSeries", "string_series": "stringSeries",
-    "histogram_series": None, "file": "fileRef", "file_series": None,
+    "float": "float",
+    "int": "int",
+    "string": "string",
+    "bool": "bool",
+    "datetime": "datetime",
+    "string_set": "stringSet",
+    "float_series": "floatSeries",
+    "string_series": "stringSeries",
+    "histogram_series": None,
+    "file": "fileRef",
+    "file_series": None,
 }
 SCALAR_TYPES = ("float", "int", "string", "bool", "datetime", "string_set", "file")
 SHAPE_FILES = 50  # files read again for series shapes
 
 # Run states as the evaluator reads them (catalog synonyms, lower case), in SQL.
-_STATE_SQL = "CASE lower(string_value) " + " ".join(
-    f"WHEN '{word}' THEN '{state}'" for word, state in RUN_STATES.items()) + " ELSE lower(string_value) END"
+_STATE_SQL = (
+    "CASE lower(string_value) "
+    + " ".join(f"WHEN '{word}' THEN '{state}'" for word, state in RUN_STATES.items())
+    + " ELSE lower(string_value) END"
+)
 
 
 # The summary an export is reduced to; its tables are all that queries read (see SUMMARY_TABLES).
@@ -117,8 +141,9 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
 class ParquetRunSet(RunSet):
     """A parquet export held in duckdb; queries run there, runs are read back on demand."""
 
-    def __init__(self, con: Any, files: list[str], label: str, progress: Progress | None = None,
-                 cached: Path | None = None) -> None:
+    def __init__(
+        self, con: Any, files: list[str], label: str, progress: Progress | None = None, cached: Path | None = None
+    ) -> None:
         """Summarise the export, or reuse the summary ``cached`` holds (and else keep it there)."""
         self.con = con
         self.files = files
@@ -199,7 +224,8 @@ class ParquetRunSet(RunSet):
             con.execute("SELECT * FROM nql_long LIMIT 0")
         except duckdb.Error:
             con.read_parquet(files, union_by_name=True, filename=True, file_row_number=True).create_view(
-                "nql_long", replace=True)
+                "nql_long", replace=True
+            )
         self._check_columns(files)
         self._check_types()
         say("summarising runs and series")
@@ -208,8 +234,9 @@ class ParquetRunSet(RunSet):
 
     def _check_columns(self, files: list[str]) -> None:
         names = {row[0] for row in self.con.execute("DESCRIBE nql_long").fetchall()}
-        missing = [c for c in REQUIRED_COLUMNS if c not in names and c not in ("histogram_value", "timestamp",
-                                                                                "project_id")]
+        missing = [
+            c for c in REQUIRED_COLUMNS if c not in names and c not in ("histogram_value", "timestamp", "project_id")
+        ]
         if missing:
             raise RunsError(f"{files[0]}: not a Neptune export: no column {', '.join(missing)}")
 
@@ -259,8 +286,9 @@ class ParquetRunSet(RunSet):
         if found:
             return found[0]
         # run ids are the exporter's; a query names runs by sys/id
-        ids = self.con.execute("SELECT run_id FROM nql_scalars WHERE path = 'sys/id' AND str = ? LIMIT 1",
-                               [run_id]).fetchone()
+        ids = self.con.execute(
+            "SELECT run_id FROM nql_scalars WHERE path = 'sys/id' AND str = ? LIMIT 1", [run_id]
+        ).fetchone()
         return self._fetch([ids[0]])[0] if ids else None
 
     def count(self, include_trashed: bool = False) -> int:
@@ -272,10 +300,13 @@ class ParquetRunSet(RunSet):
         from ..pushdown import query_sql
 
         sql, params = query_sql(bound.expr, bound.conditions, include_trashed)
-        rows = self.con.execute(f"""
+        rows = self.con.execute(
+            f"""
             SELECT q.run_id, s.str FROM ({sql}) q
             LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = 'sys/id' AND s.type = 'string'
-            ORDER BY q.run_id""", params).fetchall()
+            ORDER BY q.run_id""",
+            params,
+        ).fetchall()
         batch = _Batch(self, [run_id for run_id, _ in rows])
         return [LazyRun(run_id, sys_id, batch) for run_id, sys_id in rows], self.count(include_trashed)
 
@@ -303,12 +334,15 @@ class ParquetRunSet(RunSet):
         filt = "" if ids is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
         params = [] if ids is None else [ids]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
-        for run_id in (ids if ids is not None else [r[0] for r in self.con.execute(
-                "SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]):
+        for run_id in (
+            ids
+            if ids is not None
+            else [r[0] for r in self.con.execute("SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]
+        ):
             attrs[run_id] = {}
         for run_id, path, type_, num, int_value, text, flag, ts, tags, file in self.con.execute(
-                f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}",
-                params).fetchall():
+            f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}", params
+        ).fetchall():
             value: Any
             if type_ == "float":
                 value = num
@@ -327,14 +361,15 @@ class ParquetRunSet(RunSet):
             if value is not None and run_id in attrs:
                 attrs[run_id][path] = (type_, value)
         for run_id, path, type_, n, last, mn, mx, average, variance, last_str in self.con.execute(
-                "SELECT run_id, path, type, n, last, mn, mx, average, variance, last_str "
-                f"FROM nql_series{filt}", params).fetchall():
+            f"SELECT run_id, path, type, n, last, mn, mx, average, variance, last_str FROM nql_series{filt}", params
+        ).fetchall():
             if run_id not in attrs:
                 continue
             if type_ == "floatSeries":
                 nan = math.nan
-                series = FloatSeries(n, last, mn, mx, average, variance) if n else FloatSeries(0, nan, nan, nan,
-                                                                                                 nan, nan)
+                series = (
+                    FloatSeries(n, last, mn, mx, average, variance) if n else FloatSeries(0, nan, nan, nan, nan, nan)
+                )
                 attrs[run_id][path] = (type_, series)
             else:
                 attrs[run_id][path] = (type_, (last_str,) if last_str is not None else ())

@@ -20,11 +20,13 @@ INIT_OPTIONS = {"nql": {"lineWidth": 60}}
 _names = itertools.count()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]),
-                    params=CLIENTS, scope="module")
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]), params=CLIENTS, scope="module"
+)
 async def client(request, lsp_client: LanguageClient):
-    params = types.InitializeParams(capabilities=client_capabilities(request.param),
-                                    initialization_options=INIT_OPTIONS)
+    params = types.InitializeParams(
+        capabilities=client_capabilities(request.param), initialization_options=INIT_OPTIONS
+    )
     features = lsp_client.protocol.fm.features
     store = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
     lsp_client.published_versions = {}
@@ -63,36 +65,46 @@ def new_uri(suffix: str = ".nql") -> str:
     return f"file:///work/queries/q{next(_names)}{suffix}"
 
 
-def open_doc(client: LanguageClient, text: str, uri: str | None = None, language_id: str = "nql",
-             version: int = 1) -> str:
+def open_doc(
+    client: LanguageClient, text: str, uri: str | None = None, language_id: str = "nql", version: int = 1
+) -> str:
     uri = uri or new_uri()
     client.diagnostics.pop(uri, None)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=version, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=version, text=text)
+        )
+    )
     return uri
 
 
 def change(client: LanguageClient, uri: str, version: int, text: str, rng: types.Range | None = None) -> None:
     client.diagnostics.pop(uri, None)
     event: types.TextDocumentContentChangeEvent = (
-        types.TextDocumentContentChangeWholeDocument(text=text) if rng is None
-        else types.TextDocumentContentChangePartial(range=rng, text=text))
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[event]))
+        types.TextDocumentContentChangeWholeDocument(text=text)
+        if rng is None
+        else types.TextDocumentContentChangePartial(range=rng, text=text)
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[event]
+        )
+    )
 
 
-async def diagnostics(client: LanguageClient, uri: str, version: int | None = None,
-                      timeout: float = 10.0) -> list[types.Diagnostic]:
+async def diagnostics(
+    client: LanguageClient, uri: str, version: int | None = None, timeout: float = 10.0
+) -> list[types.Diagnostic]:
     """The document's diagnostics, pulled or waited for (those of ``version``, when given) as the client
     would get them."""
     if pulls(client):
         report = await client.text_document_diagnostic_async(
-            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         return list(report.items)
 
     async def wait() -> list[types.Diagnostic]:
-        while uri not in client.diagnostics or (
-                version is not None and client.published_versions.get(uri) != version):
+        while uri not in client.diagnostics or (version is not None and client.published_versions.get(uri) != version):
             await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         return list(client.diagnostics[uri])
 

@@ -67,8 +67,9 @@ async def test_severity_override_from_configuration(client):
     assert found[0].severity == types.DiagnosticSeverity.Warning
     client.set_configuration({"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}})
     client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}})
+    )
     [d] = await _settled(client, uri, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Error)
     assert d.code == "NQL401"
     client.set_configuration({"nql": {"severity": {"mixed-and-or": "off"}, "lineWidth": 60}})
@@ -78,8 +79,7 @@ async def test_severity_override_from_configuration(client):
     # Back to the defaults, waited for: a change still in flight would republish into the next test.
     client.set_configuration({"nql": {"lineWidth": 60}})
     client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"nql": {"lineWidth": 60}}))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"nql": {"lineWidth": 60}}))
     [d] = await _settled(client, uri, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Warning)
     assert d.code == "NQL401"
 
@@ -113,7 +113,9 @@ async def test_close_clears_diagnostics(client):
     uri = open_doc(client, "`a`:flot = 1")
     assert await diagnostics(client, uri)
     client.diagnostics.pop(uri, None)
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert await diagnostics(client, uri) == []
 
 

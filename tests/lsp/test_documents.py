@@ -54,8 +54,7 @@ def _json_queries(path: str, text: str) -> list[QuerySource]:
             positions.append(start + i)
             i += 2 if raw[i] == "\\" else 1
         positions.append(start + i)
-        out.append(QuerySource(query, start, to_file=positions.__getitem__,
-                               encode=lambda s: json.dumps(s)[1:-1]))
+        out.append(QuerySource(query, start, to_file=positions.__getitem__, encode=lambda s: json.dumps(s)[1:-1]))
         start = text.find('"query": "', end)
     return out
 
@@ -68,7 +67,7 @@ def test_embedded_regions_map_offsets_both_ways():
         doc = docs.open("file:///w.jsonq", "jsonq", 1, text)
         [(region, [diagnostic])] = docs.diagnostics(doc)
         assert diagnostic.code == "NQL101"
-        assert text[region.to_file(diagnostic.start):region.to_file(diagnostic.end)] == "flot"
+        assert text[region.to_file(diagnostic.start) : region.to_file(diagnostic.end)] == "flot"
         # The file offset of `=` maps to its query offset and back.
         eq = text.index("=")
         assert region.text[region.from_file(eq)] == "="
@@ -106,15 +105,24 @@ def test_changes_break_lines_only_where_lsp_does():
     docs = Documents()
     # U+2028 inside the string is not a line break for LSP; `flot` is on line 1 after the \r\n.
     doc = docs.open("file:///q.nql", "nql", 1, 'a:string = "x\u2028y" AND\r\n`b`:flot = 1')
-    doc.apply([types.TextDocumentContentChangePartial(range=types.Range(start=at(1, 4), end=at(1, 8)),
-                                                      text="float")], 2, "utf-16")
+    doc.apply(
+        [types.TextDocumentContentChangePartial(range=types.Range(start=at(1, 4), end=at(1, 8)), text="float")],
+        2,
+        "utf-16",
+    )
     assert doc.text == 'a:string = "x\u2028y" AND\r\n`b`:float = 1'
     assert doc.version == 2
     # Several changes apply in order; a whole-text change replaces everything.
-    doc.apply([types.TextDocumentContentChangeWholeDocument(text="é😀 = 1"),
-               types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 3), end=at(0, 3)), text="x")],
-              3, "utf-16")
+    doc.apply(
+        [
+            types.TextDocumentContentChangeWholeDocument(text="é😀 = 1"),
+            types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 3), end=at(0, 3)), text="x"),
+        ],
+        3,
+        "utf-16",
+    )
     assert doc.text == "é😀x = 1"  # é is 1 UTF-16 unit and 😀 2
-    doc.apply([types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 6), end=at(0, 7)), text="")],
-              4, "utf-8")
+    doc.apply(
+        [types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 6), end=at(0, 7)), text="")], 4, "utf-8"
+    )
     assert doc.text == "é😀 = 1"  # é is 2 UTF-8 bytes and 😀 4

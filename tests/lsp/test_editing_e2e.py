@@ -56,22 +56,21 @@ async def test_aggregates_are_snippets(client):
 
 async def test_hover_on_a_field_and_on_an_operator_after_non_ascii_text(client):
     uri = open_doc(client, "`sys/failed`:bool = false")
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(0, 3)))
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(0, 3)))
     assert hover.contents.value.startswith("**`sys/failed`** (field): `bool`")
     assert hover.range == types.Range(start=pos(0, 0), end=pos(0, 12))
     uri = open_doc(client, PREFIX + "`f1`:float >= 1")
     col = PREFIX_UNITS[encoding(client)] + 11  # `f1`:float and a space
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(0, col + 1)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc_id(uri), position=pos(0, col + 1))
+    )
     assert "`>=`" in hover.contents.value
     assert hover.range == types.Range(start=pos(0, col), end=pos(0, col + 2))
 
 
 async def test_hover_on_whitespace_is_empty(client):
     uri = open_doc(client, "`a`:int = 1   AND `b`:int = 2")
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(0, 13)))
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(0, 13)))
     assert hover is None
 
 
@@ -86,7 +85,7 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
         return starts[p.line] + p.character
 
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[:offset(e.range.start)] + e.new_text + text[offset(e.range.end):]
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
     return text
 
 
@@ -97,34 +96,42 @@ async def test_formatting_uses_the_line_width_setting(client):
     text = "sys/failed:bool=false and `metrics/accuracy`:float>=0.9"
     uri = open_doc(client, text)
     edits = await client.text_document_formatting_async(
-        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS))
+        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS)
+    )
     # 66 characters on one line: nql.lineWidth is 60 (initializationOptions; the client's configuration
     # has no nql section), so the query is broken before AND.
-    assert _apply(text, edits) == ("(`sys/failed`:bool = false)\n"
-                                   "AND (`metrics/accuracy`:float >= 0.9)")
+    assert _apply(text, edits) == ("(`sys/failed`:bool = false)\nAND (`metrics/accuracy`:float >= 0.9)")
 
 
 async def test_no_formatting_with_syntax_errors(client):
     uri = open_doc(client, "a:int = and (b:int = 2")
     edits = await client.text_document_formatting_async(
-        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS))
+        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS)
+    )
     assert not edits
 
 
 async def test_range_formatting_touches_only_the_selected_operand(client):
     text = "a:int=1 AND b:int=2 AND c:int=3"
     uri = open_doc(client, text)
-    edits = await client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
-        text_document=doc_id(uri), range=types.Range(start=pos(0, 12), end=pos(0, 19)), options=FORMAT_OPTIONS))
+    edits = await client.text_document_range_formatting_async(
+        types.DocumentRangeFormattingParams(
+            text_document=doc_id(uri), range=types.Range(start=pos(0, 12), end=pos(0, 19)), options=FORMAT_OPTIONS
+        )
+    )
     assert _apply(text, edits) == "a:int=1 AND `b`:int = 2 AND c:int=3"
 
 
 async def test_quick_fix_for_a_typo(client):
     uri = open_doc(client, "`a`:flot = 1")
     [diag] = await diagnostics(client, uri)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri), range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag], only=[types.CodeActionKind.QuickFix])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
     [action] = actions
     assert action.title == "Change to `float`"
     assert action.kind == types.CodeActionKind.QuickFix
@@ -132,17 +139,20 @@ async def test_quick_fix_for_a_typo(client):
     assert action.diagnostics[0].code == "NQL101"
     edit = action.edit
     text_edits = edit.document_changes[0].edits if edit.document_changes else edit.changes[uri]
-    assert [(e.range, e.new_text) for e in text_edits] == [
-        (types.Range(start=pos(0, 4), end=pos(0, 8)), "float")]
+    assert [(e.range, e.new_text) for e in text_edits] == [(types.Range(start=pos(0, 4), end=pos(0, 8)), "float")]
 
 
 async def test_source_actions_fix_all_and_format(client):
     text = "a:flot = 1 and b:itn = 2"
     uri = open_doc(client, text)
     await diagnostics(client, uri)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri), range=types.Range(start=pos(0, 0), end=pos(0, 0)),
-        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri),
+            range=types.Range(start=pos(0, 0), end=pos(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]),
+        )
+    )
     by_kind = {a.kind: a for a in actions}
     # Type typos are not syntax errors, so the query can be formatted as well as fixed.
     assert set(by_kind) == {"source.fixAll.nql", "source.format.nql"}
@@ -154,18 +164,26 @@ async def test_source_actions_fix_all_and_format(client):
     fixed = _apply(text, edits_of(by_kind["source.fixAll.nql"]))
     assert fixed == "a:float = 1 and b:int = 2"
     uri2 = open_doc(client, fixed)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri2), range=types.Range(start=pos(0, 0), end=pos(0, 0)),
-        context=types.CodeActionContext(diagnostics=[], only=["source.format.nql"])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri2),
+            range=types.Range(start=pos(0, 0), end=pos(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.format.nql"]),
+        )
+    )
     [fmt] = actions
     assert _apply(fixed, edits_of(fmt)) == "(`a`:float = 1) AND (`b`:int = 2)"
 
 
 async def test_no_format_action_with_syntax_errors(client):
     uri = open_doc(client, "a:int = 1 AND (")
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri), range=types.Range(start=pos(0, 0), end=pos(0, 0)),
-        context=types.CodeActionContext(diagnostics=[], only=["source.format.nql"])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri),
+            range=types.Range(start=pos(0, 0), end=pos(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.format.nql"]),
+        )
+    )
     assert not actions
 
 
@@ -175,8 +193,9 @@ async def test_hover_on_every_token(client):
     for column, ch in enumerate(text):
         if ch == " ":
             continue
-        hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                          position=pos(0, column)))
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=doc_id(uri), position=pos(0, column))
+        )
         assert hover is not None and hover.contents.value, (column, ch)
         r = hover.range
         assert r.start.character <= column < r.end.character, (column, ch, r)
@@ -187,8 +206,11 @@ async def test_quick_fix_edit_after_non_ascii_text(client):
 
     uri = open_doc(client, NON_ASCII)
     [diag] = await diagnostics(client, uri)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri), range=diag.range, context=types.CodeActionContext(diagnostics=[diag])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri), range=diag.range, context=types.CodeActionContext(diagnostics=[diag])
+        )
+    )
     # Without `only`, the source actions come too; the quick fix is the one attached to the diagnostic.
     assert {a.kind for a in actions} == {"quickfix", "source.fixAll.nql", "source.format.nql"}
     [action] = [a for a in actions if a.kind == "quickfix"]

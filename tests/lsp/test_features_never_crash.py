@@ -22,12 +22,41 @@ from nql_lsp.lsp.diagnostics import lsp_diagnostics
 from nql_lsp.lsp.documents import Documents
 from nql_lsp.lsp.positions import Positions
 
-PIECES = st.sampled_from([*"`\"'\\():=!<> \n\r\t-_./", "AND", "OR", "NOT", "x", "sys/tags", ":float", ":flot",
-                          "1", "é", "😀", "日", "last(", "CONTAINS", '"a"', "\r\n", "(a:int = 1)"])
+PIECES = st.sampled_from(
+    [
+        *"`\"'\\():=!<> \n\r\t-_./",
+        "AND",
+        "OR",
+        "NOT",
+        "x",
+        "sys/tags",
+        ":float",
+        ":flot",
+        "1",
+        "é",
+        "😀",
+        "日",
+        "last(",
+        "CONTAINS",
+        '"a"',
+        "\r\n",
+        "(a:int = 1)",
+    ]
+)
 TEXTS = st.lists(PIECES, max_size=30).map("".join)
 ENCODINGS = st.sampled_from(["utf-8", "utf-16", "utf-32"])
-FLAGS = st.sampled_from([ClientFlags(), ClientFlags(snippets=True, hierarchical_symbols=True, multiline_tokens=True,
-                                                    document_changes=True, line_folding_only=True)])
+FLAGS = st.sampled_from(
+    [
+        ClientFlags(),
+        ClientFlags(
+            snippets=True,
+            hierarchical_symbols=True,
+            multiline_tokens=True,
+            document_changes=True,
+            line_folding_only=True,
+        ),
+    ]
+)
 
 
 def _inside(rng: types.Range, pos: Positions) -> None:
@@ -55,14 +84,15 @@ def test_every_feature_answers(text, line, character, encoding, flags):
     found = hover.hover(docs, doc, at, pos, flags)
     if found is not None:
         _inside(found.range, pos)
-    for edit in formatting.format_document(doc, pos, 40) + formatting.format_document_range(
-            doc, everything, pos, 40):
+    for edit in formatting.format_document(doc, pos, 40) + formatting.format_document_range(doc, everything, pos, 40):
         _inside(edit.range, pos)
-    params = types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=doc.uri), range=everything,
-                                    context=types.CodeActionContext(diagnostics=[]))
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=doc.uri),
+        range=everything,
+        context=types.CodeActionContext(diagnostics=[]),
+    )
     for action in code_actions.code_actions(docs, doc, params, pos, {}, 40, flags):
-        edits = action.edit.document_changes[0].edits if action.edit.document_changes else \
-            action.edit.changes[doc.uri]
+        edits = action.edit.document_changes[0].edits if action.edit.document_changes else action.edit.changes[doc.uri]
         for edit in edits:
             _inside(edit.range, pos)
     data = semantic_tokens.semantic_tokens(docs, doc, pos, flags).data

@@ -35,13 +35,14 @@ ALL = [
 
 
 def _rows(data: list[int]) -> list[list[int]]:
-    return [list(data[i:i + 5]) for i in range(0, len(data), 5)]
+    return [list(data[i : i + 5]) for i in range(0, len(data), 5)]
 
 
 async def test_semantic_tokens_full(client):
     uri = open_doc(client, TEXT)
     tokens = await client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=doc_id(uri)))
+        types.SemanticTokensParams(text_document=doc_id(uri))
+    )
     assert _rows(tokens.data) == ALL
 
 
@@ -55,24 +56,27 @@ async def test_semantic_tokens_delta_after_an_edit(client):
     # `int` -> `float` on line 0: that token gets longer and `=` after it starts 2 further on; `a` before
     # and every token from `1` on keep their numbers (each is relative to the token before it).
     change(client, uri, 2, "float", types.Range(start=pos(0, 5), end=pos(0, 8)))
-    delta = await client.text_document_semantic_tokens_full_delta_async(types.SemanticTokensDeltaParams(
-        text_document=doc_id(uri), previous_result_id=first.result_id))
+    delta = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc_id(uri), previous_result_id=first.result_id)
+    )
     assert isinstance(delta, types.SemanticTokensDelta)
     [edit] = delta.edits
     assert (edit.start, edit.delete_count) == (5, 10)
     assert _rows(edit.data) == [[0, 4, 5, 3, 0], [0, 6, 1, 1, 0]]
     fresh = await client.text_document_semantic_tokens_full_async(ident)
-    assert first.data[:edit.start] + edit.data + first.data[edit.start + edit.delete_count:] == fresh.data
+    assert first.data[: edit.start] + edit.data + first.data[edit.start + edit.delete_count :] == fresh.data
     # A result the server no longer holds is answered with the whole tokens.
-    whole = await client.text_document_semantic_tokens_full_delta_async(types.SemanticTokensDeltaParams(
-        text_document=doc_id(uri), previous_result_id=first.result_id))
+    whole = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc_id(uri), previous_result_id=first.result_id)
+    )
     assert isinstance(whole, types.SemanticTokens) and whole.data == fresh.data
 
 
 async def test_semantic_tokens_range(client):
     uri = open_doc(client, TEXT)
-    tokens = await client.text_document_semantic_tokens_range_async(types.SemanticTokensRangeParams(
-        text_document=doc_id(uri), range=types.Range(start=pos(2, 0), end=pos(2, 27))))
+    tokens = await client.text_document_semantic_tokens_range_async(
+        types.SemanticTokensRangeParams(text_document=doc_id(uri), range=types.Range(start=pos(2, 0), end=pos(2, 27)))
+    )
     first = [2, 0, 2, 0, 0]  # relative to the start of the document
     assert _rows(tokens.data) == [first, *LINE_2[1:]]
 
@@ -82,7 +86,8 @@ async def test_semantic_token_lengths_in_the_negotiated_encoding(client):
 
     uri = open_doc(client, '`sys/name`:string = "é😀"')
     tokens = await client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=doc_id(uri)))
+        types.SemanticTokensParams(text_document=doc_id(uri))
+    )
     string_row = _rows(tokens.data)[-1]
     # "é😀" with its quotes: 4 code points, 5 UTF-16 units, 8 UTF-8 bytes.
     assert string_row[2] == {"utf-16": 5, "utf-8": 8, "utf-32": 4}[encoding(client)]
@@ -91,14 +96,16 @@ async def test_semantic_token_lengths_in_the_negotiated_encoding(client):
 
 async def test_signature_help_inside_an_aggregate(client):
     uri = open_doc(client, TEXT)
-    help_ = await client.text_document_signature_help_async(types.SignatureHelpParams(
-        text_document=doc_id(uri), position=pos(1, 12)))
+    help_ = await client.text_document_signature_help_async(
+        types.SignatureHelpParams(text_document=doc_id(uri), position=pos(1, 12))
+    )
     [sig] = help_.signatures
     assert sig.label == "last(field: floatSeries) -> float"
     assert sig.parameters[0].label == (5, 23)
     assert help_.active_parameter == 0
-    outside = await client.text_document_signature_help_async(types.SignatureHelpParams(
-        text_document=doc_id(uri), position=pos(2, 5)))
+    outside = await client.text_document_signature_help_async(
+        types.SignatureHelpParams(text_document=doc_id(uri), position=pos(2, 5))
+    )
     assert outside is None
 
 
@@ -110,8 +117,9 @@ async def test_folding_ranges(client):
 
 async def test_selection_ranges_grow_from_the_token_to_the_query(client):
     uri = open_doc(client, TEXT)
-    [sel] = await client.text_document_selection_range_async(types.SelectionRangeParams(
-        text_document=doc_id(uri), positions=[pos(0, 2)]))
+    [sel] = await client.text_document_selection_range_async(
+        types.SelectionRangeParams(text_document=doc_id(uri), positions=[pos(0, 2)])
+    )
     chain = []
     while sel is not None:
         r = sel.range
@@ -122,8 +130,7 @@ async def test_selection_ranges_grow_from_the_token_to_the_query(client):
 
 async def test_document_symbols(client):
     uri = open_doc(client, TEXT)
-    symbols = await client.text_document_document_symbol_async(
-        types.DocumentSymbolParams(text_document=doc_id(uri)))
+    symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc_id(uri)))
     assert [s.name for s in symbols] == ["(AND of 2)", "sys/failed"]
     group, failed = symbols
     assert group.kind == types.SymbolKind.Struct
@@ -137,7 +144,8 @@ async def test_multi_line_string_token_is_split_for_clients_without_multiline_to
     assert not client.capabilities.text_document.semantic_tokens.multiline_token_support
     uri = open_doc(client, 'a:string = "x\ny"')
     tokens = await client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=doc_id(uri)))
+        types.SemanticTokensParams(text_document=doc_id(uri))
+    )
     assert _rows(tokens.data) == [
         [0, 0, 1, 2, 0],  # a
         [0, 2, 6, 3, 0],  # string

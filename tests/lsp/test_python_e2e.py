@@ -18,22 +18,30 @@ from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-SOURCE = "\n".join([
-    "import neptune",
-    "",
-    "project = neptune.init_project()",
-    "# é 日本",
-    'runs = project.fetch_runs_table(query="sys/name:string = \\"é\\" AND `f1`:flot > 0.5")',
-    'fq = project.fetch_runs_table(query=f"`acc`:float > {threshold} AND sys/failed:bool = fals")',
-    'other = call(query="`a`:flot > 1")',
-    "",
-])
+SOURCE = "\n".join(
+    [
+        "import neptune",
+        "",
+        "project = neptune.init_project()",
+        "# é 日本",
+        'runs = project.fetch_runs_table(query="sys/name:string = \\"é\\" AND `f1`:flot > 0.5")',
+        'fq = project.fetch_runs_table(query=f"`acc`:float > {threshold} AND sys/failed:bool = fals")',
+        'other = call(query="`a`:flot > 1")',
+        "",
+    ]
+)
 
 
 def apply(text: str, edits: list[types.TextEdit], enc: str) -> str:
     lines = LineIndex(text)
-    spans = [(lines.offset(e.range.start.line, e.range.start.character, enc),  # type: ignore[arg-type]
-              lines.offset(e.range.end.line, e.range.end.character, enc), e.new_text) for e in edits]  # type: ignore[arg-type]
+    spans = [
+        (
+            lines.offset(e.range.start.line, e.range.start.character, enc),  # type: ignore[arg-type]
+            lines.offset(e.range.end.line, e.range.end.character, enc),
+            e.new_text,
+        )
+        for e in edits
+    ]  # type: ignore[arg-type]
     for start, end, new in sorted(spans, reverse=True):
         text = text[:start] + new + text[end:]
     return text
@@ -57,9 +65,13 @@ async def test_quick_fix_keeps_valid_python(client):
     uri = open_py(client, SOURCE)
     found = await diagnostics(client, uri)
     [flot] = [d for d in found if d.code == "NQL101"]
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(uri), range=flot.range,
-        context=types.CodeActionContext(diagnostics=[flot], only=[types.CodeActionKind.QuickFix])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri),
+            range=flot.range,
+            context=types.CodeActionContext(diagnostics=[flot], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
     [action] = [a for a in actions if a.title == "Change to `float`"]
     changes = action.edit.changes[uri] if action.edit.changes else action.edit.document_changes[0].edits
     fixed = apply(SOURCE, list(changes), encoding(client))
@@ -69,20 +81,22 @@ async def test_quick_fix_keeps_valid_python(client):
 
 async def test_hover_inside_strings_only(client):
     uri = open_py(client, SOURCE)
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(4, 42)))
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(4, 42)))
     assert hover is not None and "sys/name" in hover.contents.value
     assert hover.range == types.Range(start=pos(4, 39), end=pos(4, 47))  # `sys/name`, before the `:`
     for outside in (pos(0, 3), pos(4, 10), pos(5, 56), pos(6, 24)):  # code, code, the {threshold} hole, unmarked
-        assert await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                         position=outside)) is None
+        assert (
+            await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=outside))
+            is None
+        )
 
 
 async def test_completion_before_the_closing_quote(client):
     text = 'rows = project.fetch_runs_table(query="sys/fa")\n'
     uri = open_py(client, text)
-    result = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(uri), position=pos(0, 45)))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc_id(uri), position=pos(0, 45))
+    )
     items = {i.label: i for i in (result.items if isinstance(result, types.CompletionList) else result)}
     item = items["sys/failed"]
     assert item.text_edit.range == types.Range(start=pos(0, 39), end=pos(0, 45))
@@ -92,8 +106,9 @@ async def test_completion_before_the_closing_quote(client):
 async def test_completion_text_is_escaped_for_the_string(client):
     text = 'rows = project.fetch_runs_table(query="sys/state:experimentState = ")\n'
     uri = open_py(client, text)
-    result = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(uri), position=pos(0, 67)))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc_id(uri), position=pos(0, 67))
+    )
     items = list(result.items if isinstance(result, types.CompletionList) else result)
     assert items
     for item in items:
@@ -101,16 +116,22 @@ async def test_completion_text_is_escaped_for_the_string(client):
         ast.parse(edited)  # whatever is chosen, the file stays Python
 
 
-@pytest.mark.parametrize("source", [
-    "rows = project.fetch_runs_table(query='sys/failed:bool=true and `f1`:float>0.5')\n",
-    'rows = project.fetch_runs_table(query=f"sys/failed:bool=true and `f1`:float>{limit}")\n',
-    'rows = project.fetch_runs_table(query=("sys/failed:bool=true "  # why\n    "and `f1`:float>0.5"))\n',
-    'rows = project.fetch_runs_table(query="""\n  sys/failed:bool=true and `f1`:float>0.5\n""")\n',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "rows = project.fetch_runs_table(query='sys/failed:bool=true and `f1`:float>0.5')\n",
+        'rows = project.fetch_runs_table(query=f"sys/failed:bool=true and `f1`:float>{limit}")\n',
+        'rows = project.fetch_runs_table(query=("sys/failed:bool=true "  # why\n    "and `f1`:float>0.5"))\n',
+        'rows = project.fetch_runs_table(query="""\n  sys/failed:bool=true and `f1`:float>0.5\n""")\n',
+    ],
+)
 async def test_formatting_touches_only_the_query_strings(client, source: str):
     uri = open_py(client, source)
-    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
-        text_document=doc_id(uri), options=types.FormattingOptions(tab_size=4, insert_spaces=True)))
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=doc_id(uri), options=types.FormattingOptions(tab_size=4, insert_spaces=True)
+        )
+    )
     assert edits
     formatted = apply(source, list(edits), encoding(client))
     ast.parse(formatted)
@@ -123,9 +144,12 @@ async def test_formatting_touches_only_the_query_strings(client, source: str):
         assert "\n" not in query.text  # a one-line string keeps its query on one line
     else:
         assert query.text.startswith("\n  (`sys/failed`")  # the string's own indentation stays
-    again = await client.text_document_formatting_async(types.DocumentFormattingParams(
-        text_document=doc_id(open_py(client, formatted)),
-        options=types.FormattingOptions(tab_size=4, insert_spaces=True)))
+    again = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=doc_id(open_py(client, formatted)),
+            options=types.FormattingOptions(tab_size=4, insert_spaces=True),
+        )
+    )
     assert not again
 
 
@@ -133,20 +157,24 @@ async def test_python_can_be_turned_off(client):
     uri = open_py(client, SOURCE)
     assert await diagnostics(client, uri)
     client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"nql": {"python": {"enable": False}}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": False}}})
+    )
     try:
         for _ in range(50):
             if not await diagnostics(client, uri):
                 break
             client.diagnostics.pop(uri, None)
         assert await diagnostics(client, uri) == []
-        assert await client.text_document_hover_async(types.HoverParams(
-            text_document=doc_id(uri), position=pos(4, 42))) is None
+        assert (
+            await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(4, 42)))
+            is None
+        )
     finally:
         client.diagnostics.pop(uri, None)
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-            settings={"nql": {"python": {"enable": True}}}))
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": True}}})
+        )
     # Waited for, so that the republish it causes lands here and not in the next test.
     for _ in range(50):
         if await diagnostics(client, uri):
@@ -157,8 +185,9 @@ async def test_python_can_be_turned_off(client):
 
 async def test_semantic_tokens_cover_query_text_only(client):
     uri = open_py(client, SOURCE)
-    result = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
-        text_document=doc_id(uri)))
+    result = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc_id(uri))
+    )
     line = char = 0
     spans = []
     data = result.data
@@ -176,18 +205,19 @@ async def test_nothing_is_offered_between_concatenated_literals(client):
     text = 'rows = project.fetch_runs_table(query=("sys/failed:bool = true "  "AND sys/fa"))\n'
     uri = open_py(client, text)
     # Column 64 is the space between the two literals; 77 is the end of `sys/fa` inside the second one.
-    between = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(uri), position=pos(0, 64)))
+    between = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc_id(uri), position=pos(0, 64))
+    )
     assert not (between.items if isinstance(between, types.CompletionList) else between)
-    inside = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(uri), position=pos(0, 77)))
+    inside = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc_id(uri), position=pos(0, 77))
+    )
     items = {i.label: i for i in (inside.items if isinstance(inside, types.CompletionList) else inside)}
     assert items["sys/failed"].text_edit.range == types.Range(start=pos(0, 71), end=pos(0, 77))
 
 
 async def test_a_line_being_typed_does_not_hide_the_other_queries(client):
-    text = ('a = project.fetch_runs_table(query="a:flot = 1")\n'
-            'b = project.fetch_runs_table(query="b:int = \n')
+    text = 'a = project.fetch_runs_table(query="a:flot = 1")\nb = project.fetch_runs_table(query="b:int = \n'
     uri = open_py(client, text)
     found = await diagnostics(client, uri)
     assert [(d.code, d.range) for d in found] == [("NQL101", types.Range(start=pos(0, 38), end=pos(0, 42)))]

@@ -27,10 +27,33 @@ from nql_lsp.lsp.positions import Positions
 from nql_lsp.lsp.semantic_tokens import semantic_tokens
 
 FIXTURE = (Path(__file__).parents[1] / "fixtures" / "python" / "queries.py").read_text(encoding="utf-8")
-_PIECES = st.sampled_from([
-    'p.fetch_runs_table(query="', "f'", '"', "'", "{x}", "{{", "\\", "\\n", "# nql\n", "\n", " ", "sys/",
-    "`a`:flot", " = ", "AND ", "(", ")", '"""', "r", "é", "😀", "Q = ", "1",
-])
+_PIECES = st.sampled_from(
+    [
+        'p.fetch_runs_table(query="',
+        "f'",
+        '"',
+        "'",
+        "{x}",
+        "{{",
+        "\\",
+        "\\n",
+        "# nql\n",
+        "\n",
+        " ",
+        "sys/",
+        "`a`:flot",
+        " = ",
+        "AND ",
+        "(",
+        ")",
+        '"""',
+        "r",
+        "é",
+        "😀",
+        "Q = ",
+        "1",
+    ]
+)
 
 
 class _Blank(ast.NodeTransformer):
@@ -92,9 +115,11 @@ def _exercise(text: str, cursor_fraction: float) -> None:
     for item in completion(documents, doc, position, pos, flags).items:
         _check_edits(text, lsp_edits([item.text_edit]))
     _check_edits(text, lsp_edits(format_document(doc, pos, 40)))
-    params = types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=doc.uri),
-                                    range=types.Range(start=pos.position(0), end=pos.position(len(text))),
-                                    context=types.CodeActionContext(diagnostics=[]))
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=doc.uri),
+        range=types.Range(start=pos.position(0), end=pos.position(len(text))),
+        context=types.CodeActionContext(diagnostics=[]),
+    )
     for action in code_actions(documents, doc, params, pos, {}, 40, flags):
         _check_edits(text, lsp_edits((action.edit.changes or {}).get(doc.uri, [])))
     semantic_tokens(documents, doc, pos, flags)
@@ -114,8 +139,34 @@ def test_features_on_the_fixture_at_any_cursor(cursor: float) -> None:
     _exercise(FIXTURE, cursor)
 
 
-_NQL = st.sampled_from(["sys/", "`a`", ":flot", ":float", ":string", " = ", " > ", "AND ", "OR ", "NOT ", "(", ")",
-                        '"x"', "'y'", "1", "é", "😀", " ", "\\", "last(", "CONTAINS ", "fals", "\n", "{"])
+_NQL = st.sampled_from(
+    [
+        "sys/",
+        "`a`",
+        ":flot",
+        ":float",
+        ":string",
+        " = ",
+        " > ",
+        "AND ",
+        "OR ",
+        "NOT ",
+        "(",
+        ")",
+        '"x"',
+        "'y'",
+        "1",
+        "é",
+        "😀",
+        " ",
+        "\\",
+        "last(",
+        "CONTAINS ",
+        "fals",
+        "\n",
+        "{",
+    ]
+)
 
 
 @st.composite

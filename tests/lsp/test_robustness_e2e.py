@@ -19,8 +19,7 @@ FORMAT_OPTIONS = types.FormattingOptions(tab_size=2, insert_spaces=True)
 
 async def _still_answers(client) -> None:
     uri = open_doc(client, "`sys/failed`:bool = false")
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(0, 2)))
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(0, 2)))
     assert "sys/failed" in hover.contents.value
 
 
@@ -34,8 +33,14 @@ async def test_malformed_json_does_not_stop_the_server(client):
 
 async def test_request_with_bad_params_gets_an_error_answer(client):
     # Written by hand: the client library would refuse to serialise such params.
-    body = json.dumps({"jsonrpc": "2.0", "id": "bad-params", "method": types.TEXT_DOCUMENT_HOVER,
-                       "params": {"textDocument": 42, "position": "here"}}).encode()
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": "bad-params",
+            "method": types.TEXT_DOCUMENT_HOVER,
+            "params": {"textDocument": 42, "position": "here"},
+        }
+    ).encode()
     answer: Future = Future()
     client.protocol._request_futures["bad-params"] = answer
     stdin = client._server.stdin
@@ -48,24 +53,24 @@ async def test_request_with_bad_params_gets_an_error_answer(client):
 
 
 async def test_requests_on_unknown_documents_and_positions(client):
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=doc_id("file:///nowhere/x.nql"), position=pos(0, 0)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc_id("file:///nowhere/x.nql"), position=pos(0, 0))
+    )
     assert hover is None
     uri = open_doc(client, "a:int = 1")
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                      position=pos(99, 99)))
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(99, 99)))
     # Past the end means the end of the text, as LSP clients expect: the last token, `1`.
     assert hover.range == types.Range(start=pos(0, 8), end=pos(0, 9))
     uri = open_doc(client, "a:int = 1 ")
-    items = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(uri), position=pos(0, 500)))
+    items = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc_id(uri), position=pos(0, 500))
+    )
     assert {i.label for i in items.items} >= {"AND", "OR"}
 
 
 async def test_documents_of_other_languages_are_left_alone(client):
     uri = open_doc(client, "print('hi')", uri="file:///work/queries/script.txt", language_id="plaintext")
-    symbols = await client.text_document_document_symbol_async(
-        types.DocumentSymbolParams(text_document=doc_id(uri)))
+    symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc_id(uri)))
     assert not symbols
 
 
@@ -85,7 +90,8 @@ async def test_bad_settings_are_reported_and_defaults_used(client):
     query = "(`sys/failed`:bool = false) AND (`metrics/accuracy`:float >= 0.9)"
     uri = open_doc(client, "sys/failed:bool=false and `metrics/accuracy`:float>=0.9")
     edits = await client.text_document_formatting_async(
-        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS))
+        types.DocumentFormattingParams(text_document=doc_id(uri), options=FORMAT_OPTIONS)
+    )
     assert [e.new_text for e in edits] and "\n" not in "".join(e.new_text for e in edits)
     assert len(query) > 60
     # The good entry of the severity map is kept: NQL401 is off.
@@ -108,8 +114,10 @@ async def test_a_request_cancelled_during_analysis_is_answered_cancelled(client)
     uri = open_doc(client, " AND ".join(f"(`m{i}`:float >= {i})" for i in range(5000)))
     # send_request writes at once (the async variant would send only when awaited, after the cancel).
     future = client.protocol.send_request(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, types.SemanticTokensParams(text_document=doc_id(uri)),
-        msg_id="to-cancel")
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        types.SemanticTokensParams(text_document=doc_id(uri)),
+        msg_id="to-cancel",
+    )
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="to-cancel"))
     with pytest.raises(JsonRpcException) as raised:
         await asyncio.wait_for(asyncio.wrap_future(future), 20)

@@ -33,8 +33,9 @@ def _failed_untrashed() -> tuple[int, int]:
     return sum(1 for r in runs if r.get("sys/failed") is True), len(runs)
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]),
-                    params=CLIENTS, scope="module")
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]), params=CLIENTS, scope="module"
+)
 async def client(request, lsp_client: LanguageClient):
     answer_refreshes(lsp_client)
     params = types.InitializeParams(capabilities=client_capabilities(request.param))
@@ -45,6 +46,7 @@ async def client(request, lsp_client: LanguageClient):
 
 async def _lenses(client: LanguageClient, uri: str, want: int = 1, timeout: float = 20.0) -> list[types.CodeLens]:
     """Lenses once the runs are loaded (loading happens in the background after ``initialized``)."""
+
     async def poll() -> list[types.CodeLens]:
         while True:
             lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc_id(uri)))
@@ -79,8 +81,9 @@ async def test_inlay_hints_count_each_clause_alone(client):
     text = '`sys/failed`:bool = true AND\n`sys/state`:experimentState = "idle"'
     uri = open_doc(client, text)
     await _lenses(client, uri)
-    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=doc_id(uri), range=types.Range(start=pos(0, 0), end=pos(2, 0))))
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc_id(uri), range=types.Range(start=pos(0, 0), end=pos(2, 0)))
+    )
     assert [(h.position, h.label) for h in hints] == [
         (pos(0, 24), f"{failed}/{len(runs)}"),
         (pos(1, 36), f"{idle}/{len(runs)}"),
@@ -92,8 +95,9 @@ async def test_preview_command_returns_the_matching_runs(client):
     expected = sorted(r["sys/id"] for r in runs if "resnet" in r.get("sys/name", ""))
     uri = open_doc(client, '`sys/name`:string CONTAINS "resnet"')
     await _lenses(client, uri)
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="nql.preview", arguments=[uri, 0]))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="nql.preview", arguments=[uri, 0])
+    )
     assert result["matched"] == len(expected) > 0
     assert result["total"] == len(runs)
     assert sorted(row["sys/id"] for row in result["runs"]) == expected
@@ -110,22 +114,26 @@ async def test_explain_names_the_clause_that_keeps_a_run_out(client):
     ok = next(r for r in runs if r.get("sys/failed") is False)
     uri = open_doc(client, "`sys/failed`:bool = true")
     await _lenses(client, uri)
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="nql.explain", arguments=[uri, ok["sys/id"]]))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="nql.explain", arguments=[uri, ok["sys/id"]])
+    )
     assert result["runId"] == ok["sys/id"]
     assert "does not match" in result["message"]
     assert "sys/failed" in result["message"]
-    unknown = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="nql.explain", arguments=[uri, "NOPE-0"]))
+    unknown = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="nql.explain", arguments=[uri, "NOPE-0"])
+    )
     assert "no run `NOPE-0`" in unknown["message"]
 
 
 async def test_commands_with_bad_arguments_answer_with_an_error(client):
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="nql.preview", arguments=[42]))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="nql.preview", arguments=[42])
+    )
     assert "error" in result
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="nql.explain", arguments=["file:///not/open.nql"]))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="nql.explain", arguments=["file:///not/open.nql"])
+    )
     assert "error" in result
 
 
@@ -145,9 +153,13 @@ async def _start(tmp: Path, runs_setting: object) -> tuple[LanguageClient, list[
     client = make_test_lsp_client()
     answer_refreshes(client)
     await client.start_io(sys.executable, "-m", "nql_lsp")
-    await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp.as_uri(),
-        initialization_options={"nql": {"runs": runs_setting}}))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=tmp.as_uri(),
+            initialization_options={"nql": {"runs": runs_setting}},
+        )
+    )
     return client, client.messages
 
 

@@ -34,8 +34,9 @@ def test_bad_values_keep_defaults_and_are_named():
 
 
 def test_bad_severity_entries_are_dropped_good_ones_kept():
-    settings, problems = parse_settings({"nql": {"severity": {"NQL999": "error", "NQL301": "loud",
-                                                              "NQL302": "warning"}}})
+    settings, problems = parse_settings(
+        {"nql": {"severity": {"NQL999": "error", "NQL301": "loud", "NQL302": "warning"}}}
+    )
     assert settings.severity == {"NQL302": "warning"}
     [problem] = problems
     assert "NQL999" in problem and "NQL301: 'loud'" in problem
@@ -68,9 +69,12 @@ def test_a_nested_setting_is_one_field(monkeypatch):
         return raw
 
     extended = dataclasses.make_dataclass(
-        "Settings", [("python_enable", bool, dataclasses.field(default=False,
-                                                               metadata=module.setting("python.enable", _bool)))],
-        bases=(module.Settings,), frozen=True, slots=True)
+        "Settings",
+        [("python_enable", bool, dataclasses.field(default=False, metadata=module.setting("python.enable", _bool)))],
+        bases=(module.Settings,),
+        frozen=True,
+        slots=True,
+    )
     monkeypatch.setattr(module, "Settings", extended)
     assert module.parse_settings({"nql": {"python": {"enable": True}}})[0].python_enable is True
     assert module.parse_settings({"nql.python.enable": True})[0].python_enable is True
@@ -85,5 +89,7 @@ def test_runs_is_a_path_the_sample_or_off():
     assert parse_settings({"nql": {"runs": False}})[0].runs is None  # no previews
     settings, problems = parse_settings({"nql": {"runs": 42}})
     assert settings.runs == ""
-    assert problems == ['nql.runs: expected a path to a runs file or parquet export, "" for the bundled sample, '
-                        "or false; got 42, using the default"]
+    assert problems == [
+        'nql.runs: expected a path to a runs file or parquet export, "" for the bundled sample, '
+        "or false; got 42, using the default"
+    ]

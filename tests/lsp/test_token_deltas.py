@@ -12,7 +12,7 @@ from nql_lsp.lsp.token_deltas import TokenResults, token_edits
 def apply(old: list[int], edits: list[types.SemanticTokensEdit]) -> list[int]:
     out = list(old)
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        out[edit.start:edit.start + edit.delete_count] = edit.data or []
+        out[edit.start : edit.start + edit.delete_count] = edit.data or []
     return out
 
 
@@ -34,7 +34,8 @@ def test_inserted_and_removed_tokens():
 
 
 tokens = st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), max_size=12).map(
-    lambda rows: [n for row in rows for n in row])
+    lambda rows: [n for row in rows for n in row]
+)
 
 
 @given(tokens, tokens)

@@ -65,8 +65,12 @@ def _check_initialize(stream) -> None:
 
 
 def test_stdio_flag_is_accepted():
-    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--stdio"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nql_lsp", "--stdio"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         proc.stdin.write(_frame(INITIALIZE))
         proc.stdin.flush()
@@ -78,8 +82,11 @@ def test_stdio_flag_is_accepted():
 
 def test_tcp():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--tcp", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nql_lsp", "--tcp", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with _first_connection(lambda: socket.create_connection(("127.0.0.1", port), timeout=10)) as conn:
             conn.sendall(_frame(INITIALIZE))
@@ -93,8 +100,11 @@ def test_websocket():
     from websockets.sync.client import connect
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp", "--ws", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nql_lsp", "--ws", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with _first_connection(lambda: connect(f"ws://127.0.0.1:{port}", open_timeout=10)) as ws:
             # Over WebSocket each message is one JSON text, without Content-Length headers.
@@ -107,8 +117,15 @@ def test_websocket():
         proc.wait()
 
 
-@pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "127.0.0.1:99999"], ["--ws", ":80"],
-                                  ["--tcp", "127.0.0.1:1", "--ws", "127.0.0.1:2"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--tcp", "nowhere"],
+        ["--tcp", "127.0.0.1:99999"],
+        ["--ws", ":80"],
+        ["--tcp", "127.0.0.1:1", "--ws", "127.0.0.1:2"],
+    ],
+)
 def test_bad_addresses_are_usage_errors(args, capsys):
     with pytest.raises(SystemExit) as exited:
         main(args)
@@ -117,19 +134,42 @@ def test_bad_addresses_are_usage_errors(args, capsys):
 
 
 def test_bad_initialization_options_are_reported_and_the_server_answers():
-    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     try:
         init = {**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"nql": {"lineWidth": -3}}}}
         proc.stdin.write(_frame(init))
         proc.stdin.flush()
         _check_initialize(proc.stdout)
         proc.stdin.write(_frame({"method": "initialized", "params": {}}))
-        proc.stdin.write(_frame({"method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": "file:///q.nql", "languageId": "nql", "version": 1,
-            "text": "sys/failed:bool=false and `metrics/accuracy`:float>=0.9"}}}))
-        proc.stdin.write(_frame({"id": 2, "method": "textDocument/formatting", "params": {
-            "textDocument": {"uri": "file:///q.nql"}, "options": {"tabSize": 2, "insertSpaces": True}}}))
+        proc.stdin.write(
+            _frame(
+                {
+                    "method": "textDocument/didOpen",
+                    "params": {
+                        "textDocument": {
+                            "uri": "file:///q.nql",
+                            "languageId": "nql",
+                            "version": 1,
+                            "text": "sys/failed:bool=false and `metrics/accuracy`:float>=0.9",
+                        }
+                    },
+                }
+            )
+        )
+        proc.stdin.write(
+            _frame(
+                {
+                    "id": 2,
+                    "method": "textDocument/formatting",
+                    "params": {
+                        "textDocument": {"uri": "file:///q.nql"},
+                        "options": {"tabSize": 2, "insertSpaces": True},
+                    },
+                }
+            )
+        )
         proc.stdin.flush()
         shown, reply = None, None
         while shown is None or reply is None:
@@ -150,10 +190,14 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
 def test_exit_while_runs_load_is_clean():
     """A client that quits at once, while the bundled runs are still loading with progress on, gets a clean
     exit: nothing written after the pipe closes, no traceback on stderr."""
-    init = {"id": 1, "method": "initialize",
-            "params": {"processId": None, "rootUri": None, "capabilities": {"window": {"workDoneProgress": True}}}}
-    proc = subprocess.Popen([sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    init = {
+        "id": 1,
+        "method": "initialize",
+        "params": {"processId": None, "rootUri": None, "capabilities": {"window": {"workDoneProgress": True}}},
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         proc.stdin.write(_frame(init))
         proc.stdin.flush()

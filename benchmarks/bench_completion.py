@@ -13,9 +13,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
-from nql_lsp.parser import expected_at
+from nql_lsp.syntax.parser import expected_at
 
 
 def generated(n: int) -> str:

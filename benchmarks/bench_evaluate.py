@@ -1,7 +1,7 @@
 """Evaluation speed over 100,000 in-memory runs, against the plain tree-walking interpreter, in one run.
 
 Prints runs/s for a 5-clause query evaluated by:
-- the tree-walking interpreter (the baseline, nql_lsp.interpret),
+- the tree-walking interpreter (the baseline, nql_lsp.evaluation.interpret),
 - the compiled row closures (one Python call per run),
 - the compiled columnar closures behind preview(): first query (building the columns it needs) and
   the following ones (columns kept by the runs set, as while a user edits),
@@ -19,8 +19,8 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from nql_lsp.evaluate import bind_query, compile_rows, preview
-from nql_lsp.interpret import evaluate
+from nql_lsp.evaluation.evaluate import bind_query, compile_rows, preview
+from nql_lsp.evaluation.interpret import evaluate
 from nql_lsp.runs import FloatSeries, Run, RunSet
 
 QUERY = (

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from nql_lsp.evaluate import preview
+from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
 

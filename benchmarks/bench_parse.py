@@ -14,7 +14,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 
 TYPICAL = (
     '(`sys/tags`:stringSet CONTAINS "prod") AND (last(`metrics/acc`:floatSeries) >= 0.85) AND '

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from nql_lsp.analysis import analyze
-from nql_lsp.cli import main as cli_main
-from nql_lsp.sources import SourceError, iter_sources
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.cli.app import main as cli_main
+from nql_lsp.sources.files import SourceError, iter_sources
 
 USES_NEPTUNE = '''"""Training report {i}: pulls runs from Neptune and summarizes them (é, 日本)."""
 import neptune

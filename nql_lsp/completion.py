@@ -13,8 +13,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from .analysis import Analysis
-from .catalog import (
+from nql_lsp.analysis.analyze import Analysis
+from nql_lsp.analysis.checker import ClauseInfo
+from nql_lsp.language.catalog import (
     AGGREGATES,
     BOOLEANS,
     KEYWORDS,
@@ -25,12 +26,11 @@ from .catalog import (
     TYPES,
     Allowed,
 )
-from .checker import ClauseInfo
-from .cursor import too_deep_gives
-from .parser import expected_at
-from .schema import SYSTEM_SCHEMA, FieldInfo, Schema
-from .syntax import Token
-from .values import quote_name, quote_string
+from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
+from nql_lsp.language.values import quote_name, quote_string
+from nql_lsp.syntax.cursor import too_deep_gives
+from nql_lsp.syntax.parser import expected_at
+from nql_lsp.syntax.tree import Token
 
 FIELD, TYPE, OPERATOR, VALUE, AGGREGATE, KEYWORD = "field", "type", "operator", "value", "aggregate", "keyword"
 

@@ -26,15 +26,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from . import __version__
-from .lsp import python
-from .lsp.client import ClientFlags
-from .lsp.documents import Document, Documents, encoding_of
-from .lsp.positions import Positions
-from .lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
-from .lsp.settings import SECTION, Settings, parse_settings, section_of
-from .lsp.token_deltas import TokenResults
-from .token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
+from nql_lsp import __version__
+from nql_lsp.features.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
+from nql_lsp.lsp import python
+from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.documents import Document, Documents, encoding_of
+from nql_lsp.lsp.positions import Positions
+from nql_lsp.lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND, RunsState
+from nql_lsp.lsp.settings import SECTION, Settings, parse_settings, section_of
+from nql_lsp.lsp.token_deltas import TokenResults
 
 log = logging.getLogger("nql_lsp")
 _R = TypeVar("_R")
@@ -217,7 +217,7 @@ class NqlLanguageServer(LanguageServer):
         return True
 
     def _send_diagnostics(self, doc: Document, found: list) -> None:
-        from .lsp.diagnostics import lsp_diagnostics
+        from nql_lsp.lsp.diagnostics import lsp_diagnostics
 
         try:
             items = lsp_diagnostics(self.documents, doc, self.positions(doc), self.settings.severity, self.flags, found)
@@ -256,7 +256,7 @@ class NqlLanguageServer(LanguageServer):
 
     def start_runs(self) -> None:
         """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
-        from .lsp.runs import resolve
+        from nql_lsp.lsp.runs import resolve
 
         setting = self.settings.runs
         try:
@@ -276,8 +276,8 @@ class NqlLanguageServer(LanguageServer):
         self.runs.task = asyncio.get_running_loop().create_task(self._load_runs(wanted))
 
     async def _load_runs(self, wanted: tuple[str, str | None]) -> None:
-        from .lsp.runs import load
-        from .runs import RunsError
+        from nql_lsp.lsp.runs import load
+        from nql_lsp.runs import RunsError
 
         path = wanted[1]
         loop = asyncio.get_running_loop()
@@ -332,7 +332,7 @@ class NqlLanguageServer(LanguageServer):
         self._runs_loaded(runs, error, learned=path is not None)
 
     def _runs_loaded(self, runs: Any, error: str | None, *, learned: bool) -> None:
-        from .lsp.runs import apply_loaded
+        from nql_lsp.lsp.runs import apply_loaded
 
         apply_loaded(self.runs, self.documents, runs, error, learned=learned)
         with contextlib.suppress(Exception):
@@ -345,8 +345,8 @@ class NqlLanguageServer(LanguageServer):
     def warm_up() -> None:
         """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
-            from .analysis import analyze
-            from .lsp import (  # noqa: F401
+            from nql_lsp.analysis.analyze import analyze
+            from nql_lsp.lsp import (
                 code_actions,
                 completion,
                 diagnostics,
@@ -485,7 +485,7 @@ def create_server() -> NqlLanguageServer:
     def document_diagnostic(
         ls: NqlLanguageServer, doc: Document, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
-        from .lsp.diagnostics import lsp_diagnostics
+        from nql_lsp.lsp.diagnostics import lsp_diagnostics
 
         result_id = f"{doc.version}/{ls.documents.generation}/{ls.settings_generation}"
         if params.previous_result_id == result_id:
@@ -496,14 +496,14 @@ def create_server() -> NqlLanguageServer:
     @feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS))
     @_request(lambda: None)
     def completion(ls: NqlLanguageServer, doc: Document, params: types.CompletionParams) -> types.CompletionList:
-        from .lsp.completion import completion
+        from nql_lsp.lsp.completion import completion
 
         return completion(ls.documents, doc, params.position, ls.positions(doc), ls.flags)
 
     @feature(types.TEXT_DOCUMENT_HOVER)
     @_request(lambda: None)
     def hover(ls: NqlLanguageServer, doc: Document, params: types.HoverParams) -> types.Hover | None:
-        from .lsp.hover import hover
+        from nql_lsp.lsp.hover import hover
 
         return hover(ls.documents, doc, params.position, ls.positions(doc), ls.flags)
 
@@ -512,7 +512,7 @@ def create_server() -> NqlLanguageServer:
     def formatting(
         ls: NqlLanguageServer, doc: Document, params: types.DocumentFormattingParams
     ) -> list[types.TextEdit]:
-        from .lsp.formatting import format_document
+        from nql_lsp.lsp.formatting import format_document
 
         return format_document(doc, ls.positions(doc), ls.settings.line_width)
 
@@ -521,7 +521,7 @@ def create_server() -> NqlLanguageServer:
     def range_formatting(
         ls: NqlLanguageServer, doc: Document, params: types.DocumentRangeFormattingParams
     ) -> list[types.TextEdit]:
-        from .lsp.formatting import format_document_range
+        from nql_lsp.lsp.formatting import format_document_range
 
         return format_document_range(doc, params.range, ls.positions(doc), ls.settings.line_width)
 
@@ -531,7 +531,7 @@ def create_server() -> NqlLanguageServer:
     )
     @_request(list)
     def code_action(ls: NqlLanguageServer, doc: Document, params: types.CodeActionParams) -> list[types.CodeAction]:
-        from .lsp.code_actions import code_actions
+        from nql_lsp.lsp.code_actions import code_actions
 
         return code_actions(
             ls.documents, doc, params, ls.positions(doc), ls.settings.severity, ls.settings.line_width, ls.flags
@@ -544,7 +544,7 @@ def create_server() -> NqlLanguageServer:
     def semantic_tokens_full(
         ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensParams
     ) -> types.SemanticTokens:
-        from .lsp.semantic_tokens import semantic_tokens
+        from nql_lsp.lsp.semantic_tokens import semantic_tokens
 
         return ls.token_results.full(doc.uri, semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags))
 
@@ -553,7 +553,7 @@ def create_server() -> NqlLanguageServer:
     def semantic_tokens_delta(
         ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensDeltaParams
     ) -> types.SemanticTokens | types.SemanticTokensDelta:
-        from .lsp.semantic_tokens import semantic_tokens
+        from nql_lsp.lsp.semantic_tokens import semantic_tokens
 
         tokens = semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags)
         return ls.token_results.delta(doc.uri, params.previous_result_id, tokens)
@@ -563,7 +563,7 @@ def create_server() -> NqlLanguageServer:
     def semantic_tokens_range(
         ls: NqlLanguageServer, doc: Document, params: types.SemanticTokensRangeParams
     ) -> types.SemanticTokens:
-        from .lsp.semantic_tokens import semantic_tokens
+        from nql_lsp.lsp.semantic_tokens import semantic_tokens
 
         return semantic_tokens(ls.documents, doc, ls.positions(doc), ls.flags, params.range)
 
@@ -575,7 +575,7 @@ def create_server() -> NqlLanguageServer:
     def signature_help(
         ls: NqlLanguageServer, doc: Document, params: types.SignatureHelpParams
     ) -> types.SignatureHelp | None:
-        from .lsp.signature_help import signature_help
+        from nql_lsp.lsp.signature_help import signature_help
 
         return signature_help(ls.documents, doc, params.position, ls.positions(doc), ls.flags)
 
@@ -584,7 +584,7 @@ def create_server() -> NqlLanguageServer:
     def folding_range(
         ls: NqlLanguageServer, doc: Document, params: types.FoldingRangeParams
     ) -> list[types.FoldingRange]:
-        from .lsp.folding import folding_ranges
+        from nql_lsp.lsp.folding import folding_ranges
 
         return folding_ranges(ls.documents, doc, ls.positions(doc))
 
@@ -593,14 +593,14 @@ def create_server() -> NqlLanguageServer:
     def selection_range(
         ls: NqlLanguageServer, doc: Document, params: types.SelectionRangeParams
     ) -> list[types.SelectionRange]:
-        from .lsp.selection import selection_ranges
+        from nql_lsp.lsp.selection import selection_ranges
 
         return selection_ranges(ls.documents, doc, params.positions, ls.positions(doc))
 
     @feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @_request(list)
     def document_symbol(ls: NqlLanguageServer, doc: Document, params: types.DocumentSymbolParams) -> list:
-        from .lsp.symbols import document_symbols
+        from nql_lsp.lsp.symbols import document_symbols
 
         return document_symbols(ls.documents, doc, ls.positions(doc), ls.flags)
 
@@ -630,7 +630,7 @@ def create_server() -> NqlLanguageServer:
 
     @feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(ls: NqlLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        from .lsp.runs import code_lenses
+        from nql_lsp.lsp.runs import code_lenses
 
         uri = params.text_document.uri
         doc = ls.doc(uri)
@@ -640,7 +640,7 @@ def create_server() -> NqlLanguageServer:
 
     @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     async def inlay_hint(ls: NqlLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        from .lsp.runs import inlay_hints
+        from nql_lsp.lsp.runs import inlay_hints
 
         doc = ls.doc(params.text_document.uri)
         if doc is None or not ls.runs.ready:
@@ -653,7 +653,7 @@ def create_server() -> NqlLanguageServer:
     @server.command(PREVIEW_COMMAND)
     async def preview_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
         """``nql.preview [uri, queryIndex]``: the runs the query matches."""
-        from .lsp.runs import error_result, preview_command
+        from nql_lsp.lsp.runs import error_result, preview_command
 
         return await over_runs(
             ls,
@@ -667,7 +667,7 @@ def create_server() -> NqlLanguageServer:
     @server.command(EXPLAIN_COMMAND)
     async def explain_command(ls: NqlLanguageServer, *args):  # the arguments are raw JSON
         """``nql.explain [uri, runId, queryIndex]``: why that run is or is not returned."""
-        from .lsp.runs import error_result, explain_command
+        from nql_lsp.lsp.runs import error_result, explain_command
 
         return await over_runs(
             ls,

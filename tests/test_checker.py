@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 from nql_lsp.diagnostics import RULES, Severity
 
 from .conftest import marked

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nql_lsp.cli import main
+from nql_lsp.cli.app import main
 
 # `flot` starts at code point 25 (1-based) because the string before it holds CJK and an emoji.
 QUERY = 'x:string = "日本語😀" AND y:flot = 1\n'

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import CompletionItem, complete
-from nql_lsp.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, LayeredSchema, StaticSchema
+from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, LayeredSchema, StaticSchema
 
 LEARNED = LayeredSchema(
     (

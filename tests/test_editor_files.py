@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nql_lsp import catalog
+from nql_lsp.language import catalog
 from nql_lsp.lsp.settings import SEVERITIES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent

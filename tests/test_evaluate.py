@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nql_lsp.catalog import AGGREGATES
-from nql_lsp.evaluate import bind_query, clause_counts, compile_rows, explain, preview
-from nql_lsp.interpret import evaluate
+from nql_lsp.evaluation.evaluate import bind_query, clause_counts, compile_rows, explain, preview
+from nql_lsp.evaluation.interpret import evaluate
+from nql_lsp.language.catalog import AGGREGATES
 from nql_lsp.runs.model import FloatSeries
 
 from .runs_fixtures import small_runs

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.evaluate import bind_query, clause_counts, compile_rows, explain, preview
-from nql_lsp.interpret import evaluate
+from nql_lsp.evaluation.evaluate import bind_query, clause_counts, compile_rows, explain, preview
+from nql_lsp.evaluation.interpret import evaluate
 from nql_lsp.runs import open_runs
 
 NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)

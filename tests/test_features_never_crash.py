@@ -5,12 +5,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
-from nql_lsp.formatting import format_query, format_range
-from nql_lsp.hover import hover
-from nql_lsp.outline import document_symbols, folding_ranges, selection_ranges, semantic_tokens, signature_help
-from nql_lsp.parser import expected_at, parse
+from nql_lsp.features.hover import hover
+from nql_lsp.features.outline import document_symbols, folding_ranges, selection_ranges, semantic_tokens, signature_help
+from nql_lsp.features.printer import format_query, format_range
+from nql_lsp.syntax.parser import expected_at, parse
 
 from .test_properties import nql_like
 

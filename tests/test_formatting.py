@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.cli import main
-from nql_lsp.formatting import format_query, format_range
-from nql_lsp.parser import parse
-from nql_lsp.syntax import Clause, Expr, Group, Logical, Not
+from nql_lsp.cli.app import main
+from nql_lsp.features.printer import format_query, format_range
+from nql_lsp.syntax.parser import parse
+from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
 from .conftest import corpus_queries
 
@@ -55,7 +55,7 @@ def test_long_queries_break_at_connectives_by_nesting() -> None:
 
 def _dump(expr: Expr | None) -> object:
     """The tree's meaning: groups dropped, values decoded, spellings canonical."""
-    from nql_lsp.checker import value_text
+    from nql_lsp.analysis.checker import value_text
 
     while isinstance(expr, Group):
         expr = expr.expr

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nql_lsp.analysis import analyze
-from nql_lsp.hover import HoverInfo, hover, sparkline
-from nql_lsp.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, Schema, StaticSchema
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.features.hover import HoverInfo, hover, sparkline
+from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, Schema, StaticSchema
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 

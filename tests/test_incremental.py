@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.analysis import analyze
-from nql_lsp.incremental import changed_span, layout_of, update
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.analysis.incremental import changed_span, layout_of, update
 
 from .conftest import corpus_queries
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nql_lsp.analysis import analyze
+from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
-from nql_lsp.hover import hover
+from nql_lsp.features.hover import hover
 from nql_lsp.runs.learned import typical_shape
 
 from .runs_fixtures import small_runs

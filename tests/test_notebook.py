@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.analysis import analyze
-from nql_lsp.cli import main
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.cli.app import main
 from nql_lsp.diagnostics import Edit
-from nql_lsp.embedded.notebook import extract_notebook
-from nql_lsp.embedded.python import find_queries
-from nql_lsp.sources import read_source
+from nql_lsp.sources.files import read_source
+from nql_lsp.sources.notebook import extract_notebook
+from nql_lsp.sources.python import find_queries
 
 from .test_python_literals import query_source
 

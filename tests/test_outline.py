@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nql_lsp.analysis import analyze
-from nql_lsp.outline import (
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.features.outline import (
     TOKEN_MODIFIERS,
     TOKEN_TYPES,
     document_symbols,

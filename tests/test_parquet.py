@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.evaluate import clause_counts, explain, preview
+from nql_lsp.evaluation.evaluate import clause_counts, explain, preview
 from nql_lsp.runs import RunsError, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
 
@@ -121,7 +121,7 @@ def test_any_text_never_crashes_the_pushdown(small_export: ParquetRunSet, text: 
 
 def test_every_catalog_aggregate_has_a_hand_checked_pushdown_case() -> None:
     """A new aggregate in the catalog must reach the SQL too: the cases above would then cover it."""
-    from nql_lsp.catalog import AGGREGATES
+    from nql_lsp.language.catalog import AGGREGATES
 
     assert {name for query, _ in CASES for name in AGGREGATES if f"{name}(" in query} == set(AGGREGATES)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nql_lsp.parser import expected_at, parse
-from nql_lsp.syntax import Clause, Group, Logical, Not
+from nql_lsp.syntax.parser import expected_at, parse
+from nql_lsp.syntax.tree import Clause, Group, Logical, Not
 
 from .conftest import marked
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nql_lsp.cli import main
+from nql_lsp.cli.app import main
 
 from .runs_fixtures import OBJECTS
 
@@ -121,7 +121,7 @@ def test_preview_over_a_parquet_export(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_progress_only_when_loading_takes_a_moment() -> None:
-    from nql_lsp.preview_command import stderr_progress
+    from nql_lsp.cli.preview import stderr_progress
 
     quick, slow = io.StringIO(), io.StringIO()
     stderr_progress(quick, after=60)("reading")

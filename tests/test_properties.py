@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nql_lsp.analysis import analyze
-from nql_lsp.parser import expected_at
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.syntax.parser import expected_at
 
 from .conftest import corpus_queries
 
@@ -103,8 +103,8 @@ def test_expected_tokens_at_any_offset(text: str, data: st.DataObject) -> None:
 @settings(max_examples=400, deadline=None)
 @given(mutated_corpus_query())
 def test_fast_path_and_recovering_parser_build_the_same_tree(text: str) -> None:
-    from nql_lsp.parser import _fast_parse, parse_recovering
-    from nql_lsp.syntax import dump
+    from nql_lsp.syntax.parser import _fast_parse, parse_recovering
+    from nql_lsp.syntax.tree import dump
 
     fast = _fast_parse(text)
     slow = parse_recovering(text)
@@ -119,7 +119,7 @@ def test_fast_path_and_recovering_parser_build_the_same_tree(text: str) -> None:
 
 
 def test_fast_path_takes_every_corpus_query() -> None:
-    from nql_lsp.parser import _fast_parse
+    from nql_lsp.syntax.parser import _fast_parse
 
     assert all(_fast_parse(q) is not None for q in CORPUS)
 
@@ -137,8 +137,8 @@ def long_broken_query(draw: st.DrawFn) -> str:
 def test_recovery_resumed_after_the_clean_prefix_equals_recovery_from_the_start(text: str) -> None:
     """parse() hands the recovering parser the fast path's clean prefix; nothing may differ from a
     recovering parse of the whole text."""
-    from nql_lsp.parser import parse, parse_recovering
-    from nql_lsp.syntax import dump
+    from nql_lsp.syntax.parser import parse, parse_recovering
+    from nql_lsp.syntax.tree import dump
 
     resumed, scratch = parse(text), parse_recovering(text)
 
@@ -153,7 +153,7 @@ def test_recovery_resumed_after_the_clean_prefix_equals_recovery_from_the_start(
 
 def test_a_long_query_broken_at_the_end_resumes_from_a_checkpoint() -> None:
     """The case the resumption is for: the recovering parser starts near the end, not at the start."""
-    from nql_lsp.parser import _fast_attempt
+    from nql_lsp.syntax.parser import _fast_attempt
 
     text = " AND ".join(f"(`m{i}`:float >= {i})" for i in range(200)) + " AND "
     prefix = _fast_attempt(text)

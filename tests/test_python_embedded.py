@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from nql_lsp.analysis import analyze
-from nql_lsp.cli import main
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.cli.app import main
 from nql_lsp.diagnostics import Edit
-from nql_lsp.embedded.python import extract_python, find_queries
-from nql_lsp.sources import read_source
-from nql_lsp.text import LineIndex
+from nql_lsp.sources.files import read_source
+from nql_lsp.sources.python import extract_python, find_queries
+from nql_lsp.syntax.text import LineIndex
 
 FIXTURES = Path(__file__).parent / "fixtures" / "python"
 QUERIES = FIXTURES / "queries.py"
@@ -354,7 +354,7 @@ def test_stdin_named_as_python_is_read_as_python(
 
 
 def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
-    from nql_lsp.embedded.python import find_queries_tolerant
+    from nql_lsp.sources.python import find_queries_tolerant
 
     text = (
         'a = p.fetch_runs_table(query="a:flot = 1")\n'

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nql_lsp.diagnostics import Edit
-from nql_lsp.embedded.notebook import extract_notebook
-from nql_lsp.embedded.python import extract_python, find_queries
-from nql_lsp.sources import QuerySource
+from nql_lsp.sources.files import QuerySource
+from nql_lsp.sources.notebook import extract_notebook
+from nql_lsp.sources.python import extract_python, find_queries
 
 CALL = "rows = project.fetch_runs_table(query={})\n"
 
@@ -230,7 +230,7 @@ def test_mutated_fixture_never_crashes(data: st.DataObject) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_hole_in_a_valid_query_never_causes_a_diagnostic(data: st.DataObject) -> None:
-    from nql_lsp.analysis import analyze
+    from nql_lsp.analysis.analyze import analyze
 
     from .conftest import corpus_queries
 

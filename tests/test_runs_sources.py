@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nql_lsp.language.schema import SYSTEM_SCHEMA
 from nql_lsp.runs import FloatSeries, RunsError, open_runs
-from nql_lsp.schema import SYSTEM_SCHEMA
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

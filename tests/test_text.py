@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nql_lsp.text import LineIndex
+from nql_lsp.syntax.text import LineIndex
 
 # "é" is 1 code point, 1 UTF-16 unit, 2 UTF-8 bytes; "😀" is 1 code point, 2 UTF-16 units, 4 UTF-8 bytes.
 TEXT = "é😀x\r\nab\rc\nd"

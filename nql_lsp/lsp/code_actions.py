@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Edit
-from ..format_edits import file_edits, query_edits
-from .client import ClientFlags
-from .diagnostics import file_diagnostics, severity_of, to_lsp
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.diagnostics import Diagnostic, Edit
+from nql_lsp.features.edits import file_edits, query_edits
+from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.diagnostics import file_diagnostics, severity_of, to_lsp
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
 
 FIX_ALL = "source.fixAll.nql"
 FORMAT = "source.format.nql"

@@ -6,11 +6,11 @@ import re
 
 from lsprotocol import types
 
-from ..completion import CompletionItem, complete
-from ..diagnostics import Edit
-from .client import ClientFlags, markup
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.completion import CompletionItem, complete
+from nql_lsp.diagnostics import Edit
+from nql_lsp.lsp.client import ClientFlags, markup
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
 
 _KIND = {
     "field": types.CompletionItemKind.Field,

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Severity
-from ..reporting import rule_url
-from .client import ClientFlags
-from .documents import Document, Documents, Region
-from .positions import Positions
+from nql_lsp.cli.render import rule_url
+from nql_lsp.diagnostics import Diagnostic, Severity
+from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.lsp.positions import Positions
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,

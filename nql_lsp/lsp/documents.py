@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from ..diagnostics import Diagnostic, Edit
-    from ..incremental import Layout
-    from ..schema import Schema
-    from ..sources import QuerySource
-    from ..text import Encoding, LineIndex
+    from nql_lsp.analysis.analyze import Analysis
+    from nql_lsp.analysis.incremental import Layout
+    from nql_lsp.diagnostics import Diagnostic, Edit
+    from nql_lsp.language.schema import Schema
+    from nql_lsp.sources.files import QuerySource
+    from nql_lsp.syntax.text import Encoding, LineIndex
 
-#: How to find the queries in a document: (path, text) -> regions, as in :data:`nql_lsp.sources.EXTRACTORS`.
+#: How to find the queries in a document: (path, text) -> regions, as in :data:`nql_lsp.sources.files.EXTRACTORS`.
 RegionFinder = Callable[[str, str], "list[QuerySource]"]
 
 
 def _whole_text(path: str, text: str) -> list[QuerySource]:
-    from ..sources import QuerySource
+    from nql_lsp.sources.files import QuerySource
 
     return [QuerySource(text)]
 
@@ -59,7 +59,7 @@ def kind_for(language_id: str | None, uri: str) -> DocumentKind | None:
     for kind in KINDS.values():
         if any(path.endswith(s) for s in kind.suffixes):
             return kind
-    from ..sources import EXTRACTORS
+    from nql_lsp.sources.files import EXTRACTORS
 
     suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
     if suffix in EXTRACTORS:
@@ -107,7 +107,7 @@ class Region:
         """The analysis' diagnostics less those a hole's placeholder provoked."""
         if not self.source.holes:
             return analysis.diagnostics
-        from ..embedded.holes import visible
+        from nql_lsp.sources.holes import visible
 
         return visible(analysis, self.source.holes)
 
@@ -156,7 +156,7 @@ class AnalysisPlan:
 
     def run(self, wanted: Callable[[], bool] = lambda: True) -> list[Snapshot] | None:
         """The snapshots, or None when ``wanted()`` says, before starting, that the text has moved on."""
-        from ..analysis import analyze
+        from nql_lsp.analysis.analyze import analyze
 
         if not wanted():
             return None
@@ -183,7 +183,7 @@ class Document:
         Lines break where LSP says (``\n``, ``\r\n``, ``\r``) and nowhere else, so a character such as
         U+2028 inside a string never shifts the lines of later changes.
         """
-        from ..text import LineIndex
+        from nql_lsp.syntax.text import LineIndex
 
         text = self.text
         for change in changes:
@@ -216,7 +216,7 @@ class Document:
     @property
     def lines(self) -> LineIndex:
         if self._lines is None:
-            from ..text import LineIndex
+            from nql_lsp.syntax.text import LineIndex
 
             self._lines = LineIndex(self.text)
         return self._lines
@@ -270,7 +270,7 @@ class Documents:
     @property
     def schema(self) -> Schema:
         if self._schema is None:
-            from ..schema import SYSTEM_SCHEMA, LayeredSchema
+            from nql_lsp.language.schema import SYSTEM_SCHEMA, LayeredSchema
 
             self._schema = LayeredSchema((*self.layers.values(), SYSTEM_SCHEMA)) if self.layers else SYSTEM_SCHEMA
         return self._schema
@@ -330,8 +330,8 @@ class Documents:
     def quick_diagnostics(self, doc: Document) -> list[tuple[Region, list[Diagnostic]]] | None:
         """Each region's diagnostics (query offsets) if they come cheap: from the current snapshots, or
         after an edit inside one group of the query by re-analysing only that group
-        (:mod:`nql_lsp.incremental`). None when the whole text must be analysed."""
-        from ..incremental import layout_of, update
+        (:mod:`nql_lsp.analysis.incremental`). None when the whole text must be analysed."""
+        from nql_lsp.analysis.incremental import layout_of, update
 
         current = self.fresh(doc)
         if current is not None:

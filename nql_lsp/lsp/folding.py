@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .. import outline
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.features import outline
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
 
 
 def folding_ranges(documents: Documents, doc: Document, pos: Positions) -> list[types.FoldingRange]:

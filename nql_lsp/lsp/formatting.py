@@ -1,4 +1,4 @@
-"""Document and range formatting through the core (:mod:`nql_lsp.format_edits`), as LSP text edits.
+"""Document and range formatting through the core (:mod:`nql_lsp.features.edits`), as LSP text edits.
 
 No edits while a query has syntax errors; a query in code is changed only inside its literals.
 """
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..diagnostics import Edit
-from ..format_edits import file_edits, fine_edits, query_edits, width_for
-from ..formatting import format_range
-from .documents import Document
-from .positions import Positions
+from nql_lsp.diagnostics import Edit
+from nql_lsp.features.edits import file_edits, fine_edits, query_edits, width_for
+from nql_lsp.features.printer import format_range
+from nql_lsp.lsp.documents import Document
+from nql_lsp.lsp.positions import Positions
 
 
 def _file_edit(e: Edit, pos: Positions) -> types.TextEdit:

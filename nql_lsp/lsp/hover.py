@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..hover import hover as core_hover
-from .client import ClientFlags, markup
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.features.hover import hover as core_hover
+from nql_lsp.lsp.client import ClientFlags, markup
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
 
 
 def hover(

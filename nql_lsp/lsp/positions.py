@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from ..text import Encoding, LineIndex
+    from nql_lsp.syntax.text import Encoding, LineIndex
 
 
 class Positions:

@@ -1,6 +1,6 @@
 """Python documents: the server attaches to ``python`` files and serves the NQL inside their strings.
 
-The queries are found by the core (:mod:`nql_lsp.embedded.python`); this module only makes ``python`` a
+The queries are found by the core (:mod:`nql_lsp.sources.python`); this module only makes ``python`` a
 document kind of the server and follows the ``nql.python.enable`` setting. Every feature then works on
 the query strings through the region model: positions map through escapes and concatenation, edits are
 written for the literal they land in, and nothing outside a string is ever edited.
@@ -8,15 +8,15 @@ written for the literal they land in, and nothing outside a string is ever edite
 
 from __future__ import annotations
 
-from ..sources import QuerySource
-from .documents import DocumentKind, Documents, register_kind
+from nql_lsp.lsp.documents import DocumentKind, Documents, register_kind
+from nql_lsp.sources.files import QuerySource
 
 LANGUAGE_ID = "python"
 SUFFIXES = (".py", ".pyi")
 
 
 def _queries(path: str, text: str) -> list[QuerySource]:
-    from ..embedded.python import find_queries_tolerant
+    from nql_lsp.sources.python import find_queries_tolerant
 
     # While a line is being typed the file is often not valid Python: the other lines' queries stay served.
     return find_queries_tolerant(text)

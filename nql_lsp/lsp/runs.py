@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .documents import Documents, Snapshot
-from .positions import Positions
+from nql_lsp.lsp.documents import Documents, Snapshot
+from nql_lsp.lsp.positions import Positions
 
 if TYPE_CHECKING:
-    from ..evaluate import Preview
-    from ..runs import RunSet
+    from nql_lsp.evaluation.evaluate import Preview
+    from nql_lsp.runs import RunSet
 
 PREVIEW_COMMAND = "nql.preview"
 EXPLAIN_COMMAND = "nql.explain"
@@ -68,12 +68,12 @@ class RunsState:
         return result
 
     def preview(self, text: str) -> Preview | None:
-        from ..evaluate import preview
+        from nql_lsp.evaluation.evaluate import preview
 
         return self._cached("preview", text, preview)
 
     def clause_counts(self, text: str) -> list[tuple[int, int, int]]:
-        from ..evaluate import clause_counts
+        from nql_lsp.evaluation.evaluate import clause_counts
 
         return self._cached("counts", text, clause_counts) or []
 
@@ -81,7 +81,7 @@ class RunsState:
         runs = self.runs
         if runs is None:
             return self.error or "no runs are loaded yet"
-        from ..evaluate import explain
+        from nql_lsp.evaluation.evaluate import explain
 
         with self.lock:
             return explain(text, runs, run_id)
@@ -99,7 +99,7 @@ def resolve(setting: str | None, root: str | None) -> str | None:
 
 def load(source: str | None, report: Callable[[str], None]) -> RunSet:
     """Open the runs and build what every query will need (schema, columns), in the calling thread."""
-    from ..runs import open_runs
+    from nql_lsp.runs import open_runs
 
     runs = open_runs(source, progress=report)
     report(f"learning the schema of {len(runs):,} runs")
@@ -201,7 +201,7 @@ def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> 
         return error_result("no runs are loaded")
     if result.error is not None:
         return error_result(f"the query has a syntax error at {result.error}", total=result.total)
-    from ..runs.model import display
+    from nql_lsp.runs.model import display
 
     columns = list(dict.fromkeys(["sys/id", "sys/name", *result.fields]))
     rows = []

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .. import outline
-from ..text import LineIndex
-from ..token_legend import TOKEN_MODIFIERS, TOKEN_TYPES
-from .client import ClientFlags
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.features import outline
+from nql_lsp.features.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
+from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
+from nql_lsp.syntax.text import LineIndex
 
 _TYPE_INDEX = {name: i for i, name in enumerate(TOKEN_TYPES)}
 _MOD_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}

@@ -33,7 +33,7 @@ def _line_width(raw: Any) -> int:
 
 
 def _severity(raw: Any) -> dict[str, str]:
-    from ..diagnostics import RULES, RULES_BY_NAME
+    from nql_lsp.diagnostics import RULES, RULES_BY_NAME
 
     if not isinstance(raw, Mapping):
         raise SettingError('an object such as {"NQL301": "warning"}')

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .. import outline
-from .client import ClientFlags, markup
-from .documents import Document, Documents
-from .positions import Positions
+from nql_lsp.features import outline
+from nql_lsp.lsp.client import ClientFlags, markup
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.positions import Positions
 
 
 def signature_help(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from .. import outline
-from .client import ClientFlags
-from .documents import Document, Documents, Region
-from .positions import Positions
+from nql_lsp.features import outline
+from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.lsp.positions import Positions
 
 _SYMBOL_KIND = {
     "field": types.SymbolKind.Field,

@@ -11,7 +11,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .model import FloatSeries, Progress, Run, RunsError, RunSet
+from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
 
 __all__ = ["FloatSeries", "Run", "RunSet", "RunsError", "open_runs"]
 
@@ -25,10 +25,10 @@ def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None 
         return _sample(progress)
     p = Path(path)
     if p.is_dir() or p.suffix == ".parquet":
-        from .parquet import open_parquet
+        from nql_lsp.runs.parquet import open_parquet
 
         return open_parquet(p, progress=progress)
-    from .jsonfile import read_json_runs
+    from nql_lsp.runs.jsonfile import read_json_runs
 
     return read_json_runs(p, progress=progress)
 
@@ -39,7 +39,7 @@ _sample_cache: RunSet | None = None
 def _sample(progress: Progress | None) -> RunSet:
     global _sample_cache
     if _sample_cache is None:
-        from .jsonfile import read_json_runs
+        from nql_lsp.runs.jsonfile import read_json_runs
 
         resource = resources.files("nql_lsp") / "data" / SAMPLE_RESOURCE
         with resources.as_file(resource) as file:

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..catalog import RUN_STATES, TYPES
-from ..schema import SYSTEM_SCHEMA
-from .model import FloatSeries, Progress, Run, RunsError, RunSet
+from nql_lsp.language.catalog import RUN_STATES, TYPES
+from nql_lsp.language.schema import SYSTEM_SCHEMA
+from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
 
 
 class _Problem(Exception):

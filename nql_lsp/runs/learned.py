@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import SYSTEM_SCHEMA, FieldInfo, FieldStats
-from .model import FloatSeries, Run
+from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats
+from nql_lsp.runs.model import FloatSeries, Run
 
 COMMON = 12  # most common values kept per field
 SHAPE_POINTS = 24  # a series' typical shape, resampled to this many points

@@ -31,8 +31,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..schema import Schema
-    from .columns import Columns
+    from nql_lsp.evaluation.columns import Columns
+    from nql_lsp.language.schema import Schema
 
 Progress = Callable[[str], None]
 
@@ -172,7 +172,7 @@ class RunSet:
     @property
     def schema(self) -> Schema:
         if self._schema is None:
-            from .learned import learn
+            from nql_lsp.runs.learned import learn
 
             self._schema = learn(self.runs)
         return self._schema
@@ -180,7 +180,7 @@ class RunSet:
     @property
     def columns(self) -> Columns:
         if self._columns is None:
-            from .columns import Columns
+            from nql_lsp.evaluation.columns import Columns
 
             self._columns = Columns(self.runs)
         return self._columns

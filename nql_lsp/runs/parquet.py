@@ -6,7 +6,7 @@ value or series point, in the long layout of neptune-exporter (columns in :data:
 Opening an export makes one pass over it and keeps two small duckdb tables: ``nql_scalars`` (one row per
 run and single-valued attribute) and ``nql_series`` (one row per run and series: its count and aggregates,
 the last value of a string series). Series points never reach Python. Queries are then pushed down to
-duckdb (:mod:`nql_lsp.pushdown`) and only the matching runs are read back; the full list of runs is built
+duckdb (:mod:`nql_lsp.evaluation.pushdown`) and only the matching runs are read back; the full list of runs is built
 only when something asks for ``runs``.
 """
 
@@ -22,14 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import RUN_STATES
-from ..schema import FieldStats
-from .learned import COMMON, SHAPE_POINTS, LearnedSchema, field_info
-from .model import FloatSeries, Progress, Run, RunsError, RunSet
+from nql_lsp.language.catalog import RUN_STATES
+from nql_lsp.language.schema import FieldStats
+from nql_lsp.runs.learned import COMMON, SHAPE_POINTS, LearnedSchema, field_info
+from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
 
 if TYPE_CHECKING:
-    from ..conditions import Condition
-    from ..evaluate import Bound
+    from nql_lsp.evaluation.conditions import Condition
+    from nql_lsp.evaluation.evaluate import Bound
 
 REQUIRED_COLUMNS = (
     "project_id",
@@ -125,8 +125,8 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
         import duckdb
     except ImportError:
         raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
-    from .. import __version__
-    from .cache import entry, fingerprint
+    from nql_lsp import __version__
+    from nql_lsp.runs.cache import entry, fingerprint
 
     cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *SUMMARY_SQL), ".duckdb")
     con = duckdb.connect()
@@ -172,7 +172,7 @@ class ParquetRunSet(RunSet):
         """Read the summary tables from a cached summary: views over it, read-only. False if it cannot be read."""
         import duckdb
 
-        from .cache import used
+        from nql_lsp.runs.cache import used
 
         if not cached.is_file():
             return False
@@ -194,7 +194,7 @@ class ParquetRunSet(RunSet):
         """Keep the summary for the next run; a cache that cannot be written only costs that next run time."""
         import duckdb
 
-        from .cache import prune
+        from nql_lsp.runs.cache import prune
 
         # Named for this process and thread: a server may still be summarising an export it stopped loading.
         partial = cached.with_name(f"{cached.name}.{os.getpid()}-{threading.get_ident()}.partial")
@@ -297,7 +297,7 @@ class ParquetRunSet(RunSet):
 
     def select(self, bound: Bound, include_trashed: bool) -> tuple[list[Run], int]:
         """The matching runs, whose attributes are read only when one of them is first asked for."""
-        from ..pushdown import query_sql
+        from nql_lsp.evaluation.pushdown import query_sql
 
         sql, params = query_sql(bound.expr, bound.conditions, include_trashed)
         rows = self.con.execute(
@@ -311,7 +311,7 @@ class ParquetRunSet(RunSet):
         return [LazyRun(run_id, sys_id, batch) for run_id, sys_id in rows], self.count(include_trashed)
 
     def count_clause(self, cond: Condition, include_trashed: bool) -> int:
-        from ..pushdown import clause_sql
+        from nql_lsp.evaluation.pushdown import clause_sql
 
         params: list[Any] = []
         where = clause_sql(cond, params)

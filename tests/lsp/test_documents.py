@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from nql_lsp.language.schema import FieldInfo, StaticSchema
 from nql_lsp.lsp.documents import KINDS, DocumentKind, Documents, register_kind
-from nql_lsp.schema import FieldInfo, StaticSchema
-from nql_lsp.sources import QuerySource
+from nql_lsp.sources.files import QuerySource
 
 
 def test_nql_documents_are_one_region_over_the_whole_text():

@@ -11,8 +11,8 @@ import ast
 import pytest
 from lsprotocol import types
 
-from nql_lsp.embedded.python import find_queries
-from nql_lsp.text import LineIndex
+from nql_lsp.sources.python import find_queries
+from nql_lsp.syntax.text import LineIndex
 
 from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos
 

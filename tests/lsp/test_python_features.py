@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
-from nql_lsp.embedded.python import blank_lines, parse_python
 from nql_lsp.lsp import python as python_kind
 from nql_lsp.lsp.client import ClientFlags
 from nql_lsp.lsp.code_actions import code_actions
@@ -25,6 +24,7 @@ from nql_lsp.lsp.formatting import format_document
 from nql_lsp.lsp.hover import hover
 from nql_lsp.lsp.positions import Positions
 from nql_lsp.lsp.semantic_tokens import semantic_tokens
+from nql_lsp.sources.python import blank_lines, parse_python
 
 FIXTURE = (Path(__file__).parents[1] / "fixtures" / "python" / "queries.py").read_text(encoding="utf-8")
 _PIECES = st.sampled_from(

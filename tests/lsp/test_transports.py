@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pytest
 
-from nql_lsp.cli import main
+from nql_lsp.cli.app import main
 
 
 def _frame(message: dict) -> bytes:

@@ -1,0 +1,174 @@
+"""The ``nql-lsp`` command: serve LSP (the default) or check queries for CI.
+
+Start-up stays light: the check path never imports pygls or lsprotocol, which only the server needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from nql_lsp import __version__
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nql-lsp",
+        description="Language server and checker for the Neptune Query Language (NQL). "
+        "With no mode flag, serves LSP over stdio.",
+    )
+    p.add_argument("--version", action="version", version=f"nql-lsp {__version__}")
+    mode = p.add_argument_group("modes")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="check PATHs (.nql, .py and .ipynb files; directories searched recursively; - for stdin)",
+    )
+    mode.add_argument(
+        "--format",
+        action="store_true",
+        help="format PATHs in place (- prints to stdout); with --check, only report which "
+        "would change; with --diff, print a unified diff",
+    )
+    mode.add_argument("--diff", action="store_true", help="with --format: print a diff, change nothing")
+    mode.add_argument("--line-width", type=int, default=80, metavar="N", help="with --format: line width")
+    preview = p.add_argument_group("previewing")
+    preview.add_argument(
+        "--preview", metavar="QUERY", help="print the runs QUERY returns (from --runs, or the bundled sample project)"
+    )
+    preview.add_argument(
+        "--runs",
+        metavar="PATH",
+        help="runs to preview against and to check names and types against: a JSON/JSONL "
+        "file or a Neptune parquet export directory",
+    )
+    preview.add_argument("--trashed", action="store_true", help="with --preview: include trashed runs")
+    preview.add_argument("--columns", metavar="A,B", help="with --preview: the attribute paths to show")
+    serve = p.add_argument_group("serving")
+    serve.add_argument("--stdio", action="store_true", help="serve LSP over stdio (the default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="serve LSP over TCP")
+    serve.add_argument("--ws", metavar="HOST:PORT", help="serve LSP over WebSocket")
+    check = p.add_argument_group("checking")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - reads stdin")
+    check.add_argument(
+        "--output-format",
+        metavar="FORMAT",
+        help="--check: full (default), concise, json, github or sarif; --preview: table (default), json or csv",
+    )
+    check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the name to report for stdin; a .py or .ipynb name reads stdin as that kind of file",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if (args.diff or args.line_width != 80) and not args.format:
+            parser.error("--diff and --line-width are only taken with --format")
+        if args.preview is not None:
+            return _preview(parser, args)
+        if args.trashed or args.columns:
+            parser.error("--trashed and --columns are only taken with --preview")
+        if args.format:
+            from nql_lsp.cli.format import run_format
+
+            return run_format(args.paths, check=args.check, diff=args.diff, line_width=args.line_width)
+        if args.check:
+            return _check(parser, args)
+        if args.paths:
+            parser.error("paths are only taken with a mode such as --check")
+        if args.runs is not None:
+            parser.error("--runs is only taken with --preview or --check")
+        return _serve(parser, args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from nql_lsp.cli.preview import FORMATS, run_preview
+
+    fmt = args.output_format or "table"
+    if fmt not in FORMATS:
+        parser.error(f"--output-format for --preview is one of {', '.join(FORMATS)}; got {fmt!r}")
+    if args.check or args.format or args.paths:
+        parser.error("--preview takes its query as its argument, and no other mode or PATH")
+    return run_preview(args.preview, args.runs, trashed=args.trashed, columns=args.columns, output_format=fmt)
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from nql_lsp.analysis.analyze import analyze
+    from nql_lsp.cli.render import FORMATS, FORMATTERS, FileReport
+    from nql_lsp.diagnostics import Severity
+    from nql_lsp.language.schema import SYSTEM_SCHEMA
+    from nql_lsp.sources.files import SourceError, iter_sources
+    from nql_lsp.syntax.text import LineIndex
+
+    fmt = args.output_format or "full"
+    if fmt not in FORMATS:
+        parser.error(f"--output-format for --check is one of {', '.join(FORMATS)}; got {fmt!r}")
+    schema = SYSTEM_SCHEMA
+    if args.runs is not None:
+        from nql_lsp.cli.preview import load_runs
+        from nql_lsp.runs import RunsError
+
+        try:
+            schema = load_runs(args.runs).schema
+        except RunsError as e:
+            print(f"nql-lsp: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    paths = args.paths or ["."]
+    stdin_text = sys.stdin.read() if "-" in paths else None
+    reports: list[FileReport] = []
+    unreadable = False
+    for source in iter_sources(paths, stdin_text, stdin_name=args.stdin_filename):
+        if isinstance(source, SourceError):
+            print(f"nql-lsp: {source}", file=sys.stderr)
+            unreadable = True
+            continue
+        for note in source.notes:
+            print(f"nql-lsp: {note}", file=sys.stderr)
+        diagnostics = [d for q in source.queries for d in q.file_diagnostics(analyze(q.text, schema))]
+        diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
+        name = (args.stdin_filename or "-") if source.path == "-" else source.path
+        reports.append(FileReport(name, LineIndex(source.text), diagnostics))
+    sys.stdout.write(FORMATTERS[fmt](reports))
+    failing = {Severity.ERROR, Severity.WARNING} if args.warnings_as_errors else {Severity.ERROR}
+    found = any(d.severity in failing for r in reports for d in r.diagnostics)
+    if unreadable:
+        return EXIT_USAGE
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_ERRORS if found else EXIT_OK
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.tcp and args.ws:
+        parser.error("--tcp and --ws are exclusive")
+    transport, address = ("tcp", args.tcp) if args.tcp else ("ws", args.ws) if args.ws else ("stdio", None)
+    host, port = "127.0.0.1", 0
+    if address is not None:
+        host, _, raw_port = address.rpartition(":")
+        if not host or not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            parser.error(f"--{transport} takes HOST:PORT, such as 127.0.0.1:2087; got {address!r}")
+        host, port = host.strip("[]"), int(raw_port)
+    if transport == "ws":
+        try:
+            import websockets  # noqa: F401
+        except ImportError:
+            print("nql-lsp: --ws needs the ws extra: pip install 'nql-lsp[ws]'", file=sys.stderr)
+            return EXIT_USAGE
+    from nql_lsp.server import serve
+
+    serve(transport, host, port)
+    return EXIT_OK

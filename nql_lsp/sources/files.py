@@ -1,0 +1,206 @@
+"""Where queries come from: files on disk, standard input, and the queries inside them.
+
+A ``.nql`` file is one query (newlines are whitespace). Other file kinds register an extractor that
+finds the queries embedded in them and maps each query offset back to an offset in the file, so every
+surface reports positions in the file's own coordinates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
+
+if TYPE_CHECKING:
+    from nql_lsp.analysis.analyze import Analysis
+
+
+@dataclass(slots=True)
+class QuerySource:
+    """One query inside a file. ``start`` is where the query text begins in the file."""
+
+    text: str
+    start: int = 0
+    # Maps an offset in ``text`` to an offset in the file; the default is a plain shift by ``start``.
+    to_file: Callable[[int], int] | None = None
+    # Turns replacement text for the query into replacement text for the file (e.g. re-escaping it for
+    # a Python string literal); None when the file holds the query verbatim.
+    encode: Callable[[str], str] | None = None
+    # Where a range ending at an offset ends in the file, when that differs from where the next character
+    # begins (the query continues in the next of several concatenated literals).
+    to_file_end: Callable[[int], int] | None = None
+    # Maps one edit of the query to edits of the file, or None when it cannot be written there (it would
+    # overwrite code, or the file's quoting cannot hold its text); takes precedence over ``encode``.
+    map_edit: Callable[[Edit], tuple[Edit, ...] | None] | None = None
+    # Spans of ``text`` that stand for values only known at run time (f-string holes).
+    holes: tuple[tuple[int, int], ...] = ()
+    # Maps a file offset (a cursor) back to the query offset it stands at.
+    from_file: Callable[[int], int] | None = None
+    # Whether a cursor at a file offset is in the query's text (not between or outside its literals).
+    contains: Callable[[int], bool] | None = None
+    # Whether a line break in replacement text can be written as one (a triple-quoted string) rather than
+    # as an escape; formatters keep a query on one line when it cannot.
+    multiline: bool = True
+
+    def file_offset(self, offset: int) -> int:
+        return self.to_file(offset) if self.to_file is not None else self.start + offset
+
+    def file_range(self, start: int, end: int) -> tuple[int, int]:
+        """The file range of the query range ``[start, end)``."""
+        first = self.file_offset(start)
+        if end <= start:
+            return first, first
+        return first, self.to_file_end(end) if self.to_file_end is not None else self.file_offset(end)
+
+    def file_edits(self, edit: Edit) -> tuple[Edit, ...] | None:
+        if self.map_edit is not None:
+            return self.map_edit(edit)
+        start, end = self.file_range(edit.start, edit.end)
+        return (Edit(start, end, self.encode(edit.new_text) if self.encode else edit.new_text),)
+
+    def map_diagnostic(self, d: Diagnostic) -> Diagnostic:
+        """The diagnostic in file offsets, its fixes' edits written for the file (fixes that cannot be
+        written there are left out)."""
+        fixes = []
+        for f in d.fixes:
+            mapped = [self.file_edits(e) for e in f.edits]
+            if all(m is not None for m in mapped):
+                fixes.append(Fix(f.message, tuple(e for m in mapped if m is not None for e in m)))
+        related = tuple(Related(*self.file_range(r.start, r.end), r.message) for r in d.related)
+        start, end = self.file_range(d.start, d.end)
+        return replace(d, start=start, end=end, fixes=tuple(fixes), related=related)
+
+    def file_diagnostics(self, analysis: Analysis) -> list[Diagnostic]:
+        """The analysis of ``text`` as diagnostics of the file, less those a hole's placeholder caused."""
+        found = analysis.diagnostics
+        if self.holes:
+            from nql_lsp.sources.holes import visible
+
+            found = visible(analysis, self.holes)
+        return [self.map_diagnostic(d) for d in found]
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str  # as given or found; "-" for standard input
+    text: str
+    queries: list[QuerySource] = field(default_factory=list)
+    # Parts of the file whose queries could not be read (a Python syntax error, a notebook cell that is not
+    # Python), one sentence each; surfaces show them but they are not diagnostics of a query.
+    notes: list[str] = field(default_factory=list)
+
+
+class Extraction(list[QuerySource]):
+    """What an extractor found: the queries, and notes on what it could not read."""
+
+    def __init__(self, queries: list[QuerySource] | None = None, notes: list[str] | None = None) -> None:
+        super().__init__(queries or [])
+        self.notes = notes or []
+
+
+Extractor = Callable[[str, str], list[QuerySource]]
+
+
+def _whole_file(path: str, text: str) -> list[QuerySource]:
+    return [QuerySource(text)]
+
+
+def _python(path: str, text: str) -> list[QuerySource]:
+    from nql_lsp.sources.python import extract_python
+
+    return extract_python(text)
+
+
+def _notebook(path: str, text: str) -> list[QuerySource]:
+    from nql_lsp.sources.notebook import extract_notebook
+
+    return extract_notebook(text)
+
+
+#: File suffix -> how to find the queries in such a file. ``.nql`` files are one query each.
+EXTRACTORS: dict[str, Extractor] = {".nql": _whole_file, ".py": _python, ".ipynb": _notebook}
+#: The suffixes whose files hold queries among other code rather than being one query.
+EMBEDDED_SUFFIXES = frozenset({".py", ".ipynb"})
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
+
+
+class SourceError(Exception):
+    """A path that cannot be read; the message names it and says why."""
+
+
+def discover(paths: list[str], suffixes: Collection[str] | None = None) -> Iterator[str]:
+    """Files to check: named files as given, directories searched recursively for ``suffixes`` (by
+    default every suffix with an extractor)."""
+    wanted = EXTRACTORS.keys() if suffixes is None else suffixes
+    for raw in paths:
+        if raw == "-":
+            yield raw
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found: list[str] = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for name in sorted(files):
+                    if Path(name).suffix in wanted:
+                        found.append(os.path.join(root, name))
+            yield from found
+        elif path.exists():
+            yield raw
+        else:
+            raise SourceError(f"{raw}: no such file or directory")
+
+
+def read_source(
+    path: str, stdin_text: str | None = None, extract: bool = True, stdin_name: str | None = None
+) -> SourceFile:
+    """Read one file (or standard input for ``-``) and, unless ``extract`` is off, find its queries.
+
+    Standard input is one query, unless ``stdin_name`` names a file kind with embedded queries (an editor
+    piping a Python buffer with ``--stdin-filename report.py``)."""
+    if path == "-":
+        text = stdin_text if stdin_text is not None else ""
+        suffix = Path(stdin_name).suffix if stdin_name else ""
+        if extract and suffix in EMBEDDED_SUFFIXES:
+            found = EXTRACTORS[suffix](stdin_name or path, text)
+            return SourceFile(path, text, list(found), [f"{stdin_name}: {n}" for n in getattr(found, "notes", [])])
+        return SourceFile(path, text, [QuerySource(text)])
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
+    if not extract:
+        return SourceFile(path, text)
+    found = EXTRACTORS.get(Path(path).suffix, _whole_file)(path, text)
+    return SourceFile(path, text, list(found), [f"{path}: {note}" for note in getattr(found, "notes", [])])
+
+
+def iter_sources(
+    paths: list[str],
+    stdin_text: str | None = None,
+    suffixes: Collection[str] | None = None,
+    extract: bool = True,
+    stdin_name: str | None = None,
+) -> Iterator[SourceFile | SourceError]:
+    """Every file the paths name or hold, read; a path that cannot be read yields its error instead, so
+    one bad path never hides the others."""
+    for raw in paths:
+        try:
+            files = list(discover([raw], suffixes))
+        except SourceError as e:
+            yield e
+            continue
+        for path in files:
+            try:
+                yield read_source(path, stdin_text, extract, stdin_name)
+            except SourceError as e:
+                yield e

@@ -1,0 +1,319 @@
+"""The NQL syntax tree.
+
+Every node and token carries its exact ``[start, end)`` offsets into the query text, in code points. The
+tree is always complete, even for broken input: where the parser had to invent a token to recover (a
+missing value, a missing ``)``), that token is present with ``missing`` set and zero width, so later
+passes can tell "absent" from "wrong" and never report the same mistake twice.
+
+Nodes are plain slotted classes rather than Lark trees so that the checker, formatter and evaluator read
+named fields (``clause.operator.op``) instead of positional children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nql_lsp.language.values import decode_quoted
+
+
+@dataclass(slots=True, eq=False)
+class Token:
+    """One lexical token. ``kind`` is the terminal name from ``grammar.lark``."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def missing(self) -> bool:
+        """Inserted by error recovery: the text has nothing here."""
+        return self.start == self.end
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self.text!r}@{self.start})"
+
+
+@dataclass(slots=True, eq=False)
+class Name:
+    """An attribute path, backquoted or bare."""
+
+    token: Token
+
+    @property
+    def start(self) -> int:
+        return self.token.start
+
+    @property
+    def end(self) -> int:
+        return self.token.end
+
+    @property
+    def quoted(self) -> bool:
+        return self.token.kind in ("QNAME", "QNAME_OPEN")
+
+    @property
+    def path(self) -> str:
+        """The attribute path with backquotes and escapes removed."""
+        if not self.quoted:
+            return self.token.text
+        return decode_quoted(self.token.text, "`").value
+
+
+@dataclass(slots=True, eq=False)
+class Field:
+    """``name`` or ``name:type``."""
+
+    name: Name
+    colon: Token | None = None
+    type: Token | None = None
+
+    @property
+    def start(self) -> int:
+        return self.name.start
+
+    @property
+    def end(self) -> int:
+        if self.type is not None and not self.type.missing:
+            return self.type.end
+        if self.colon is not None:
+            return self.colon.end
+        return self.name.end
+
+
+@dataclass(slots=True, eq=False)
+class Aggregate:
+    """``function(field)``, e.g. ``last(`acc`:floatSeries)``."""
+
+    function: Token
+    lpar: Token
+    field: Field
+    rpar: Token
+
+    @property
+    def start(self) -> int:
+        return self.function.start
+
+    @property
+    def end(self) -> int:
+        return self.rpar.end if not self.rpar.missing else self.field.end
+
+    @property
+    def name(self) -> str:
+        return self.function.text.lower()
+
+
+Lhs = Field | Aggregate
+
+
+@dataclass(slots=True, eq=False)
+class Operator:
+    """A comparison operator, one or two keyword tokens (``NOT CONTAINS``)."""
+
+    tokens: tuple[Token, ...]
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+    @property
+    def missing(self) -> bool:
+        return all(t.missing for t in self.tokens)
+
+    @property
+    def op(self) -> str:
+        """Canonical spelling: ``=`` for ``==``, upper case and single-spaced keywords.
+
+        A keyword that recovery inserted after a written ``NOT`` is spelled by its kind, so a half-written
+        ``NOT`` still reads as the operator it was completed to.
+        """
+        if self.missing:
+            return ""
+        text = " ".join((t.text or t.kind).upper() for t in self.tokens)
+        return "=" if text == "==" else text
+
+    @property
+    def negated(self) -> bool:
+        return len(self.tokens) == 2
+
+
+@dataclass(slots=True, eq=False)
+class Value:
+    token: Token
+
+    @property
+    def start(self) -> int:
+        return self.token.start
+
+    @property
+    def end(self) -> int:
+        return self.token.end
+
+    @property
+    def missing(self) -> bool:
+        return self.token.missing
+
+
+@dataclass(slots=True, eq=False)
+class Clause:
+    """``lhs op value``, or ``lhs EXISTS`` / ``lhs NOT EXISTS`` (then ``value`` is None)."""
+
+    lhs: Lhs
+    operator: Operator
+    value: Value | None = None
+
+    @property
+    def start(self) -> int:
+        return self.lhs.start
+
+    @property
+    def end(self) -> int:
+        if self.value is not None and not self.value.missing:
+            return self.value.end
+        if not self.operator.missing:
+            return self.operator.end
+        return self.lhs.end
+
+    @property
+    def field(self) -> Field:
+        return self.lhs.field if isinstance(self.lhs, Aggregate) else self.lhs
+
+    @property
+    def aggregate(self) -> Aggregate | None:
+        return self.lhs if isinstance(self.lhs, Aggregate) else None
+
+
+@dataclass(slots=True, eq=False)
+class Not:
+    keyword: Token
+    operand: Expr
+
+    @property
+    def start(self) -> int:
+        return self.keyword.start
+
+    @property
+    def end(self) -> int:
+        return self.operand.end
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    lpar: Token
+    expr: Expr
+    rpar: Token
+
+    @property
+    def start(self) -> int:
+        return self.lpar.start
+
+    @property
+    def end(self) -> int:
+        return self.rpar.end if not self.rpar.missing else self.expr.end
+
+
+@dataclass(slots=True, eq=False)
+class Logical:
+    """An AND or OR chain, flattened: ``a AND b AND c`` is one node with three operands."""
+
+    op: str  # "AND" or "OR"
+    operands: list[Expr]
+    keywords: list[Token]
+
+    @property
+    def start(self) -> int:
+        return self.operands[0].start
+
+    @property
+    def end(self) -> int:
+        return self.operands[-1].end
+
+
+Expr = Clause | Not | Group | Logical
+
+
+@dataclass(slots=True, eq=False)
+class Query:
+    """The root. ``expr`` is None for an empty query, which matches every run."""
+
+    expr: Expr | None
+    length: int
+    tokens: list[Token] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return 0
+
+    @property
+    def end(self) -> int:
+        return self.length
+
+    def clauses(self) -> Iterator[Clause]:
+        """Every clause, left to right."""
+        return iter_clauses(self.expr)
+
+
+Node = Query | Expr | Field | Aggregate | Operator | Value | Name
+
+
+def sub_exprs(node: Expr) -> list[Expr]:
+    """The expressions directly inside ``node``, left to right (none for a clause)."""
+    if isinstance(node, Logical):
+        return list(node.operands)
+    if isinstance(node, Group):
+        return [node.expr]
+    if isinstance(node, Not):
+        return [node.operand]
+    return []
+
+
+def iter_exprs(expr: Expr | None) -> Iterator[Expr]:
+    """Every expression node in pre-order."""
+    # Iterative so that a query of 10,000 OR-ed clauses never nears the recursion limit.
+    stack: list[Expr] = [expr] if expr is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(sub_exprs(node)))
+
+
+def iter_clauses(expr: Expr | None) -> Iterator[Clause]:
+    """Every clause, left to right."""
+    return (node for node in iter_exprs(expr) if isinstance(node, Clause))
+
+
+def dump(node: Node | None, offsets: bool = True) -> str:
+    """A canonical one-line rendering of a tree, for comparing trees in tests and debugging.
+
+    With ``offsets=False`` two trees compare equal when they mean the same, wherever their tokens stand.
+    """
+    if node is None:
+        return "()"
+
+    def tok(t: Token | None) -> str:
+        if t is None:
+            return "-"
+        text = "<missing>" if t.missing else t.text
+        return f"{t.kind}:{text}@{t.start}" if offsets else f"{t.kind}:{text}"
+
+    if isinstance(node, Query):
+        return dump(node.expr, offsets)
+    if isinstance(node, Logical):
+        return f"({node.op} " + " ".join(dump(o, offsets) for o in node.operands) + ")"
+    if isinstance(node, Not):
+        return f"(NOT {dump(node.operand, offsets)})"
+    if isinstance(node, Group):
+        return f"(GROUP {dump(node.expr, offsets)}{' ' + tok(node.rpar) if node.rpar.missing else ''})"
+    if isinstance(node, Clause):
+        value = tok(node.value.token) if node.value is not None else "-"
+        return f"(CLAUSE {dump(node.lhs, offsets)} {node.operator.op or '-'} {value})"
+    if isinstance(node, Aggregate):
+        return f"(AGG {tok(node.function)} {dump(node.field, offsets)})"
+    if isinstance(node, Field):
+        return f"(FIELD {tok(node.name.token)} {tok(node.type)})"
+    return repr(node)

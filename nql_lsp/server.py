@@ -346,7 +346,7 @@ class NqlLanguageServer(LanguageServer):
         """Load the parser and the feature modules on the analysis thread while the client sets up."""
         try:
             from nql_lsp.analysis.analyze import analyze
-            from nql_lsp.lsp import (
+            from nql_lsp.lsp import (  # noqa: F401
                 code_actions,
                 completion,
                 diagnostics,

@@ -14,28 +14,26 @@ next: the ground truth that completion is built on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
-from copy import copy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Transformer, Tree
 from lark import Token as LarkToken
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.parsers.lalr_analysis import Shift as _SHIFT
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Related, fix, make
 from nql_lsp.diagnostics import Edit as TextEdit
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
-from nql_lsp.syntax.tree import Aggregate, Clause, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
-
-# Clause-level terminals, for describing what the parser wanted in words.
-_VALUE_STARTS = frozenset({"STRING", "SQ_STRING", "STRING_OPEN", "SQ_STRING_OPEN"})
-_OPERATORS = frozenset({"EQ", "EQEQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES", "EXISTS"})
-_OPEN_KINDS = {"STRING_OPEN": '"', "SQ_STRING_OPEN": "'", "QNAME_OPEN": "`"}
-_SYMBOLS = {"LPAR": "`(`", "RPAR": "`)`", "COLON": "`:`", "AND": "`AND`", "OR": "`OR`", "NOT": "`NOT`"}
+from nql_lsp.language.values import quote_string
+from nql_lsp.syntax import lark_internals as internals
+from nql_lsp.syntax import terminals
+from nql_lsp.syntax.terminals import FUNC, NAME_STARTS, OPEN_QUOTES, VALUE_STARTS, WORD
+from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
 
 # Repairs tried at an unexpected token, in order of preference; a word serves as name, type or value.
 _INSERTIONS = ("RPAR", "AND", "EQ", "WORD")
@@ -87,51 +85,68 @@ class ParseResult:
     checkpoints: list[Checkpoint] = field(default_factory=list)  # for resuming: see expected_at
 
 
-class _Builder(Transformer):
+class _Builder(Transformer[LarkToken, Any]):
     """Builds :mod:`syntax` nodes as the LALR parser reduces, with no intermediate Lark tree."""
 
-    def start(self, children: list) -> object:
+    def start(self, children: list[Any]) -> object:
         return children[0] if children else None
 
-    def or_expr(self, children: list) -> Logical:
+    def or_expr(self, children: list[Any]) -> Logical:
         return Logical("OR", children[0::2], [_tok(t) for t in children[1::2]])
 
-    def and_expr(self, children: list) -> Logical:
+    def and_expr(self, children: list[Any]) -> Logical:
         return Logical("AND", children[0::2], [_tok(t) for t in children[1::2]])
 
-    def negation(self, children: list) -> Not:
+    def negation(self, children: list[Any]) -> Not:
         return Not(_tok(children[0]), children[1])
 
-    def group(self, children: list) -> Group:
+    def group(self, children: list[Any]) -> Group:
         return Group(_tok(children[0]), children[1], _tok(children[2]))
 
-    def clause(self, children: list) -> Clause:
+    def clause(self, children: list[Any]) -> Clause:
         return Clause(children[0], children[1], children[2] if len(children) > 2 else None)
 
-    def aggregate(self, children: list) -> Aggregate:
+    def aggregate(self, children: list[Any]) -> Aggregate:
         return Aggregate(_tok(children[0]), _tok(children[1]), children[2], _tok(children[3]))
 
-    def field(self, children: list) -> Field:
+    def field(self, children: list[Any]) -> Field:
         if len(children) == 1:
             return Field(children[0])
         return Field(children[0], _tok(children[1]), _tok(children[2]))
 
-    def name(self, children: list) -> Name:
+    def name(self, children: list[Any]) -> Name:
         return Name(_tok(children[0]))
 
-    def operator(self, children: list) -> Operator:
+    def operator(self, children: list[Any]) -> Operator:
         return Operator(tuple(_tok(t) for t in children))
 
     existence = operator
 
-    def value(self, children: list) -> Value:
+    def value(self, children: list[Any]) -> Value:
         return Value(_tok(children[0]))
 
 
+def _expr(tree: object) -> Expr | None:
+    """The built tree: the start rule's callback always gives an expression or None."""
+    assert tree is None or isinstance(tree, Clause | Not | Group | Logical)
+    return tree
+
+
+def _start(t: LarkToken) -> int:
+    """Where a token starts: always set by the lexers this grammar uses, and by :func:`_missing`."""
+    assert t.start_pos is not None
+    return t.start_pos
+
+
+def _end(t: LarkToken) -> int:
+    assert t.end_pos is not None
+    return t.end_pos
+
+
 def _tok(t: LarkToken | Token) -> Token:
-    if type(t) is Token:  # from the fast path: already ours
+    if isinstance(t, Token):  # from the fast path: already ours
         return t
-    return Token(t.type, t.value, t.start_pos, t.end_pos)
+    return Token(t.type, t.value, _start(t), _end(t))
 
 
 class _Connectives:
@@ -168,28 +183,19 @@ def _missing(kind: str, pos: int) -> LarkToken:
     return LarkToken(kind, "", start_pos=pos, end_pos=pos, line=1, column=1, end_line=1, end_column=1)
 
 
-def _no_callbacks(ip: InteractiveParser) -> InteractiveParser:
-    """A copy that parses without building nodes: cheap, and it cannot disturb the real parse's values."""
-    trial = ip.copy(deepcopy_values=False)
-    quiet = copy(trial.parser_state.parse_conf)
-    quiet.callbacks = {}
-    trial.parser_state.parse_conf = quiet
-    return trial
-
-
 def describe_expected(accepts: set[str] | frozenset[str]) -> str:
     """What the parser wants, in the user's words rather than terminal names."""
-    if accepts & _VALUE_STARTS:
+    if accepts & VALUE_STARTS:
         return "a value"
-    if "LPAR" in accepts and "NOT" in accepts:
+    if "LPAR" in accepts and terminals.NOT in accepts:
         return "a clause"
-    if "QNAME" in accepts:
+    if accepts & NAME_STARTS:
         return "a field name"
-    if accepts & _OPERATORS:
+    if accepts & terminals.operator_starts():
         return "an operator" + (" or `:type`" if "COLON" in accepts else "")
-    if accepts == {"WORD"}:
+    if accepts == {WORD}:
         return "a type"
-    wanted = [_SYMBOLS[k] for k in ("AND", "OR", "RPAR") if k in accepts]
+    wanted = [terminals.describe(k) for k in (*terminals.CONNECTIVES, "RPAR") if k in accepts]
     if "$END" in accepts:
         wanted.append("the end of the query")
     if not wanted:
@@ -220,7 +226,7 @@ class _Run:
         ip = self.ip
         while True:
             try:
-                for tok in ip.lexer_thread.lex(ip.parser_state):
+                for tok in internals.lex(ip):
                     self._see(tok)
                     try:
                         ip.feed_token(tok)
@@ -242,7 +248,11 @@ class _Run:
         if len(self.text) > MAX_QUERY_LENGTH:
             self.errors.items.append(_too_long(self.text))
         return ParseResult(
-            Query(tree, len(self.text), self.tokens), self.errors.sorted(), self.tokens, self.skipped, self.checkpoints
+            Query(_expr(tree), len(self.text), self.tokens),
+            self.errors.sorted(),
+            self.tokens,
+            self.skipped,
+            self.checkpoints,
         )
 
     def _feed_end(self) -> object:
@@ -250,9 +260,9 @@ class _Run:
         first = True
         for _ in range(64):  # each round inserts one token; a query never nests this deep unfinished
             try:
-                return ip.feed_eof(self.last_seen)
+                return internals.feed_eof(ip, self.last_seen)
             except UnexpectedToken:
-                accepts = ip.accepts()
+                accepts = internals.accepts(ip)
                 # What to pretend was typed: the token that closes the most (a `)`, an operator, a value);
                 # `EXISTS` finishes a dangling `NOT` after a field, the one place none of those fits.
                 kind = next((k for k in ("RPAR", "EQ", "WORD", "EXISTS") if k in accepts), None)
@@ -274,25 +284,25 @@ class _Run:
         self.last_seen = tok
         mine = _tok(tok)
         self.tokens.append(mine)
-        quote = _OPEN_KINDS.get(tok.type)
+        quote = OPEN_QUOTES.get(tok.type)
         if quote is not None:
             what = "name" if quote == "`" else "string"
             self.errors.add(
                 "NQL003",
                 f"unterminated {what}: add the closing {quote}",
-                tok.start_pos,
-                tok.end_pos,
-                fix(f"Close the {what}", TextEdit(tok.end_pos, tok.end_pos, quote)),
+                _start(tok),
+                _end(tok),
+                fix(f"Close the {what}", TextEdit(_end(tok), _end(tok), quote)),
             )
             self.clean = -len(self.text)  # it ran to the end of the text: nothing after it is news
 
     def _checkpoint(self, tok: LarkToken) -> None:
-        state = self.ip.parser_state
-        self.checkpoints.append(Checkpoint.take(tok.end_pos, len(self.tokens), state.state_stack, state.value_stack))
+        states, values = internals.stacks(self.ip)
+        self.checkpoints.append(Checkpoint.take(_end(tok), len(self.tokens), states, values))
 
     def resume(self, checkpoint: Checkpoint) -> None:
         """Continue from ``checkpoint`` (taken on a text this one starts with), without building nodes."""
-        self.ip = _no_callbacks(self.ip)
+        self.ip = internals.silent_copy(self.ip)
         self._restore(checkpoint, list(checkpoint.values))
 
     def resume_clean(self, checkpoint: Checkpoint, prefix: _CleanPrefix) -> None:
@@ -313,17 +323,15 @@ class _Run:
         self.last_end, self.last_text = last.end, last.text
 
     def _restore(self, checkpoint: Checkpoint, values: list[object]) -> None:
-        state = self.ip.parser_state
-        state.state_stack = list(checkpoint.states)
-        state.value_stack = values
-        self.ip.lexer_thread.state.line_ctr.feed(self.text[: checkpoint.pos])
+        internals.set_stacks(self.ip, list(checkpoint.states), values)
+        internals.advance_lexer(self.ip, self.text[: checkpoint.pos])
 
     def _shifted(self, tok: LarkToken) -> None:
         self.clean += 1
-        self.last_end = tok.end_pos
+        self.last_end = _end(tok)
         self.last_text = tok.value
         if tok.type == "LPAR":
-            self.open_parens.append(tok.start_pos)
+            self.open_parens.append(_start(tok))
         elif tok.type == "RPAR" and self.open_parens:
             self.open_parens.pop()
 
@@ -338,7 +346,7 @@ class _Run:
     # --- recovery --------------------------------------------------------------------------------
 
     def _repair(self, tok: LarkToken) -> None:
-        accepts = self.ip.accepts()
+        accepts = internals.accepts(self.ip)
         best_kind: str | None = None
         best_score = self._score(None, tok)  # dropping the token
         for kind in _INSERTIONS:
@@ -354,8 +362,8 @@ class _Run:
             self.clean = 0
             return
         if not quiet:
-            self._report_missing(accepts, best_kind, tok.start_pos, found=tok)
-        self._feed_missing(best_kind, tok.start_pos)
+            self._report_missing(accepts, best_kind, _start(tok), found=tok)
+        self._feed_missing(best_kind, _start(tok))
         self.clean = 0
         fitted = self._fit(tok, self.ip)
         self.ip.feed_token(fitted)  # the score says this succeeds
@@ -366,19 +374,19 @@ class _Run:
 
         An insertion that cannot even take ``tok`` scores -1, below any deletion.
         """
-        trial = _no_callbacks(self.ip)
+        trial = internals.silent_copy(self.ip)
         count = -1
         try:
             if insert is not None:
-                trial.feed_token(_missing(insert, tok.start_pos))
+                trial.feed_token(_missing(insert, _start(tok)))
                 trial.feed_token(self._fit(tok, trial))
             count = 0
-            for nxt in trial.lexer_thread.lex(trial.parser_state):
+            for nxt in internals.lex(trial):
                 trial.feed_token(nxt)
                 count += 1
                 if count >= _LOOKAHEAD:
                     return count + 1
-            trial.feed_eof()
+            internals.feed_eof(trial)
             return _LOOKAHEAD + 1
         except UnexpectedInput:
             return count
@@ -386,17 +394,16 @@ class _Run:
     @staticmethod
     def _fit(tok: LarkToken, ip: InteractiveParser) -> LarkToken:
         """Re-type a word the root lexer guessed (keyword, function) if the parser now wants a WORD."""
-        if tok.type in ("AND", "OR", "NOT", "CONTAINS", "MATCHES", "EXISTS", "FUNC"):
-            table = ip.parser_state.parse_conf.parse_table.states[ip.parser_state.position]
-            if tok.type not in table and "WORD" in table:
-                return LarkToken.new_borrow_pos("WORD", tok.value, tok)
+        if tok.type in terminals.relexable():
+            row = internals.action_row(ip)
+            if tok.type not in row and WORD in row:
+                return LarkToken.new_borrow_pos(WORD, tok.value, tok)
         return tok
 
     def _bad_character(self, e: UnexpectedCharacters) -> None:
-        state = self.ip.lexer_thread.state
-        pos = state.line_ctr.char_pos
+        pos = internals.lexer_offset(self.ip)
         ch = self.text[pos]
-        state.line_ctr.feed(ch)
+        internals.advance_lexer(self.ip, ch)
         prev = self.errors.items[-1] if self.errors.items else None
         if prev is not None and prev.code == "NQL004" and prev.end == pos:
             self.errors.items[-1] = type(prev)(prev.code, prev.severity, prev.message, prev.start, pos + 1)
@@ -409,21 +416,19 @@ class _Run:
 
     def _report_unexpected(self, tok: LarkToken, accepts: set[str]) -> None:
         text = tok.value
-        start, end = tok.start_pos, tok.end_pos
+        start, end = _start(tok), _end(tok)
         prev = self.tokens[-2] if len(self.tokens) >= 2 else None
         if tok.type == "RPAR" and not self.open_parens and accepts & {"AND", "$END"}:
             self.errors.add("NQL001", "unmatched `)`", start, end, fix("Remove the `)`", TextEdit(start, end, "")))
             return
         if (
             prev is not None
-            and prev.kind == "WORD"
-            and tok.type == "WORD"
-            and accepts & {"AND", "OR"}
-            and not accepts & _VALUE_STARTS
+            and prev.kind == WORD
+            and tok.type == WORD
+            and accepts & set(terminals.CONNECTIVES)
+            and not accepts & VALUE_STARTS
         ):
             # `name = foo bar`: a value with a space. Offer to quote both words as one string.
-            from nql_lsp.language.values import quote_string
-
             m = _WORD_RUN.match(self.text, end)
             stop = m.end() if m else end
             joined = self.text[prev.start : stop]
@@ -442,19 +447,19 @@ class _Run:
         if kind == "RPAR" and self.open_parens:
             lpar = self.open_parens[-1]
             message = "missing `)` to close this `(`" if found is None else f"expected `)` before `{found.value}`"
-            at = pos if found is None else found.start_pos
+            at = pos if found is None else _start(found)
             self.errors.add(
                 "NQL002",
                 message,
                 at,
-                at if found is None else found.end_pos,
+                at if found is None else _end(found),
                 fix("Insert `)`", TextEdit(pos, pos, ")")),
                 related=(Related(lpar, lpar + 1, "the `(` to close"),),
             )
             return
         if found is not None:
             where = f", found `{found.value}`"
-            self.errors.add("NQL002", f"expected {wanted}{where}", found.start_pos, found.end_pos)
+            self.errors.add("NQL002", f"expected {wanted}{where}", _start(found), _end(found))
             return
         after = f" after `{self.last_text}`" if self.last_text else ""
         self.errors.add("NQL002", f"expected {wanted}{after}", pos, pos)
@@ -481,8 +486,7 @@ _MASTER = re.compile(
 """,
     re.VERBOSE,
 )
-_CONNECTIVES = {"AND": "AND", "OR": "OR"}
-_STATE_KEYWORDS = {"NOT", "CONTAINS", "MATCHES", "EXISTS"}
+_LONGEST_KEYWORD = max(map(len, terminals.keywords()))
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALL_FOLLOWS = re.compile(r"\s*\(")
 
@@ -514,12 +518,14 @@ def _fast_parse(text: str) -> ParseResult | None:
 
 
 def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
-    lalr = _lark().parser.parser.parser
-    table = lalr.parse_table
-    states = table.states
+    lalr = internals.tables(_lark())
+    states = lalr.states
     callbacks = lalr.callbacks
-    end_state = table.end_states["start"]
-    state_stack = [table.start_states["start"]]
+    end_state = lalr.end
+    shift = internals.SHIFT
+    connectives = frozenset(terminals.CONNECTIVES)
+    state_keywords = terminals.keywords() - connectives
+    state_stack = [lalr.start]
     value_stack: list[object] = []
     tokens: list[Token] = []
     checkpoints: list[Checkpoint] = []
@@ -530,11 +536,11 @@ def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
                 action, arg = states[state_stack[-1]][kind]
             except KeyError:
                 raise _Bail from None
-            if action is _SHIFT:
+            if action is shift:
                 state_stack.append(arg)
                 value_stack.append(value)
                 return None
-            size = len(arg.expansion)
+            size = internals.rule_size(arg)
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
@@ -542,26 +548,26 @@ def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
             else:
                 children = []
             result = callbacks[arg](children)
-            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
+            state_stack.append(states[state_stack[-1]][internals.rule_origin(arg)][1])
             value_stack.append(result)
             if kind == "$END" and state_stack[-1] == end_state:
                 return result
 
     try:
         for m in _MASTER.finditer(text):
-            kind = m.lastgroup
+            kind = m.lastgroup or "irregular"
             if kind == "ws":
                 continue
             if kind == "irregular":
                 return _CleanPrefix(tokens, checkpoints)
             word = m.group()
-            if kind == "WORD":
-                upper = word.upper() if len(word) <= 8 else ""
+            if kind == WORD:
+                upper = word.upper() if len(word) <= _LONGEST_KEYWORD else ""
                 row = states[state_stack[-1]]
-                if upper in _CONNECTIVES or (upper in _STATE_KEYWORDS and upper in row):
+                if upper in connectives or (upper in state_keywords and upper in row):
                     kind = upper
-                elif "FUNC" in row and _CALL.fullmatch(word) and _CALL_FOLLOWS.match(text, m.end()):
-                    kind = "FUNC"
+                elif FUNC in row and _CALL.fullmatch(word) and _CALL_FOLLOWS.match(text, m.end()):
+                    kind = FUNC
             tok = Token(kind, word, m.start(), m.end())
             tokens.append(tok)
             feed(kind, tok)
@@ -573,7 +579,7 @@ def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
     errors: list[Diagnostic] = []
     if len(text) > MAX_QUERY_LENGTH:
         errors.append(_too_long(text))
-    return ParseResult(Query(tree, len(text), tokens), errors, tokens, [], checkpoints)
+    return ParseResult(Query(_expr(tree), len(text), tokens), errors, tokens, [], checkpoints)
 
 
 def _too_long(text: str) -> Diagnostic:
@@ -617,12 +623,10 @@ def expected_at(text: str, offset: int, parsed: ParseResult | None = None) -> fr
         if checkpoint is not None:
             run.resume(checkpoint)
     run.feed_all()
-    return frozenset(run.ip.accepts())
+    return frozenset(internals.accepts(run.ip))
 
 
 def _checkpoint_before(parsed: ParseResult, offset: int) -> Checkpoint | None:
-    from bisect import bisect_right
-
     tokens = parsed.tokens
     before = bisect_right([t.end for t in tokens], offset)  # tokens that end by offset
     limit = before - _LOOKAHEAD - 1  # recovery before the checkpoint looked no further than offset

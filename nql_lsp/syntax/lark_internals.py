@@ -1,0 +1,194 @@
+"""Every use of Lark beyond its public API, in one place, each with what it touches and why.
+
+The parser needs three things Lark's public API does not give: the LALR tables (the fast path runs them
+in a tight loop, and recovery asks a state's action row), the parser and lexer state of an interactive
+parse (checkpoints save and restore the stacks; recovery moves the lexer past a bad character), and an
+interactive parse that builds no nodes (trial repairs). Lark is pinned below its next minor release in
+``pyproject.toml``; :func:`verify` names the internal that moved if a release changes one, and a test runs
+it, so an upgrade fails loudly here rather than as odd parses.
+
+Public API used elsewhere, not listed here: ``Lark(...)``, ``Lark.terminals``, ``parse_interactive``,
+``InteractiveParser.feed_token / feed_eof / accepts / copy``, ``Token.new_borrow_pos``, ``Transformer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from copy import copy
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Lark
+from lark import Token as LarkToken
+
+# Internal: the action a table entry takes to shift (``lark.parsers.lalr_analysis.Shift``); the other
+# action is a reduce by the rule that is the entry's argument.
+from lark.parsers.lalr_analysis import Shift as SHIFT
+
+__all__ = [
+    "SHIFT",
+    "ParseTable",
+    "Tables",
+    "accepts",
+    "action_row",
+    "advance_lexer",
+    "feed_eof",
+    "lex",
+    "lexer_offset",
+    "rule_origin",
+    "rule_size",
+    "set_stacks",
+    "silent_copy",
+    "stacks",
+    "tables",
+    "verify",
+]
+from lark.parsers.lalr_interactive_parser import InteractiveParser
+
+#: The LALR action table: state -> terminal or rule-origin name -> (action, argument).
+ParseTable = dict[int, dict[str, tuple[Any, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """What the fast path needs to run Lark's LALR automaton itself."""
+
+    states: ParseTable
+    start: int
+    end: int
+    callbacks: dict[Any, Callable[[list[Any]], Any]]
+
+
+def tables(lark: Lark) -> Tables:
+    """The LALR tables and tree callbacks of a ``parser="lalr"`` Lark.
+
+    Internal: ``Lark.parser`` (a ``ParsingFrontend``) ``.parser`` (``LALR_Parser``) ``.parser``
+    (``_Parser``) holding ``parse_table`` (``states``, ``start_states``, ``end_states``) and ``callbacks``.
+    """
+    lalr = lark.parser.parser.parser
+    table = lalr.parse_table
+    return Tables(table.states, table.start_states["start"], table.end_states["start"], lalr.callbacks)
+
+
+def rule_size(rule: Any) -> int:
+    """How many values a reduce by ``rule`` pops. Internal: ``Rule.expansion``."""
+    return len(rule.expansion)
+
+
+def rule_origin(rule: Any) -> str:
+    """The nonterminal a reduce by ``rule`` produces. Internal: ``Rule.origin.name``."""
+    return str(rule.origin.name)
+
+
+def action_row(ip: InteractiveParser) -> dict[str, tuple[Any, Any]]:
+    """The actions of the state an interactive parse is in, by terminal name.
+
+    Internal: ``ParserState.parse_conf.parse_table.states`` and ``ParserState.position``.
+    """
+    state = ip.parser_state
+    row: dict[str, tuple[Any, Any]] = state.parse_conf.parse_table.states[state.position]
+    return row
+
+
+def silent_copy(ip: InteractiveParser) -> InteractiveParser:
+    """A copy that parses without building nodes: cheap, and it cannot disturb the original's values.
+
+    Internal: ``ParserState.parse_conf`` (a ``ParseConf``) and its ``callbacks``, replaced on a copy.
+    """
+    trial: InteractiveParser = ip.copy(deepcopy_values=False)  # type: ignore[no-untyped-call]  # lark: untyped
+    quiet = copy(trial.parser_state.parse_conf)
+    quiet.callbacks = {}
+    trial.parser_state.parse_conf = quiet
+    return trial
+
+
+def lex(ip: InteractiveParser) -> Iterator[LarkToken]:
+    """The tokens from where the parse's lexer stands, lexed for the parser's state as it advances.
+
+    Internal: ``InteractiveParser.lexer_thread.lex(parser_state)``, the contextual lexer's loop.
+    """
+    tokens: Iterator[LarkToken] = ip.lexer_thread.lex(ip.parser_state)  # type: ignore[no-untyped-call]
+    return tokens
+
+
+def stacks(ip: InteractiveParser) -> tuple[list[int], list[Any]]:
+    """The parse's state and value stacks, live. Internal: ``ParserState.state_stack / value_stack``."""
+    state = ip.parser_state
+    return state.state_stack, state.value_stack
+
+
+def set_stacks(ip: InteractiveParser, states: list[int], values: list[Any]) -> None:
+    """Put the parse back in a state it was in before (a checkpoint)."""
+    state = ip.parser_state
+    state.state_stack = states
+    state.value_stack = values
+
+
+def _line_counter(ip: InteractiveParser) -> Any:
+    state = ip.lexer_thread.state
+    assert state is not None, "an interactive parse always has a lexer state"
+    return state.line_ctr
+
+
+def lexer_offset(ip: InteractiveParser) -> int:
+    """Where the lexer stands in the text. Internal: ``LexerThread.state.line_ctr.char_pos``."""
+    offset: int = _line_counter(ip).char_pos
+    return offset
+
+
+def advance_lexer(ip: InteractiveParser, skipped: str) -> None:
+    """Move the lexer past ``skipped`` (text it is standing at) without lexing it.
+
+    Internal: ``LexerThread.state.line_ctr.feed``, which also keeps the line and column counts right.
+    """
+    _line_counter(ip).feed(skipped)
+
+
+# Typed faces of public but untyped methods of ``InteractiveParser``.
+
+
+def accepts(ip: InteractiveParser) -> set[str]:
+    """The terminal names the parse can take next."""
+    names: set[str] = ip.accepts()  # type: ignore[no-untyped-call]  # lark: untyped
+    return names
+
+
+def feed_eof(ip: InteractiveParser, last: LarkToken | None = None) -> object:
+    """End the input; the parse's result, or ``UnexpectedToken`` if the text cannot end here."""
+    return ip.feed_eof(last)  # type: ignore[no-untyped-call]  # lark: untyped
+
+
+def verify(lark: Lark) -> None:
+    """Raise naming the internal that is missing or changed, if this Lark release differs from what the
+    functions above expect. Cheap; a test runs it on the project's own grammar."""
+    problems: list[str] = []
+
+    def need(what: str, check: Callable[[], object]) -> None:
+        try:
+            if not check():
+                problems.append(what)
+        except Exception as error:  # any failure to reach the internal is the news
+            problems.append(f"{what} ({type(error).__name__}: {error})")
+
+    need("Lark.parser.parser.parser.parse_table", lambda: tables(lark).states)
+    need("Lark.parser.parser.parser.callbacks", lambda: tables(lark).callbacks)
+    need("lalr_analysis.Shift is a table action", lambda: _any_shift(tables(lark).states))
+    need("Rule.expansion and Rule.origin.name", lambda: _a_rule_reads(tables(lark).states))
+    ip = lark.parse_interactive("")
+    need("ParserState.parse_conf.parse_table.states[position]", lambda: isinstance(action_row(ip), dict))
+    need("ParserState.parse_conf.callbacks", lambda: isinstance(ip.parser_state.parse_conf.callbacks, dict))
+    need("ParserState.state_stack / value_stack", lambda: isinstance(stacks(ip)[0], list))
+    need("LexerThread.state.line_ctr.char_pos / feed", lambda: lexer_offset(ip) == 0 and _line_counter(ip).feed)
+    need("InteractiveParser.copy(deepcopy_values=False)", lambda: silent_copy(ip) is not ip)
+    need("LexerThread.lex(parser_state)", lambda: iter(lex(ip)) is not None)
+    if problems:
+        raise RuntimeError("this Lark release changed internals nql-lsp uses: " + "; ".join(problems))
+
+
+def _a_rule_reads(states: ParseTable) -> bool:
+    rule = next(arg for row in states.values() for action, arg in row.values() if action is not SHIFT)
+    return rule_size(rule) >= 0 and bool(rule_origin(rule))
+
+
+def _any_shift(states: ParseTable) -> bool:
+    return any(action is SHIFT for row in states.values() for action, _ in row.values())

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from nql_lsp.analysis.analyze import analyze
+from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.cli.app import main as cli_main
 from nql_lsp.sources.files import SourceError, iter_sources
 
@@ -116,7 +117,7 @@ def main() -> None:
         def check() -> None:
             for s in sources:
                 for q in s.queries:
-                    q.file_diagnostics(analyze(q.text))
+                    file_diagnostics(q, analyze(q.text))
 
         def whole() -> None:
             with contextlib.redirect_stdout(io.StringIO()):

@@ -18,7 +18,9 @@ from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.language.catalog import (
     AGGREGATES,
     BOOLEANS,
+    EXISTS,
     KEYWORDS,
+    MATCHES,
     OPERATORS,
     RELATIVE_UNITS,
     RUN_STATES,
@@ -28,8 +30,10 @@ from nql_lsp.language.catalog import (
 )
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import quote_name, quote_string
+from nql_lsp.syntax import terminals
 from nql_lsp.syntax.cursor import too_deep_gives
 from nql_lsp.syntax.parser import expected_at
+from nql_lsp.syntax.terminals import FUNC, NAME_STARTS, NOT, QUOTED, VALUE_STARTS, WORD
 from nql_lsp.syntax.tree import Token
 
 FIELD, TYPE, OPERATOR, VALUE, AGGREGATE, KEYWORD = "field", "type", "operator", "value", "aggregate", "keyword"
@@ -51,29 +55,6 @@ class CompletionItem:
     filter_text: str | None = None
 
 
-# Tokens that are a word being typed (the cursor may stand at their end).
-_WORDS = frozenset(
-    {"WORD", "FUNC", "AND", "OR", "NOT", "CONTAINS", "MATCHES", "EXISTS", "QNAME_OPEN", "STRING_OPEN", "SQ_STRING_OPEN"}
-)
-# Closed quoted tokens: being typed only while the cursor is inside them.
-_CLOSED = frozenset({"QNAME", "STRING", "SQ_STRING"})
-_NAME_STARTS = frozenset({"QNAME", "QNAME_OPEN"})
-_VALUE_STARTS = frozenset({"STRING", "SQ_STRING", "STRING_OPEN", "SQ_STRING_OPEN"})
-# The terminal each operator word starts with.
-_TERMINAL = {
-    "=": "EQ",
-    "==": "EQEQ",
-    "!=": "NE",
-    ">": "GT",
-    ">=": "GE",
-    "<": "LT",
-    "<=": "LE",
-    "NOT": "NOT",
-    "CONTAINS": "CONTAINS",
-    "MATCHES": "MATCHES",
-    "EXISTS": "EXISTS",
-}
-_OPERATOR_TERMINALS = frozenset(_TERMINAL.values()) - {"NOT"}
 _BARE_NAME = re.compile(r"[A-Za-z0-9_\-./]+")
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/]+")
 # Relative times offered for datetimes: one of each documented unit, and a week in days.
@@ -99,9 +80,9 @@ def _word_at(tokens: list[Token], offset: int) -> Token | None:
     if i < 0:
         return None
     tok = tokens[i]
-    if tok.kind in _WORDS and tok.start < offset <= tok.end:
+    if tok.kind in terminals.words() and tok.start < offset <= tok.end:
         return tok
-    if tok.kind in _CLOSED and tok.start < offset < tok.end:
+    if tok.kind in QUOTED and tok.start < offset < tok.end:
         return tok
     return None
 
@@ -141,18 +122,18 @@ class _Context:
     def items(self) -> list[CompletionItem]:
         accepts = self.accepts
         out: list[CompletionItem] = []
-        if accepts & _NAME_STARTS:
+        if accepts & NAME_STARTS:
             out += self.fields()
-            if "FUNC" in accepts and not self.quote:
+            if FUNC in accepts and not self.quote:
                 out += self.aggregates()
             if not self.quote:
                 out += self.clause_starts()
             return out
-        if accepts == {"WORD"}:
+        if accepts == {WORD}:
             return self.types()
-        if accepts & _OPERATOR_TERMINALS:
+        if accepts & terminals.operator_starts():
             out += self.operators()
-        if accepts & _VALUE_STARTS:
+        if accepts & VALUE_STARTS:
             out += self.values()
         if not self.quote:
             out += self.connectives()
@@ -169,7 +150,7 @@ class _Context:
     def in_aggregate(self) -> bool:
         tokens = self.analysis.parsed.tokens
         i = bisect_right([t.start for t in tokens], self.start - 1) - 1
-        return i >= 1 and tokens[i].kind == "LPAR" and tokens[i - 1].kind == "FUNC"
+        return i >= 1 and tokens[i].kind == "LPAR" and tokens[i - 1].kind == FUNC
 
     def typed_after(self) -> bool:
         """A `:` already follows the word, so a field's type must not be inserted again."""
@@ -226,8 +207,8 @@ class _Context:
 
     def clause_starts(self) -> list[CompletionItem]:
         out = []
-        if "NOT" in self.accepts:
-            out.append(self.item("NOT", KEYWORD, "negation", KEYWORDS["NOT"], "NOT ", "3NOT"))
+        if NOT in self.accepts:
+            out.append(self.item(NOT, KEYWORD, "negation", KEYWORDS[NOT], NOT + " ", "3" + NOT))
         if "LPAR" in self.accepts:
             out.append(self.item("(", KEYWORD, "group", "Parentheses group clauses.", "(", "3("))
         return out
@@ -258,15 +239,15 @@ class _Context:
         for n, (symbol, info) in enumerate(OPERATORS.items()):
             if type_ in TYPES and TYPES[type_].allows(symbol) is not Allowed.YES:
                 continue
-            if bare_series and info.family != "exists":
+            if bare_series and info.family != EXISTS:
                 continue
-            if info.family == "exists" and clause is not None and clause.clause.aggregate is not None:
+            if info.family == EXISTS and clause is not None and clause.clause.aggregate is not None:
                 continue  # EXISTS tests the series itself, never an aggregate of it
-            words = symbol.split()
+            spelled = terminals.operator_terminals(symbol)
             label = symbol
-            if _TERMINAL[words[0]] not in self.accepts:
-                if len(words) == 2 and _TERMINAL[words[1]] in self.accepts and "NOT" not in self.accepts:
-                    label = words[1]  # after a typed NOT
+            if spelled[0] not in self.accepts:
+                if len(spelled) == 2 and spelled[1] in self.accepts and NOT not in self.accepts:
+                    label = symbol.split()[1]  # after a typed NOT
                 else:
                     continue
             if label in seen:
@@ -296,7 +277,7 @@ class _Context:
         if clause is None or clause.type not in TYPES:
             return []
         op = clause.op
-        if op is not None and op in OPERATORS and OPERATORS[op].family in ("exists", "matches"):
+        if op is not None and op in OPERATORS and OPERATORS[op].family in (EXISTS, MATCHES):
             return []
         kind = TYPES[clause.type].value_kind
         out: list[CompletionItem] = []
@@ -345,7 +326,7 @@ class _Context:
 
     def connectives(self) -> list[CompletionItem]:
         out = []
-        for n, kw in enumerate(("AND", "OR")):
+        for n, kw in enumerate(terminals.CONNECTIVES):
             if kw in self.accepts:
                 out.append(self.item(kw, KEYWORD, "connective", KEYWORDS[kw], kw, f"5{n}"))
         if "RPAR" in self.accepts:

@@ -59,15 +59,27 @@ class Diagnostic:
         return RULES[self.code]
 
 
+class Tag(StrEnum):
+    """How an editor may render a diagnostic's range besides its severity."""
+
+    DEPRECATED = "deprecated"  # struck through: accepted, but spelled in a discouraged way
+    UNNECESSARY = "unnecessary"  # greyed out: text that does nothing
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     code: str
     name: str
     severity: Severity
     summary: str
+    tags: frozenset[Tag] = frozenset()
+    # The check depends on which field a name is, so it is blind where the name is not known (an f-string
+    # hole stands for it).
+    about_field: bool = False
 
 
 _E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
+_STRUCK = frozenset({Tag.DEPRECATED})
 
 # The order and grouping here is the order of docs/diagnostics.md.
 _RULES: tuple[Rule, ...] = (
@@ -82,13 +94,19 @@ _RULES: tuple[Rule, ...] = (
     Rule("NQL102", "type-case", _E, "A type spelled with the wrong case; types are camelCase."),
     Rule("NQL103", "non-queryable-type", _E, "A Neptune type that queries cannot filter on."),
     Rule("NQL104", "missing-type", _W, "A field without `:type`; the same path may hold different types."),
-    Rule("NQL105", "type-synonym", _H, "An accepted synonym of a type, such as `integer` for `int`."),
-    Rule("NQL106", "system-field-type", _E, "A `sys/` field written with a type it never has."),
-    Rule("NQL107", "invalid-bare-name", _E, "A bare name with characters that need backquotes."),
-    Rule("NQL108", "keyword-name", _E, "A keyword used as a bare name."),
-    Rule("NQL109", "backquote-in-name", _W, "A backquoted name that holds an escaped backquote."),
-    Rule("NQL110", "unknown-field", _W, "A field that no run has."),
-    Rule("NQL111", "field-type-mismatch", _W, "A field that runs hold with another type: the clause matches nothing."),
+    Rule("NQL105", "type-synonym", _H, "An accepted synonym of a type, such as `integer` for `int`.", tags=_STRUCK),
+    Rule("NQL106", "system-field-type", _E, "A `sys/` field written with a type it never has.", about_field=True),
+    Rule("NQL107", "invalid-bare-name", _E, "A bare name with characters that need backquotes.", about_field=True),
+    Rule("NQL108", "keyword-name", _E, "A keyword used as a bare name.", about_field=True),
+    Rule("NQL109", "backquote-in-name", _W, "A backquoted name that holds an escaped backquote.", about_field=True),
+    Rule("NQL110", "unknown-field", _W, "A field that no run has.", about_field=True),
+    Rule(
+        "NQL111",
+        "field-type-mismatch",
+        _W,
+        "A field that runs hold with another type: the clause matches nothing.",
+        about_field=True,
+    ),
     # Operators and aggregates.
     Rule("NQL201", "operator-not-allowed", _E, "An operator the field's type does not support."),
     Rule("NQL202", "equals-on-string-set", _W, "`=` on a stringSet; membership is `CONTAINS`."),
@@ -100,7 +118,9 @@ _RULES: tuple[Rule, ...] = (
     Rule("NQL301", "invalid-value", _E, "A value that does not fit the field's type."),
     Rule("NQL302", "invalid-regex", _E, "A `MATCHES` pattern that is not valid RE2."),
     Rule("NQL303", "keyword-value", _E, "A keyword used as a bare value."),
-    Rule("NQL304", "single-quoted-string", _W, "A single-quoted string; NQL documents double quotes only."),
+    Rule(
+        "NQL304", "single-quoted-string", _W, "A single-quoted string; NQL documents double quotes only.", tags=_STRUCK
+    ),
     Rule("NQL305", "unknown-escape", _W, 'A backslash pair other than `\\"` and `\\\\`.'),
     Rule("NQL306", "datetime-without-offset", _W, "A datetime without a time zone offset, read as UTC."),
     Rule("NQL307", "date-only", _W, "A date without a time, read as midnight UTC."),

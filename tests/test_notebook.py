@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nql_lsp.analysis.analyze import analyze
+from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.cli.app import main
 from nql_lsp.diagnostics import Edit
 from nql_lsp.sources.files import read_source
@@ -71,7 +72,7 @@ def test_positions_are_rows_and_columns_of_the_notebook_file(capsys: pytest.Capt
 def test_fixes_keep_the_notebook_valid_json_and_python() -> None:
     text = NOTEBOOK.read_text(encoding="utf-8")
     source = read_source(str(NOTEBOOK))
-    fixes = [f for q in source.queries for d in q.file_diagnostics(analyze(q.text)) for f in d.fixes]
+    fixes = [f for q in source.queries for d in file_diagnostics(q, analyze(q.text)) for f in d.fixes]
     assert [f.message for f in fixes] == ["Change to `float`", "Change to `string`"]
     fixed = text
     for f in reversed(fixes):
@@ -94,7 +95,7 @@ def test_fix_escaped_for_python_then_for_json() -> None:
         {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": [cell]}]}, indent=1, ensure_ascii=True
     )
     (q,) = extract_notebook(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert d.code == "NQL304"
     assert text[d.start : d.end] == "'\\u00e9'"  # the range covers the é as the JSON file spells it
     fixed = apply(text, d.fixes[0].edits)
@@ -114,7 +115,7 @@ def test_source_as_one_string_and_cell_magics() -> None:
     text = json.dumps(doc)
     found = extract_notebook(text)
     assert [q.text for q in found] == ["a:flot > 1"]
-    (d,) = found[0].file_diagnostics(analyze(found[0].text))
+    (d,) = file_diagnostics(found[0], analyze(found[0].text))
     assert text[d.start : d.end] == "flot"
     assert found.notes == []
 

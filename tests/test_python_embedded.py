@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nql_lsp.analysis.analyze import analyze
+from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.cli.app import main
 from nql_lsp.diagnostics import Edit
 from nql_lsp.sources.files import read_source
@@ -91,7 +92,7 @@ def test_every_fix_keeps_valid_python_and_fixes_the_query() -> None:
     source = read_source(str(QUERIES))
     applied = 0
     for q in source.queries:
-        for d in q.file_diagnostics(analyze(q.text)):
+        for d in file_diagnostics(q, analyze(q.text)):
             for fix in d.fixes:
                 fixed = apply(text, list(fix.edits))
                 ast.parse(fixed)
@@ -111,7 +112,7 @@ def test_every_fix_keeps_valid_python_and_fixes_the_query() -> None:
 def test_fix_in_raw_string_writes_backslashes_as_they_are() -> None:
     text = "q = p.fetch_runs_table(query=r'`x`:string MATCHES \"\\d\"')\n"
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert d.code == "NQL305"
     fixed = apply(text, list(d.fixes[0].edits))
     assert fixed == "q = p.fetch_runs_table(query=r'`x`:string MATCHES \"\\\\d\"')\n"
@@ -122,7 +123,7 @@ def test_fix_that_needs_a_quote_in_a_raw_string_is_left_out() -> None:
     # Turning 'a' into "a" cannot be written inside r"...": the fix is dropped, the diagnostic stays.
     text = "q = p.fetch_runs_table(query=r\"`x`:string = 'a'\")\n"
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert d.code == "NQL304"
     assert d.fixes == ()
 
@@ -130,7 +131,7 @@ def test_fix_that_needs_a_quote_in_a_raw_string_is_left_out() -> None:
 def test_fix_escapes_quotes_for_the_literal() -> None:
     text = "q = p.fetch_runs_table(query=\"`x`:string = 'a'\")\n"
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     fixed = apply(text, list(d.fixes[0].edits))
     assert fixed == 'q = p.fetch_runs_table(query="`x`:string = \\"a\\"")\n'
     assert ast.literal_eval(fixed.split("query=")[1][:-2]) == '`x`:string = "a"'
@@ -139,7 +140,7 @@ def test_fix_escapes_quotes_for_the_literal() -> None:
 def test_fix_in_fstring_doubles_braces_and_never_touches_holes() -> None:
     text = "q = p.fetch_runs_table(query=f\"`{m}`:flot > {v} AND `b`:string = '{{'\")\n"
     (q,) = find_queries(text)
-    found = q.file_diagnostics(analyze(q.text))
+    found = file_diagnostics(q, analyze(q.text))
     assert [d.code for d in found] == ["NQL101", "NQL304"]
     fixed = text
     for d in reversed(found):
@@ -164,13 +165,13 @@ def test_holes_never_cause_errors() -> None:
     )
     queries = find_queries(text)
     assert len(queries) == 8
-    assert [d for q in queries for d in q.file_diagnostics(analyze(q.text))] == []
+    assert [d for q in queries for d in file_diagnostics(q, analyze(q.text))] == []
 
 
 def test_hole_keeps_real_errors_elsewhere_in_its_clause() -> None:
     text = 'a = p.fetch_runs_table(query=f"`{prefix}/acc`:flot > {v}")\n'
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert (d.code, text[d.start : d.end]) == ("NQL101", "flot")
 
 
@@ -250,7 +251,7 @@ def test_positions_after_astral_and_wide_characters() -> None:
     # 😀 is one code point (two UTF-16 units, four UTF-8 bytes): ast's byte columns must not leak.
     text = 'x = "😀日本"; rows = p.fetch_runs_table(query="sys/name:string = \\"😀\\" AND `a`:flot = 1")\n'
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert text[d.start : d.end] == "flot"
     assert LineIndex(text).row_col(d.start) == (1, 77)
     assert LineIndex(text).position(d.start) == (0, 78)  # UTF-16: each emoji takes two units
@@ -306,7 +307,7 @@ def test_which_strings_are_queries(source: str, expected: list[str]) -> None:
 def test_crlf_files_and_tabs_keep_columns() -> None:
     text = 'import x\r\nif x:\r\n\tq = p.fetch_runs_table(query="a:flot = 1")\r\n'
     (q,) = find_queries(text)
-    (d,) = q.file_diagnostics(analyze(q.text))
+    (d,) = file_diagnostics(q, analyze(q.text))
     assert text[d.start : d.end] == "flot"
     assert LineIndex(text).row_col(d.start) == (3, 34)  # the tab is one column
 
@@ -334,7 +335,7 @@ def test_fstring_reusing_its_quotes_inside_a_hole() -> None:
     if sys.version_info >= (3, 12):
         (q,) = found
         assert q.text == "sys/id:string EXISTS AND `a`:flot = 1"
-        (d,) = q.file_diagnostics(analyze(q.text))
+        (d,) = file_diagnostics(q, analyze(q.text))
         assert text[d.start : d.end] == "flot"
     else:
         assert list(found) == []
@@ -365,6 +366,6 @@ def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
     found = find_queries_tolerant(text)  # ...the editor still serves the other lines, at the same offsets
     assert [q.text for q in found] == ["a:flot = 1", "c:flot = 3"]
     for q in found:
-        (d,) = q.file_diagnostics(analyze(q.text))
+        (d,) = file_diagnostics(q, analyze(q.text))
         assert text[d.start : d.end] == "flot"
     assert find_queries_tolerant("def f(:\n    x = (\n") == []

@@ -15,10 +15,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.diagnostics import Edit
-from nql_lsp.sources.files import QuerySource
 from nql_lsp.sources.notebook import extract_notebook
 from nql_lsp.sources.python import extract_python, find_queries
+from nql_lsp.sources.query import QuerySource
 
 CALL = "rows = project.fetch_runs_table(query={})\n"
 
@@ -253,4 +254,4 @@ def test_a_hole_in_a_valid_query_never_causes_a_diagnostic(data: st.DataObject) 
     escaped = with_hole.replace("\\", "\\\\").replace('"', '\\"')
     text = CALL.format(f'f"{escaped}"')
     (q,) = find_queries(text)
-    assert q.file_diagnostics(analyze(q.text)) == [], (with_hole, q.text)
+    assert file_diagnostics(q, analyze(q.text)) == [], (with_hole, q.text)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from nql_lsp import __version__
+from nql_lsp.analysis.holes import file_diagnostics
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -138,7 +139,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             continue
         for note in source.notes:
             print(f"nql-lsp: {note}", file=sys.stderr)
-        diagnostics = [d for q in source.queries for d in q.file_diagnostics(analyze(q.text, schema))]
+        diagnostics = [d for q in source.queries for d in file_diagnostics(q, analyze(q.text, schema))]
         diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
         name = (args.stdin_filename or "-") if source.path == "-" else source.path
         reports.append(FileReport(name, LineIndex(source.text), diagnostics))

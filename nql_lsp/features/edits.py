@@ -12,7 +12,7 @@ import difflib
 
 from nql_lsp.diagnostics import Edit
 from nql_lsp.features.printer import format_query
-from nql_lsp.sources.files import QuerySource
+from nql_lsp.sources.query import QuerySource
 
 #: The line width for a query that must stay on one line.
 ONE_LINE = 1_000_000
@@ -52,7 +52,7 @@ def edits_to(source: QuerySource, new: str) -> list[Edit]:
     """Edits (query offsets) that turn the query into ``new``, its printed form."""
     if new == source.text:
         return []
-    if source.map_edit is not None:  # embedded in code: small edits, each inside one literal
+    if source.in_code:  # small edits, each inside one literal
         old = source.text
         # The space around the query belongs to the code's layout: a triple-quoted string's indentation is
         # kept, and given to every line of the query.

@@ -40,7 +40,7 @@ def completion(
     items = complete(snap.analysis, query_offset, documents.schema)
     line = position.line
     line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
-    embedded = region.source.map_edit is not None
+    embedded = region.source.in_code
     out = []
     for item in items:
         snippet = item.snippet and flags.snippets and not embedded  # a snippet's $ and braces are not escaped

@@ -11,6 +11,7 @@ from nql_lsp.diagnostics import Diagnostic, Severity
 from nql_lsp.lsp.client import ClientFlags
 from nql_lsp.lsp.documents import Document, Documents, Region
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.sources.query import map_diagnostic
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -30,11 +31,7 @@ def file_diagnostics(
     for region, diagnostics in found if found is not None else documents.diagnostics(doc):
         source = region.source
         for d in diagnostics:
-            out.append(
-                d
-                if source.to_file is None and source.start == 0 and source.encode is None
-                else source.map_diagnostic(d)
-            )
+            out.append(map_diagnostic(source, d))
     return out
 
 

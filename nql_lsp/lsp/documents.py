@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nql_lsp.analysis.incremental import Layout
     from nql_lsp.diagnostics import Diagnostic, Edit
     from nql_lsp.language.schema import Schema
-    from nql_lsp.sources.files import QuerySource
+    from nql_lsp.sources.query import QuerySource
     from nql_lsp.syntax.text import Encoding, LineIndex
 
 #: How to find the queries in a document: (path, text) -> regions, as in :data:`nql_lsp.sources.files.EXTRACTORS`.
@@ -29,9 +29,9 @@ RegionFinder = Callable[[str, str], "list[QuerySource]"]
 
 
 def _whole_text(path: str, text: str) -> list[QuerySource]:
-    from nql_lsp.sources.files import QuerySource
+    from nql_lsp.sources.query import PlainQuery
 
-    return [QuerySource(text)]
+    return [PlainQuery(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,10 @@ def uri_path(uri: str) -> str:
 class Region:
     """One query of a document, with offset mapping both ways (file <-> query)."""
 
-    __slots__ = ("_file_starts", "source")
+    __slots__ = ("source",)
 
     def __init__(self, source: QuerySource) -> None:
         self.source = source
-        self._file_starts: list[int] | None = None
 
     @property
     def text(self) -> str:
@@ -107,7 +106,7 @@ class Region:
         """The analysis' diagnostics less those a hole's placeholder provoked."""
         if not self.source.holes:
             return analysis.diagnostics
-        from nql_lsp.sources.holes import visible
+        from nql_lsp.analysis.holes import visible
 
         return visible(analysis, self.source.holes)
 
@@ -121,21 +120,10 @@ class Region:
 
     def from_file(self, offset: int) -> int:
         """The query offset of a file offset (the nearest one before it, inside escapes)."""
-        src = self.source
-        if src.from_file is not None:
-            return src.from_file(offset)
-        if src.to_file is None:
-            return max(0, min(offset - src.start, len(src.text)))
-        if self._file_starts is None:
-            self._file_starts = [src.to_file(i) for i in range(len(src.text) + 1)]
-        from bisect import bisect_right
-
-        return max(0, bisect_right(self._file_starts, offset) - 1)
+        return self.source.query_offset(offset)
 
     def contains(self, offset: int) -> bool:
-        if self.source.contains is not None:  # several literals: only their insides, not the code between
-            return self.source.contains(offset)
-        return self.file_start <= offset <= self.file_end
+        return self.source.holds(offset)
 
 
 @dataclass(slots=True)
@@ -346,7 +334,7 @@ class Documents:
             return [(snap.region, snap.region.visible(snap.analysis)) for snap in current]
         layouts = doc._layouts if doc._layout_generation == self.generation else None
         regions = doc.regions
-        if layouts is None or len(layouts) != 1 or len(regions) != 1 or regions[0].source.to_file is not None:
+        if layouts is None or len(layouts) != 1 or len(regions) != 1 or regions[0].source.in_code:
             return None
         if layouts[0].text == regions[0].text:
             return [(regions[0], list(layouts[0].diagnostics))]

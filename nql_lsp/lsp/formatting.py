@@ -30,7 +30,7 @@ def format_document_range(doc: Document, rng: types.Range, pos: Positions, line_
             continue
         qs, qe = region.from_file(start), region.from_file(end)
         edits = format_range(region.text, qs, qe, width_for(region.source, line_width))
-        if region.source.map_edit is not None:
+        if region.source.in_code:
             edits = [f for e in edits for f in fine_edits(region.text[e.start : e.end], e.new_text, e.start)]
         out += [_file_edit(e, pos) for e in file_edits(region.source, edits)]
     return out

@@ -9,7 +9,7 @@ written for the literal they land in, and nothing outside a string is ever edite
 from __future__ import annotations
 
 from nql_lsp.lsp.documents import DocumentKind, Documents, register_kind
-from nql_lsp.sources.files import QuerySource
+from nql_lsp.sources.query import QuerySource
 
 LANGUAGE_ID = "python"
 SUFFIXES = (".py", ".pyi")

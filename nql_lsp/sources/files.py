@@ -9,79 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
-
-if TYPE_CHECKING:
-    from nql_lsp.analysis.analyze import Analysis
-
-
-@dataclass(slots=True)
-class QuerySource:
-    """One query inside a file. ``start`` is where the query text begins in the file."""
-
-    text: str
-    start: int = 0
-    # Maps an offset in ``text`` to an offset in the file; the default is a plain shift by ``start``.
-    to_file: Callable[[int], int] | None = None
-    # Turns replacement text for the query into replacement text for the file (e.g. re-escaping it for
-    # a Python string literal); None when the file holds the query verbatim.
-    encode: Callable[[str], str] | None = None
-    # Where a range ending at an offset ends in the file, when that differs from where the next character
-    # begins (the query continues in the next of several concatenated literals).
-    to_file_end: Callable[[int], int] | None = None
-    # Maps one edit of the query to edits of the file, or None when it cannot be written there (it would
-    # overwrite code, or the file's quoting cannot hold its text); takes precedence over ``encode``.
-    map_edit: Callable[[Edit], tuple[Edit, ...] | None] | None = None
-    # Spans of ``text`` that stand for values only known at run time (f-string holes).
-    holes: tuple[tuple[int, int], ...] = ()
-    # Maps a file offset (a cursor) back to the query offset it stands at.
-    from_file: Callable[[int], int] | None = None
-    # Whether a cursor at a file offset is in the query's text (not between or outside its literals).
-    contains: Callable[[int], bool] | None = None
-    # Whether a line break in replacement text can be written as one (a triple-quoted string) rather than
-    # as an escape; formatters keep a query on one line when it cannot.
-    multiline: bool = True
-
-    def file_offset(self, offset: int) -> int:
-        return self.to_file(offset) if self.to_file is not None else self.start + offset
-
-    def file_range(self, start: int, end: int) -> tuple[int, int]:
-        """The file range of the query range ``[start, end)``."""
-        first = self.file_offset(start)
-        if end <= start:
-            return first, first
-        return first, self.to_file_end(end) if self.to_file_end is not None else self.file_offset(end)
-
-    def file_edits(self, edit: Edit) -> tuple[Edit, ...] | None:
-        if self.map_edit is not None:
-            return self.map_edit(edit)
-        start, end = self.file_range(edit.start, edit.end)
-        return (Edit(start, end, self.encode(edit.new_text) if self.encode else edit.new_text),)
-
-    def map_diagnostic(self, d: Diagnostic) -> Diagnostic:
-        """The diagnostic in file offsets, its fixes' edits written for the file (fixes that cannot be
-        written there are left out)."""
-        fixes = []
-        for f in d.fixes:
-            mapped = [self.file_edits(e) for e in f.edits]
-            if all(m is not None for m in mapped):
-                fixes.append(Fix(f.message, tuple(e for m in mapped if m is not None for e in m)))
-        related = tuple(Related(*self.file_range(r.start, r.end), r.message) for r in d.related)
-        start, end = self.file_range(d.start, d.end)
-        return replace(d, start=start, end=end, fixes=tuple(fixes), related=related)
-
-    def file_diagnostics(self, analysis: Analysis) -> list[Diagnostic]:
-        """The analysis of ``text`` as diagnostics of the file, less those a hole's placeholder caused."""
-        found = analysis.diagnostics
-        if self.holes:
-            from nql_lsp.sources.holes import visible
-
-            found = visible(analysis, self.holes)
-        return [self.map_diagnostic(d) for d in found]
+from nql_lsp.sources.notebook import extract_notebook
+from nql_lsp.sources.python import extract_python
+from nql_lsp.sources.query import Extraction, PlainQuery, QuerySource
 
 
 @dataclass(slots=True)
@@ -94,30 +27,19 @@ class SourceFile:
     notes: list[str] = field(default_factory=list)
 
 
-class Extraction(list[QuerySource]):
-    """What an extractor found: the queries, and notes on what it could not read."""
-
-    def __init__(self, queries: list[QuerySource] | None = None, notes: list[str] | None = None) -> None:
-        super().__init__(queries or [])
-        self.notes = notes or []
+#: Finds the queries in a file: (path, text) -> what was found.
+Extractor = Callable[[str, str], Extraction]
 
 
-Extractor = Callable[[str, str], list[QuerySource]]
+def _whole_file(path: str, text: str) -> Extraction:
+    return Extraction([PlainQuery(text)])
 
 
-def _whole_file(path: str, text: str) -> list[QuerySource]:
-    return [QuerySource(text)]
-
-
-def _python(path: str, text: str) -> list[QuerySource]:
-    from nql_lsp.sources.python import extract_python
-
+def _python(path: str, text: str) -> Extraction:
     return extract_python(text)
 
 
-def _notebook(path: str, text: str) -> list[QuerySource]:
-    from nql_lsp.sources.notebook import extract_notebook
-
+def _notebook(path: str, text: str) -> Extraction:
     return extract_notebook(text)
 
 
@@ -169,7 +91,7 @@ def read_source(
         if extract and suffix in EMBEDDED_SUFFIXES:
             found = EXTRACTORS[suffix](stdin_name or path, text)
             return SourceFile(path, text, list(found), [f"{stdin_name}: {n}" for n in getattr(found, "notes", [])])
-        return SourceFile(path, text, [QuerySource(text)])
+        return SourceFile(path, text, [PlainQuery(text)])
     try:
         raw = Path(path).read_bytes()
     except OSError as e:

@@ -1,29 +1,38 @@
-"""f-string holes: what stands in for a ``{...}`` in the query, and which diagnostics a hole explains.
+"""f-string holes: what stands in for a ``{...}`` in the query text.
 
 A hole is an opaque value known only at run time. The checker needs text, so each hole becomes a
 placeholder chosen from what surrounds it: a whole clause where a clause stands, a type where a type
-stands, a plain word elsewhere. Whatever the placeholder provokes is then dropped: any diagnostic
-touching a hole, and every diagnostic of a clause whose name or type is (partly) a hole, since nothing
-about such a clause is known before run time.
+stands, a plain word elsewhere. What the placeholder provokes is dropped by the analysis
+(:mod:`nql_lsp.analysis.holes`).
 """
 
 from __future__ import annotations
 
 import re
 
-from nql_lsp.analysis.analyze import Analysis
-from nql_lsp.diagnostics import Diagnostic
-from nql_lsp.syntax.tree import iter_clauses
+from nql_lsp.language.catalog import EXISTS, OPERATORS
+from nql_lsp.syntax.terminals import CONNECTIVES, NOT, PUNCTUATION
 
 #: A clause that is valid for every table and schema, for a hole that stands for a whole condition.
 CLAUSE_PLACEHOLDER = "sys/id:string EXISTS"
 TYPE_PLACEHOLDER = "string"
 WORD_PLACEHOLDER = "x"
 
-_VALUE_BEFORE = re.compile(r"(?:[=<>]|\b(?i:contains|matches))\s*$")
-_CLAUSE_BEFORE = re.compile(r"(?:^|\(|\b(?i:and|or|not))\s*$")
-_CLAUSE_AFTER = re.compile(r"^\s*(?:$|\)|(?i:and|or)\b)")
-_FUNCTION_BEFORE = re.compile(r"(?<![\w/.-])(?!(?i:and|or|not)\b)[A-Za-z_]\w*\s*\(\s*$")
+
+def _words(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# What ends right before a value: an operator that takes one (its last word or symbol).
+_VALUE_OPERATORS = sorted({s.split()[-1] for s, op in OPERATORS.items() if op.family != EXISTS})
+_VALUE_BEFORE = re.compile(
+    r"(?:[" + re.escape("".join(sorted({s[-1] for s in _VALUE_OPERATORS if not s.isalpha()}))) + r"]"
+    r"|\b(?i:" + _words([s for s in _VALUE_OPERATORS if s.isalpha()]) + r"))\s*$"
+)
+_CLAUSE_WORDS = _words([*CONNECTIVES, NOT])
+_CLAUSE_BEFORE = re.compile(r"(?:^|" + re.escape(PUNCTUATION["LPAR"]) + r"|\b(?i:" + _CLAUSE_WORDS + r"))\s*$")
+_CLAUSE_AFTER = re.compile(r"^\s*(?:$|" + re.escape(PUNCTUATION["RPAR"]) + r"|(?i:" + _words([*CONNECTIVES]) + r")\b)")
+_FUNCTION_BEFORE = re.compile(r"(?<![\w/.-])(?!(?i:" + _CLAUSE_WORDS + r")\b)[A-Za-z_]\w*\s*\(\s*$")
 
 
 def _inside_quotes(prefix: str) -> bool:
@@ -56,34 +65,3 @@ def placeholder(before: str, after: str) -> str:
     if _CLAUSE_BEFORE.search(stripped) and not _FUNCTION_BEFORE.search(stripped) and _CLAUSE_AFTER.match(after):
         return CLAUSE_PLACEHOLDER
     return WORD_PLACEHOLDER
-
-
-#: Checks that depend on which field a name is: blind when the name is (partly) a hole.
-NAME_CODES = frozenset({"NQL106", "NQL107", "NQL108", "NQL109", "NQL110", "NQL111"})
-
-
-def visible(analysis: Analysis, holes: tuple[tuple[int, int], ...]) -> list[Diagnostic]:
-    """The analysis' diagnostics that do not come from a hole's placeholder."""
-    if not holes:
-        return list(analysis.diagnostics)
-
-    def meets(a: int, b: int) -> bool:
-        return any(a <= hb and ha <= b for ha, hb in holes)
-
-    blind: list[tuple[int, int]] = list(holes)  # nothing there is known
-    name_blind: list[tuple[int, int]] = []  # which field it is is not known
-    for clause in iter_clauses(analysis.tree.expr):
-        name = clause.field.name
-        if not meets(clause.lhs.start, clause.lhs.end):
-            continue
-        if meets(name.start, name.end) and not meets(name.end + 1, clause.lhs.end):
-            name_blind.append((clause.start, clause.end))
-        else:  # the type or the aggregate is a hole: nothing about the clause is known
-            blind.append((clause.start, clause.end))
-
-    def hidden(d: Diagnostic) -> bool:
-        if any(d.start <= b and a <= d.end for a, b in blind):
-            return True
-        return d.code in NAME_CODES and any(a <= d.start and d.end <= b for a, b in name_blind)
-
-    return [d for d in analysis.diagnostics if not hidden(d)]

@@ -13,10 +13,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from nql_lsp.diagnostics import Edit
-from nql_lsp.sources.files import Extraction, QuerySource
 from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.python import find_queries, syntax_note
+from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource, Through
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -152,43 +151,7 @@ def _find(source: str, python: str) -> list[QuerySource]:
 
 def _through(cell: CharMap, q: QuerySource) -> QuerySource:
     """The cell query mapped on into the notebook file."""
-
-    def to_file(k: int) -> int:
-        return cell.to_file(q.file_offset(k))
-
-    def to_file_end(k: int) -> int:
-        return cell.to_file_end(q.file_range(0, k)[1]) if k > 0 else to_file(0)
-
-    def map_edit(edit: Edit) -> tuple[Edit, ...] | None:
-        middle = q.file_edits(edit)
-        if middle is None:
-            return None
-        out: list[Edit] = []
-        for m in middle:
-            mapped = cell.map_edit(m)
-            if mapped is None:
-                return None
-            out.extend(mapped)
-        return tuple(out)
-
-    def from_file(offset: int) -> int:
-        inner = cell.from_file(offset)
-        return q.from_file(inner) if q.from_file is not None else inner - q.start
-
-    def contains(offset: int) -> bool:
-        return cell.inside(offset) and (q.contains is None or q.contains(cell.from_file(offset)))
-
-    return QuerySource(
-        q.text,
-        start=to_file(0),
-        to_file=to_file,
-        to_file_end=to_file_end,
-        map_edit=map_edit,
-        holes=q.holes,
-        from_file=from_file,
-        multiline=q.multiline,
-        contains=contains,
-    )
+    return EmbeddedQuery(q.text, Through(cell, q), q.holes, q.multiline)
 
 
 def extract_notebook(text: str) -> Extraction:

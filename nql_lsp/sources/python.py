@@ -19,10 +19,10 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from nql_lsp.sources.files import Extraction, QuerySource
 from nql_lsp.sources.holes import WORD_PLACEHOLDER, placeholder
 from nql_lsp.sources.literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from nql_lsp.sources.mapping import CharMap, Segment
+from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource
 
 #: Methods whose ``query=`` argument is raw NQL: neptune-client's tables and neptune-fetcher's read-only
 #: project. neptune-query's ``fetch_*`` functions take regexes and ``Filter`` objects instead.
@@ -243,17 +243,7 @@ def build_query(text: str, d: Decoded) -> QuerySource:
     segments = [Segment(lit.content_start, lit.content_end, _encoder(text, lit)) for lit in d.literals]
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
-    return QuerySource(
-        query,
-        start=cmap.to_file(0),
-        to_file=cmap.to_file,
-        to_file_end=cmap.to_file_end,
-        map_edit=cmap.map_edit,
-        holes=tuple(holes),
-        from_file=cmap.from_file,
-        contains=cmap.inside,
-        multiline=all(lit.triple for lit in d.literals),
-    )
+    return EmbeddedQuery(query, cmap, tuple(holes), multiline=all(lit.triple for lit in d.literals))
 
 
 def read_string(text: str, lines: _Lines, node: StrNode) -> QuerySource | None:

@@ -6,7 +6,8 @@ import json
 
 from nql_lsp.language.schema import FieldInfo, StaticSchema
 from nql_lsp.lsp.documents import KINDS, DocumentKind, Documents, register_kind
-from nql_lsp.sources.files import QuerySource
+from nql_lsp.sources.mapping import CharMap, Segment
+from nql_lsp.sources.query import EmbeddedQuery, QuerySource
 
 
 def test_nql_documents_are_one_region_over_the_whole_text():
@@ -54,7 +55,9 @@ def _json_queries(path: str, text: str) -> list[QuerySource]:
             positions.append(start + i)
             i += 2 if raw[i] == "\\" else 1
         positions.append(start + i)
-        out.append(QuerySource(query, start, to_file=positions.__getitem__, encode=lambda s: json.dumps(s)[1:-1]))
+        segment = Segment(start, start + i, lambda new, a, b: json.dumps(new)[1:-1])
+        placement = CharMap(text, query, positions[:-1], positions[1:], [0] * len(query), [segment])
+        out.append(EmbeddedQuery(query, placement))
         start = text.find('"query": "', end)
     return out
 

@@ -295,7 +295,9 @@ class _Context:
                 out.append(self.value(rel, ago, f"Relative time: the instant {ago}.", f"0{n}", quoted=True))
         info = clause.field
         stats = info.stats.get(clause.type) if info is not None else None
-        if stats is not None and kind in ("number", "integer"):
+        if info is None or stats is None:
+            return out
+        if kind in ("number", "integer"):
             for label, seen in (("min", stats.minimum), ("max", stats.maximum), ("last", stats.last)):
                 if seen is not None:
                     number = f"{seen:g}"
@@ -307,12 +309,11 @@ class _Context:
                             f"2{label}",
                         )
                     )
-        if stats is not None:
-            quoted = kind in ("string", "datetime")
-            for n, (val, count) in enumerate(stats.common):
-                out.append(
-                    self.value(val, f"in {count} runs", f"A common value of `{info.path}`.", f"1{n:04d}", quoted=quoted)
-                )
+        quoted = kind in ("string", "datetime")
+        for n, (val, count) in enumerate(stats.common):
+            out.append(
+                self.value(val, f"in {count} runs", f"A common value of `{info.path}`.", f"1{n:04d}", quoted=quoted)
+            )
         return out
 
     def value(self, text: str, detail: str, doc: str, sort: str, quoted: bool = False) -> CompletionItem:

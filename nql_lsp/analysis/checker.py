@@ -144,7 +144,7 @@ class _Checker:
             known = info.type if info is not None else None
             if known is None and clause.aggregate is not None:
                 known = catalog.SERIES_TYPE
-            fixes = ()
+            fixes: tuple[Fix, ...] = ()
             if known is not None:
                 fixes = (fix(f"Add `:{known}`", Edit(fld.name.end, fld.name.end, ":" + known)),)
             self.out.add(
@@ -205,7 +205,7 @@ class _Checker:
             else:
                 self.out.add("NQL101", f"unknown type `{written}`; NQL types are {_listing(TYPES)}", tok.start, tok.end)
             return True, None
-        if info is not None and type_ not in info.types:
+        if info is not None and type_ is not None and type_ not in info.types:
             self.report_type_mismatch(tok, type_, info)
         return True, type_
 

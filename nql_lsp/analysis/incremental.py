@@ -15,6 +15,7 @@ length limit) answers None and the caller analyses the whole text. The tests com
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
@@ -117,7 +118,7 @@ def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tup
     return None
 
 
-def _shift(d: Diagnostic, at) -> Diagnostic:
+def _shift(d: Diagnostic, at: Callable[[int], int]) -> Diagnostic:
     fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in d.fixes)
     related = tuple(Related(at(r.start), at(r.end), r.message) for r in d.related)
     return replace(d, start=at(d.start), end=at(d.end), fixes=fixes, related=related)

@@ -187,7 +187,7 @@ def _matches(node: StrNode, d: Decoded) -> bool:
     """Whether our reading agrees with Python's: anything else is skipped rather than mis-mapped."""
     if isinstance(node, ast.Constant):
         return not d.holes and "".join(d.chars) == node.value
-    expected: list[str | None] = [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+    expected = [v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else None for v in node.values]
     return d.parts() == expected
 
 
@@ -277,12 +277,13 @@ def find_queries(text: str) -> list[QuerySource]:
     lines = _Lines(text)
     markers = _markers(text, lines) if _MARKER.search(text) else []
     hot = {_line_of(lines, m.start()) for m in _METHOD.finditer(text)}
-    hot.update(m.line if m.trailing else m.next_line for m in markers if m.trailing or m.next_line)
+    hot.update(m.line for m in markers if m.trailing)
+    hot.update(m.next_line for m in markers if not m.trailing and m.next_line)
     found = _walk(tree, sorted(hot), {m.next_line for m in markers if m.next_line})
     chosen: dict[int, StrNode] = {}
     for arg in found.arguments:
         if isinstance(arg, ast.JoinedStr | ast.Constant):
-            chosen.setdefault(id(arg), arg)  # type: ignore[arg-type]
+            chosen.setdefault(id(arg), arg)
     if markers:
         for node in _marked(found, text, lines, markers):
             chosen.setdefault(id(node), node)

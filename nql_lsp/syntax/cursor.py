@@ -11,7 +11,7 @@ import functools
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token, sub_exprs
 
@@ -24,7 +24,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def too_deep_gives(default: Callable[[], _R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+def too_deep_gives(default: Callable[[], Any]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Answer ``default()`` instead of crashing on a query nested thousands of levels deep.
 
     Printing and node spans recurse through the tree; Python's recursion limit is the only way such a
@@ -38,7 +38,8 @@ def too_deep_gives(default: Callable[[], _R]) -> Callable[[Callable[_P, _R]], Ca
             try:
                 return fn(*args, **kwargs)
             except RecursionError:
-                return default()
+                answer: _R = default()
+                return answer
 
         return guarded
 

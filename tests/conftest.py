@@ -14,15 +14,13 @@ settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("repeatable")
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "nql"
-CORPUS_FILE = SHARED / "corpus.txt"
-LOCAL_CORPUS = Path(__file__).parent / "data" / "corpus.txt"
+#: Real queries from Neptune's own clients, kept in the repository so every checkout tests the same ones.
+CORPUS_FILE = Path(__file__).parent / "data" / "corpus.txt"
 
 
 def corpus_queries() -> list[str]:
     """Real queries from Neptune's clients: one per line, '#' lines are comments."""
-    path = CORPUS_FILE if CORPUS_FILE.exists() else LOCAL_CORPUS
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = CORPUS_FILE.read_text(encoding="utf-8").splitlines()
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 

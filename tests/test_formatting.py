@@ -80,7 +80,8 @@ def _dump(expr: Expr | None) -> object:
 
 def _check_meaning(text: str, width: int = 80) -> None:
     out = format_query(text, width)
-    if out is None:
+    if out is None:  # the printer refuses only a query with syntax errors
+        assert parse(text).errors
         return
     assert format_query(out, width) == out  # idempotent
     reparsed = parse(out)

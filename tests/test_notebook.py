@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nql_lsp.analysis.analyze import analyze
@@ -154,8 +154,8 @@ def test_notebook_edits_are_refused_or_exact(
     e = data.draw(st.integers(s, len(value)))
     new_text = data.draw(st.text(st.sampled_from("ab\\\"'{}\n7é😀"), max_size=4))
     edits = q.file_edits(Edit(s, e, new_text))
-    if edits is None:
-        return
+    assume(edits is not None)  # refused: the cell's JSON cannot hold it; too many refusals fail the test
+    assert edits is not None
     fixed = apply(text, edits)
     (new_cell,) = cells(fixed)
     (q2,) = find_queries(new_cell)

@@ -18,6 +18,7 @@ from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
+from nql_lsp.syntax.terminals import DOUBLE_QUOTED, OPEN_QUOTES, SINGLE_QUOTED, VALUE_STARTS, WORD
 from nql_lsp.syntax.tree import Clause, Logical, Query, Token, Value, iter_exprs
 
 _LOWER_TYPES = {name.lower(): name for name in TYPES}
@@ -53,9 +54,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 def value_text(value: Value) -> str:
     """What a value token stands for: quotes and escapes resolved, bare words as written."""
     tok = value.token
-    if tok.kind in ("STRING", "STRING_OPEN"):
+    if tok.kind in DOUBLE_QUOTED:
         return decode_quoted(tok.text, '"').value
-    if tok.kind in ("SQ_STRING", "SQ_STRING_OPEN"):
+    if tok.kind in SINGLE_QUOTED:
         return decode_quoted(tok.text, "'").value
     return tok.text
 
@@ -301,7 +302,7 @@ class _Checker:
         value = clause.value
         assert value is not None
         tok = value.token
-        if tok.kind in ("STRING", "SQ_STRING"):
+        if tok.kind in VALUE_STARTS and tok.kind not in OPEN_QUOTES:
             quote = tok.text[0]
             decoded = decode_quoted(tok.text, quote)
             text = decoded.value
@@ -316,7 +317,7 @@ class _Checker:
                 )
         else:
             text = value_text(value)
-        if tok.kind == "WORD":
+        if tok.kind == WORD:
             requote = fix("Double-quote the value", Edit(tok.start, tok.end, quote_string(text)))
             if text.upper() in KEYWORDS:
                 self.out.add(

@@ -13,10 +13,11 @@ from nql_lsp.analysis.analyze import Analysis
 from nql_lsp.completion import signature
 from nql_lsp.features.printer import flat
 from nql_lsp.features.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
-from nql_lsp.language.catalog import AGGREGATES, OPERATORS, RUN_STATES, SERIES_TYPE, TYPE_SYNONYMS
+from nql_lsp.language.catalog import AGGREGATES, MATCHES, OPERATORS, RUN_STATES, SERIES_TYPE, TYPE_SYNONYMS
 from nql_lsp.language.values import ValueProblem, read_bool, read_number
 from nql_lsp.syntax import cursor
 from nql_lsp.syntax.cursor import too_deep_gives
+from nql_lsp.syntax.terminals import SINGLE_QUOTED, WORD
 from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Group, Logical, Not, sub_exprs
 
 __all__ = [
@@ -105,11 +106,11 @@ def _classify(analysis: Analysis, role: cursor.Role) -> SemanticToken | None:
 
 def _value_kind(analysis: Analysis, clause: Clause, kind: str, text: str) -> tuple[str, tuple[str, ...]]:
     op = clause.operator.op if not clause.operator.missing else None
-    if op in OPERATORS and OPERATORS[op].family == "matches":
+    if op in OPERATORS and OPERATORS[op].family == MATCHES:
         return "regexp", ()
-    if kind.startswith("SQ_"):
+    if kind in SINGLE_QUOTED:
         return "string", ("deprecated",)
-    if kind != "WORD":
+    if kind != WORD:
         return "string", ()
     try:
         read_number(text)

@@ -18,6 +18,7 @@ from nql_lsp.diagnostics import Edit, Severity
 from nql_lsp.language.values import quote_name, quote_string
 from nql_lsp.syntax.cursor import too_deep_gives
 from nql_lsp.syntax.parser import ParseResult, parse
+from nql_lsp.syntax.terminals import WORD
 from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Field, Group, Logical, Not, sub_exprs
 
 INDENT = 2
@@ -107,7 +108,7 @@ def clause_text(clause: Clause) -> str:
     value = clause.value
     if value is not None and not value.missing:
         kind = value.token.kind
-        parts.append(value.token.text if kind == "WORD" else quote_string(value_text(value)))
+        parts.append(value.token.text if kind == WORD else quote_string(value_text(value)))
     return " ".join(parts)
 
 

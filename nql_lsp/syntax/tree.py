@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nql_lsp.language.values import decode_quoted
+from nql_lsp.syntax.terminals import NAME_STARTS
 
 
 @dataclass(slots=True, eq=False)
@@ -51,7 +52,7 @@ class Name:
 
     @property
     def quoted(self) -> bool:
-        return self.token.kind in ("QNAME", "QNAME_OPEN")
+        return self.token.kind in NAME_STARTS
 
     @property
     def path(self) -> str:

@@ -12,6 +12,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
@@ -46,8 +47,8 @@ def main() -> None:
         analysis = analyze(text)
         offset = len(text)
         assert complete(analysis, offset), tail
-        fast = timings(lambda a=analysis, o=offset: complete(a, o), args.requests)
-        slow = timings(lambda t=text, o=offset: expected_at(t, o), max(10, args.requests // 10))
+        fast = timings(partial(complete, analysis, offset), args.requests)
+        slow = timings(partial(expected_at, text, offset), max(10, args.requests // 10))
         ratio = statistics.median(slow) / statistics.median(fast)
         print(
             f"{tail!r:>28} {statistics.median(fast):>10.2f} ms {pct(fast, 0.95):>5.2f} ms "

@@ -13,6 +13,8 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from nql_lsp.analysis.analyze import analyze
 
@@ -35,10 +37,15 @@ _TOKEN = re.compile(
 )
 
 
+def _many(fn: Callable[[str], Any], text: str, times: int) -> None:
+    for _ in range(times):
+        fn(text)
+
+
 def tokenize(text: str) -> list[tuple[str, str, int, int]]:
     out = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         if kind != "ws":
             out.append((kind, m.group(), m.start(), m.end()))
     return out
@@ -73,8 +80,8 @@ def main() -> None:
     ):
         repeat = args.repeat if clauses < 10_000 else max(1, args.repeat // 2)
         inner = 200 if clauses == 5 else 1
-        full = best_of(lambda t=text, k=inner: [analyze(t) for _ in range(k)], repeat) / inner
-        base = best_of(lambda t=text, k=inner: [tokenize(t) for _ in range(k)], repeat) / inner
+        full = best_of(partial(_many, analyze, text, inner), repeat) / inner
+        base = best_of(partial(_many, tokenize, text, inner), repeat) / inner
         print(
             f"{label:>16} {clauses:>8} {full * 1e3:>10.3f}ms {full / clauses * 1e6:>9.2f}us "
             f"{base * 1e3:>8.3f}ms {full / base:>5.1f}x"

@@ -19,7 +19,7 @@ from pathlib import Path
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.cli.app import main as cli_main
-from nql_lsp.sources.files import SourceError, iter_sources
+from nql_lsp.sources.files import SourceError, SourceFile, iter_sources
 
 USES_NEPTUNE = '''"""Training report {i}: pulls runs from Neptune and summarizes them (é, 日本)."""
 import neptune
@@ -108,7 +108,7 @@ def main() -> None:
             for p in paths:
                 ast.parse(Path(p).read_text(encoding="utf-8"))
 
-        sources: list = []
+        sources: list[SourceFile] = []
 
         def find() -> None:
             sources.clear()
@@ -123,7 +123,7 @@ def main() -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 cli_main(["--check", str(root), "--output-format", "concise"])
 
-        runs = {name: [] for name in ("baseline", "find", "check", "whole")}
+        runs: dict[str, list[float]] = {name: [] for name in ("baseline", "find", "check", "whole")}
         for _ in range(args.repeat):
             runs["baseline"].append(timed(baseline))
             runs["find"].append(timed(find))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from .test_python_literals import query_source
 NOTEBOOK = Path(__file__).parent / "fixtures" / "python" / "analysis.ipynb"
 
 
-def apply(text: str, edits) -> str:  # type: ignore[no-untyped-def]
+def apply(text: str, edits: Iterable[Edit]) -> str:
     for e in sorted(edits, key=lambda e: e.start, reverse=True):
         text = text[: e.start] + e.new_text + text[e.end :]
     return text

@@ -36,7 +36,7 @@ NQL_ALPHABET = st.sampled_from(
 nql_like = st.lists(NQL_ALPHABET, max_size=40).map("".join)
 
 
-def _fingerprint(text: str) -> list[tuple]:
+def _fingerprint(text: str) -> list[tuple[object, ...]]:
     a = analyze(text)
     return [(d.code, d.start, d.end, d.message, d.fixes) for d in a.diagnostics]
 
@@ -153,9 +153,10 @@ def test_recovery_resumed_after_the_clean_prefix_equals_recovery_from_the_start(
 
 def test_a_long_query_broken_at_the_end_resumes_from_a_checkpoint() -> None:
     """The case the resumption is for: the recovering parser starts near the end, not at the start."""
-    from nql_lsp.syntax.parser import _fast_attempt
+    from nql_lsp.syntax.parser import _CleanPrefix, _fast_attempt
 
     text = " AND ".join(f"(`m{i}`:float >= {i})" for i in range(200)) + " AND "
     prefix = _fast_attempt(text)
+    assert isinstance(prefix, _CleanPrefix)
     checkpoint = prefix.resume_point()
     assert checkpoint is not None and checkpoint.index > len(prefix.tokens) - 40

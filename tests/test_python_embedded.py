@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ EXPECTED = [
 ]
 
 
-def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict], str]:
+def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, Any]], str]:
     code = main(["--check", *argv, "--output-format", "json"])
     out, err = capsys.readouterr()
     return code, json.loads(out), err

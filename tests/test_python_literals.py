@@ -110,7 +110,7 @@ def test_digit_after_a_short_octal_escape_is_written_in_hex() -> None:
 
 # ---- properties -------------------------------------------------------------------------------------
 
-_SAFE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_SAFE = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 
 @st.composite

@@ -56,7 +56,9 @@ class Tables:
     states: ParseTable
     start: int
     end: int
-    callbacks: dict[Any, Callable[[list[Any]], Any]]
+    # For each rule a reduce can take: how many values it pops, the nonterminal it makes, and the callback
+    # that builds its node. Worked out once, so the fast path's loop does one lookup per reduce.
+    reductions: dict[Any, tuple[int, str, Callable[[list[Any]], Any]]]
 
 
 def tables(lark: Lark) -> Tables:
@@ -67,7 +69,14 @@ def tables(lark: Lark) -> Tables:
     """
     lalr = lark.parser.parser.parser
     table = lalr.parse_table
-    return Tables(table.states, table.start_states["start"], table.end_states["start"], lalr.callbacks)
+    callbacks = lalr.callbacks
+    reductions = {
+        arg: (rule_size(arg), rule_origin(arg), callbacks[arg])
+        for row in table.states.values()
+        for action, arg in row.values()
+        if action is not SHIFT
+    }
+    return Tables(table.states, table.start_states["start"], table.end_states["start"], reductions)
 
 
 def rule_size(rule: Any) -> int:
@@ -171,7 +180,7 @@ def verify(lark: Lark) -> None:
             problems.append(f"{what} ({type(error).__name__}: {error})")
 
     need("Lark.parser.parser.parser.parse_table", lambda: tables(lark).states)
-    need("Lark.parser.parser.parser.callbacks", lambda: tables(lark).callbacks)
+    need("Lark.parser.parser.parser.callbacks", lambda: tables(lark).reductions)
     need("lalr_analysis.Shift is a table action", lambda: _any_shift(tables(lark).states))
     need("Rule.expansion and Rule.origin.name", lambda: _a_rule_reads(tables(lark).states))
     ip = lark.parse_interactive("")

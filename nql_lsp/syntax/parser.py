@@ -179,6 +179,11 @@ def _lark() -> Lark:
     )
 
 
+@cache
+def _tables() -> internals.Tables:
+    return internals.tables(_lark())
+
+
 def _missing(kind: str, pos: int) -> LarkToken:
     return LarkToken(kind, "", start_pos=pos, end_pos=pos, line=1, column=1, end_line=1, end_column=1)
 
@@ -518,9 +523,9 @@ def _fast_parse(text: str) -> ParseResult | None:
 
 
 def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
-    lalr = internals.tables(_lark())
+    lalr = _tables()
     states = lalr.states
-    callbacks = lalr.callbacks
+    reductions = lalr.reductions
     end_state = lalr.end
     shift = internals.SHIFT
     connectives = frozenset(terminals.CONNECTIVES)
@@ -540,15 +545,15 @@ def _fast_attempt(text: str) -> ParseResult | _CleanPrefix:
                 state_stack.append(arg)
                 value_stack.append(value)
                 return None
-            size = internals.rule_size(arg)
+            size, origin, build = reductions[arg]
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
                 del value_stack[-size:]
             else:
                 children = []
-            result = callbacks[arg](children)
-            state_stack.append(states[state_stack[-1]][internals.rule_origin(arg)][1])
+            result = build(children)
+            state_stack.append(states[state_stack[-1]][origin][1])
             value_stack.append(result)
             if kind == "$END" and state_stack[-1] == end_state:
                 return result

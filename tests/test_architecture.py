@@ -26,6 +26,7 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("nql_lsp.runs",),  # runs as data
     ("nql_lsp.evaluation",),  # queries over runs
     ("nql_lsp.api",),  # the Python API over runs sources
+    ("nql_lsp.explore",),  # the local web explorer
     ("nql_lsp.lsp",),  # the language server's handlers and state
     ("nql_lsp.server",),  # the one module that wires them to pygls
     ("nql_lsp.cli", "nql_lsp.__main__"),  # the command line

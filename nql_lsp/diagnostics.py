@@ -128,10 +128,23 @@ _RULES: tuple[Rule, ...] = (
     Rule("NQL309", "value-needs-quotes", _W, "A bare value with characters that are safer quoted."),
     # Structure.
     Rule("NQL401", "mixed-and-or", _W, "AND and OR mixed at one level without parentheses."),
+    # Files: reported by `--check` about a file as a whole.
+    Rule("NQL501", "not-utf-8", _E, "A file that is not UTF-8 text; its queries are not checked."),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in _RULES}
+
+REPOSITORY_URL = "https://github.com/neptune-ai/nql-lsp"
+#: The page that explains every code, as the repository shows it: help links need no documentation site.
+DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs/diagnostics.md"
+
+
+def rule_url(code: str) -> str:
+    """Where a code is explained: the ``<a id="nql101">`` anchor above its heading on that page, which
+    GitHub resolves as it does a heading's. The code alone names it, so a link kept in a SARIF log or an
+    editor keeps working when a rule's name, severity or wording changes."""
+    return f"{DOCS_URL}#{code.lower()}"
 
 
 def make(

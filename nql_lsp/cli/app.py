@@ -1,18 +1,18 @@
-"""The ``nql-lsp`` command: serve LSP (the default) or check queries for CI.
+"""``nql-lsp``'s arguments and which mode they select: serve LSP (the default), check, format or preview.
 
-Start-up stays light: the check path never imports pygls or lsprotocol, which only the server needs.
+Each mode lives in its own module and is imported only when chosen, so start-up stays light: the check
+path never imports pygls or lsprotocol, which only the server needs.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from nql_lsp import __version__
-from nql_lsp.analysis.holes import file_diagnostics
+from nql_lsp.cli.exit_codes import ExitCode
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+DEFAULT_LINE_WIDTH = 80
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         "would change; with --diff, print a unified diff",
     )
     mode.add_argument("--diff", action="store_true", help="with --format: print a diff, change nothing")
-    mode.add_argument("--line-width", type=int, default=80, metavar="N", help="with --format: line width")
+    mode.add_argument(
+        "--line-width", type=int, default=DEFAULT_LINE_WIDTH, metavar="N", help="with --format: line width"
+    )
     preview = p.add_argument_group("previewing")
     preview.add_argument(
         "--preview", metavar="QUERY", help="print the runs QUERY returns (from --runs, or the bundled sample project)"
@@ -73,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if (args.diff or args.line_width != 80) and not args.format:
+        if "" in args.paths or args.runs == "":
+            parser.error("an empty PATH names no file (use . for the current directory)")
+        if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
             parser.error("--diff and --line-width are only taken with --format")
         if args.preview is not None:
             return _preview(parser, args)
@@ -91,9 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--runs is only taken with --preview or --check")
         return _serve(parser, args)
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
 
 
 def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -108,49 +112,20 @@ def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from nql_lsp.analysis.analyze import analyze
-    from nql_lsp.cli.render import FORMATS, FORMATTERS, FileReport
-    from nql_lsp.diagnostics import Severity
-    from nql_lsp.language.schema import SYSTEM_SCHEMA
-    from nql_lsp.sources.files import SourceError, iter_sources
-    from nql_lsp.syntax.text import LineIndex
+    from nql_lsp.cli.check import run_check
+    from nql_lsp.cli.render import FORMATS
 
     fmt = args.output_format or "full"
     if fmt not in FORMATS:
         parser.error(f"--output-format for --check is one of {', '.join(FORMATS)}; got {fmt!r}")
-    schema = SYSTEM_SCHEMA
-    if args.runs is not None:
-        from nql_lsp.cli.preview import load_runs
-        from nql_lsp.runs import RunsError
-
-        try:
-            schema = load_runs(args.runs).schema
-        except RunsError as e:
-            print(f"nql-lsp: {e}", file=sys.stderr)
-            return EXIT_USAGE
-    paths = args.paths or ["."]
-    stdin_text = sys.stdin.read() if "-" in paths else None
-    reports: list[FileReport] = []
-    unreadable = False
-    for source in iter_sources(paths, stdin_text, stdin_name=args.stdin_filename):
-        if isinstance(source, SourceError):
-            print(f"nql-lsp: {source}", file=sys.stderr)
-            unreadable = True
-            continue
-        for note in source.notes:
-            print(f"nql-lsp: {note}", file=sys.stderr)
-        diagnostics = [d for q in source.queries for d in file_diagnostics(q, analyze(q.text, schema))]
-        diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
-        name = (args.stdin_filename or "-") if source.path == "-" else source.path
-        reports.append(FileReport(name, LineIndex(source.text), diagnostics))
-    sys.stdout.write(FORMATTERS[fmt](reports))
-    failing = {Severity.ERROR, Severity.WARNING} if args.warnings_as_errors else {Severity.ERROR}
-    found = any(d.severity in failing for r in reports for d in r.diagnostics)
-    if unreadable:
-        return EXIT_USAGE
-    if args.exit_zero:
-        return EXIT_OK
-    return EXIT_ERRORS if found else EXIT_OK
+    return run_check(
+        args.paths,
+        output_format=fmt,
+        runs_path=args.runs,
+        stdin_filename=args.stdin_filename,
+        warnings_as_errors=args.warnings_as_errors,
+        exit_zero=args.exit_zero,
+    )
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -167,9 +142,11 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         try:
             import websockets  # noqa: F401
         except ImportError:
-            print("nql-lsp: --ws needs the ws extra: pip install 'nql-lsp[ws]'", file=sys.stderr)
-            return EXIT_USAGE
+            from nql_lsp.cli.render import note
+
+            note("--ws needs the ws extra: pip install 'nql-lsp[ws]'")
+            return ExitCode.USAGE
     from nql_lsp.server import serve
 
     serve(transport, host, port)
-    return EXIT_OK
+    return ExitCode.OK

@@ -13,25 +13,26 @@ import difflib
 import sys
 from pathlib import Path
 
+from nql_lsp.cli.exit_codes import ExitCode
+from nql_lsp.cli.render import note
+from nql_lsp.diagnostics import Edit
 from nql_lsp.features.edits import apply_edits, edits_to, file_edits, width_for
 from nql_lsp.features.printer import format_query
 from nql_lsp.sources.files import EMBEDDED_SUFFIXES, EXTRACTORS, SourceError, SourceFile, iter_sources
 from nql_lsp.syntax.text import LineIndex
 
-EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
 
-
-def run_format(paths: list[str], check: bool = False, diff: bool = False, line_width: int = 80) -> int:
+def run_format(paths: list[str], check: bool = False, diff: bool = False, line_width: int = 80) -> ExitCode:
     """Format, check (exit 1 when a file would change) or diff each path; returns the exit code."""
     if line_width < 20:
-        print(f"nql-lsp: --line-width must be at least 20; got {line_width}", file=sys.stderr)
-        return EXIT_USAGE
+        note(f"--line-width must be at least 20; got {line_width}")
+        return ExitCode.USAGE
     changed = failed = False
     paths = paths or ["."]
     stdin_text = sys.stdin.read() if "-" in paths else None
     for source in iter_sources(paths, stdin_text, suffixes={".nql"}, extract=False):
         if isinstance(source, SourceError):
-            print(f"nql-lsp: {source}", file=sys.stderr)
+            note(str(source))
             failed = True
             continue
         path, text = source.path, source.text
@@ -41,7 +42,7 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         else:
             formatted = format_query(text, line_width)
             if formatted is None:
-                print(f"nql-lsp: {path}: not formatted: the query has syntax errors (see --check)", file=sys.stderr)
+                note(f"{path}: not formatted: the query has syntax errors (see --check)")
                 failed = True
                 continue
             new = formatted
@@ -61,32 +62,39 @@ def run_format(paths: list[str], check: bool = False, diff: bool = False, line_w
         elif check:
             print(f"would reformat {path}")
         else:
-            target = Path(path)
-            bom = "\ufeff" if target.read_bytes().startswith(codecs.BOM_UTF8) else ""  # kept, as it was read
-            target.write_text(bom + new, encoding="utf-8", newline="")
+            try:
+                _rewrite(path, new)
+            except OSError as e:
+                note(f"{path}: cannot write: {e.strerror or e}")
+                failed = True
+                continue
             print(f"reformatted {path}", file=sys.stderr)
     if failed:
-        return EXIT_USAGE
-    return EXIT_CHANGES if changed and check else EXIT_OK
+        return ExitCode.USAGE
+    return ExitCode.PROBLEMS if changed and check else ExitCode.OK
+
+
+def _rewrite(path: str, text: str) -> None:
+    """Replace the file's text, keeping a byte order mark if it had one (as it was read)."""
+    with open(path, "rb") as file:
+        bom = "\ufeff" if file.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else ""
+    Path(path).write_text(bom + text, encoding="utf-8", newline="")
 
 
 def _format_embedded(source: SourceFile, line_width: int) -> tuple[str, bool]:
     """The file with each of its well-formed queries formatted in place, and whether any query was left
     unformatted for its syntax errors (each is named on stderr, with its line and column)."""
     queries = EXTRACTORS[Path(source.path).suffix](source.path, source.text)
-    for note in getattr(queries, "notes", []):
-        print(f"nql-lsp: {source.path}: {note}", file=sys.stderr)
-    edits = []
+    for message in getattr(queries, "notes", []):
+        note(f"{source.path}: {message}")
+    edits: list[Edit] = []
     broken = False
     lines = LineIndex(source.text)
     for query in queries:
         formatted = format_query(query.text, width_for(query, line_width))
         if formatted is None:
             row, col = lines.row_col(query.file_offset(0))
-            print(
-                f"nql-lsp: {source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)",
-                file=sys.stderr,
-            )
+            note(f"{source.path}:{row}:{col}: query not formatted: it has syntax errors (see --check)")
             broken = True
             continue
         edits += file_edits(query, edits_to(query, formatted))

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from nql_lsp.cli.exit_codes import ExitCode
+from nql_lsp.cli.render import note
 from nql_lsp.runs import Run, RunsError, RunSet, open_runs
 from nql_lsp.runs.model import display, plain
+from nql_lsp.sources.files import SourceError, path_kind
 from nql_lsp.syntax.text import display_width
 
 FORMATS = ("table", "json", "csv")
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 PROGRESS_AFTER = 0.5  # seconds of loading before progress is shown
 
@@ -36,7 +38,15 @@ def stderr_progress(stream: TextIO | None = None, after: float = PROGRESS_AFTER)
 
 
 def load_runs(path: str | None) -> RunSet:
-    """Open runs for the CLI; raises RunsError with a message ready to print."""
+    """Open runs for the CLI; raises RunsError with a message ready to print.
+
+    The path is looked at before any reader opens it, so that a name the system cannot hold is one line
+    rather than a traceback, and a FIFO is refused rather than waited on."""
+    if path is not None:
+        try:
+            path_kind(path)
+        except SourceError as e:
+            raise RunsError(str(e)) from None
     progress = stderr_progress()
     started = time.monotonic()
     runs = open_runs(path, progress=progress)
@@ -53,19 +63,19 @@ def run_preview(
     columns: str | None = None,
     output_format: str = "table",
     out: TextIO | None = None,
-) -> int:
+) -> ExitCode:
     from nql_lsp.evaluation.evaluate import preview
 
     out = out or sys.stdout
     try:
         runs = load_runs(runs_path)
     except RunsError as e:
-        print(f"nql-lsp: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        note(str(e))
+        return ExitCode.USAGE
     result = preview(query, runs, include_trashed=trashed)
     if result.error is not None:
-        print(f"nql-lsp: the query has a syntax error at {result.error}", file=sys.stderr)
-        return EXIT_ERRORS
+        note(f"the query has a syntax error at {result.error}")
+        return ExitCode.PROBLEMS
     if columns:
         names = [c.strip() for c in columns.split(",") if c.strip()]
         for name in names:
@@ -74,7 +84,7 @@ def run_preview(
 
                 guess = did_you_mean(name, [f.path for f in runs.schema.fields()])
                 hint = f"; did you mean `{guess}`?" if guess else ""
-                print(f"nql-lsp: no run has `{name}`{hint}", file=sys.stderr)
+                note(f"no run has `{name}`{hint}")
     else:
         names = list(dict.fromkeys([*DEFAULT_COLUMNS, *result.fields]))
     summary = f"{len(result.matches):,} of {result.total:,} runs" + (" (trashed included)" if trashed else "")
@@ -95,7 +105,7 @@ def run_preview(
     else:
         out.write(table(names, [[_cell(run, name) for name in names] for run in result.matches]))
         out.write(f"{summary} ({runs.label})\n")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cell(run: Run, path: str) -> str:

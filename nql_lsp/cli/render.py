@@ -1,4 +1,5 @@
-"""Printing diagnostics for people and machines: full, concise, json, github and sarif.
+"""What the command prints: diagnostics for people and machines (full, concise, json, github and sarif),
+and the one-line notes on stderr about everything that is not a diagnostic.
 
 Every format takes the same input, diagnostics in file offsets grouped by file, and turns offsets into
 1-based rows and code-point columns (``end_location`` exclusive). Formats are pure functions returning
@@ -8,15 +9,21 @@ text, which keeps them easy to golden-test.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from nql_lsp import __version__
-from nql_lsp.diagnostics import RULES, Diagnostic, Severity
+from nql_lsp.diagnostics import REPOSITORY_URL, RULES, Diagnostic, Severity, rule_url
 from nql_lsp.syntax.text import LineIndex, display_width
 
 FORMATS = ("full", "concise", "json", "github", "sarif")
-DOCS_URL = "https://nql-lsp.readthedocs.io/en/latest/diagnostics.html"
+
+
+def note(message: str) -> None:
+    """``nql-lsp: message`` on stderr: how every mode reports a path it cannot use or a part it skipped,
+    keeping stdout for the output itself."""
+    print(f"nql-lsp: {message}", file=sys.stderr)
 
 
 @dataclass(slots=True)
@@ -24,10 +31,6 @@ class FileReport:
     path: str
     lines: LineIndex
     diagnostics: list[Diagnostic]
-
-
-def rule_url(code: str) -> str:
-    return f"{DOCS_URL}#{code.lower()}"
 
 
 def _location(lines: LineIndex, offset: int) -> dict[str, int]:
@@ -205,7 +208,12 @@ def format_sarif(reports: list[FileReport]) -> str:
         "runs": [
             {
                 "tool": {
-                    "driver": {"name": "nql-lsp", "version": __version__, "informationUri": DOCS_URL, "rules": rules}
+                    "driver": {
+                        "name": "nql-lsp",
+                        "version": __version__,
+                        "informationUri": REPOSITORY_URL,
+                        "rules": rules,
+                    }
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from nql_lsp.cli.render import rule_url
-from nql_lsp.diagnostics import Diagnostic, Severity
+from nql_lsp.diagnostics import Diagnostic, Severity, rule_url
 from nql_lsp.lsp.client import ClientFlags
 from nql_lsp.lsp.documents import Document, Documents, Region
 from nql_lsp.lsp.positions import Positions

@@ -7,10 +7,13 @@ surface reports positions in the file's own coordinates.
 
 from __future__ import annotations
 
+import codecs
 import os
+import stat
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from nql_lsp.sources.notebook import extract_notebook
 from nql_lsp.sources.python import extract_python
@@ -55,27 +58,121 @@ class SourceError(Exception):
     """A path that cannot be read; the message names it and says why."""
 
 
-def discover(paths: list[str], suffixes: Collection[str] | None = None) -> Iterator[str]:
-    """Files to check: named files as given, directories searched recursively for ``suffixes`` (by
-    default every suffix with an extractor)."""
+class NotUTF8Error(SourceError):
+    """A file that was read but is not UTF-8 text. Unlike a path that cannot be read, this is a fault of the
+    file's content, so a checker reports it as a diagnostic of the file: ``text`` is the file with each
+    undecodable sequence replaced by U+FFFD, and ``offset`` is where (in code points) the first one is."""
+
+    def __init__(self, path: str, text: str, offset: int, byte_offset: int, byte: int) -> None:
+        super().__init__(f"{path}: not UTF-8 text (invalid byte at offset {byte_offset})")
+        self.path, self.text, self.offset, self.byte = path, text, offset, byte
+
+
+def _os_error(path: str, e: OSError) -> SourceError:
+    if isinstance(e, FileNotFoundError):
+        return SourceError(f"{path}: no such file or directory")
+    return SourceError(f"{path}: cannot read: {e.strerror or e}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _not_regular(path: str, mode: int) -> SourceError:
+    return SourceError(f"{path}: not a regular file ({_kind(mode)}); only files and directories are read")
+
+
+def _walk(root: str, wanted: Collection[str]) -> Iterator[str | SourceError]:
+    """The regular files under ``root`` with a wanted suffix, each directory's files (by name) before its
+    subdirectories. Anything else is skipped: a FIFO named ``*.nql`` would block its read forever, and a
+    link to a directory could loop. A directory that cannot be listed is yielded as its error."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as e:
+            yield _os_error(folder, e)
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in _SKIP_DIRS and not entry.name.startswith("."):
+                        subfolders.append(entry.path)
+                elif entry.is_file() and Path(entry.name).suffix in wanted:
+                    yield entry.path
+            except OSError as e:
+                yield _os_error(entry.path, e)
+        pending.extend(reversed(subfolders))
+
+
+def path_kind(path: str) -> Literal["file", "directory"]:
+    """Whether a named path is a regular file or a directory, found without opening it. Raises SourceError
+    naming the path for anything else: missing, unreadable, a name too long for the system, or a FIFO or
+    device, which a read would wait on forever."""
+    if not path:
+        raise SourceError("an empty path names no file")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise _os_error(path, e) from None
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISREG(mode):
+        return "file"
+    raise _not_regular(path, mode)
+
+
+def discover(paths: list[str], suffixes: Collection[str] | None = None) -> Iterator[str | SourceError]:
+    """Files to check: named files as given, directories searched recursively for regular files with
+    ``suffixes`` (by default every suffix with an extractor). A path that cannot be used is yielded as its
+    error, in its place, so one bad path never hides the others."""
     wanted = EXTRACTORS.keys() if suffixes is None else suffixes
     for raw in paths:
         if raw == "-":
             yield raw
             continue
-        path = Path(raw)
-        if path.is_dir():
-            found: list[str] = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    if Path(name).suffix in wanted:
-                        found.append(os.path.join(root, name))
-            yield from found
-        elif path.exists():
-            yield raw
+        try:
+            kind = path_kind(raw)
+        except SourceError as e:
+            yield e
+            continue
+        if kind == "directory":
+            yield from _walk(raw, wanted)
         else:
-            raise SourceError(f"{raw}: no such file or directory")
+            yield raw
+
+
+def _read_bytes(path: str) -> bytes:
+    """The bytes of a regular file. The file is opened without blocking and checked before it is read, so a
+    FIFO or device put in a file's place is refused rather than waited on."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
+        return file.read()
+
+
+def _decode(path: str, raw: bytes) -> str:
+    """UTF-8 text, less a leading byte order mark; raises NotUTF8Error with where the first bad byte is."""
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    body = raw[bom:]
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = len(body[: e.start].decode("utf-8"))
+        raise NotUTF8Error(path, body.decode("utf-8", "replace"), offset, bom + e.start, body[e.start]) from None
 
 
 def read_source(
@@ -93,13 +190,10 @@ def read_source(
             return SourceFile(path, text, list(found), [f"{stdin_name}: {n}" for n in getattr(found, "notes", [])])
         return SourceFile(path, text, [PlainQuery(text)])
     try:
-        raw = Path(path).read_bytes()
+        raw = _read_bytes(path)
     except OSError as e:
-        raise SourceError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise SourceError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
+        raise _os_error(path, e) from None
+    text = _decode(path, raw)
     if not extract:
         return SourceFile(path, text)
     found = EXTRACTORS.get(Path(path).suffix, _whole_file)(path, text)
@@ -115,14 +209,11 @@ def iter_sources(
 ) -> Iterator[SourceFile | SourceError]:
     """Every file the paths name or hold, read; a path that cannot be read yields its error instead, so
     one bad path never hides the others."""
-    for raw in paths:
+    for path in discover(paths, suffixes):
+        if isinstance(path, SourceError):
+            yield path
+            continue
         try:
-            files = list(discover([raw], suffixes))
+            yield read_source(path, stdin_text, extract, stdin_name)
         except SourceError as e:
             yield e
-            continue
-        for path in files:
-            try:
-                yield read_source(path, stdin_text, extract, stdin_name)
-            except SourceError as e:
-                yield e

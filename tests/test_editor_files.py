@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nql_lsp.language import catalog
+from nql_lsp.lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND
 from nql_lsp.lsp.settings import SEVERITIES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,12 +153,29 @@ def test_language_configuration_pairs_quotes_and_backquotes() -> None:
     assert opens["`"] == "`" and opens['"'] == '"' and opens["("] == ")"
 
 
+EXTENSION = (VSCODE / "src" / "extension.ts").read_text(encoding="utf-8")
+
+
 def test_commands_are_contributed() -> None:
+    # The server's commands are registered by the language client (the extension's middleware fills in their
+    # arguments); the client-side ones by the extension.
     commands = {c["command"] for c in PACKAGE["contributes"]["commands"]}
-    assert {"nql.preview", "nql.explain"} <= commands
-    source = (VSCODE / "src" / "extension.ts").read_text(encoding="utf-8")
-    for command in commands:
-        assert f"registerCommand('{command}'" in source, command
+    server = {PREVIEW_COMMAND, EXPLAIN_COMMAND}
+    assert server <= commands
+    assert re.search(r"QUERY_COMMANDS = new Set\(\['nql\.preview', 'nql\.explain'\]\)", EXTENSION)
+    assert "middleware: { executeCommand: runQueryCommand }" in EXTENSION
+    for command in commands - server:
+        assert f"registerCommand('{command}'" in EXTENSION, command
+    for command in server:
+        assert f"registerCommand('{command}'" not in EXTENSION, f"{command} would clash with the client's"
+
+
+def test_extension_uses_the_clients_public_api() -> None:
+    # Replacing a feature's methods breaks with any change inside the client; `synchronize.configurationSection`
+    # is deprecated for the pull model (the server asks with workspace/configuration when told of a change).
+    assert "getFeature(" not in EXTENSION
+    assert "configurationSection" not in EXTENSION
+    assert "DidChangeConfigurationNotification.type, { settings: null }" in EXTENSION
 
 
 #: Settings only the editor client reads: where the server is.
@@ -272,7 +290,9 @@ def test_emacs_mode_covers_the_catalog() -> None:
 
 def test_emacs_associates_nql_files_and_registers_with_eglot() -> None:
     assert "(add-to-list 'auto-mode-alist '(\"\\\\.nql\\\\'\" . nql-mode))" in EMACS_MODE
-    assert "(with-eval-after-load 'eglot" in EMACS_MODE
+    # Registered when nql-mode.el loads: an autoloaded form could run before the file is loaded.
+    assert re.search(r"^\(nql-eglot-register\)$", EMACS_MODE, re.MULTILINE)
+    assert "with-eval-after-load" not in EMACS_MODE
     assert '\'("nql-lsp" "--stdio")' in EMACS_MODE
     assert '"nql.preview"' in EMACS_MODE
 

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,16 +28,25 @@ EMACS = EDITORS / "emacs"
 CATALOG_TYPES = set(catalog.TYPES) | set(catalog.TYPE_SYNONYMS)
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 PACKAGE = _json(VSCODE / "package.json")
 GRAMMAR = _json(VSCODE / "syntaxes" / "nql.tmLanguage.json")
 
 
-def _rule(name: str) -> dict:
-    return GRAMMAR["repository"][name]
+def _rule(name: str) -> dict[str, Any]:
+    rule: dict[str, Any] = GRAMMAR["repository"][name]
+    return rule
+
+
+def _group(pattern: str, text: str) -> str:
+    """The first group of pattern's first match in text; the test fails when there is none."""
+    m = re.search(pattern, text)
+    assert m, (pattern, text)
+    return m.group(1)
 
 
 def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
@@ -58,7 +68,7 @@ def test_grammar_scopes_every_keyword_in_any_case(word: str) -> None:
 def test_grammar_keywords_are_the_catalog_keywords() -> None:
     words = set()
     for rule in (_rule("keyword-logical"), _rule("keyword-operator")):
-        words |= set(re.search(r"\(([A-Z|]+)\)", rule["match"]).group(1).split("|"))
+        words |= set(_group(r"\(([A-Z|]+)\)", rule["match"]).split("|"))
     assert words == set(catalog.KEYWORDS)
 
 
@@ -69,7 +79,7 @@ def test_grammar_types_are_the_catalog_types() -> None:
         m = _fullmatch(known["match"], f":{name}")
         assert m and m.group(2) == name, name
         assert _fullmatch(known["match"], f": {name}"), f"a space after ':' is allowed: {name}"
-    listed = set(re.search(r"\(([A-Za-z|]+)\)", known["match"]).group(1).split("|"))
+    listed = set(_group(r"\(([A-Za-z|]+)\)", known["match"]).split("|"))
     assert listed == CATALOG_TYPES
 
 
@@ -87,7 +97,7 @@ def test_grammar_aggregates_are_the_catalog_aggregates() -> None:
         assert m and m.group(0) == name, name
     # A field that happens to be called `last` is no aggregate without its parenthesis.
     assert not re.match(rule["match"], "last = 1")
-    listed = set(re.search(r"\(([a-z|]+)\)", rule["match"]).group(1).split("|"))
+    listed = set(_group(r"\(([a-z|]+)\)", rule["match"]).split("|"))
     assert listed == set(catalog.AGGREGATES)
 
 
@@ -182,7 +192,7 @@ def test_extension_uses_the_clients_public_api() -> None:
 CLIENT_SETTINGS = {"server.path"}
 
 
-def _server_settings() -> dict[str, dataclasses.Field]:
+def _server_settings() -> dict[str, dataclasses.Field[Any]]:
     return {f.metadata["key"]: f for f in dataclasses.fields(Settings)}
 
 
@@ -194,7 +204,11 @@ def test_package_json_settings_mirror_the_server_settings() -> None:
     assert set(server) <= set(properties), set(server) - set(properties)
     assert set(properties) - set(server) == CLIENT_SETTINGS
     for key, f in server.items():
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        else:
+            assert f.default_factory is not dataclasses.MISSING, key
+            default = f.default_factory()
         assert properties[key]["default"] == default, key
 
 
@@ -258,7 +272,7 @@ def _vim_syntax_alternatives(group: str) -> set[str]:
     text = (NVIM / "syntax" / "nql.vim").read_text(encoding="utf-8")
     m = re.search(rf"syntax match {group} /(.*)/", text)
     assert m, group
-    inner = re.search(r"\\%?\((.*?)\\\)", m.group(1)).group(1)
+    inner = _group(r"\\%?\((.*?)\\\)", m.group(1))
     return set(inner.split("\\|"))
 
 

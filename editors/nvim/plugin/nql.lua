@@ -16,8 +16,10 @@ end, { nargs = 1, desc = 'nql-lsp: explain why a run matches or not (nql.explain
 -- When nql-lsp attaches: keep its code lenses ("matches 37 of 500 runs") fresh, show its per-clause match
 -- counts as inlay hints (Neovim 0.10+; set vim.g.nql_inlay_hints = false to keep them off), and make running
 -- a lens (vim.lsp.codelens.run()) open the preview.
-vim.lsp.commands['nql.preview'] = function(_, ctx)
-  require('nql').preview(ctx.bufnr)
+-- The lens's arguments are the document's URI and the index of its query (a Python file may hold several).
+vim.lsp.commands['nql.preview'] = function(command, ctx)
+  local index = (command.arguments or {})[2]
+  require('nql').preview(ctx.bufnr, type(index) == 'number' and index or nil)
 end
 
 vim.api.nvim_create_autocmd('LspAttach', {

@@ -60,11 +60,10 @@ end
 local function request(buf, method, params)
   local responses = vim.lsp.buf_request_sync(buf, method, params, TIMEOUT)
   expect(responses ~= nil, method .. ' timed out')
-  for _, response in pairs(responses) do
-    expect(response.err == nil, method .. ' error: ' .. vim.inspect(response.err))
-    return response.result
-  end
-  error(method .. ': no response')
+  local _, response = next(responses)
+  expect(response ~= nil, method .. ': no response')
+  expect(response.err == nil, method .. ' error: ' .. vim.inspect(response.err))
+  return response.result
 end
 
 -- The buffer's diagnostics, once the server has published some.
@@ -91,12 +90,48 @@ vim.notify = function(msg, level, opts)
   end
 end
 
+-- No nql-lsp to be found until the first check is done, from before the plugin is set up.
+local path, venv = vim.env.PATH, vim.env.VIRTUAL_ENV
+vim.env.PATH = table.concat(
+  vim.tbl_filter(function(dir)
+    return vim.fn.executable(dir .. '/nql-lsp') == 0
+  end, vim.split(path, ':', { plain = true })),
+  ':'
+)
+vim.env.VIRTUAL_ENV = nil
+
 vim.cmd('runtime plugin/nql.lua')
 if mode == 'enable' then
   vim.lsp.enable('nql')
 else
   require('nql').setup()
 end
+
+-- Before anything else, with no nql-lsp to be found: Neovim reads lsp/nql.lua on the first FileType event of
+-- any filetype, and a buffer nql-lsp does not serve must not hear about it. An NQL buffer must; a Python buffer,
+-- which has its own server, need not.
+check('a missing server is reported for NQL buffers only', function()
+  local ok, err = pcall(function()
+    expect(vim.fn.executable('nql-lsp') == 0, 'nql-lsp is still on PATH')
+    notes = {}
+    open(write('notes.txt', 'not a query\n'))
+    open(write('script.py', 'x = 1\n'))
+    vim.wait(300)
+    expect(#notes == 0, 'told about nql-lsp in buffers it does not serve: ' .. table.concat(notes, '\n'))
+    open(write('missing.nql', '`a`:int > 1\n'))
+    vim.wait(1000, function()
+      return #notes > 0
+    end, 20)
+    local msg = table.concat(notes, '\n')
+    expect(msg:find('tried: nql-lsp', 1, true) and msg:find('pip install nql-lsp', 1, true), 'message: ' .. msg)
+  end)
+  vim.env.PATH, vim.env.VIRTUAL_ENV = path, venv
+  vim.cmd('silent! %bwipeout!')
+  package.loaded['nql'] = nil -- its once-a-session notice is spent
+  if not ok then
+    error(err, 0)
+  end
+end)
 
 -- A non-ASCII value before the error: `é` is 2 bytes, 1 UTF-16 unit, so a position slip shows as a wrong column.
 local bad = write('bad.nql', '(`sys/name`:string = "café") AND (`f1`:flot >= 0.85)\n')
@@ -237,7 +272,7 @@ check(':NqlExplain shows why a run matches or not', function()
   vim.cmd('only')
 end)
 
-check('python buffers attach by default, with diagnostics at the Python file\'s column', function()
+check("python buffers attach by default, with diagnostics at the Python file's column", function()
   -- `flot` is at byte column 36 of the Python line, not at column 5 of the query.
   local buf = open(write('query.py', 'runs = fetch_runs_table(query="`f1`:flot > 0.5")\n'))
   expect(vim.bo[buf].filetype == 'python', 'filetype ' .. vim.bo[buf].filetype)
@@ -246,8 +281,61 @@ check('python buffers attach by default, with diagnostics at the Python file\'s 
   local diags = diagnostics_of(buf)
   expect(#diags == 1, 'expected 1 diagnostic, got ' .. vim.inspect(diags))
   expect(diags[1].message:find('unknown type `flot`', 1, true), 'message: ' .. diags[1].message)
-  expect(diags[1].lnum == 0 and diags[1].col == 36 and diags[1].end_col == 40,
-    ('range %d:%d-%d'):format(diags[1].lnum, diags[1].col, diags[1].end_col))
+  expect(
+    diags[1].lnum == 0 and diags[1].col == 36 and diags[1].end_col == 40,
+    ('range %d:%d-%d'):format(diags[1].lnum, diags[1].col, diags[1].end_col)
+  )
+end)
+
+-- Two queries in one Python file: the first matches CLS-23, the second does not. Each lens previews its own
+-- query, and :NqlExplain explains the query under the cursor.
+check('a Python file with two queries: lenses, :NqlPreview and :NqlExplain act on the query at the cursor', function()
+  local buf = open(write(
+    'two.py',
+    table.concat({
+      'first = fetch_runs_table(query="`sys/failed`:bool = false")',
+      'second = fetch_runs_table(query="`sys/failed`:bool = true")',
+      '',
+    }, '\n')
+  ))
+  client_of(buf)
+  local lenses = {}
+  vim.wait(TIMEOUT, function()
+    pcall(vim.lsp.codelens.refresh, { bufnr = buf })
+    lenses = vim.lsp.codelens.get(buf)
+    return #lenses == 2 and lenses[1].command ~= nil and lenses[2].command ~= nil
+  end, 200)
+  expect(#lenses == 2, 'lenses: ' .. vim.inspect(lenses))
+  table.sort(lenses, function(a, b)
+    return a.range.start.line < b.range.start.line
+  end)
+  local titles = { lenses[1].command.title, lenses[2].command.title }
+  expect(titles[1] ~= titles[2], 'both queries match as many runs: ' .. vim.inspect(titles))
+  for line = 1, 2 do
+    vim.api.nvim_set_current_buf(buf)
+    vim.api.nvim_win_set_cursor(0, { line, 0 })
+    vim.lsp.codelens.run() -- the lens on this line, through the plugin's nql.preview handler
+    local text
+    vim.wait(TIMEOUT, function()
+      local shown = vim.fn.bufnr('nql://preview')
+      text = shown ~= -1 and text_of(shown) or ''
+      return text:find(titles[line], 1, true) ~= nil
+    end, 20)
+    expect(text:find(titles[line], 1, true), ('lens on line %d previewed: %s'):format(line, text:sub(1, 200)))
+    vim.cmd('only')
+  end
+  for line, want in ipairs({ 'matches the query', 'does not match' }) do
+    vim.api.nvim_set_current_buf(buf)
+    vim.api.nvim_win_set_cursor(0, { line, 40 })
+    local shown = vim.fn.bufnr('nql://explain')
+    if shown ~= -1 then
+      vim.api.nvim_buf_delete(shown, { force = true })
+    end
+    vim.cmd('NqlExplain CLS-23')
+    local text = shown_in('nql://explain')
+    expect(text:find(want, 1, true), ('explain on line %d: %s'):format(line, text:sub(1, 200)))
+    vim.cmd('only')
+  end
 end)
 
 check('python buffers are left alone when opted out', function()

@@ -31,6 +31,12 @@ fs.writeFileSync(path.join(workspace, 'bad.nql'), '(`sys/name`:string = "café")
 fs.writeFileSync(path.join(workspace, 'complete.nql'), '');
 fs.writeFileSync(path.join(workspace, 'hover.nql'), '(`sys/tags`:stringSet CONTAINS "prod")\n');
 fs.writeFileSync(path.join(workspace, 'format.nql'), '(`a`:int>1) and (`b`:float<2)\n');
+// Two queries in one Python file: the first matches CLS-23, the second does not.
+fs.writeFileSync(path.join(workspace, 'two.py'), [
+  'first = fetch_runs_table(query="`sys/failed`:bool = false")',
+  'second = fetch_runs_table(query="`sys/failed`:bool = true")',
+  '',
+].join('\n'));
 // code-server's extension host takes PATH from a login shell, which may not hold the test's PATH: name the
 // server found on the test's PATH explicitly (the PATH lookup itself is unit-tested in test/server-path.test.mjs).
 const serverPath = execFileSync('sh', ['-c', 'command -v nql-lsp'], { encoding: 'utf8' }).trim();
@@ -329,6 +335,45 @@ try {
     const text = (await group.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
     expect(text.includes('CLS-23'), `explanation: ${text.slice(0, 200)}`);
   });
+
+  const resultText = async (tab) => {
+    const group = page.locator('.editor-group-container', { has: page.locator('.tab', { hasText: tab }) });
+    return (await group.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+  };
+
+  await check('a Python file with two queries: each lens previews its own query, Explain the one at the cursor',
+    async () => {
+      await openFile('two.py');
+      const lenses = editor().locator('.codelens-decoration', { hasText: 'matches' });
+      await page.waitForFunction(
+        () => document.querySelectorAll('.editor-group-container.active .codelens-decoration a').length >= 2,
+      );
+      const boxes = [];
+      for (const lens of await lenses.all()) {
+        boxes.push({ lens, y: (await lens.boundingBox()).y, text: await lens.innerText() });
+      }
+      boxes.sort((a, b) => a.y - b.y);
+      expect(boxes.length === 2 && boxes[0].text !== boxes[1].text, `lenses: ${boxes.map((b) => b.text)}`);
+      await pointAt(boxes[1].lens.locator('a').first());
+      await page.locator('.tabs-container .tab', { hasText: 'nql.preview two.py' }).first().waitFor();
+      let text = '';
+      for (let i = 0; i < 20 && !text.includes(boxes[1].text); i += 1) {
+        await page.waitForTimeout(250);
+        text = await resultText('nql.preview two.py');
+      }
+      expect(text.includes(boxes[1].text), `second lens (${boxes[1].text}) previewed: ${text.slice(0, 200)}`);
+      await openFile('two.py');
+      // The cursor below the second query (the file's last line): the second is the query at the cursor.
+      await pointAt(editor().locator('.view-lines'));
+      await page.keyboard.press(`${mod}+End`);
+      await runCommand("NQL: Explain a Run's Match");
+      await page.locator('.quick-input-widget', { hasText: 'Run ID' }).first().waitFor();
+      await page.locator('.quick-input-widget input').fill('CLS-23');
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: 'nql.explain two.py' }).first().waitFor();
+      const explained = await resultText('nql.explain two.py');
+      expect(explained.includes('does not match'), `explain on the second query: ${explained.slice(0, 200)}`);
+    });
 
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
 } catch (error) {

@@ -1,10 +1,13 @@
 // VS Code client for nql-lsp: starts the server over stdio for NQL files (and Python files when
-// `nql.python.enable` is on), and adds the `nql.preview` / `nql.explain` commands that show what the
-// server's commands of the same names return.
+// `nql.python.enable` is on). The language client registers the server's `nql.preview` / `nql.explain`
+// commands; this extension's middleware fills in their arguments from the editor (document, query at the
+// cursor, run ID) and shows what they return.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  ExecuteCommandRequest,
+  CodeLensRequest,
+  DidChangeConfigurationNotification,
+  type ExecuteCommandSignature,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
@@ -13,8 +16,10 @@ import {
 
 import { findServer, type ServerLookup } from './server-path';
 
-/** Server commands this extension wraps in its own VS Code commands (with arguments taken from the editor). */
-const OWN_COMMANDS = new Set(['nql.preview', 'nql.explain']);
+/** Server commands whose results this extension shows; the arguments are filled in from the editor. */
+const QUERY_COMMANDS = new Set(['nql.preview', 'nql.explain']);
+/** A context key the command palette reads: the query commands exist while the server runs. */
+const RUNNING = 'nql.serverRunning';
 const RESULT_SCHEME = 'nql-result';
 
 let client: LanguageClient | undefined;
@@ -31,20 +36,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       onDidChange: resultsChanged.event,
       provideTextDocumentContent: (uri) => results.get(uri.toString()) ?? '',
     }),
-    // A code lens passes (uri, queryIndex): a Python file can hold several queries.
-    vscode.commands.registerCommand('nql.preview', (_uri?: unknown, index?: unknown) =>
-      runQueryCommand('nql.preview', ...(typeof index === 'number' ? [index] : [])),
-    ),
-    vscode.commands.registerCommand('nql.explain', async () => {
-      const runId = await vscode.window.showInputBox({
-        title: 'NQL: Explain a Run',
-        prompt: 'Run ID (e.g. CLS-123) to explain against this query',
-        ignoreFocusOut: true,
-      });
-      if (runId) {
-        await runQueryCommand('nql.explain', runId.trim());
-      }
-    }),
     vscode.commands.registerCommand('nql.restartServer', async () => {
       await stopClient();
       await startClient(context);
@@ -55,6 +46,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (event.affectsConfiguration('nql.server.path') || event.affectsConfiguration('nql.python.enable')) {
         await stopClient();
         await startClient(context);
+      } else if (event.affectsConfiguration('nql') && client?.isRunning()) {
+        // The server asks for the settings it reads (workspace/configuration) when told they changed.
+        await client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
       }
     }),
   );
@@ -69,6 +63,7 @@ export async function deactivate(): Promise<void> {
 async function stopClient(): Promise<void> {
   const running = client;
   client = undefined;
+  void vscode.commands.executeCommand('setContext', RUNNING, false);
   if (running) {
     await running.stop().catch(() => undefined);
   }
@@ -80,7 +75,7 @@ function workspaceFolders(): string[] {
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const config = vscode.workspace.getConfiguration('nql');
-  const lookup: ServerLookup = await findServer({
+  const lookup: ServerLookup = findServer({
     configured: config.get<string>('server.path', ''),
     pythonInterpreter: await pythonInterpreter(),
     workspaceFolders: workspaceFolders(),
@@ -106,15 +101,15 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const clientOptions: LanguageClientOptions = {
     documentSelector,
     outputChannel: output,
-    synchronize: { configurationSection: 'nql' },
     initializationOptions: { nql: serverSettings() },
+    middleware: { executeCommand: runQueryCommand },
   };
 
   const created = new LanguageClient('nql', 'NQL Language Server', serverOptions, clientOptions);
-  skipOwnServerCommands(created);
   client = created;
   try {
     await created.start();
+    void vscode.commands.executeCommand('setContext', RUNNING, true);
   } catch (error) {
     client = undefined;
     const message = error instanceof Error ? error.message : String(error);
@@ -126,7 +121,9 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         'Open Settings',
         'Show Output',
       )
-      .then((choice) => handleChoice(choice));
+      .then((choice) => {
+        handleChoice(choice);
+      });
   }
   context.subscriptions.push({ dispose: () => void stopClient() });
 }
@@ -146,20 +143,9 @@ function serverSettings(): Record<string, unknown> {
   return settings;
 }
 
-/**
- * The language client turns every command the server announces into a VS Code command; `nql.preview` and
- * `nql.explain` are registered here instead (they take their arguments from the active editor), so the
- * client must not register them a second time.
- */
-function skipOwnServerCommands(languageClient: LanguageClient): void {
-  const feature = languageClient.getFeature(ExecuteCommandRequest.method) as unknown as {
-    register(data: { id: string; registerOptions: { commands?: string[] } }): void;
-  };
-  const register = feature.register.bind(feature);
-  feature.register = (data) => {
-    const commands = (data.registerOptions.commands ?? []).filter((c) => !OWN_COMMANDS.has(c));
-    register({ ...data, registerOptions: { ...data.registerOptions, commands } });
-  };
+/** The part of the Python extension's API read here; every step may be missing in another version. */
+interface PythonApi {
+  environments?: { getActiveEnvironmentPath?: (resource?: vscode.Uri) => { path?: string } | undefined };
 }
 
 async function pythonInterpreter(): Promise<string | undefined> {
@@ -167,10 +153,10 @@ async function pythonInterpreter(): Promise<string | undefined> {
   const python = vscode.extensions.getExtension('ms-python.python');
   if (python) {
     try {
-      const api = python.isActive ? python.exports : await python.activate();
+      const api = (python.isActive ? python.exports : await python.activate()) as PythonApi | undefined;
       const env = api?.environments?.getActiveEnvironmentPath?.(vscode.workspace.workspaceFolders?.[0]?.uri);
       if (env?.path) {
-        return env.path as string;
+        return env.path;
       }
     } catch {
       // Fall through to the setting.
@@ -194,7 +180,9 @@ function reportMissingServer(tried: string[]): void {
       'Open Settings',
       'Show Output',
     )
-    .then((choice) => handleChoice(choice));
+    .then((choice) => {
+        handleChoice(choice);
+      });
 }
 
 function handleChoice(choice: string | undefined): void {
@@ -205,26 +193,76 @@ function handleChoice(choice: string | undefined): void {
   }
 }
 
-async function runQueryCommand(command: string, ...extra: (string | number)[]): Promise<void> {
+/**
+ * The client's handler of the server's commands. A code lens passes its own arguments (URI, query index);
+ * from the command palette they come from the active editor: its document, the query at the cursor, and
+ * for `nql.explain` a run ID the user types. The arguments the server takes are `nql.preview [uri, index]`
+ * and `nql.explain [uri, runId, index]`.
+ */
+async function runQueryCommand(command: string, args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
+  if (!QUERY_COMMANDS.has(command)) {
+    return next(command, args);
+  }
   const editor = vscode.window.activeTextEditor;
-  if (!editor) {
+  let source: vscode.Uri;
+  let index: number;
+  if (typeof args[0] === 'string' && typeof args[1] === 'number') {
+    source = vscode.Uri.parse(args[0]);
+    index = args[1];
+  } else if (editor) {
+    source = editor.document.uri;
+    index = await queryIndexAt(source, editor.selection.active);
+  } else {
     void vscode.window.showWarningMessage(`${command}: open an NQL file (or a Python file with a query) first.`);
-    return;
+    return undefined;
   }
-  if (!client) {
-    void vscode.window.showErrorMessage(`${command}: the NQL language server is not running (see the NQL output).`);
-    return;
+  let serverArgs: unknown[] = [source.toString(), index];
+  if (command === 'nql.explain') {
+    const runId = await vscode.window.showInputBox({
+      title: 'NQL: Explain a Run',
+      prompt: 'Run ID (e.g. CLS-123) to explain against this query',
+      ignoreFocusOut: true,
+    });
+    if (!runId) {
+      return undefined;
+    }
+    serverArgs = [source.toString(), runId.trim(), index];
   }
-  const uri = editor.document.uri.toString();
   let result: unknown;
   try {
-    result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [uri, ...extra] });
+    result = await next(command, serverArgs);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     void vscode.window.showErrorMessage(`${command} failed: ${message}`);
-    return;
+    return undefined;
   }
-  await showResult(command, editor.document.uri, resultText(result));
+  await showResult(command, source, resultText(result));
+  return result;
+}
+
+/**
+ * The index of the query at `position` among the document's queries (a Python file may hold several). Each
+ * of the server's code lenses sits at the start of a query and carries its index; the query at the cursor is
+ * the last to start before it. Without lenses (the runs are not loaded yet) it is the first.
+ */
+async function queryIndexAt(uri: vscode.Uri, position: vscode.Position): Promise<number> {
+  if (!client) {
+    return 0;
+  }
+  const lenses = await client
+    .sendRequest(CodeLensRequest.type, { textDocument: { uri: uri.toString() } })
+    .catch(() => null);
+  let index = 0;
+  let best: vscode.Position | undefined;
+  for (const lens of lenses ?? []) {
+    const start = new vscode.Position(lens.range.start.line, lens.range.start.character);
+    const at: unknown = lens.command?.arguments?.[1];
+    if (typeof at === 'number' && !start.isAfter(position) && (!best || start.isAfter(best))) {
+      index = at;
+      best = start;
+    }
+  }
+  return index;
 }
 
 /** A command's result as text: a string as is, `{text}` / `{markdown}` fields, anything else as JSON. */
@@ -235,8 +273,9 @@ export function resultText(result: unknown): string {
   if (result && typeof result === 'object') {
     const record = result as Record<string, unknown>;
     for (const key of ['markdown', 'text', 'message']) {
-      if (typeof record[key] === 'string') {
-        return record[key] as string;
+      const value = record[key];
+      if (typeof value === 'string') {
+        return value;
       }
     }
   }

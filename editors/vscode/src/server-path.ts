@@ -32,7 +32,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-export async function findServer(search: ServerSearch): Promise<ServerLookup> {
+export function findServer(search: ServerSearch): ServerLookup {
   const exe = search.platform === 'win32' ? 'nql-lsp.exe' : 'nql-lsp';
   const scripts = search.platform === 'win32' ? 'Scripts' : 'bin';
   const tried: string[] = [];

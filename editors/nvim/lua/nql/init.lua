@@ -7,15 +7,13 @@ local M = {}
 
 local notified = false
 
-
 local function is_exe(path)
   return path ~= nil and path ~= '' and vim.fn.executable(path) == 1
 end
 
---- The command that starts nql-lsp: `server_path` if given, else `nql-lsp` on PATH, else the one in the
---- active virtual environment ($VIRTUAL_ENV, then ./.venv). When none is found the user is told what was tried.
-function M.server_cmd(server_path)
-  local tried = {}
+--- Where nql-lsp is: `server_path` if given, else `nql-lsp` on PATH, else the one in the active virtual
+--- environment ($VIRTUAL_ENV, then ./.venv). Returns the command, or nil and every place tried.
+function M.find_server(server_path)
   local candidates = {}
   if server_path and server_path ~= '' then
     table.insert(candidates, server_path)
@@ -28,22 +26,51 @@ function M.server_cmd(server_path)
   end
   for _, candidate in ipairs(candidates) do
     if is_exe(candidate) then
-      return { candidate, '--stdio' }
+      return { candidate, '--stdio' }, candidates
     end
-    table.insert(tried, candidate)
   end
-  if not notified then
-    notified = true
-    vim.schedule(function()
-      vim.notify(
-        'nql-lsp: cannot start the NQL language server; tried: ' .. table.concat(tried, ', ')
-          .. '. Install it with `pip install nql-lsp` in the Python environment on your PATH,'
-          .. " or pass its path: require('nql').setup({ cmd = { '/path/to/nql-lsp', '--stdio' } }).",
-        vim.log.levels.ERROR
-      )
-    end)
+  return nil, candidates
+end
+
+--- Tells the user, once a session, that no server was found and how to fix it.
+function M.report_missing(tried)
+  if notified then
+    return
   end
-  return { candidates[1], '--stdio' }
+  notified = true
+  vim.schedule(function()
+    vim.notify(
+      'nql-lsp: cannot start the NQL language server; tried: '
+        .. table.concat(tried, ', ')
+        .. '. Install it with `pip install nql-lsp` in the Python environment on your PATH,'
+        .. " or pass its path: require('nql').setup({ cmd = { '/path/to/nql-lsp', '--stdio' } }).",
+      vim.log.levels.ERROR
+    )
+  end)
+end
+
+--- The command that starts nql-lsp (see `find_server`). When none is found the user is told what was tried,
+--- and the first candidate is returned.
+function M.server_cmd(server_path)
+  local cmd, tried = M.find_server(server_path)
+  if cmd then
+    return cmd
+  end
+  M.report_missing(tried)
+  return { tried[1], '--stdio' }
+end
+
+--- Whether nql-lsp can start for `bufnr` with `cmd` (nil: look it up). A missing server is reported for NQL
+--- buffers only: a Python buffer has its own server, and nql-lsp is an extra there.
+function M.can_start(bufnr, cmd, server_path)
+  if cmd then
+    return true
+  end
+  local found, tried = M.find_server(server_path)
+  if not found and vim.bo[bufnr].filetype == 'nql' then
+    M.report_missing(tried)
+  end
+  return found ~= nil
 end
 
 local function client_for(bufnr)
@@ -52,26 +79,76 @@ local function client_for(bufnr)
   return clients[1]
 end
 
---- Sends `workspace/executeCommand` to the nql client of `bufnr` and calls `on_result(result)`.
-function M.execute(bufnr, command, arguments, on_result)
+local function request(client, method, params, handler, bufnr)
+  if vim.fn.has('nvim-0.11') == 1 then
+    client:request(method, params, handler, bufnr)
+  else
+    client.request(method, params, handler, bufnr)
+  end
+end
+
+--- The index of the query at `pos` ({ line, UTF-16 character }, 0-based) among a file's queries, read from the
+--- server's code lenses: each sits at the start of its query and carries its index. Without lenses (the runs
+--- are not loaded yet) it is the first query.
+function M.index_at(lenses, pos)
+  local index, best = 0, nil
+  for _, lens in ipairs(lenses) do
+    local args = lens.command and lens.command.arguments or {}
+    local start = lens.range.start
+    local before = start.line < pos[1] or (start.line == pos[1] and start.character <= pos[2])
+    local later = best == nil
+      or start.line > best.line
+      or (start.line == best.line and start.character > best.character)
+    if type(args[2]) == 'number' and before and later then
+      index, best = args[2], start
+    end
+  end
+  return index
+end
+
+--- The cursor of the window showing `bufnr` as an LSP position (0-based line, UTF-16 character).
+local function cursor_position(bufnr)
+  local win = vim.fn.bufwinid(bufnr)
+  if win == -1 then
+    return { 0, 0 }
+  end
+  local row, col = unpack(vim.api.nvim_win_get_cursor(win))
+  local line = vim.api.nvim_buf_get_lines(bufnr, row - 1, row, false)[1] or ''
+  col = math.min(col, #line)
+  local ok, utf16 = pcall(vim.str_utfindex, line, 'utf-16', col) -- Neovim 0.11
+  if not ok or type(utf16) ~= 'number' then
+    local _, old = vim.str_utfindex(line, col) -- Neovim 0.8-0.10: (UTF-32, UTF-16)
+    utf16 = old
+  end
+  return { row - 1, utf16 }
+end
+
+--- Sends `workspace/executeCommand` to the nql client of `bufnr` and calls `on_result(result)`. `arguments`
+--- is a function of the index of the query at the cursor, or nil to send it as given when `index` is known.
+function M.execute(bufnr, command, arguments, on_result, index)
   local client = client_for(bufnr)
   if not client then
     vim.notify('nql-lsp is not running for this buffer', vim.log.levels.WARN)
     return
   end
-  local params = { command = command, arguments = arguments }
-  local function handler(err, result)
-    if err then
-      vim.notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      return
-    end
-    on_result(result)
+  local function run(at)
+    local params = { command = command, arguments = arguments(at) }
+    request(client, 'workspace/executeCommand', params, function(err, result)
+      if err then
+        vim.notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        return
+      end
+      on_result(result)
+    end, bufnr)
   end
-  if vim.fn.has('nvim-0.11') == 1 then
-    client:request('workspace/executeCommand', params, handler, bufnr)
-  else
-    client.request('workspace/executeCommand', params, handler, bufnr)
+  if index ~= nil then
+    run(index)
+    return
   end
+  local pos = cursor_position(bufnr)
+  request(client, 'textDocument/codeLens', { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }, function(err, lenses)
+    run(err and 0 or M.index_at(lenses or {}, pos))
+  end, bufnr)
 end
 
 --- Result text of a command: a string as is, `{ text = ... }` / `{ markdown = ... }`, anything else as JSON.
@@ -110,16 +187,22 @@ function M.show(title, lines)
   return buf
 end
 
-function M.preview(bufnr)
+--- Shows the runs the query at the cursor matches; `index` (a code lens's) names another query of the file.
+function M.preview(bufnr, index)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  M.execute(bufnr, 'nql.preview', { vim.uri_from_bufnr(bufnr) }, function(result)
+  M.execute(bufnr, 'nql.preview', function(at)
+    return { vim.uri_from_bufnr(bufnr), at }
+  end, function(result)
     M.show('preview', M.result_lines(result))
-  end)
+  end, index)
 end
 
+--- Shows why the run `run_id` matches the query at the cursor, or not.
 function M.explain(bufnr, run_id)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  M.execute(bufnr, 'nql.explain', { vim.uri_from_bufnr(bufnr), run_id }, function(result)
+  M.execute(bufnr, 'nql.explain', function(at)
+    return { vim.uri_from_bufnr(bufnr), run_id, at }
+  end, function(result)
     M.show('explain', M.result_lines(result))
   end)
 end
@@ -146,6 +229,9 @@ function M.setup(opts)
     group = group,
     pattern = filetypes,
     callback = function(args)
+      if not M.can_start(args.buf, opts.cmd, opts.server_path) then
+        return
+      end
       local found = vim.fs.find(root_markers, { upward = true, path = vim.fs.dirname(args.file) })[1]
       local root = found and vim.fs.dirname(found) or vim.fn.getcwd()
       vim.lsp.start({

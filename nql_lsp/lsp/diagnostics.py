@@ -8,9 +8,10 @@ from lsprotocol import types
 
 from nql_lsp.cli.render import rule_url
 from nql_lsp.diagnostics import Diagnostic, Severity
-from nql_lsp.lsp.client import ClientFlags
-from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.lsp.regions import Region
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -43,7 +44,7 @@ def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
     return overrides.get(d.code, d.severity.value if isinstance(d.severity, Severity) else str(d.severity))
 
 
-def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ClientFlags) -> types.Diagnostic:
+def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ResolvedCapabilities) -> types.Diagnostic:
     related = None
     if d.related and flags.related_information:
         related = [
@@ -69,7 +70,7 @@ def lsp_diagnostics(
     doc: Document,
     pos: Positions,
     overrides: Mapping[str, str],
-    flags: ClientFlags,
+    flags: ResolvedCapabilities,
     found: list[tuple[Region, list[Diagnostic]]] | None = None,
 ) -> list[types.Diagnostic]:
     out = []

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from nql_lsp.features import outline
 from nql_lsp.features.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
 from nql_lsp.syntax.text import LineIndex
@@ -19,7 +19,7 @@ _MOD_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}
 
 
 def semantic_tokens(
-    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags, rng: types.Range | None = None
+    documents: Documents, doc: Document, pos: Positions, flags: ResolvedCapabilities, rng: types.Range | None = None
 ) -> types.SemanticTokens:
     lo, hi = pos.span(rng) if rng is not None else (0, len(doc.text))
     pieces: list[tuple[int, int, int, int]] = []  # file start, file end, type, modifier bits

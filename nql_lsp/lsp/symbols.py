@@ -5,9 +5,10 @@ from __future__ import annotations
 from lsprotocol import types
 
 from nql_lsp.features import outline
-from nql_lsp.lsp.client import ClientFlags
-from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.lsp.regions import Region
 
 _SYMBOL_KIND = {
     "field": types.SymbolKind.Field,
@@ -17,7 +18,7 @@ _SYMBOL_KIND = {
 
 
 def document_symbols(
-    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags
+    documents: Documents, doc: Document, pos: Positions, flags: ResolvedCapabilities
 ) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
     symbols: list[types.DocumentSymbol] = []
     for snap in documents.snapshots(doc):

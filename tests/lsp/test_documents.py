@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from nql_lsp.language.schema import FieldInfo, StaticSchema
-from nql_lsp.lsp.documents import KINDS, DocumentKind, Documents, register_kind
+from nql_lsp.lsp.documents import Documents
+from nql_lsp.lsp.kinds import NQL, DocumentKind, DocumentKinds
 from nql_lsp.sources.files import QuerySource
 
 
@@ -60,20 +61,23 @@ def _json_queries(path: str, text: str) -> list[QuerySource]:
 
 
 def test_embedded_regions_map_offsets_both_ways():
-    register_kind(DocumentKind("jsonq", (".jsonq",), _json_queries))
-    try:
-        docs = Documents()
-        text = '{"query": "a:flot = \\"x\\""}'
-        doc = docs.open("file:///w.jsonq", "jsonq", 1, text)
-        [(region, [diagnostic])] = docs.diagnostics(doc)
-        assert diagnostic.code == "NQL101"
-        assert text[region.to_file(diagnostic.start) : region.to_file(diagnostic.end)] == "flot"
-        # The file offset of `=` maps to its query offset and back.
-        eq = text.index("=")
-        assert region.text[region.from_file(eq)] == "="
-        assert region.to_file(region.from_file(eq)) == eq
-    finally:
-        KINDS.pop("jsonq")
+    docs = Documents(kinds=DocumentKinds([NQL, DocumentKind("jsonq", (".jsonq",), _json_queries)]))
+    text = '{"query": "a:flot = \\"x\\""}'
+    doc = docs.open("file:///w.jsonq", "jsonq", 1, text)
+    [(region, [diagnostic])] = docs.diagnostics(doc)
+    assert diagnostic.code == "NQL101"
+    assert text[region.to_file(diagnostic.start) : region.to_file(diagnostic.end)] == "flot"
+    # The file offset of `=` maps to its query offset and back.
+    eq = text.index("=")
+    assert region.text[region.from_file(eq)] == "="
+    assert region.to_file(region.from_file(eq)) == eq
+
+
+def test_kinds_belong_to_one_session():
+    """A kind served by one set of documents is not served by another (no registry shared between them)."""
+    mine = Documents(kinds=DocumentKinds([NQL, DocumentKind("jsonq", (".jsonq",), _json_queries)]))
+    assert mine.open("file:///w.jsonq", "jsonq", 1, '{"query": "a:int = 1"}') is not None
+    assert Documents().open("file:///w.jsonq", "jsonq", 1, '{"query": "a:int = 1"}') is None
 
 
 def test_schema_layers_rebuild_snapshots_and_notify():

@@ -17,7 +17,7 @@ from nql_lsp.lsp import (
     signature_help,
     symbols,
 )
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.diagnostics import lsp_diagnostics
 from nql_lsp.lsp.documents import Documents
 from nql_lsp.lsp.positions import Positions
@@ -47,8 +47,8 @@ TEXTS = st.lists(PIECES, max_size=30).map("".join)
 ENCODINGS = st.sampled_from(["utf-8", "utf-16", "utf-32"])
 FLAGS = st.sampled_from(
     [
-        ClientFlags(),
-        ClientFlags(
+        ResolvedCapabilities(),
+        ResolvedCapabilities(
             snippets=True,
             hierarchical_symbols=True,
             multiline_tokens=True,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lsprotocol import types
 
 from nql_lsp.lsp import python as python_kind
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.code_actions import code_actions
 from nql_lsp.lsp.completion import completion
 from nql_lsp.lsp.diagnostics import file_diagnostics
@@ -100,7 +100,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
     doc = documents.open("file:///w/m.py", "python", 1, text)
     assert doc is not None
     pos = Positions(doc.lines, "utf-16")
-    flags = ClientFlags()
+    flags = ResolvedCapabilities()
     offset = int(len(text) * cursor_fraction)
     position = pos.position(offset)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lsprotocol import types
 
@@ -37,7 +38,7 @@ def completion(
         return types.CompletionList(is_incomplete=False, items=[])
     snap, query_offset = found
     region = snap.region
-    items = complete(snap.analysis, query_offset, documents.schema)
+    items: Sequence[CompletionItem] = complete(snap.analysis, query_offset, documents.schema)
     line = position.line
     line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
     embedded = region.source.map_edit is not None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from lsprotocol import types
 
 from nql_lsp.cli.render import rule_url
-from nql_lsp.diagnostics import Diagnostic, Severity
+from nql_lsp.diagnostics import Diagnostic
 from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
@@ -41,7 +41,7 @@ def file_diagnostics(
 
 def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
     """``error``/``warning``/``information``/``hint``, or ``off`` when the user turned the code off."""
-    return overrides.get(d.code, d.severity.value if isinstance(d.severity, Severity) else str(d.severity))
+    return overrides.get(d.code, d.severity.value)
 
 
 def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ResolvedCapabilities) -> types.Diagnostic:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from nql_lsp.features.hover import HoverInfo
 from nql_lsp.features.hover import hover as core_hover
 from nql_lsp.lsp.capabilities import ResolvedCapabilities, markup
 from nql_lsp.lsp.documents import Document, Documents
@@ -17,7 +18,7 @@ def hover(
     if found is None:
         return None
     snap, offset = found
-    info = core_hover(snap.analysis, offset, documents.schema)
+    info: HoverInfo | None = core_hover(snap.analysis, offset, documents.schema)
     if info is None:
         return None
     return types.Hover(

@@ -42,7 +42,7 @@ class NqlProtocol(LanguageServerProtocol):
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
-            if isinstance(data, dict) and "id" in data and "method" in data:
+            if "id" in data and "method" in data:
                 return _Unreadable(data["id"], str(data["method"]), exc)
             raise
 

@@ -5,6 +5,8 @@ Deltas between two full results are in :mod:`token_deltas`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
@@ -28,7 +30,8 @@ def semantic_tokens(
         if region.file_end < lo or hi < region.file_start:
             continue
         holes = region.source.holes
-        for tok in outline.semantic_tokens(snap.analysis):
+        tokens: Sequence[outline.SemanticToken] = outline.semantic_tokens(snap.analysis)
+        for tok in tokens:
             if holes and any(a < tok.end and tok.start < b for a, b in holes):
                 continue  # a placeholder: the code there is not NQL
             start, end = region.range_to_file(tok.start, tok.end)

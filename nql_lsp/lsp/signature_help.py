@@ -17,7 +17,7 @@ def signature_help(
     if found is None:
         return None
     snap, offset = found
-    info = outline.signature_help(snap.analysis, offset)
+    info: outline.SignatureInfo | None = outline.signature_help(snap.analysis, offset)
     if info is None:
         return None
     params = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
@@ -22,12 +24,13 @@ def document_symbols(
 ) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
     symbols: list[types.DocumentSymbol] = []
     for snap in documents.snapshots(doc):
-        symbols += [_symbol(s, snap.region, pos) for s in outline.document_symbols(snap.analysis)]
+        found: Sequence[outline.Symbol] = outline.document_symbols(snap.analysis)
+        symbols += [_symbol(s, snap.region, pos) for s in found]
     if flags.hierarchical_symbols:
         return symbols
     flat: list[types.SymbolInformation] = []
 
-    def walk(items: list[types.DocumentSymbol], container: str | None) -> None:
+    def walk(items: Sequence[types.DocumentSymbol], container: str | None) -> None:
         for s in items:
             flat.append(
                 types.SymbolInformation(

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 
 from nql_lsp import __version__
@@ -26,6 +27,8 @@ from nql_lsp.lsp.protocol import NqlProtocol
 from nql_lsp.lsp.scheduler import Route, Scheduler, entry
 from nql_lsp.lsp.session import Session
 from nql_lsp.lsp.settings import Settings
+
+log = logging.getLogger("nql_lsp")
 
 
 class NqlLanguageServer(LanguageServer):
@@ -41,7 +44,11 @@ class NqlLanguageServer(LanguageServer):
         self.context = Context(Session(), Scheduler(), Client(self))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Failures pygls catches itself (a notification handler that raised, a lost connection)."""
+        """Failures pygls catches itself (a notification handler that raised, a lost connection); a method
+        the server does not serve is the client's business, answered MethodNotFound and logged at info."""
+        if isinstance(error, JsonRpcMethodNotFound):
+            log.info("%s", error)
+            return
         self.context.client.report(error)
 
 
@@ -100,3 +107,8 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -
         server.start_ws(host, port)
     else:
         server.start_io()
+    server.context.scheduler.shutdown()
+    protocol = server.protocol
+    code = protocol.exit_code if isinstance(protocol, NqlProtocol) else None
+    if code:  # ``exit`` without ``shutdown``
+        raise SystemExit(code)

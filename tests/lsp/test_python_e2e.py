@@ -14,7 +14,7 @@ from lsprotocol import types
 from nql_lsp.sources.python import find_queries
 from nql_lsp.syntax.text import LineIndex
 
-from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos
+from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos, reconfigured
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -156,31 +156,21 @@ async def test_formatting_touches_only_the_query_strings(client, source: str):
 async def test_python_can_be_turned_off(client):
     uri = open_py(client, SOURCE)
     assert await diagnostics(client, uri)
-    client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": False}}})
-    )
+
+    def send(enable: bool) -> None:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": enable}}})
+        )
+
     try:
-        for _ in range(50):
-            if not await diagnostics(client, uri):
-                break
-            client.diagnostics.pop(uri, None)
-        assert await diagnostics(client, uri) == []
+        assert await reconfigured(client, uri, lambda: send(False), lambda ds: ds == []) == []
         assert (
             await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(4, 42)))
             is None
         )
     finally:
-        client.diagnostics.pop(uri, None)
-        client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": True}}})
-        )
-    # Waited for, so that the republish it causes lands here and not in the next test.
-    for _ in range(50):
-        if await diagnostics(client, uri):
-            break
-        client.diagnostics.pop(uri, None)
-    assert await diagnostics(client, uri)
+        # Waited for, so that the republish it causes lands here and not in the next test.
+        assert await reconfigured(client, uri, lambda: send(True), lambda ds: ds != [])
 
 
 async def test_semantic_tokens_cover_query_text_only(client):

@@ -72,6 +72,11 @@ class Wire:
     async def call(self, method: str, params: Any = None) -> dict[str, Any]:
         return await self.response(self.request(method, params))
 
+    async def barrier(self) -> None:
+        """A round trip: the handlers of every message sent before it have run, up to their first wait
+        for something outside the server (the client, a worker thread)."""
+        await self.call("textDocument/hover", at("file:///barrier/none.nql"))
+
     def notifications(self, method: str) -> list[Any]:
         return [m.get("params") for m in self.sent if m.get("method") == method and "id" not in m]
 

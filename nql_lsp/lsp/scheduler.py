@@ -114,9 +114,16 @@ class Scheduler:
             wanted = partial(documents.current, doc, plan)
             running = asyncio.get_running_loop().run_in_executor(self._pool, plan.run, wanted)
             self._analyses[key] = running
-            running.add_done_callback(lambda _: self._analyses.pop(key, None))
-        analyses = await asyncio.shield(running)
-        documents.store(doc, plan, analyses)
+
+            def finished(done: asyncio.Future[Any]) -> None:
+                # Kept here, as the analysis leaves the table, not by whichever waiter resumes first: a
+                # request arriving in between would find neither and analyse the same text again.
+                self._analyses.pop(key, None)
+                if not done.cancelled() and done.exception() is None:
+                    documents.store(doc, plan, done.result())
+
+            running.add_done_callback(finished)
+        await asyncio.shield(running)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

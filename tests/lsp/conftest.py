@@ -106,7 +106,7 @@ def capabilities(preset: str) -> types.ClientCapabilities:
     return caps
 
 
-@pytest_lsp.fixture(
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]  # pytest-lsp's fixture decorator is not typed
     config=ClientServerConfig(server_command=SERVER, client_factory=NqlClient.create), params=CLIENTS, scope="module"
 )
 async def client(request, lsp_client: NqlClient):
@@ -124,7 +124,8 @@ def encoding(client: LanguageClient) -> str:
 
 
 def pulls(client: LanguageClient) -> bool:
-    return client.capabilities.text_document.diagnostic is not None
+    caps = client.capabilities
+    return caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
 
 
 def new_uri(suffix: str = ".nql") -> str:
@@ -167,6 +168,7 @@ async def diagnostics(
         report = await client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
+        assert isinstance(report, types.RelatedFullDocumentDiagnosticReport), report
         return list(report.items)
 
     def found() -> tuple[Sequence[types.Diagnostic]] | None:  # in a tuple: an empty list is an answer too

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from typing import IO, Any
 
-INITIALIZE = {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+INITIALIZE: dict[str, Any] = {
+    "id": 1,
+    "method": "initialize",
+    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+}
 
 
 def frame(message: dict[str, Any]) -> bytes:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import pytest
 
 from nql_lsp.lsp import hover as hover_module
 
+from .rawio import INITIALIZE, frame
 from .wire import Wire, at
 
 NO_RUNS = {"nql": {"runs": False}}
@@ -52,14 +52,6 @@ async def test_an_unknown_method_without_params_is_method_not_found():
     assert wire.notifications("window/logMessage") == []
 
 
-def _frame(message: dict) -> bytes:
-    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-INITIALIZE = {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}
-
-
 @pytest.mark.parametrize(("messages", "status"), [([], 1), ([{"id": 2, "method": "shutdown"}], 0)])
 def test_exit_status_says_whether_shutdown_came_first(messages, status):
     proc = subprocess.Popen(
@@ -67,7 +59,7 @@ def test_exit_status_says_whether_shutdown_came_first(messages, status):
     )
     try:
         assert proc.stdin is not None
-        proc.stdin.write(b"".join(_frame(m) for m in [INITIALIZE, *messages, {"method": "exit"}]))
+        proc.stdin.write(b"".join(frame(m) for m in [INITIALIZE, *messages, {"method": "exit"}]))
         proc.stdin.flush()  # the pipe stays open: the exit notification alone ends the server
         assert proc.wait(timeout=30) == status
     finally:
@@ -83,7 +75,8 @@ async def test_documents_have_one_copy_the_sessions():
     wire.open(uri, "a:int = 1")
     wire.change(uri, 2, "a:int = 2")
     await wire.barrier()
-    assert wire.server.context.session.documents.get(uri).text == "a:int = 2"
+    doc = wire.server.context.session.documents.get(uri)
+    assert doc is not None and doc.text == "a:int = 2"
     assert dict(wire.server.workspace.text_documents) == {}  # pygls keeps no second, stale copy
     wire.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     await wire.barrier()

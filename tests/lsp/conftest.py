@@ -14,13 +14,15 @@ import asyncio
 import itertools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from nql_lsp.syntax.text import Encoding
 
 CLIENTS = ["visual-studio-code", "neovim"]
 INIT_OPTIONS = {"nql": {"lineWidth": 60}}
@@ -116,11 +118,13 @@ async def client(request, lsp_client: NqlClient):
     await lsp_client.shutdown_session()
 
 
-def encoding(client: LanguageClient) -> str:
+def encoding(client: LanguageClient) -> Encoding:
     """The encoding the server must have chosen: the client's first offer (pygls supports all three)."""
     general = client.capabilities.general if client.capabilities else None
     offers = general.position_encodings if general and general.position_encodings else ["utf-16"]
-    return str(getattr(offers[0], "value", offers[0]))
+    first = str(getattr(offers[0], "value", offers[0]))
+    assert first in ("utf-8", "utf-16", "utf-32"), first
+    return cast("Encoding", first)
 
 
 def pulls(client: LanguageClient) -> bool:

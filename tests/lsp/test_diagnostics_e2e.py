@@ -21,7 +21,7 @@ async def test_diagnostic_fields_and_non_ascii_positions(client):
     assert d.code == "NQL101"
     assert d.source == "nql"
     assert d.severity == types.DiagnosticSeverity.Error
-    assert d.code_description.href.endswith("#nql101")
+    assert d.code_description is not None and d.code_description.href.endswith("#nql101")
     assert "did you mean `float`" in d.message
     start, end = FLOT_COLUMNS[encoding(client)]
     assert (d.range.start, d.range.end) == (pos(0, start), pos(0, end))

@@ -26,6 +26,8 @@ from nql_lsp.lsp.positions import Positions
 from nql_lsp.lsp.semantic_tokens import semantic_tokens
 from nql_lsp.sources.python import blank_lines, parse_python
 
+from .narrow import text_edit, workspace_edits
+
 
 def opened(doc: Document | None) -> Document:
     """An opened document (``open`` gives None for a kind the server does not serve)."""
@@ -120,7 +122,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
             _check_edits(text, [(e.start, e.end, e.new_text) for e in fix.edits])
     hover(documents, doc, position, pos, flags)
     for item in completion(documents, doc, position, pos, flags).items:
-        _check_edits(text, lsp_edits([item.text_edit]))
+        _check_edits(text, lsp_edits([text_edit(item)]))
     _check_edits(text, lsp_edits(format_document(doc, pos, 40)))
     params = types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=doc.uri),
@@ -128,7 +130,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
         context=types.CodeActionContext(diagnostics=[]),
     )
     for action in code_actions(documents, doc, params, pos, {}, 40, flags):
-        _check_edits(text, lsp_edits((action.edit.changes or {}).get(doc.uri, [])))
+        _check_edits(text, lsp_edits(workspace_edits(action.edit, doc.uri)))
     semantic_tokens(documents, doc, pos, flags)
 
 

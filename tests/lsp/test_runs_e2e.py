@@ -10,6 +10,7 @@ import gzip
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -21,9 +22,10 @@ from .conftest import CLIENTS, SERVER, NqlClient, diagnostics, doc_id, open_doc,
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-def _sample() -> list[dict]:
+def _sample() -> list[dict[str, Any]]:
     data = resources.files("nql_lsp") / "data" / "sample_runs.json.gz"
-    return json.loads(gzip.decompress(data.read_bytes()))
+    runs: list[dict[str, Any]] = json.loads(gzip.decompress(data.read_bytes()))
+    return runs
 
 
 def _failed_untrashed() -> tuple[int, int]:
@@ -31,7 +33,7 @@ def _failed_untrashed() -> tuple[int, int]:
     return sum(1 for r in runs if r.get("sys/failed") is True), len(runs)
 
 
-@pytest_lsp.fixture(
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]  # pytest-lsp's fixture decorator is not typed
     config=ClientServerConfig(server_command=SERVER, client_factory=NqlClient.create), params=CLIENTS, scope="module"
 )
 async def client(request, lsp_client: NqlClient):
@@ -53,9 +55,10 @@ async def test_code_lens_counts_the_runs_a_query_matches(client):
     failed, total = _failed_untrashed()
     uri = open_doc(client, "`sys/failed`:bool = true")
     [lens] = await _lenses(client, uri)
+    assert lens.command is not None
     assert lens.command.title == f"matches {failed:,} of {total:,} runs"
     assert lens.command.command == "nql.preview"
-    assert list(lens.command.arguments) == [uri, 0]
+    assert list(lens.command.arguments or []) == [uri, 0]
     assert lens.range.start == pos(0, 0)
 
 
@@ -159,11 +162,12 @@ async def test_a_users_runs_file_gives_counts_and_a_learned_schema(tmp_path):
     try:
         uri = open_doc(client, "`acc`:float >= 0.9")
         [lens] = await _lenses(client, uri)
-        assert lens.command.title == "matches 1 of 3 runs"
+        assert lens.command is not None and lens.command.title == "matches 1 of 3 runs"
         # Loading was reported as work-done progress: begun with the file's path, ended with the count.
-        [reports] = client.progress_reports.values()
+        # pytest-lsp keeps each progress value (begin, report, end) under its token.
+        [reports] = list[list[Any]](client.progress_reports.values())
         assert isinstance(reports[0], types.WorkDoneProgressBegin)
-        assert reports[0].message.endswith("runs.jsonl")
+        assert (reports[0].message or "").endswith("runs.jsonl")
         assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "3 runs"
         # The learned schema now knows `train/loss` (it was in place before the lens was asked for): a
         # misspelt path is worth a warning.

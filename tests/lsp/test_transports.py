@@ -22,7 +22,8 @@ _T = TypeVar("_T")
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _first_connection(connect: Callable[[], _T]) -> _T:
@@ -53,6 +54,7 @@ def test_stdio_flag_is_accepted():
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(frame(INITIALIZE))
         proc.stdin.flush()
@@ -119,6 +121,7 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
     proc = subprocess.Popen(
         [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         init = {**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"nql": {"lineWidth": -3}}}}
         proc.stdin.write(frame(init))
@@ -180,6 +183,7 @@ def test_exit_while_runs_load_is_clean():
     proc = subprocess.Popen(
         [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(frame(init))
         proc.stdin.flush()

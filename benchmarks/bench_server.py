@@ -19,7 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # Previews off: loading the sample runs in the background at start-up would disturb the first edits, and
@@ -37,7 +39,7 @@ class Client:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=HERE.parent
         )
-        self.inbox: queue.Queue[dict] = queue.Queue()
+        self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -56,22 +58,22 @@ class Client:
                     break
             self.inbox.put(json.loads(out.read(length)))
 
-    def send(self, message: dict) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         body = json.dumps({"jsonrpc": "2.0", **message}).encode()
         assert self.proc.stdin is not None
         self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         self.proc.stdin.flush()
 
-    def request(self, method: str, params: dict) -> dict:
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         self.next_id += 1
         rid = self.next_id
         self.send({"id": rid, "method": method, "params": params})
         return self.wait(lambda m: m.get("id") == rid and "method" not in m)
 
-    def notify(self, method: str, params: dict) -> None:
+    def notify(self, method: str, params: dict[str, Any]) -> None:
         self.send({"method": method, "params": params})
 
-    def wait(self, match) -> dict:
+    def wait(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         while True:
             message = self.inbox.get(timeout=60)
             if "method" in message and "id" in message:  # a request from the server: answer it empty
@@ -113,8 +115,8 @@ class Client:
             self.proc.kill()
 
 
-def published(uri: str, version: int):
-    def match(m: dict) -> bool:
+def published(uri: str, version: int) -> Callable[[dict[str, Any]], bool]:
+    def match(m: dict[str, Any]) -> bool:
         p = m.get("params") or {}
         return (
             m.get("method") == "textDocument/publishDiagnostics" and p.get("uri") == uri and p.get("version") == version
@@ -247,7 +249,7 @@ def main() -> None:
     clients = {"bare": Client(BARE), "nql-lsp": Client(NQL)}
     for c in clients.values():
         c.initialize()
-    results = {}
+    results: dict[tuple[str, int | str], tuple[float, float, float]] = {}
     for size in (5, 1000):
         runs = {name: EditRun(c, query(size)) for name, c in clients.items()}
         for k in range(args.edits):

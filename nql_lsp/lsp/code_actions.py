@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from nql_lsp.diagnostics import Diagnostic, Edit
 from nql_lsp.features.edits import file_edits, query_edits
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.diagnostics import file_diagnostics, severity_of, to_lsp
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
@@ -23,7 +23,7 @@ def _wanted(kind: str, only: list[str] | None) -> bool:
     return not only or any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _edit(doc: Document, edits: list[Edit], pos: Positions, flags: ClientFlags) -> types.WorkspaceEdit:
+def _edit(doc: Document, edits: list[Edit], pos: Positions, flags: ResolvedCapabilities) -> types.WorkspaceEdit:
     text_edits = [types.TextEdit(range=pos.range(e.start, e.end), new_text=e.new_text) for e in edits]
     if flags.document_changes:
         ident = types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version)
@@ -38,7 +38,7 @@ def code_actions(
     pos: Positions,
     overrides: Mapping[str, str],
     line_width: int,
-    flags: ClientFlags,
+    flags: ResolvedCapabilities,
 ) -> list[types.CodeAction]:
     only = [str(k.value if hasattr(k, "value") else k) for k in params.context.only or []] or None
     start, end = pos.span(params.range)

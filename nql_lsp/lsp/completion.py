@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lsprotocol import types
 
 from nql_lsp.completion import CompletionItem, complete
 from nql_lsp.diagnostics import Edit
-from nql_lsp.lsp.client import ClientFlags, markup
+from nql_lsp.lsp.capabilities import ResolvedCapabilities, markup
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
 
@@ -29,7 +30,7 @@ def plain(snippet: str) -> str:
 
 
 def completion(
-    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ClientFlags
+    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ResolvedCapabilities
 ) -> types.CompletionList:
     offset = pos.offset(position)
     found = documents.snapshot_at(doc, offset)
@@ -37,7 +38,7 @@ def completion(
         return types.CompletionList(is_incomplete=False, items=[])
     snap, query_offset = found
     region = snap.region
-    items = complete(snap.analysis, query_offset, documents.schema)
+    items: Sequence[CompletionItem] = complete(snap.analysis, query_offset, documents.schema)
     line = position.line
     line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
     embedded = region.source.in_code
@@ -58,7 +59,9 @@ def completion(
     return types.CompletionList(is_incomplete=False, items=out)
 
 
-def _item(item: CompletionItem, rng: types.Range, text: str, snippet: bool, flags: ClientFlags) -> types.CompletionItem:
+def _item(
+    item: CompletionItem, rng: types.Range, text: str, snippet: bool, flags: ResolvedCapabilities
+) -> types.CompletionItem:
     return types.CompletionItem(
         label=item.label,
         kind=_KIND.get(item.kind),

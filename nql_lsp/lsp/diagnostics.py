@@ -6,10 +6,11 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from nql_lsp.diagnostics import Diagnostic, Severity, rule_url
-from nql_lsp.lsp.client import ClientFlags
-from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.diagnostics import Diagnostic, Tag, rule_url
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.lsp.regions import Region
 from nql_lsp.sources.query import map_diagnostic
 
 _SEVERITY = {
@@ -18,8 +19,7 @@ _SEVERITY = {
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
-# Accepted-but-discouraged spellings: editors strike them through.
-_DEPRECATED = frozenset({"NQL105", "NQL304"})
+_TAGS = {Tag.DEPRECATED: types.DiagnosticTag.Deprecated, Tag.UNNECESSARY: types.DiagnosticTag.Unnecessary}
 
 
 def file_diagnostics(
@@ -36,10 +36,10 @@ def file_diagnostics(
 
 def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
     """``error``/``warning``/``information``/``hint``, or ``off`` when the user turned the code off."""
-    return overrides.get(d.code, d.severity.value if isinstance(d.severity, Severity) else str(d.severity))
+    return overrides.get(d.code, d.severity.value)
 
 
-def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ClientFlags) -> types.Diagnostic:
+def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ResolvedCapabilities) -> types.Diagnostic:
     related = None
     if d.related and flags.related_information:
         related = [
@@ -56,7 +56,7 @@ def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: Clie
         source="nql",
         message=d.message,
         related_information=related,
-        tags=[types.DiagnosticTag.Deprecated] if d.code in _DEPRECATED else None,
+        tags=[_TAGS[t] for t in sorted(d.rule.tags)] or None,
     )
 
 
@@ -65,7 +65,7 @@ def lsp_diagnostics(
     doc: Document,
     pos: Positions,
     overrides: Mapping[str, str],
-    flags: ClientFlags,
+    flags: ResolvedCapabilities,
     found: list[tuple[Region, list[Diagnostic]]] | None = None,
 ) -> list[types.Diagnostic]:
     out = []

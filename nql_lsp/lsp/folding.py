@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
@@ -14,7 +16,8 @@ def folding_ranges(documents: Documents, doc: Document, pos: Positions) -> list[
     lines = doc.lines
     for snap in documents.snapshots(doc):
         region = snap.region
-        for start, end in outline.folding_ranges(snap.analysis):
+        spans: Sequence[tuple[int, int]] = outline.folding_ranges(snap.analysis)
+        for start, end in spans:
             first, last = lines.line_of(region.to_file(start)), lines.line_of(region.to_file(end))
             if last > first:
                 out.append(types.FoldingRange(start_line=first, end_line=last, kind=types.FoldingRangeKind.Region))

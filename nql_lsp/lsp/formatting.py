@@ -5,6 +5,8 @@ No edits while a query has syntax errors; a query in code is changed only inside
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.diagnostics import Edit
@@ -29,8 +31,8 @@ def format_document_range(doc: Document, rng: types.Range, pos: Positions, line_
         if region.file_end < start or end < region.file_start:
             continue
         qs, qe = region.from_file(start), region.from_file(end)
-        edits = format_range(region.text, qs, qe, width_for(region.source, line_width))
+        edits: Sequence[Edit] = format_range(region.text, qs, qe, width_for(region.source, line_width))
         if region.source.in_code:
             edits = [f for e in edits for f in fine_edits(region.text[e.start : e.end], e.new_text, e.start)]
-        out += [_file_edit(e, pos) for e in file_edits(region.source, edits)]
+        out += [_file_edit(e, pos) for e in file_edits(region.source, list(edits))]
     return out

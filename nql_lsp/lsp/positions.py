@@ -52,3 +52,13 @@ class Positions:
         if self.encoding == "utf-16":
             return len(segment.encode("utf-16-le")) // 2
         return len(segment.encode("utf-8", "surrogatepass"))
+
+
+def encoding_of(value: object) -> Encoding:
+    """``utf-8``/``utf-16``/``utf-32`` from a negotiated PositionEncodingKind (UTF-16 for anything else)."""
+    text = str(getattr(value, "value", value)).lower()
+    if text == "utf-8":
+        return "utf-8"
+    if text == "utf-32":
+        return "utf-32"
+    return "utf-16"

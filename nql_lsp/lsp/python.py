@@ -8,8 +8,13 @@ written for the literal they land in, and nothing outside a string is ever edite
 
 from __future__ import annotations
 
-from nql_lsp.lsp.documents import DocumentKind, Documents, register_kind
-from nql_lsp.sources.query import QuerySource
+from typing import TYPE_CHECKING
+
+from nql_lsp.lsp.kinds import DocumentKind
+
+if TYPE_CHECKING:
+    from nql_lsp.lsp.documents import Documents
+    from nql_lsp.sources.query import QuerySource
 
 LANGUAGE_ID = "python"
 SUFFIXES = (".py", ".pyi")
@@ -35,8 +40,4 @@ DISABLED = DocumentKind(LANGUAGE_ID, SUFFIXES, _nothing)
 def configure(documents: Documents, enable: bool) -> None:
     """Follow the setting, for Python documents opened later and those already open (their queries are
     found again; the server republishes every document's diagnostics when a setting changes)."""
-    kind = ENABLED if enable else DISABLED
-    register_kind(kind)
-    for doc in documents:
-        if doc.kind.language_id == LANGUAGE_ID and doc.kind is not kind:
-            doc.set_kind(kind)
+    documents.serve_kind(ENABLED if enable else DISABLED)

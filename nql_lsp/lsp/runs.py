@@ -6,7 +6,8 @@ ready, and whenever it fails to load, the server works exactly as it does withou
 hints, no learned schema; a failure is said once, naming the file and what is wrong.
 
 Evaluation also runs in a worker thread, one at a time (a duckdb connection serves one caller at once),
-and each query's preview is cached per runs generation, so re-rendering lenses costs nothing.
+and each query's preview is cached per runs generation, so re-rendering lenses costs nothing; requests
+that ask for the same preview at once share one evaluation.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from nql_lsp.lsp.documents import Documents, Snapshot
+from nql_lsp.lsp.analyses import QueryAnalysis
+from nql_lsp.lsp.documents import Documents
 from nql_lsp.lsp.positions import Positions
 
 if TYPE_CHECKING:
@@ -34,48 +37,102 @@ MAX_ROWS = 1000  # rows a preview command returns; the counts are always complet
 _CACHE_SIZE = 256
 
 
+class PreviewCache:
+    """Results by key, computed once however many threads ask at once (single flight), the last
+    ``size`` kept.
+
+    The first caller of a key computes it; a caller that asks while that runs waits for the same result
+    instead of computing it again; a failure reaches every waiting caller and is not kept.
+    """
+
+    __slots__ = ("_done", "_lock", "_running", "size")
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Hashable, Any] = OrderedDict()
+        self._running: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+            running = self._running.get(key)
+            if running is None:
+                mine: Future[Any] = Future()
+                self._running[key] = mine
+        if running is not None:
+            return running.result()
+        try:
+            result = compute()
+        except BaseException as e:
+            with self._lock:
+                del self._running[key]
+            mine.set_exception(e)
+            raise
+        with self._lock:
+            del self._running[key]
+            self._done[key] = result
+            while len(self._done) > self.size:
+                self._done.popitem(last=False)
+        mine.set_result(result)
+        return result
+
+    def clear(self) -> None:
+        """Forget the kept results (computations under way finish and are kept under their own keys)."""
+        with self._lock:
+            self._done.clear()
+
+
 @dataclass(slots=True)
 class RunsState:
-    """The loaded runs (or why there are none), and previews and clause counts cached for the current load."""
+    """The loaded runs (or why there are none), what is being loaded, and the previews and clause counts
+    cached for the current load."""
 
     runs: RunSet | None = None
     error: str | None = None
     generation: int = 0
+    #: What the ``nql.runs`` setting asks for: ("off", None) or ("load", path or None for the sample).
+    wanted: tuple[str, str | None] | None = None
     task: asyncio.Task[None] | None = None
+    #: Held while evaluating: a duckdb connection serves one caller at once.
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _cache: OrderedDict[tuple[str, int, str], Any] = field(default_factory=OrderedDict)
+    cache: PreviewCache = field(default_factory=PreviewCache)
 
     @property
     def ready(self) -> bool:
         return self.runs is not None
 
+    def loaded(self, runs: RunSet | None, error: str | None) -> None:
+        self.runs = runs
+        self.error = error
+        self.generation += 1
+        self.cache.clear()
+
     def _cached(self, kind: str, text: str, compute: Callable[[str, RunSet], Any]) -> Any:
-        """``compute(text, runs)`` once per query per runs load (under the lock, one evaluation at a time:
-        a duckdb connection serves one caller at once). Call off the event loop."""
+        """``compute(text, runs)`` once per query per runs load, on any thread (call off the event loop)."""
         runs = self.runs
         if runs is None:
             return None
-        key = (kind, self.generation, text)
-        found = self._cache.get(key)
-        if found is not None:
-            self._cache.move_to_end(key)
-            return found
-        with self.lock:
-            result = compute(text, runs)
-        self._cache[key] = result
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return result
+
+        def evaluate() -> Any:
+            with self.lock:
+                return compute(text, runs)
+
+        return self.cache.get((kind, self.generation, text), evaluate)
 
     def preview(self, text: str) -> Preview | None:
         from nql_lsp.evaluation.evaluate import preview
 
-        return self._cached("preview", text, preview)
+        result: Preview | None = self._cached("preview", text, preview)
+        return result
 
     def clause_counts(self, text: str) -> list[tuple[int, int, int]]:
         from nql_lsp.evaluation.evaluate import clause_counts
 
-        return self._cached("counts", text, clause_counts) or []
+        counts: list[tuple[int, int, int]] = self._cached("counts", text, clause_counts) or []
+        return counts
 
     def explain(self, text: str, run_id: str) -> str:
         runs = self.runs
@@ -113,10 +170,7 @@ def apply_loaded(
     state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *, learned: bool
 ) -> None:
     """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
-    state.runs = runs
-    state.error = error
-    state.generation += 1
-    state._cache.clear()
+    state.loaded(runs, error)
     documents.set_schema_layer("runs", runs.schema if runs is not None and learned else None)
 
 
@@ -131,7 +185,7 @@ def lens_title(preview: Preview) -> str:
     return f"matches {len(preview.matches):,} of {_plural(preview.total, 'run')}"
 
 
-def code_lenses(state: RunsState, snapshots: list[Snapshot], uri: str, pos: Positions) -> list[types.CodeLens]:
+def code_lenses(state: RunsState, snapshots: list[QueryAnalysis], uri: str, pos: Positions) -> list[types.CodeLens]:
     """One lens per well-formed query: how many runs it matches; it opens the preview."""
     lenses: list[types.CodeLens] = []
     if not state.ready:
@@ -154,7 +208,7 @@ def code_lenses(state: RunsState, snapshots: list[Snapshot], uri: str, pos: Posi
 
 
 def inlay_hints(
-    state: RunsState, snapshots: list[Snapshot], pos: Positions, within: types.Range
+    state: RunsState, snapshots: list[QueryAnalysis], pos: Positions, within: types.Range
 ) -> list[types.InlayHint]:
     """After each clause of a query with more than one: how many runs that clause alone matches."""
     hints: list[types.InlayHint] = []
@@ -184,12 +238,12 @@ def inlay_hints(
     return hints
 
 
-def _region_text(snaps: list[Snapshot], index: Any) -> str | None:
+def _region_text(snaps: list[QueryAnalysis], index: Any) -> str | None:
     i = index if isinstance(index, int) and not isinstance(index, bool) else 0
     return snaps[i].region.text if 0 <= i < len(snaps) else None
 
 
-def preview_command(state: RunsState, snapshots: list[Snapshot], index: Any) -> dict[str, Any]:
+def preview_command(state: RunsState, snapshots: list[QueryAnalysis], index: Any) -> dict[str, Any]:
     """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
     if not state.ready:
         return error_result(state.error or "the runs are still loading")
@@ -246,7 +300,7 @@ def error_result(message: str, **extra: Any) -> dict[str, Any]:
     return {"error": message, "markdown": f"**nql-lsp:** {message}", **extra}
 
 
-def explain_command(state: RunsState, snapshots: list[Snapshot], run_id: Any, index: Any) -> dict[str, Any]:
+def explain_command(state: RunsState, snapshots: list[QueryAnalysis], run_id: Any, index: Any) -> dict[str, Any]:
     """Why one run is, or is not, returned by a document's query."""
     if not isinstance(run_id, str) or not run_id:
         return error_result('nql.explain takes a document URI and a run id such as "CLS-123"')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
@@ -10,7 +12,7 @@ from nql_lsp.lsp.positions import Positions
 
 
 def selection_ranges(
-    documents: Documents, doc: Document, positions: list[types.Position], pos: Positions
+    documents: Documents, doc: Document, positions: Sequence[types.Position], pos: Positions
 ) -> list[types.SelectionRange]:
     out = []
     for position in positions:
@@ -20,7 +22,8 @@ def selection_ranges(
         if found is not None:
             snap, q = found
             region = snap.region
-            chain = [(region.to_file(s), region.to_file(e)) for s, e in outline.selection_ranges(snap.analysis, q)]
+            spans: Sequence[tuple[int, int]] = outline.selection_ranges(snap.analysis, q)
+            chain = [(region.to_file(s), region.to_file(e)) for s, e in spans]
         if (0, len(doc.text)) not in chain:
             chain.append((0, len(doc.text)))
         parent: types.SelectionRange | None = None

@@ -5,11 +5,13 @@ Deltas between two full results are in :mod:`token_deltas`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
 from nql_lsp.features.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
 from nql_lsp.syntax.text import LineIndex
@@ -19,7 +21,7 @@ _MOD_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}
 
 
 def semantic_tokens(
-    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags, rng: types.Range | None = None
+    documents: Documents, doc: Document, pos: Positions, flags: ResolvedCapabilities, rng: types.Range | None = None
 ) -> types.SemanticTokens:
     lo, hi = pos.span(rng) if rng is not None else (0, len(doc.text))
     pieces: list[tuple[int, int, int, int]] = []  # file start, file end, type, modifier bits
@@ -28,7 +30,8 @@ def semantic_tokens(
         if region.file_end < lo or hi < region.file_start:
             continue
         holes = region.source.holes
-        for tok in outline.semantic_tokens(snap.analysis):
+        tokens: Sequence[outline.SemanticToken] = outline.semantic_tokens(snap.analysis)
+        for tok in tokens:
             if holes and any(a < tok.end and tok.start < b for a, b in holes):
                 continue  # a placeholder: the code there is not NQL
             start, end = region.range_to_file(tok.start, tok.end)

@@ -4,17 +4,23 @@ Each setting is one dataclass field whose metadata names its key (dotted for nes
 ``python.enable``) and its validator, so adding a setting is one field plus one function. A bad value
 never stops the server: it is reported (as a message naming the key, the value and what is expected) and
 the setting keeps its default.
+
+:class:`SettingsStore` holds the settings in force; a feature that follows a setting subscribes to it
+rather than being called by whoever changed it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 SECTION = "nql"
 SEVERITIES = ("error", "warning", "information", "hint", "off")
+#: What ``nql.logLevel`` takes, quietest first; the server's log (stderr, and errors to the client's log).
+LOG_LEVELS = ("error", "warning", "info", "debug")
 
 
 class SettingError(ValueError):
@@ -61,6 +67,12 @@ def _runs(raw: Any) -> str | None:
     return raw.strip()
 
 
+def _log_level(raw: Any) -> str:
+    if not isinstance(raw, str) or raw.lower() not in LOG_LEVELS:
+        raise SettingError(f"one of {', '.join(LOG_LEVELS)}")
+    return raw.lower()
+
+
 def _bool(raw: Any) -> bool:
     if not isinstance(raw, bool):
         raise SettingError("true or false")
@@ -83,6 +95,8 @@ class Settings:
     runs: str | None = field(default="", metadata=setting("runs", _runs))
     # Queries inside Python strings (``query=`` of the NQL-taking methods, ``# nql`` strings).
     python_enable: bool = field(default=True, metadata=setting("python.enable", _bool))
+    # How much the server logs: errors (with their tracebacks) always; "debug" adds each message handled.
+    log_level: str = field(default="warning", metadata=setting("logLevel", _log_level))
 
 
 def section_of(raw: Any) -> dict[str, Any]:
@@ -134,3 +148,61 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         except SettingError as e:
             problems.append(f"nql.{key}: expected {e}; got {raw_value!r}, using the default")
     return Settings(**values), problems
+
+
+#: A subscriber is told the settings before and after a change.
+Subscriber = Callable[[Settings, Settings], None]
+
+log = logging.getLogger("nql_lsp")
+
+
+class SettingsStore:
+    """The settings in force: ``initializationOptions``, under whatever the client's configuration says.
+
+    Subscribers are called on every change (``at_start`` ones also once at ``initialize``, for settings
+    that shape how documents are read); ``generation`` counts changes, so answers computed under older
+    settings (a pulled diagnostics report) can be told apart.
+    """
+
+    __slots__ = ("_initial", "_subscribers", "current", "generation")
+
+    def __init__(self) -> None:
+        self.current = Settings()
+        self.generation = 0
+        self._initial: Any = None
+        self._subscribers: list[tuple[Subscriber, bool]] = []
+
+    def subscribe(self, subscriber: Subscriber, *, at_start: bool = False) -> None:
+        self._subscribers.append((subscriber, at_start))
+
+    def start(self, initialization_options: Any) -> list[str]:
+        """The settings given at ``initialize``; the problems found in them, to be shown once the client
+        can take messages."""
+        self._initial = initialization_options
+        settings, problems = parse_settings(initialization_options)
+        before, self.current = self.current, settings
+        for subscriber, at_start in list(self._subscribers):
+            if at_start:
+                subscriber(before, settings)
+        return problems
+
+    def update(self, raw: Any) -> list[str]:
+        """Settings from the client's configuration over those given at ``initialize``; the problems."""
+        if raw is not None and not isinstance(raw, Mapping):
+            settings, problems = parse_settings(raw)
+        else:
+            settings, problems = parse_settings({**section_of(self._initial), **section_of(raw)})
+        if settings != self.current:
+            before, self.current = self.current, settings
+            self.generation += 1
+            for subscriber, _ in list(self._subscribers):
+                subscriber(before, settings)
+        return problems
+
+
+def apply_log_level(before: Settings, after: Settings) -> None:
+    """Follow ``nql.logLevel``: the level of the ``nql_lsp`` logger (and of pygls's, one step quieter, so
+    "info" is the server's own account and "debug" also shows the protocol)."""
+    level = logging.getLevelName(after.log_level.upper())
+    log.setLevel(level)
+    logging.getLogger("pygls").setLevel(level if after.log_level == "debug" else max(level, logging.WARNING))

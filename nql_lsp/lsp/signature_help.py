@@ -5,19 +5,19 @@ from __future__ import annotations
 from lsprotocol import types
 
 from nql_lsp.features import outline
-from nql_lsp.lsp.client import ClientFlags, markup
+from nql_lsp.lsp.capabilities import ResolvedCapabilities, markup
 from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
 
 
 def signature_help(
-    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ClientFlags
+    documents: Documents, doc: Document, position: types.Position, pos: Positions, flags: ResolvedCapabilities
 ) -> types.SignatureHelp | None:
     found = documents.snapshot_at(doc, pos.offset(position))
     if found is None:
         return None
     snap, offset = found
-    info = outline.signature_help(snap.analysis, offset)
+    info: outline.SignatureInfo | None = outline.signature_help(snap.analysis, offset)
     if info is None:
         return None
     params = [

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from nql_lsp.features import outline
-from nql_lsp.lsp.client import ClientFlags
-from nql_lsp.lsp.documents import Document, Documents, Region
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.lsp.regions import Region
 
 _SYMBOL_KIND = {
     "field": types.SymbolKind.Field,
@@ -17,16 +20,17 @@ _SYMBOL_KIND = {
 
 
 def document_symbols(
-    documents: Documents, doc: Document, pos: Positions, flags: ClientFlags
+    documents: Documents, doc: Document, pos: Positions, flags: ResolvedCapabilities
 ) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
     symbols: list[types.DocumentSymbol] = []
     for snap in documents.snapshots(doc):
-        symbols += [_symbol(s, snap.region, pos) for s in outline.document_symbols(snap.analysis)]
+        found: Sequence[outline.Symbol] = outline.document_symbols(snap.analysis)
+        symbols += [_symbol(s, snap.region, pos) for s in found]
     if flags.hierarchical_symbols:
         return symbols
     flat: list[types.SymbolInformation] = []
 
-    def walk(items: list[types.DocumentSymbol], container: str | None) -> None:
+    def walk(items: Sequence[types.DocumentSymbol], container: str | None) -> None:
         for s in items:
             flat.append(
                 types.SymbolInformation(

@@ -9,13 +9,14 @@ between the longest common prefix and suffix, is what clients apply fastest.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from lsprotocol import types
 
 _TOKEN = 5  # integers per token
 
 
-def token_edits(old: list[int], new: list[int]) -> list[types.SemanticTokensEdit]:
+def token_edits(old: Sequence[int], new: Sequence[int]) -> list[types.SemanticTokensEdit]:
     """The one edit that turns ``old`` into ``new``, aligned to whole tokens; none when they are equal."""
     if old == new:
         return []
@@ -39,7 +40,7 @@ class TokenResults:
     """The last tokens sent for each document, under a result id, to answer delta requests from."""
 
     def __init__(self) -> None:
-        self._last: dict[str, tuple[str, list[int]]] = {}
+        self._last: dict[str, tuple[str, Sequence[int]]] = {}
         self._ids = itertools.count(1)
 
     def full(self, uri: str, tokens: types.SemanticTokens) -> types.SemanticTokens:

@@ -3,6 +3,9 @@
 VS Code's preset takes pushed diagnostics and UTF-16 positions; Neovim 0.11's pulls diagnostics and
 negotiates UTF-8 positions, so every test runs through both paths. One server per module and preset keeps
 the suite fast; tests open their own documents.
+
+Tests wait for what the server sends (a publish, a message, a refresh), never for a length of time: the
+client below records each of those and wakes whoever waits on it.
 """
 
 from __future__ import annotations
@@ -10,55 +13,126 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import pytest_lsp
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from nql_lsp.syntax.text import Encoding
 
 CLIENTS = ["visual-studio-code", "neovim"]
+#: For a test about one way of getting diagnostics: ``@pytest.mark.parametrize("client", PUSHING, indirect=True)``.
+PUSHING = ["visual-studio-code"]
+PULLING = ["neovim"]
 INIT_OPTIONS = {"nql": {"lineWidth": 60}}
+SERVER = [sys.executable, "-m", "nql_lsp"]
 _names = itertools.count()
+_T = TypeVar("_T")
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]), params=CLIENTS, scope="module"
+class NqlClient(LanguageClient):
+    """pytest-lsp's client, also recording every publish (with its version) and every refresh asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(converter_factory=default_converter)
+        self.publishes: list[types.PublishDiagnosticsParams] = []
+        #: ``workspace/codeLens/refresh`` and ``workspace/inlayHint/refresh``: the runs were (re)loaded.
+        self.preview_refreshes = 0
+        self._waiters: list[asyncio.Future[None]] = []
+
+    @classmethod
+    def create(cls) -> NqlClient:
+        client = cls()
+
+        def publish(ls: NqlClient, params: types.PublishDiagnosticsParams) -> None:
+            ls.diagnostics[params.uri] = params.diagnostics
+            ls.publishes.append(params)
+            ls.wake()
+
+        def show(ls: NqlClient, params: types.ShowMessageParams) -> None:
+            ls.messages.append(params)
+            ls.wake()
+
+        def diagnostic_refresh(ls: NqlClient, params: None) -> None:
+            ls.diagnostic_refresh_count += 1
+            ls.wake()
+
+        def preview_refresh(ls: NqlClient, params: None) -> None:
+            ls.preview_refreshes += 1
+            ls.wake()
+
+        register_lsp_features(
+            client,
+            {
+                **DEFAULT_CLIENT_FEATURES,
+                types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+                types.WINDOW_SHOW_MESSAGE: show,
+                types.WORKSPACE_DIAGNOSTIC_REFRESH: diagnostic_refresh,
+                types.WORKSPACE_CODE_LENS_REFRESH: preview_refresh,
+                types.WORKSPACE_INLAY_HINT_REFRESH: preview_refresh,
+            },
+        )
+        return client
+
+    def wake(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    async def until(self, found: Callable[[], _T | None], timeout: float = 20.0) -> _T:
+        """``found()`` once it is truthy, checked after each thing the server sends that is recorded."""
+
+        async def wait() -> _T:
+            while not (result := found()):
+                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._waiters.append(waiter)
+                await waiter
+            return result
+
+        return await asyncio.wait_for(wait(), timeout)
+
+    def published_version(self, uri: str) -> int | None:
+        return next((p.version for p in reversed(self.publishes) if p.uri == uri), None)
+
+
+def capabilities(preset: str) -> types.ClientCapabilities:
+    """The preset's capabilities; a pulling client also takes ``workspace/diagnostic/refresh`` (as Neovim
+    does from 0.10), so a test can wait for the server to say its diagnostics changed."""
+    caps = client_capabilities(preset)
+    if caps.text_document is not None and caps.text_document.diagnostic is not None:
+        workspace = caps.workspace or types.WorkspaceClientCapabilities()
+        workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+        caps.workspace = workspace
+    return caps
+
+
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]  # pytest-lsp's fixture decorator is not typed
+    config=ClientServerConfig(server_command=SERVER, client_factory=NqlClient.create), params=CLIENTS, scope="module"
 )
-async def client(request, lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=client_capabilities(request.param), initialization_options=INIT_OPTIONS
-    )
-    features = lsp_client.protocol.fm.features
-    store = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
-    lsp_client.published_versions = {}
-
-    def on_publish(params: types.PublishDiagnosticsParams) -> None:
-        lsp_client.published_versions[params.uri] = params.version
-        store(params)
-
-    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = on_publish
-    answer_refreshes(lsp_client)
+async def client(request, lsp_client: NqlClient):
+    params = types.InitializeParams(capabilities=capabilities(request.param), initialization_options=INIT_OPTIONS)
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
 
 
-def answer_refreshes(client: LanguageClient) -> None:
-    """The presets claim refresh support, and the server asks for lenses and hints again once its runs load:
-    answer as the editors do."""
-    for method in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
-        if method not in client.protocol.fm.features:
-            client.feature(method)(lambda *_: None)
-
-
-def encoding(client: LanguageClient) -> str:
+def encoding(client: LanguageClient) -> Encoding:
     """The encoding the server must have chosen: the client's first offer (pygls supports all three)."""
     general = client.capabilities.general if client.capabilities else None
     offers = general.position_encodings if general and general.position_encodings else ["utf-16"]
-    return str(getattr(offers[0], "value", offers[0]))
+    first = str(getattr(offers[0], "value", offers[0]))
+    assert first in ("utf-8", "utf-16", "utf-32"), first
+    return cast("Encoding", first)
 
 
 def pulls(client: LanguageClient) -> bool:
-    return client.capabilities.text_document.diagnostic is not None
+    caps = client.capabilities
+    return caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
 
 
 def new_uri(suffix: str = ".nql") -> str:
@@ -93,7 +167,7 @@ def change(client: LanguageClient, uri: str, version: int, text: str, rng: types
 
 
 async def diagnostics(
-    client: LanguageClient, uri: str, version: int | None = None, timeout: float = 10.0
+    client: NqlClient, uri: str, version: int | None = None, timeout: float = 20.0
 ) -> list[types.Diagnostic]:
     """The document's diagnostics, pulled or waited for (those of ``version``, when given) as the client
     would get them."""
@@ -101,14 +175,41 @@ async def diagnostics(
         report = await client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
+        assert isinstance(report, types.RelatedFullDocumentDiagnosticReport), report
         return list(report.items)
 
-    async def wait() -> list[types.Diagnostic]:
-        while uri not in client.diagnostics or (version is not None and client.published_versions.get(uri) != version):
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        return list(client.diagnostics[uri])
+    def found() -> tuple[Sequence[types.Diagnostic]] | None:  # in a tuple: an empty list is an answer too
+        if uri not in client.diagnostics or (version is not None and client.published_version(uri) != version):
+            return None
+        return (client.diagnostics[uri],)
 
-    return await asyncio.wait_for(wait(), timeout)
+    [held] = await client.until(found, timeout)
+    return list(held)
+
+
+async def reconfigured(
+    client: NqlClient,
+    uri: str,
+    send: Callable[[], None],
+    ok: Callable[[list[types.Diagnostic]], Any] = lambda _: True,
+    timeout: float = 20.0,
+) -> list[types.Diagnostic]:
+    """The document's diagnostics once the settings change ``send()`` makes has reached them.
+
+    A pulling client is told by ``workspace/diagnostic/refresh`` (then pulls); a pushing one gets a
+    publish, the first after the change whose diagnostics ``ok`` accepts (one scheduled before the
+    change may still land after it).
+    """
+    published, refreshed = len(client.publishes), client.diagnostic_refresh_count
+    send()
+    if pulls(client):
+        await client.until(lambda: client.diagnostic_refresh_count > refreshed, timeout)
+        return await diagnostics(client, uri)
+    params = await client.until(
+        lambda: next((p for p in client.publishes[published:] if p.uri == uri and ok(list(p.diagnostics))), None),
+        timeout,
+    )
+    return list(params.diagnostics)
 
 
 def pos(line: int, character: int) -> types.Position:

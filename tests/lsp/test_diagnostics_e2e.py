@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from .conftest import change, diagnostics, encoding, open_doc, pos, pulls
+from .conftest import PULLING, PUSHING, change, diagnostics, doc_id, encoding, open_doc, pos, pulls, reconfigured
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -21,7 +21,7 @@ async def test_diagnostic_fields_and_non_ascii_positions(client):
     assert d.code == "NQL101"
     assert d.source == "nql"
     assert d.severity == types.DiagnosticSeverity.Error
-    assert d.code_description.href.endswith("#nql101")
+    assert d.code_description is not None and d.code_description.href.endswith("#nql101")
     assert "did you mean `float`" in d.message
     start, end = FLOT_COLUMNS[encoding(client)]
     assert (d.range.start, d.range.end) == (pos(0, start), pos(0, end))
@@ -65,47 +65,34 @@ async def test_severity_override_from_configuration(client):
     found = await diagnostics(client, uri)
     assert [d.code for d in found] == ["NQL401"]
     assert found[0].severity == types.DiagnosticSeverity.Warning
-    client.set_configuration({"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}})
-    client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}})
+    as_error = {"nql": {"severity": {"NQL401": "error"}, "lineWidth": 60}}
+
+    def send_error() -> None:
+        client.set_configuration(as_error)
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=as_error))
+
+    [d] = await reconfigured(
+        client, uri, send_error, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Error
     )
-    [d] = await _settled(client, uri, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Error)
-    assert d.code == "NQL401"
-    client.set_configuration({"nql": {"severity": {"mixed-and-or": "off"}, "lineWidth": 60}})
-    client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    assert await _settled(client, uri, lambda ds: ds == []) == []
+    assert d.code == "NQL401" and d.severity == types.DiagnosticSeverity.Error
+
+    def send_off() -> None:  # no settings in the notification: the server asks for its configuration
+        client.set_configuration({"nql": {"severity": {"mixed-and-or": "off"}, "lineWidth": 60}})
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+
+    assert await reconfigured(client, uri, send_off, lambda ds: ds == []) == []
+
+    def send_defaults() -> None:
+        client.set_configuration({"nql": {"lineWidth": 60}})
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"nql": {"lineWidth": 60}})
+        )
+
     # Back to the defaults, waited for: a change still in flight would republish into the next test.
-    client.set_configuration({"nql": {"lineWidth": 60}})
-    client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"nql": {"lineWidth": 60}}))
-    [d] = await _settled(client, uri, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Warning)
-    assert d.code == "NQL401"
-
-
-async def _settled(client, uri, ok, within: float = 10.0):
-    """Diagnostics once a configuration change has reached them (the server applies it asynchronously,
-    after asking the client for its configuration): polled until ``ok`` holds or ``within`` seconds pass,
-    the same patience as every other wait for the server in these tests."""
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    found = None
-    while loop.time() < deadline:
-        if pulls(client):
-            found = await diagnostics(client, uri)
-        else:
-            try:
-                found = await diagnostics(client, uri, timeout=0.2)
-                client.diagnostics.pop(uri, None)
-            except TimeoutError:
-                continue
-        if ok(found):
-            return found
-        await asyncio.sleep(0.05)
-    return found
+    [d] = await reconfigured(
+        client, uri, send_defaults, lambda ds: ds and ds[0].severity == types.DiagnosticSeverity.Warning
+    )
+    assert d.code == "NQL401" and d.severity == types.DiagnosticSeverity.Warning
 
 
 async def test_close_clears_diagnostics(client):
@@ -122,21 +109,31 @@ async def test_close_clears_diagnostics(client):
 async def test_only_one_diagnostic_channel(client):
     uri = open_doc(client, "`a`:flot = 1")
     if pulls(client):
-        await diagnostics(client, uri)
-        assert uri not in client.diagnostics  # nothing pushed to a client that pulls
+        assert await diagnostics(client, uri)
+        # A publish would follow the analysis this pull waited for; a request after it has its answer
+        # later on the same pipe, so by then any publish has arrived. None ever has, for any document.
+        await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(0, 1)))
+        assert client.publishes == []
     else:
         assert await diagnostics(client, uri)
+        assert client.publishes[-1].uri == uri
 
 
-async def test_pull_reports_unchanged_results_and_push_clients_cannot_pull(client):
+@pytest.mark.parametrize("client", PUSHING, indirect=True)
+async def test_push_clients_cannot_pull(client):
     from pygls.exceptions import JsonRpcException
 
+    assert not pulls(client)
     uri = open_doc(client, "`a`:flot = 1")
-    params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    if not pulls(client):
-        with pytest.raises(JsonRpcException):
-            await client.text_document_diagnostic_async(params)
-        return
+    with pytest.raises(JsonRpcException):
+        await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=doc_id(uri)))
+
+
+@pytest.mark.parametrize("client", PULLING, indirect=True)
+async def test_pull_reports_unchanged_results(client):
+    assert pulls(client)
+    uri = open_doc(client, "`a`:flot = 1")
+    params = types.DocumentDiagnosticParams(text_document=doc_id(uri))
     first = await client.text_document_diagnostic_async(params)
     assert first.kind == "full" and first.result_id
     params.previous_result_id = first.result_id

@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 
 from nql_lsp.language.schema import FieldInfo, StaticSchema
-from nql_lsp.lsp.documents import KINDS, DocumentKind, Documents, register_kind
+from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.kinds import NQL, DocumentKind, DocumentKinds
 from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.query import EmbeddedQuery, QuerySource
 
 
+def opened(doc: Document | None) -> Document:
+    """An opened document (``open`` gives None for a kind the server does not serve)."""
+    assert doc is not None
+    return doc
+
+
 def test_nql_documents_are_one_region_over_the_whole_text():
     docs = Documents()
-    doc = docs.open("file:///q.nql", "nql", 1, "a:int = 1")
+    doc = opened(docs.open("file:///q.nql", "nql", 1, "a:int = 1"))
     [snap] = docs.snapshots(doc)
     assert snap.region.text == "a:int = 1"
     assert docs.snapshot_at(doc, 4) == (snap, 4)
@@ -20,7 +27,7 @@ def test_nql_documents_are_one_region_over_the_whole_text():
 
 def test_snapshots_are_reused_until_the_text_changes():
     docs = Documents()
-    doc = docs.open("file:///q.nql", "nql", 1, "a:int = 1")
+    doc = opened(docs.open("file:///q.nql", "nql", 1, "a:int = 1"))
     first = docs.snapshots(doc)
     assert docs.snapshots(doc) is first
     doc.update("a:int = 1", 2)  # same text, new version: nothing to re-parse
@@ -63,27 +70,30 @@ def _json_queries(path: str, text: str) -> list[QuerySource]:
 
 
 def test_embedded_regions_map_offsets_both_ways():
-    register_kind(DocumentKind("jsonq", (".jsonq",), _json_queries))
-    try:
-        docs = Documents()
-        text = '{"query": "a:flot = \\"x\\""}'
-        doc = docs.open("file:///w.jsonq", "jsonq", 1, text)
-        [(region, [diagnostic])] = docs.diagnostics(doc)
-        assert diagnostic.code == "NQL101"
-        assert text[region.to_file(diagnostic.start) : region.to_file(diagnostic.end)] == "flot"
-        # The file offset of `=` maps to its query offset and back.
-        eq = text.index("=")
-        assert region.text[region.from_file(eq)] == "="
-        assert region.to_file(region.from_file(eq)) == eq
-    finally:
-        KINDS.pop("jsonq")
+    docs = Documents(kinds=DocumentKinds([NQL, DocumentKind("jsonq", (".jsonq",), _json_queries)]))
+    text = '{"query": "a:flot = \\"x\\""}'
+    doc = opened(docs.open("file:///w.jsonq", "jsonq", 1, text))
+    [(region, [diagnostic])] = docs.diagnostics(doc)
+    assert diagnostic.code == "NQL101"
+    assert text[region.to_file(diagnostic.start) : region.to_file(diagnostic.end)] == "flot"
+    # The file offset of `=` maps to its query offset and back.
+    eq = text.index("=")
+    assert region.text[region.from_file(eq)] == "="
+    assert region.to_file(region.from_file(eq)) == eq
+
+
+def test_kinds_belong_to_one_session():
+    """A kind served by one set of documents is not served by another (no registry shared between them)."""
+    mine = Documents(kinds=DocumentKinds([NQL, DocumentKind("jsonq", (".jsonq",), _json_queries)]))
+    assert mine.open("file:///w.jsonq", "jsonq", 1, '{"query": "a:int = 1"}') is not None
+    assert Documents().open("file:///w.jsonq", "jsonq", 1, '{"query": "a:int = 1"}') is None
 
 
 def test_schema_layers_rebuild_snapshots_and_notify():
     docs = Documents()
     calls = []
     docs.listeners.append(lambda: calls.append(1))
-    doc = docs.open("file:///q.nql", "nql", 1, "`metrics/acc`:int > 1")
+    doc = opened(docs.open("file:///q.nql", "nql", 1, "`metrics/acc`:int > 1"))
     assert not any(d.code == "NQL111" for _, ds in docs.diagnostics(doc) for d in ds)
     learned = StaticSchema({"metrics/acc": FieldInfo("metrics/acc", ("float",))}, learned=True)
     docs.set_schema_layer("runs", learned)
@@ -107,7 +117,7 @@ def test_changes_break_lines_only_where_lsp_does():
 
     docs = Documents()
     # U+2028 inside the string is not a line break for LSP; `flot` is on line 1 after the \r\n.
-    doc = docs.open("file:///q.nql", "nql", 1, 'a:string = "x\u2028y" AND\r\n`b`:flot = 1')
+    doc = opened(docs.open("file:///q.nql", "nql", 1, 'a:string = "x\u2028y" AND\r\n`b`:flot = 1'))
     doc.apply(
         [types.TextDocumentContentChangePartial(range=types.Range(start=at(1, 4), end=at(1, 8)), text="float")],
         2,

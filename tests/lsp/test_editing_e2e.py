@@ -6,6 +6,7 @@ import pytest
 from lsprotocol import types
 
 from .conftest import diagnostics, doc_id, encoding, open_doc, pos
+from .narrow import markup, text_edit
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -31,8 +32,8 @@ async def test_completion_replaces_exactly_the_partial_word(client):
     item = by_label["sys/failed"]
     assert item.kind == types.CompletionItemKind.Field
     assert item.detail == "bool"
-    assert item.text_edit.range == types.Range(start=pos(0, col), end=pos(0, col + 6))
-    assert item.text_edit.new_text == "sys/failed:bool"
+    assert text_edit(item).range == types.Range(start=pos(0, col), end=pos(0, col + 6))
+    assert text_edit(item).new_text == "sys/failed:bool"
     assert "sys/name" not in by_label  # `sys/fa` is not in it
 
 
@@ -49,9 +50,9 @@ async def test_aggregates_are_snippets(client):
     [last] = [i for i in items if i.label == "last"]
     assert last.kind == types.CompletionItemKind.Function
     assert last.insert_text_format == types.InsertTextFormat.Snippet
-    assert last.text_edit.new_text == "last(${1:field}:floatSeries)"
+    assert text_edit(last).new_text == "last(${1:field}:floatSeries)"
     assert last.detail == "last(field: floatSeries) -> float"
-    assert last.documentation.value
+    assert markup(last.documentation)
 
 
 async def test_hover_on_a_field_and_on_an_operator_after_non_ascii_text(client):

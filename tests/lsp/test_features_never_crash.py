@@ -17,10 +17,19 @@ from nql_lsp.lsp import (
     signature_help,
     symbols,
 )
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.diagnostics import lsp_diagnostics
-from nql_lsp.lsp.documents import Documents
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.positions import Positions
+
+from .narrow import text_edit, workspace_edits
+
+
+def opened(doc: Document | None) -> Document:
+    """An opened document (``open`` gives None for a kind the server does not serve)."""
+    assert doc is not None
+    return doc
+
 
 PIECES = st.sampled_from(
     [
@@ -47,8 +56,8 @@ TEXTS = st.lists(PIECES, max_size=30).map("".join)
 ENCODINGS = st.sampled_from(["utf-8", "utf-16", "utf-32"])
 FLAGS = st.sampled_from(
     [
-        ClientFlags(),
-        ClientFlags(
+        ResolvedCapabilities(),
+        ResolvedCapabilities(
             snippets=True,
             hierarchical_symbols=True,
             multiline_tokens=True,
@@ -72,36 +81,40 @@ def _inside(rng: types.Range, pos: Positions) -> None:
 @given(TEXTS, st.integers(0, 5), st.integers(0, 80), ENCODINGS, FLAGS)
 def test_every_feature_answers(text, line, character, encoding, flags):
     docs = Documents()
-    doc = docs.open("file:///p.nql", "nql", 1, text)
+    doc = opened(docs.open("file:///p.nql", "nql", 1, text))
     pos = Positions(doc.lines, encoding)
     at = types.Position(line=line, character=character)
     everything = types.Range(start=types.Position(line=0, character=0), end=at)
     for d in lsp_diagnostics(docs, doc, pos, {}, flags):
         _inside(d.range, pos)
     for item in completion.completion(docs, doc, at, pos, flags).items:
-        _inside(item.text_edit.range, pos)
-        assert item.text_edit.range.start.line == item.text_edit.range.end.line
+        edit = text_edit(item)
+        _inside(edit.range, pos)
+        assert edit.range.start.line == edit.range.end.line
     found = hover.hover(docs, doc, at, pos, flags)
     if found is not None:
+        assert found.range is not None
         _inside(found.range, pos)
-    for edit in formatting.format_document(doc, pos, 40) + formatting.format_document_range(doc, everything, pos, 40):
-        _inside(edit.range, pos)
+    for formatted in formatting.format_document(doc, pos, 40) + formatting.format_document_range(
+        doc, everything, pos, 40
+    ):
+        _inside(formatted.range, pos)
     params = types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=doc.uri),
         range=everything,
         context=types.CodeActionContext(diagnostics=[]),
     )
     for action in code_actions.code_actions(docs, doc, params, pos, {}, 40, flags):
-        edits = action.edit.document_changes[0].edits if action.edit.document_changes else action.edit.changes[doc.uri]
-        for edit in edits:
-            _inside(edit.range, pos)
+        for fix in workspace_edits(action.edit, doc.uri):
+            _inside(fix.range, pos)
     data = semantic_tokens.semantic_tokens(docs, doc, pos, flags).data
     assert len(data) % 5 == 0 and all(n >= 0 for n in data)
     semantic_tokens.semantic_tokens(docs, doc, pos, flags, everything)
     signature_help.signature_help(docs, doc, at, pos, flags)
     for r in folding.folding_ranges(docs, doc, pos):
         assert 0 <= r.start_line < r.end_line < doc.lines.line_count
-    for sel in selection.selection_ranges(docs, doc, [at], pos):
+    for outermost in selection.selection_ranges(docs, doc, [at], pos):
+        sel: types.SelectionRange | None = outermost
         while sel is not None:
             _inside(sel.range, pos)
             sel = sel.parent

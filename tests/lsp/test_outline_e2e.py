@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from lsprotocol import types
 
@@ -34,7 +36,8 @@ ALL = [
 ]
 
 
-def _rows(data: list[int]) -> list[list[int]]:
+def _rows(data: Sequence[int] | None) -> list[list[int]]:
+    assert data is not None
     return [list(data[i : i + 5]) for i in range(0, len(data), 5)]
 
 

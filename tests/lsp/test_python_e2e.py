@@ -12,9 +12,10 @@ import pytest
 from lsprotocol import types
 
 from nql_lsp.sources.python import find_queries
-from nql_lsp.syntax.text import LineIndex
+from nql_lsp.syntax.text import Encoding, LineIndex
 
-from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos
+from .conftest import diagnostics, doc_id, encoding, new_uri, open_doc, pos, reconfigured
+from .narrow import text_edit
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -32,16 +33,16 @@ SOURCE = "\n".join(
 )
 
 
-def apply(text: str, edits: list[types.TextEdit], enc: str) -> str:
+def apply(text: str, edits: list[types.TextEdit], enc: Encoding) -> str:
     lines = LineIndex(text)
     spans = [
         (
-            lines.offset(e.range.start.line, e.range.start.character, enc),  # type: ignore[arg-type]
+            lines.offset(e.range.start.line, e.range.start.character, enc),
             lines.offset(e.range.end.line, e.range.end.character, enc),
             e.new_text,
         )
         for e in edits
-    ]  # type: ignore[arg-type]
+    ]
     for start, end, new in sorted(spans, reverse=True):
         text = text[:start] + new + text[end:]
     return text
@@ -99,8 +100,8 @@ async def test_completion_before_the_closing_quote(client):
     )
     items = {i.label: i for i in (result.items if isinstance(result, types.CompletionList) else result)}
     item = items["sys/failed"]
-    assert item.text_edit.range == types.Range(start=pos(0, 39), end=pos(0, 45))
-    assert item.text_edit.new_text == "sys/failed:bool"
+    assert text_edit(item).range == types.Range(start=pos(0, 39), end=pos(0, 45))
+    assert text_edit(item).new_text == "sys/failed:bool"
 
 
 async def test_completion_text_is_escaped_for_the_string(client):
@@ -112,7 +113,7 @@ async def test_completion_text_is_escaped_for_the_string(client):
     items = list(result.items if isinstance(result, types.CompletionList) else result)
     assert items
     for item in items:
-        edited = apply(text, [item.text_edit], encoding(client))
+        edited = apply(text, [text_edit(item)], encoding(client))
         ast.parse(edited)  # whatever is chosen, the file stays Python
 
 
@@ -156,31 +157,21 @@ async def test_formatting_touches_only_the_query_strings(client, source: str):
 async def test_python_can_be_turned_off(client):
     uri = open_py(client, SOURCE)
     assert await diagnostics(client, uri)
-    client.diagnostics.pop(uri, None)
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": False}}})
-    )
+
+    def send(enable: bool) -> None:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": enable}}})
+        )
+
     try:
-        for _ in range(50):
-            if not await diagnostics(client, uri):
-                break
-            client.diagnostics.pop(uri, None)
-        assert await diagnostics(client, uri) == []
+        assert await reconfigured(client, uri, lambda: send(False), lambda ds: ds == []) == []
         assert (
             await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(4, 42)))
             is None
         )
     finally:
-        client.diagnostics.pop(uri, None)
-        client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"nql": {"python": {"enable": True}}})
-        )
-    # Waited for, so that the republish it causes lands here and not in the next test.
-    for _ in range(50):
-        if await diagnostics(client, uri):
-            break
-        client.diagnostics.pop(uri, None)
-    assert await diagnostics(client, uri)
+        # Waited for, so that the republish it causes lands here and not in the next test.
+        assert await reconfigured(client, uri, lambda: send(True), lambda ds: ds != [])
 
 
 async def test_semantic_tokens_cover_query_text_only(client):
@@ -213,7 +204,7 @@ async def test_nothing_is_offered_between_concatenated_literals(client):
         types.CompletionParams(text_document=doc_id(uri), position=pos(0, 77))
     )
     items = {i.label: i for i in (inside.items if isinstance(inside, types.CompletionList) else inside)}
-    assert items["sys/failed"].text_edit.range == types.Range(start=pos(0, 71), end=pos(0, 77))
+    assert text_edit(items["sys/failed"]).range == types.Range(start=pos(0, 71), end=pos(0, 77))
 
 
 async def test_a_line_being_typed_does_not_hide_the_other_queries(client):

@@ -15,16 +15,25 @@ from hypothesis import strategies as st
 from lsprotocol import types
 
 from nql_lsp.lsp import python as python_kind
-from nql_lsp.lsp.client import ClientFlags
+from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.code_actions import code_actions
 from nql_lsp.lsp.completion import completion
 from nql_lsp.lsp.diagnostics import file_diagnostics
-from nql_lsp.lsp.documents import Documents
+from nql_lsp.lsp.documents import Document, Documents
 from nql_lsp.lsp.formatting import format_document
 from nql_lsp.lsp.hover import hover
 from nql_lsp.lsp.positions import Positions
 from nql_lsp.lsp.semantic_tokens import semantic_tokens
 from nql_lsp.sources.python import blank_lines, parse_python
+
+from .narrow import text_edit, workspace_edits
+
+
+def opened(doc: Document | None) -> Document:
+    """An opened document (``open`` gives None for a kind the server does not serve)."""
+    assert doc is not None
+    return doc
+
 
 FIXTURE = (Path(__file__).parents[1] / "fixtures" / "python" / "queries.py").read_text(encoding="utf-8")
 _PIECES = st.sampled_from(
@@ -97,10 +106,10 @@ def _check_edits(text: str, edits: list[tuple[int, int, str]]) -> None:
 def _exercise(text: str, cursor_fraction: float) -> None:
     documents = Documents()
     python_kind.configure(documents, True)
-    doc = documents.open("file:///w/m.py", "python", 1, text)
+    doc = opened(documents.open("file:///w/m.py", "python", 1, text))
     assert doc is not None
     pos = Positions(doc.lines, "utf-16")
-    flags = ClientFlags()
+    flags = ResolvedCapabilities()
     offset = int(len(text) * cursor_fraction)
     position = pos.position(offset)
 
@@ -113,7 +122,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
             _check_edits(text, [(e.start, e.end, e.new_text) for e in fix.edits])
     hover(documents, doc, position, pos, flags)
     for item in completion(documents, doc, position, pos, flags).items:
-        _check_edits(text, lsp_edits([item.text_edit]))
+        _check_edits(text, lsp_edits([text_edit(item)]))
     _check_edits(text, lsp_edits(format_document(doc, pos, 40)))
     params = types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=doc.uri),
@@ -121,7 +130,7 @@ def _exercise(text: str, cursor_fraction: float) -> None:
         context=types.CodeActionContext(diagnostics=[]),
     )
     for action in code_actions(documents, doc, params, pos, {}, 40, flags):
-        _check_edits(text, lsp_edits((action.edit.changes or {}).get(doc.uri, [])))
+        _check_edits(text, lsp_edits(workspace_edits(action.edit, doc.uri)))
     semantic_tokens(documents, doc, pos, flags)
 
 

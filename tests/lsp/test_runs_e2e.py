@@ -6,26 +6,26 @@ the evaluator), and from small runs files written here whose answers are counted
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
-import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, client_capabilities
 
-from .conftest import CLIENTS, answer_refreshes, diagnostics, doc_id, open_doc, pos
+from .conftest import CLIENTS, SERVER, NqlClient, diagnostics, doc_id, open_doc, pos
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-def _sample() -> list[dict]:
+def _sample() -> list[dict[str, Any]]:
     data = resources.files("nql_lsp") / "data" / "sample_runs.json.gz"
-    return json.loads(gzip.decompress(data.read_bytes()))
+    runs: list[dict[str, Any]] = json.loads(gzip.decompress(data.read_bytes()))
+    return runs
 
 
 def _failed_untrashed() -> tuple[int, int]:
@@ -33,37 +33,32 @@ def _failed_untrashed() -> tuple[int, int]:
     return sum(1 for r in runs if r.get("sys/failed") is True), len(runs)
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "nql_lsp"]), params=CLIENTS, scope="module"
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]  # pytest-lsp's fixture decorator is not typed
+    config=ClientServerConfig(server_command=SERVER, client_factory=NqlClient.create), params=CLIENTS, scope="module"
 )
-async def client(request, lsp_client: LanguageClient):
-    answer_refreshes(lsp_client)
+async def client(request, lsp_client: NqlClient):
     params = types.InitializeParams(capabilities=client_capabilities(request.param))
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
 
 
-async def _lenses(client: LanguageClient, uri: str, want: int = 1, timeout: float = 20.0) -> list[types.CodeLens]:
-    """Lenses once the runs are loaded (loading happens in the background after ``initialized``)."""
-
-    async def poll() -> list[types.CodeLens]:
-        while True:
-            lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc_id(uri)))
-            if lenses and len(lenses) >= want:
-                return lenses
-            await asyncio.sleep(0.05)
-
-    return await asyncio.wait_for(poll(), timeout)
+async def _lenses(client: NqlClient, uri: str) -> list[types.CodeLens]:
+    """Lenses once the runs are loaded: loading happens in the background after ``initialized``, and ends
+    with the server asking the client to refresh its lenses or inlay hints."""
+    await client.until(lambda: client.preview_refreshes)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc_id(uri)))
+    return list(lenses or [])
 
 
 async def test_code_lens_counts_the_runs_a_query_matches(client):
     failed, total = _failed_untrashed()
     uri = open_doc(client, "`sys/failed`:bool = true")
     [lens] = await _lenses(client, uri)
+    assert lens.command is not None
     assert lens.command.title == f"matches {failed:,} of {total:,} runs"
     assert lens.command.command == "nql.preview"
-    assert list(lens.command.arguments) == [uri, 0]
+    assert list(lens.command.arguments or []) == [uri, 0]
     assert lens.range.start == pos(0, 0)
 
 
@@ -146,13 +141,10 @@ RUNS = [  # hand-counted: 2 runs have train/loss, 1 has acc >= 0.9
 ]
 
 
-async def _start(tmp: Path, runs_setting: object) -> tuple[LanguageClient, list[types.ShowMessageParams]]:
+async def _start(tmp: Path, runs_setting: object) -> tuple[NqlClient, list[types.ShowMessageParams]]:
     """A server of its own, with ``nql.runs`` set at initialize; the messages it shows."""
-    from pytest_lsp import make_test_lsp_client
-
-    client = make_test_lsp_client()
-    answer_refreshes(client)
-    await client.start_io(sys.executable, "-m", "nql_lsp")
+    client = NqlClient.create()
+    await client.start_io(*SERVER)
     await client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -170,19 +162,17 @@ async def test_a_users_runs_file_gives_counts_and_a_learned_schema(tmp_path):
     try:
         uri = open_doc(client, "`acc`:float >= 0.9")
         [lens] = await _lenses(client, uri)
-        assert lens.command.title == "matches 1 of 3 runs"
+        assert lens.command is not None and lens.command.title == "matches 1 of 3 runs"
         # Loading was reported as work-done progress: begun with the file's path, ended with the count.
-        [reports] = client.progress_reports.values()
+        # pytest-lsp keeps each progress value (begin, report, end) under its token.
+        [reports] = list[list[Any]](client.progress_reports.values())
         assert isinstance(reports[0], types.WorkDoneProgressBegin)
-        assert reports[0].message.endswith("runs.jsonl")
+        assert (reports[0].message or "").endswith("runs.jsonl")
         assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "3 runs"
-        # The learned schema now knows `train/loss`: a misspelt path is worth a warning.
+        # The learned schema now knows `train/loss` (it was in place before the lens was asked for): a
+        # misspelt path is worth a warning.
         typo = open_doc(client, "last(`train/los`:floatSeries) < 1")
-        for _ in range(100):
-            found = await diagnostics(client, typo)
-            if any("train/loss" in d.message for d in found):
-                break
-            await asyncio.sleep(0.05)
+        found = await diagnostics(client, typo)
         assert any("train/loss" in d.message for d in found), found
     finally:
         await client.shutdown_session()
@@ -194,16 +184,14 @@ async def test_a_broken_runs_file_is_reported_and_the_server_keeps_serving(tmp_p
     (tmp_path / "runs.jsonl").write_text('{"sys/id": "R-1"}\n{"sys/id": \n', encoding="utf-8")
     client, messages = await _start(tmp_path, "runs.jsonl")
     try:
-        for _ in range(200):
-            if messages:
-                break
-            await asyncio.sleep(0.05)
+        await client.until(lambda: messages)
         assert len(messages) == 1
         assert "runs.jsonl:2:12: invalid JSON" in messages[0].message
         uri = open_doc(client, "`sys/failed`:bool = ")
         assert [d.code for d in await diagnostics(client, uri)] == ["NQL002"]
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc_id(uri)))
         assert not lenses
+        assert len(messages) == 1  # said once, not again on each request
     finally:
         await client.shutdown_session()
         await client.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given
 from hypothesis import strategies as st
 from lsprotocol import types
@@ -9,7 +11,7 @@ from lsprotocol import types
 from nql_lsp.lsp.token_deltas import TokenResults, token_edits
 
 
-def apply(old: list[int], edits: list[types.SemanticTokensEdit]) -> list[int]:
+def apply(old: list[int], edits: Sequence[types.SemanticTokensEdit]) -> list[int]:
     out = list(old)
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
         out[edit.start : edit.start + edit.delete_count] = edit.data or []
@@ -49,10 +51,11 @@ def test_results_are_kept_per_document_and_forgotten_on_close():
     results = TokenResults()
     first = results.full("a", types.SemanticTokens(data=[0, 1, 3, 2, 0]))
     other = results.full("b", types.SemanticTokens(data=[]))
-    assert first.result_id != other.result_id
+    assert first.result_id is not None and first.result_id != other.result_id
     delta = results.delta("a", first.result_id, types.SemanticTokens(data=[0, 1, 4, 2, 0]))
     assert isinstance(delta, types.SemanticTokensDelta) and apply([0, 1, 3, 2, 0], delta.edits) == [0, 1, 4, 2, 0]
     stale = results.delta("a", first.result_id, types.SemanticTokens(data=[0, 1, 4, 2, 0]))
     assert isinstance(stale, types.SemanticTokens)  # that result was replaced by the delta's
+    assert stale.result_id is not None
     results.forget("a")
     assert isinstance(results.delta("a", stale.result_id, types.SemanticTokens(data=[])), types.SemanticTokens)

@@ -14,22 +14,7 @@ import pytest
 
 from nql_lsp.cli.app import main
 
-
-def _frame(message: dict) -> bytes:
-    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-def _read_message(stream) -> dict:
-    length = 0
-    while True:
-        line = stream.readline()
-        assert line, "the server closed the connection"
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-        elif line in (b"\r\n", b"\n"):
-            return json.loads(stream.read(length))
-
+from .rawio import INITIALIZE, frame, read_message
 
 _T = TypeVar("_T")
 
@@ -37,7 +22,8 @@ _T = TypeVar("_T")
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _first_connection(connect: Callable[[], _T]) -> _T:
@@ -51,11 +37,8 @@ def _first_connection(connect: Callable[[], _T]) -> _T:
             time.sleep(0.05)
 
 
-INITIALIZE = {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}
-
-
 def _check_initialize(stream) -> None:
-    reply = _read_message(stream)
+    reply = read_message(stream)
     assert reply["id"] == 1
     caps = reply["result"]["capabilities"]
     assert caps["hoverProvider"] is True
@@ -71,8 +54,9 @@ def test_stdio_flag_is_accepted():
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(_frame(INITIALIZE))
+        proc.stdin.write(frame(INITIALIZE))
         proc.stdin.flush()
         _check_initialize(proc.stdout)
     finally:
@@ -89,7 +73,7 @@ def test_tcp():
     )
     try:
         with _first_connection(lambda: socket.create_connection(("127.0.0.1", port), timeout=10)) as conn:
-            conn.sendall(_frame(INITIALIZE))
+            conn.sendall(frame(INITIALIZE))
             _check_initialize(conn.makefile("rb"))
     finally:
         proc.kill()
@@ -137,14 +121,15 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
     proc = subprocess.Popen(
         [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         init = {**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"nql": {"lineWidth": -3}}}}
-        proc.stdin.write(_frame(init))
+        proc.stdin.write(frame(init))
         proc.stdin.flush()
         _check_initialize(proc.stdout)
-        proc.stdin.write(_frame({"method": "initialized", "params": {}}))
+        proc.stdin.write(frame({"method": "initialized", "params": {}}))
         proc.stdin.write(
-            _frame(
+            frame(
                 {
                     "method": "textDocument/didOpen",
                     "params": {
@@ -159,7 +144,7 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
             )
         )
         proc.stdin.write(
-            _frame(
+            frame(
                 {
                     "id": 2,
                     "method": "textDocument/formatting",
@@ -173,7 +158,7 @@ def test_bad_initialization_options_are_reported_and_the_server_answers():
         proc.stdin.flush()
         shown, reply = None, None
         while shown is None or reply is None:
-            message = _read_message(proc.stdout)
+            message = read_message(proc.stdout)
             if message.get("method") == "window/showMessage":
                 shown = message["params"]["message"]
             elif message.get("id") == 2:
@@ -198,20 +183,21 @@ def test_exit_while_runs_load_is_clean():
     proc = subprocess.Popen(
         [sys.executable, "-m", "nql_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(_frame(init))
+        proc.stdin.write(frame(init))
         proc.stdin.flush()
-        assert _read_message(proc.stdout)["id"] == 1
-        proc.stdin.write(_frame({"method": "initialized", "params": {}}))
+        assert read_message(proc.stdout)["id"] == 1
+        proc.stdin.write(frame({"method": "initialized", "params": {}}))
         proc.stdin.flush()
-        while (message := _read_message(proc.stdout)).get("method") != "window/workDoneProgress/create":
+        while (message := read_message(proc.stdout)).get("method") != "window/workDoneProgress/create":
             pass
-        proc.stdin.write(_frame({"id": message["id"], "result": None}))
+        proc.stdin.write(frame({"id": message["id"], "result": None}))
         proc.stdin.flush()
-        while _read_message(proc.stdout).get("method") != "$/progress":
+        while read_message(proc.stdout).get("method") != "$/progress":
             pass  # loading has begun and will report progress from its thread
-        proc.stdin.write(_frame({"id": 2, "method": "shutdown"}))
-        proc.stdin.write(_frame({"method": "exit"}))
+        proc.stdin.write(frame({"id": 2, "method": "shutdown"}))
+        proc.stdin.write(frame({"method": "exit"}))
         proc.stdin.flush()
         _, stderr = proc.communicate(timeout=30)
     finally:

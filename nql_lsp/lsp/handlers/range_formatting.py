@@ -1,0 +1,14 @@
+"""``textDocument/rangeFormatting``, at ``nql.lineWidth``."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from nql_lsp.lsp.context import Context
+from nql_lsp.lsp.snapshot import DocumentSnapshot
+
+
+def handle(ctx: Context, snap: DocumentSnapshot, params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
+    from nql_lsp.lsp.formatting import format_document_range
+
+    return format_document_range(snap.document, params.range, snap.positions, snap.settings.line_width)

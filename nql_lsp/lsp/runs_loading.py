@@ -1,0 +1,103 @@
+"""Loading the runs ``nql.runs`` names: on a worker thread, with work-done progress where the client shows it.
+
+A load is started after ``initialized`` and whenever the setting changes to something else; a load
+overtaken by a newer setting is cancelled (its thread may finish reading, but its result is dropped and
+its progress is ended without further reports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from nql_lsp.lsp.context import Context
+
+if TYPE_CHECKING:
+    from nql_lsp.runs import RunSet
+
+
+def start(ctx: Context) -> None:
+    """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
+    from nql_lsp.lsp.runs import resolve
+
+    state = ctx.session.runs
+    setting = ctx.session.settings.current.runs
+    wanted = ("off", None) if setting is None else ("load", resolve(setting, ctx.session.root_path))
+    if wanted == state.wanted:
+        return
+    state.wanted = wanted
+    if state.task is not None:
+        state.task.cancel()
+        state.task = None
+    if wanted[0] == "off":
+        _loaded(ctx, None, None, learned=False)
+        return
+    state.task = asyncio.get_running_loop().create_task(_load(ctx, wanted))
+
+
+async def _begin_progress(ctx: Context, path: str | None, key: object) -> str | None:
+    """A progress token shown by the client, or None when it takes no progress (or refuses it)."""
+    if not ctx.session.capabilities.work_done_progress:
+        return None
+    token = f"nql-runs-{id(key)}"
+    try:
+        await ctx.client.progress.create_async(token)
+        ctx.client.progress.begin(
+            token,
+            types.WorkDoneProgressBegin(title="Loading runs", message=path or "bundled sample", cancellable=False),
+        )
+    except Exception:  # a client that refuses progress still gets the runs
+        return None
+    return token
+
+
+async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
+    from nql_lsp.lsp.runs import load
+    from nql_lsp.runs import RunsError
+
+    path = wanted[1]
+    loop = asyncio.get_running_loop()
+    token = await _begin_progress(ctx, path, wanted)
+    stopped = threading.Event()  # set when this load is abandoned: its thread may still be reading
+
+    def send_report(message: str) -> None:
+        if token is not None and not stopped.is_set():
+            ctx.client.progress.report(token, types.WorkDoneProgressReport(message=message))
+
+    def report(message: str) -> None:  # called from the loading thread
+        if token is not None and not stopped.is_set():
+            loop.call_soon_threadsafe(send_report, message)
+
+    runs: RunSet | None = None
+    error: str | None = None
+    try:
+        runs = await asyncio.to_thread(load, path, report)
+    except asyncio.CancelledError:
+        stopped.set()
+        raise  # the setting changed or the server is exiting: nothing more to tell the client
+    except RunsError as e:
+        error = str(e)
+    except Exception as e:  # anything else a reader trips on is still the file's problem
+        error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
+    if token is not None:
+        done = "failed" if error else f"{len(runs) if runs is not None else 0:,} runs"
+        ctx.client.progress.end(token, types.WorkDoneProgressEnd(message=done))
+    state = ctx.session.runs
+    if state.wanted != wanted:
+        return  # the setting changed while this loaded
+    state.task = None
+    if error is not None:
+        ctx.client.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs.")
+    # The bundled sample is a demonstration: its fields are not the user's, so they do not become
+    # the schema that unknown-field warnings are judged against.
+    _loaded(ctx, runs, error, learned=path is not None)
+
+
+def _loaded(ctx: Context, runs: Any, error: str | None, *, learned: bool) -> None:
+    from nql_lsp.lsp.runs import apply_loaded
+
+    apply_loaded(ctx.session.runs, ctx.session.documents, runs, error, learned=learned)
+    ctx.client.refresh_previews(ctx.session.capabilities)

@@ -46,7 +46,7 @@ def test_unknown_kinds_are_not_opened():
 
 def _json_queries(path: str, text: str) -> list[QuerySource]:
     """A toy embedding: every "query" value of a JSON object, with JSON string escapes."""
-    out = []
+    out: list[QuerySource] = []
     start = text.find('"query": "')
     while start >= 0:
         start += len('"query": "')

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
@@ -116,7 +117,7 @@ def main() -> None:
         export = open_runs(root)
         opened = time.perf_counter() - t
         t = time.perf_counter()
-        schema = export.schema
+        schema = schema_of(export)
         learned = time.perf_counter() - t
         paths = sum(1 for f in schema.fields() if not f.system or f.stats)
         print(

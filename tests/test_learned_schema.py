@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.features.hover import hover
 from nql_lsp.runs.learned import typical_shape
 
@@ -11,7 +12,7 @@ from .runs_fixtures import small_runs
 
 
 def test_types_counts_and_stats() -> None:
-    schema = small_runs().schema
+    schema = schema_of(small_runs())
     assert schema.learned
     acc = schema.field("acc")
     assert acc.types == ("float", "string")  # float in A, C, D; string in B
@@ -38,7 +39,7 @@ def test_typical_shape_averages_resampled_series() -> None:
 
 
 def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
-    schema = small_runs().schema
+    schema = schema_of(small_runs())
     diags = analyze("lost:floatSeries EXISTS", schema).diagnostics
     assert [(d.code, d.message) for d in diags] == [("NQL110", "unknown field `lost`; did you mean `loss`?")]
     diags = analyze("n:float = 5", schema).diagnostics
@@ -50,13 +51,13 @@ def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
 
 def test_completion_offers_learned_paths_tags_and_values() -> None:
     runs = small_runs()
-    labels = [i.label for i in complete(analyze("", runs.schema), 0, runs.schema)]
+    labels = [i.label for i in complete(analyze("", schema_of(runs)), 0, schema_of(runs))]
     assert "loss" in labels and "acc" in labels and "sys/tags" in labels
     text = "sys/tags:stringSet CONTAINS "
-    values = [i.label for i in complete(analyze(text, runs.schema), len(text), runs.schema)]
+    values = [i.label for i in complete(analyze(text, schema_of(runs)), len(text), schema_of(runs))]
     assert values[:2] == ["prod", "x"]
     text = "acc:float > "
-    items = {(i.label, i.detail) for i in complete(analyze(text, runs.schema), len(text), runs.schema)}
+    items = {(i.label, i.detail) for i in complete(analyze(text, schema_of(runs)), len(text), schema_of(runs))}
     assert {
         ("0.5", "min seen in runs"),
         ("0.95", "max seen in runs"),
@@ -68,7 +69,7 @@ def test_completion_offers_learned_paths_tags_and_values() -> None:
 def test_hover_shows_statistics_and_a_sparkline() -> None:
     runs = small_runs()
     text = "last(loss:floatSeries) > 1"
-    info = hover(analyze(text, runs.schema), text.index("loss") + 1, runs.schema)
+    info = hover(analyze(text, schema_of(runs)), text.index("loss") + 1, schema_of(runs))
     assert info is not None
     assert "As `floatSeries` in 3 runs:" in info.markdown
     assert "- min 1, max 3, last 1" in info.markdown

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import clause_counts, explain, preview
 from nql_lsp.runs import RunsError, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
@@ -61,7 +62,7 @@ def test_export_reads_back_the_values(small_export: ParquetRunSet) -> None:
     assert series.variance == pytest.approx(2 / 3)
     assert a.value("log", "stringSeries") == ("error: boom",)
     assert a.get("images/grid") is None  # histogram series cannot be queried
-    schema = small_export.schema
+    schema = schema_of(small_export)
     assert schema.field("acc").types == ("float", "string")
     assert schema.field("acc").stats["float"].runs == 3
     assert schema.field("sys/tags").stats["stringSet"].common == [("prod", 2), ("x", 1)]
@@ -97,8 +98,8 @@ def test_bad_exports_name_the_file_and_row(tmp_path: Path) -> None:
         open_runs(tmp_path)
     assert str(info.value) == (
         f"{bad_file}: row 2: unknown attribute_type 'complex'; expected one of float, int, "
-        "string, bool, datetime, string_set, float_series, string_series, "
-        "histogram_series, file, file_series"
+        "bool, string, datetime, string_set, float_series, string_series, "
+        "file, histogram_series, file_series"
     )
     other = tmp_path / "other"
     _write(other / "x.parquet", [{"a": 1}], pa.schema([("a", pa.int64())]))
@@ -145,7 +146,7 @@ def test_the_summary_is_cached_and_reused_until_a_file_changes(tmp_path: Path, m
     assert len(again) == len(first) == 5
     for query, expected in CASES:
         assert _ids(again, query) == EXPORT_DIFFERS.get(query, expected), query
-    assert again.schema.field("acc") is not None  # the learned schema reads the cached summary too
+    assert schema_of(again).field("acc") is not None  # the learned schema reads the cached summary too
     # Only the cache directory was written: the export holds what the test wrote, nothing more.
     assert sorted(p.name for p in export.rglob("*") if p.is_file()) == sorted(
         f"{run.id}_part_0.parquet" for run in small_runs().runs

@@ -120,10 +120,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     schema = SYSTEM_SCHEMA
     if args.runs is not None:
         from nql_lsp.cli.preview import load_runs
+        from nql_lsp.evaluation.engine import schema_of
         from nql_lsp.runs import RunsError
 
         try:
-            schema = load_runs(args.runs).schema
+            schema = schema_of(load_runs(args.runs))
         except RunsError as e:
             print(f"nql-lsp: {e}", file=sys.stderr)
             return EXIT_USAGE

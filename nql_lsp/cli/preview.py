@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from nql_lsp.runs import Run, RunsError, RunSet, open_runs
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
 from nql_lsp.runs.model import display, plain
 from nql_lsp.syntax.text import display_width
 
@@ -35,7 +36,7 @@ def stderr_progress(stream: TextIO | None = None, after: float = PROGRESS_AFTER)
     return report
 
 
-def load_runs(path: str | None) -> RunSet:
+def load_runs(path: str | None) -> RunsSource:
     """Open runs for the CLI; raises RunsError with a message ready to print."""
     progress = stderr_progress()
     started = time.monotonic()
@@ -69,10 +70,10 @@ def run_preview(
     if columns:
         names = [c.strip() for c in columns.split(",") if c.strip()]
         for name in names:
-            if runs.schema.field(name) is None:
+            if schema_of(runs).field(name) is None:
                 from nql_lsp.analysis.checker import did_you_mean
 
-                guess = did_you_mean(name, [f.path for f in runs.schema.fields()])
+                guess = did_you_mean(name, [f.path for f in schema_of(runs).fields()])
                 hint = f"; did you mean `{guess}`?" if guess else ""
                 print(f"nql-lsp: no run has `{name}`{hint}", file=sys.stderr)
     else:

@@ -26,7 +26,7 @@ from nql_lsp.lsp.positions import Positions
 
 if TYPE_CHECKING:
     from nql_lsp.evaluation.evaluate import Preview
-    from nql_lsp.runs import RunSet
+    from nql_lsp.runs import RunsSource
 
 PREVIEW_COMMAND = "nql.preview"
 EXPLAIN_COMMAND = "nql.explain"
@@ -38,7 +38,7 @@ _CACHE_SIZE = 256
 class RunsState:
     """The loaded runs (or why there are none), and previews and clause counts cached for the current load."""
 
-    runs: RunSet | None = None
+    runs: RunsSource | None = None
     error: str | None = None
     generation: int = 0
     task: asyncio.Task[None] | None = None
@@ -49,7 +49,7 @@ class RunsState:
     def ready(self) -> bool:
         return self.runs is not None
 
-    def _cached(self, kind: str, text: str, compute: Callable[[str, RunSet], Any]) -> Any:
+    def _cached(self, kind: str, text: str, compute: Callable[[str, RunsSource], Any]) -> Any:
         """``compute(text, runs)`` once per query per runs load (under the lock, one evaluation at a time:
         a duckdb connection serves one caller at once). Call off the event loop."""
         runs = self.runs
@@ -97,27 +97,29 @@ def resolve(setting: str | None, root: str | None) -> str | None:
     return str(path)
 
 
-def load(source: str | None, report: Callable[[str], None]) -> RunSet:
+def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
     """Open the runs and build what every query will need (schema, columns), in the calling thread."""
     from nql_lsp.runs import open_runs
 
     runs = open_runs(source, progress=report)
     report(f"learning the schema of {len(runs):,} runs")
-    runs.schema  # noqa: B018 - built here, off the event loop, rather than on the first request
-    if getattr(runs, "select", None) is None:
-        runs.columns  # noqa: B018
+    from nql_lsp.evaluation.engine import engine_for
+
+    engine_for(runs).prepare()  # built here, off the event loop, rather than on the first request
     return runs
 
 
 def apply_loaded(
-    state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *, learned: bool
+    state: RunsState, documents: Documents, runs: RunsSource | None, error: str | None, *, learned: bool
 ) -> None:
     """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
     state.runs = runs
     state.error = error
     state.generation += 1
     state._cache.clear()
-    documents.set_schema_layer("runs", runs.schema if runs is not None and learned else None)
+    from nql_lsp.evaluation.engine import schema_of
+
+    documents.set_schema_layer("runs", schema_of(runs) if runs is not None and learned else None)
 
 
 # --- features ----------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import clause_counts, explain, preview
 from nql_lsp.runs import RunsError, open_runs
+from nql_lsp.runs.jsonfile import runs_from_objects
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .parquet_export import SCHEMA, write_export
-from .runs_fixtures import OBJECTS, runs_from_objects, small_runs
+from .runs_fixtures import OBJECTS, small_runs
 from .test_evaluate import CASES, NOW
 from .test_evaluate_properties import NOW as SAMPLE_NOW
 from .test_evaluate_properties import SAMPLE, queries
@@ -35,7 +36,7 @@ def small_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
 
 @pytest.fixture(scope="module")
 def sample_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
-    runs = open_runs(write_export(SAMPLE.runs, tmp_path_factory.mktemp("sample")))
+    runs = open_runs(write_export(list(SAMPLE), tmp_path_factory.mktemp("sample")))
     assert isinstance(runs, ParquetRunSet)
     return runs
 
@@ -188,6 +189,11 @@ def test_a_damaged_or_unwritable_cache_only_costs_time(tmp_path: Path, monkeypat
     monkeypatch.setenv(CACHE_ENV, "")  # turned off
     off = tmp_path / "off"
     monkeypatch.setenv("XDG_CACHE_HOME", str(off))
-    assert not open_runs(export).from_cache
-    assert not open_runs(export).from_cache
+    assert not _parquet(open_runs(export)).from_cache
+    assert not _parquet(open_runs(export)).from_cache
     assert not off.exists()
+
+
+def _parquet(runs: object) -> ParquetRunSet:
+    assert isinstance(runs, ParquetRunSet)
+    return runs

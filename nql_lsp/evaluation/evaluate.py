@@ -118,12 +118,12 @@ def _row_clause(cond: Condition) -> RowPredicate:
     cmp = COMPARISONS.get(cond.op)
     # Plain values compare directly; a NaN number is not a value, and only `!=` would hold for it.
     shape = cond.shape
-    direct = cmp is not None and shape.plain_key and not (shape.may_be_nan and cmp is operator.ne)
-    if direct:
+    if cmp is not None and shape.plain_key and not (shape.may_be_nan and cmp is operator.ne):
+        compare_held = cmp
 
         def plain(attrs: Mapping[str, tuple[str, Any]]) -> bool:
             held = attrs.get(path)
-            return held is not None and held[0] == type_ and cmp(held[1], x)
+            return held is not None and held[0] == type_ and compare_held(held[1], x)
 
         return plain
     return lambda attrs: holds(cond, attrs)

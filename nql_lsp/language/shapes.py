@@ -414,9 +414,14 @@ SHAPES: dict[str, Shape] = {
 }
 
 
+_UNKNOWN = Shape()
+
+
 def shape_of(type_: str) -> Shape:
-    """The shape of a catalog type (KeyError for a name the catalog lacks)."""
-    return SHAPES[TYPES[type_].shape]
+    """The shape of a catalog type. A name the catalog lacks (a type a removed extension added) is shown
+    and learned as plain text; the evaluators never compare it, since no clause binds to it."""
+    info = TYPES.get(type_)
+    return _UNKNOWN if info is None else SHAPES[info.shape]
 
 
 def by_exporter() -> dict[str, str]:

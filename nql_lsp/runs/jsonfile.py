@@ -99,7 +99,7 @@ def _json_objects(text: str, name: str) -> list[tuple[int, Any]]:
         if not text.startswith("[", i):
             line = text.count("\n", 0, i) + 1
             raise RunsError(f"{name}:{line}: expected a list of runs (`[`), or JSONL with a .jsonl name")
-        out = []
+        out: list[tuple[int, Any]] = []
         i = _skip(text, i + 1)
         if text.startswith("]", i):
             return out

@@ -170,7 +170,7 @@ class ParquetRunSet:
             self._summarise(files, say)
             if cached is not None:
                 self._save(cached)
-        self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
+        self._count: int = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
         say(f"{self._count:,} runs")
 
     def _attach(self, cached: Path) -> bool:

@@ -6,23 +6,31 @@ from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.features.hover import hover
+from nql_lsp.language.schema import FieldInfo, Schema
 from nql_lsp.runs.learned import typical_shape
 
 from .runs_fixtures import small_runs
 
 
+def known(schema: Schema, path: str) -> FieldInfo:
+    """The schema's field at ``path``, which the test expects it to know."""
+    info = schema.field(path)
+    assert info is not None, path
+    return info
+
+
 def test_types_counts_and_stats() -> None:
     schema = schema_of(small_runs())
     assert schema.learned
-    acc = schema.field("acc")
+    acc = known(schema, "acc")
     assert acc.types == ("float", "string")  # float in A, C, D; string in B
     stats = acc.stats["float"]
     assert (stats.runs, stats.minimum, stats.maximum, stats.last) == (3, 0.5, 0.95, 0.95)
     assert acc.stats["string"].common == [("0.95", 1)]
-    tags = schema.field("sys/tags")
+    tags = known(schema, "sys/tags")
     assert tags.system and tags.doc  # sys/ fields keep their documentation
     assert tags.stats["stringSet"].common == [("prod", 2), ("x", 1)]
-    loss = schema.field("loss").stats["floatSeries"]
+    loss = known(schema, "loss").stats["floatSeries"]
     assert (loss.runs, loss.minimum, loss.maximum, loss.last) == (3, 1, 3, 1)  # last: B's, D's is empty
     # 24 points: A's [3, 1, 2] gives eight of each, B's [1, 1] all ones; the mean of the two
     assert loss.shape == [2.0] * 8 + [1.0] * 8 + [1.5] * 8

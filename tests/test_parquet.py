@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import clause_counts, explain, preview
+from nql_lsp.language.schema import FieldInfo, Schema
 from nql_lsp.runs import RunsError, open_runs
 from nql_lsp.runs.jsonfile import runs_from_objects
 from nql_lsp.runs.parquet import ParquetRunSet
@@ -24,6 +26,13 @@ from .test_evaluate_properties import SAMPLE, queries
 
 # The long layout cannot hold an empty series: D's `loss` has no points, so the export has no `loss` for D.
 EXPORT_DIFFERS = {"loss:floatSeries EXISTS": "A B"}
+
+
+def known(schema: Schema, path: str) -> FieldInfo:
+    """The schema's field at ``path``, which the test expects it to know."""
+    info = schema.field(path)
+    assert info is not None, path
+    return info
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +73,10 @@ def test_export_reads_back_the_values(small_export: ParquetRunSet) -> None:
     assert a.value("log", "stringSeries") == ("error: boom",)
     assert a.get("images/grid") is None  # histogram series cannot be queried
     schema = schema_of(small_export)
-    assert schema.field("acc").types == ("float", "string")
-    assert schema.field("acc").stats["float"].runs == 3
-    assert schema.field("sys/tags").stats["stringSet"].common == [("prod", 2), ("x", 1)]
-    assert schema.field("loss").stats["floatSeries"].shape[0] == pytest.approx(2.0)  # (3 + 1) / 2
+    assert known(schema, "acc").types == ("float", "string")
+    assert known(schema, "acc").stats["float"].runs == 3
+    assert known(schema, "sys/tags").stats["stringSet"].common == [("prod", 2), ("x", 1)]
+    assert known(schema, "loss").stats["floatSeries"].shape[0] == pytest.approx(2.0)  # (3 + 1) / 2
 
 
 def test_clause_counts_and_explain_through_duckdb(small_export: ParquetRunSet) -> None:
@@ -86,7 +95,7 @@ def test_pushdown_agrees_with_the_json_sample(sample_export: ParquetRunSet, quer
     assert sorted(got) == sorted(expected)
 
 
-def _write(path: Path, rows: list[dict], schema: pa.Schema = SCHEMA) -> None:
+def _write(path: Path, rows: list[dict[str, Any]], schema: pa.Schema = SCHEMA) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
 

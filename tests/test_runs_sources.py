@@ -13,8 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nql_lsp.evaluation.engine import schema_of
-from nql_lsp.language.schema import SYSTEM_SCHEMA
+from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.runs import FloatSeries, RunsError, open_runs
+
+
+def known(schema: Schema, path: str) -> FieldInfo:
+    """The schema's field at ``path``, which the test expects it to know."""
+    info = schema.field(path)
+    assert info is not None, path
+    return info
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -143,12 +150,12 @@ def test_bundled_sample_is_a_realistic_project() -> None:
         ("dataset_version", "artifact"),
         ("model/weights", "fileRef"),
     ]:
-        assert schema.field(path) is not None and schema.field(path).type == type_, path
-    owners = dict(schema.field("sys/owner").stats["string"].common)
+        assert known(schema, path).type == type_, path
+    owners = dict(known(schema, "sys/owner").stats["string"].common)
     assert any(o.endswith("-sa") for o in owners)
     assert 0 < sum(r.trashed for r in runs) < 50
     assert 0 < sum(r.value("sys/failed", "bool") for r in runs) < 100
-    assert schema.field("sys/group_tags").stats["stringSet"].common
+    assert known(schema, "sys/group_tags").stats["stringSet"].common
     lengths = [r.value("val/acc", "floatSeries").count for r in runs if not r.value("sys/failed", "bool")]
     assert min(lengths) >= 50 and max(lengths) <= 200
     created = sorted(r.value("sys/creation_time", "datetime") for r in runs)

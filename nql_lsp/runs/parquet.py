@@ -20,9 +20,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from nql_lsp import __version__
 from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
 from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
 from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
+from nql_lsp.runs.cache import entry, fingerprint, prune, used
 from nql_lsp.runs.model import Attributes, Progress, Run, RunsError, RunSet
 
 REQUIRED_COLUMNS = (
@@ -129,9 +131,6 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
         import duckdb
     except ImportError:
         raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
-    from nql_lsp import __version__
-    from nql_lsp.runs.cache import entry, fingerprint
-
     cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *summary_sql()), ".duckdb")
     con = duckdb.connect()
     try:
@@ -177,8 +176,6 @@ class ParquetRunSet:
         """Read the summary tables from a cached summary: views over it, read-only. False if it cannot be read."""
         import duckdb
 
-        from nql_lsp.runs.cache import used
-
         if not cached.is_file():
             return False
         try:
@@ -198,8 +195,6 @@ class ParquetRunSet:
     def _save(self, cached: Path) -> None:
         """Keep the summary for the next run; a cache that cannot be written only costs that next run time."""
         import duckdb
-
-        from nql_lsp.runs.cache import prune
 
         # Named for this process and thread: a server may still be summarising an export it stopped loading.
         partial = cached.with_name(f"{cached.name}.{os.getpid()}-{threading.get_ident()}.partial")

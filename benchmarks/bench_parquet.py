@@ -22,9 +22,11 @@ from pathlib import Path
 
 import duckdb
 
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
+from nql_lsp.runs.parquet import ParquetRunSet
 
 QUERY = (
     "last(`metrics/m0`:floatSeries) > 0.5 AND max(`metrics/m1`:floatSeries) < 0.99 AND "
@@ -116,7 +118,7 @@ def main() -> None:
         export = open_runs(root)
         opened = time.perf_counter() - t
         t = time.perf_counter()
-        schema = export.schema
+        schema = schema_of(export)
         learned = time.perf_counter() - t
         paths = sum(1 for f in schema.fields() if not f.system or f.stats)
         print(
@@ -148,6 +150,7 @@ def main() -> None:
             f"{read_back * 1000:.0f} ms for {shown:,} values"
         )
         t = time.perf_counter()
+        assert isinstance(export, ParquetRunSet)
         memory = export.in_memory()
         loaded = time.perf_counter() - t
         t = time.perf_counter()

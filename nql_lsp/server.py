@@ -22,9 +22,10 @@ from nql_lsp import __version__
 from nql_lsp.lsp import publish, runs_loading
 from nql_lsp.lsp.client import Client
 from nql_lsp.lsp.context import Context
+from nql_lsp.lsp.dispatch import Route, entry
 from nql_lsp.lsp.handlers import ROUTES
 from nql_lsp.lsp.protocol import NqlProtocol
-from nql_lsp.lsp.scheduler import Route, Scheduler, entry
+from nql_lsp.lsp.scheduler import Scheduler
 from nql_lsp.lsp.session import Session
 from nql_lsp.lsp.settings import Settings
 

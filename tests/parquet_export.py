@@ -10,6 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nql_lsp.language.catalog import TYPES
+from nql_lsp.language.shapes import shape_of
 from nql_lsp.runs import Run
 
 SCHEMA = pa.schema(
@@ -68,6 +70,8 @@ def rows_of(run: Run, project: str = "team/cls") -> list[dict[str, Any]]:
             rows += [row(path, "float_series", step=Decimal(i), float_value=v) for i, v in enumerate(value.points)]
         elif type_ == "stringSeries":
             rows += [row(path, "string_series", step=Decimal(i), string_value=v) for i, v in enumerate(value)]
+        elif TYPES[type_].exporter:  # a type only a catalog extension knows: as its shape says
+            rows.append(row(path, TYPES[type_].exporter[0], **{shape_of(type_).exporter_column: value}))
         # artifact: the exporter has no such type
     rows.append(
         row(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nql_lsp.runs import RunSet
 from nql_lsp.runs.jsonfile import runs_from_objects
 
 T = {"type": "datetime"}
 
-OBJECTS = [
+OBJECTS: list[dict[str, Any]] = [
     {
         "sys/id": "A",
         "sys/name": "hello_0",

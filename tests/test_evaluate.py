@@ -13,7 +13,7 @@ import pytest
 from nql_lsp.evaluation.evaluate import bind_query, clause_counts, compile_rows, explain, preview
 from nql_lsp.evaluation.interpret import evaluate
 from nql_lsp.language.catalog import AGGREGATES
-from nql_lsp.runs.model import FloatSeries
+from nql_lsp.runs.model import FloatSeries, Run
 
 from .runs_fixtures import small_runs
 
@@ -82,7 +82,7 @@ CASES = [
 ]
 
 
-def _ids(runs: list) -> str:
+def _ids(runs: list[Run]) -> str:
     return " ".join(run.id for run in runs)
 
 

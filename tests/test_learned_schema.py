@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.completion import complete
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.features.hover import hover
+from nql_lsp.language.schema import FieldInfo, Schema
 from nql_lsp.runs.learned import typical_shape
 
 from .runs_fixtures import small_runs
 
 
+def known(schema: Schema, path: str) -> FieldInfo:
+    """The schema's field at ``path``, which the test expects it to know."""
+    info = schema.field(path)
+    assert info is not None, path
+    return info
+
+
 def test_types_counts_and_stats() -> None:
-    schema = small_runs().schema
+    schema = schema_of(small_runs())
     assert schema.learned
-    acc = schema.field("acc")
+    acc = known(schema, "acc")
     assert acc.types == ("float", "string")  # float in A, C, D; string in B
     stats = acc.stats["float"]
     assert (stats.runs, stats.minimum, stats.maximum, stats.last) == (3, 0.5, 0.95, 0.95)
     assert acc.stats["string"].common == [("0.95", 1)]
-    tags = schema.field("sys/tags")
+    tags = known(schema, "sys/tags")
     assert tags.system and tags.doc  # sys/ fields keep their documentation
     assert tags.stats["stringSet"].common == [("prod", 2), ("x", 1)]
-    loss = schema.field("loss").stats["floatSeries"]
+    loss = known(schema, "loss").stats["floatSeries"]
     assert (loss.runs, loss.minimum, loss.maximum, loss.last) == (3, 1, 3, 1)  # last: B's, D's is empty
     # 24 points: A's [3, 1, 2] gives eight of each, B's [1, 1] all ones; the mean of the two
     assert loss.shape == [2.0] * 8 + [1.0] * 8 + [1.5] * 8
@@ -38,7 +47,7 @@ def test_typical_shape_averages_resampled_series() -> None:
 
 
 def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
-    schema = small_runs().schema
+    schema = schema_of(small_runs())
     diags = analyze("lost:floatSeries EXISTS", schema).diagnostics
     assert [(d.code, d.message) for d in diags] == [("NQL110", "unknown field `lost`; did you mean `loss`?")]
     diags = analyze("n:float = 5", schema).diagnostics
@@ -50,13 +59,13 @@ def test_checker_warns_on_unknown_paths_and_impossible_types() -> None:
 
 def test_completion_offers_learned_paths_tags_and_values() -> None:
     runs = small_runs()
-    labels = [i.label for i in complete(analyze("", runs.schema), 0, runs.schema)]
+    labels = [i.label for i in complete(analyze("", schema_of(runs)), 0, schema_of(runs))]
     assert "loss" in labels and "acc" in labels and "sys/tags" in labels
     text = "sys/tags:stringSet CONTAINS "
-    values = [i.label for i in complete(analyze(text, runs.schema), len(text), runs.schema)]
+    values = [i.label for i in complete(analyze(text, schema_of(runs)), len(text), schema_of(runs))]
     assert values[:2] == ["prod", "x"]
     text = "acc:float > "
-    items = {(i.label, i.detail) for i in complete(analyze(text, runs.schema), len(text), runs.schema)}
+    items = {(i.label, i.detail) for i in complete(analyze(text, schema_of(runs)), len(text), schema_of(runs))}
     assert {
         ("0.5", "min seen in runs"),
         ("0.95", "max seen in runs"),
@@ -68,7 +77,7 @@ def test_completion_offers_learned_paths_tags_and_values() -> None:
 def test_hover_shows_statistics_and_a_sparkline() -> None:
     runs = small_runs()
     text = "last(loss:floatSeries) > 1"
-    info = hover(analyze(text, runs.schema), text.index("loss") + 1, runs.schema)
+    info = hover(analyze(text, schema_of(runs)), text.index("loss") + 1, schema_of(runs))
     assert info is not None
     assert "As `floatSeries` in 3 runs:" in info.markdown
     assert "- min 1, max 3, last 1" in info.markdown

@@ -11,11 +11,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
 from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
+from nql_lsp.language.regex import regex_error
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
 from nql_lsp.syntax.terminals import DOUBLE_QUOTED, OPEN_QUOTES, SINGLE_QUOTED, VALUE_STARTS, WORD
@@ -416,29 +416,6 @@ def _listing(names: Iterable[str], last: str = " and ") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + last + items[-1]
-
-
-_RE2_OPTIONS = None
-
-
-@lru_cache(maxsize=1024)
-def regex_error(pattern: str) -> str | None:
-    """RE2's complaint about ``pattern``, or None when it compiles. RE2 is what Neptune runs."""
-    global _RE2_OPTIONS
-    import re2
-
-    if _RE2_OPTIONS is None:
-        options = re2.Options()
-        options.log_errors = False  # otherwise every bad pattern is also printed to stderr
-        _RE2_OPTIONS = options
-    try:
-        re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as e:
-        detail = e.args[0] if e.args else ""
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
-        return str(detail) or "the pattern does not compile"
-    return None
 
 
 def check(tree: Query, schema: Schema = SYSTEM_SCHEMA) -> CheckResult:

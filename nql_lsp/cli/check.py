@@ -33,10 +33,11 @@ def run_check(
     schema: Schema = SYSTEM_SCHEMA
     if runs_path is not None:
         from nql_lsp.cli.preview import load_runs
+        from nql_lsp.evaluation.engine import schema_of
         from nql_lsp.runs import RunsError
 
         try:
-            schema = load_runs(runs_path).schema
+            schema = schema_of(load_runs(runs_path))
         except RunsError as e:
             note(str(e))
             return ExitCode.USAGE

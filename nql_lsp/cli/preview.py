@@ -15,7 +15,8 @@ from typing import Any, TextIO
 
 from nql_lsp.cli.exit_codes import ExitCode
 from nql_lsp.cli.render import note
-from nql_lsp.runs import Run, RunsError, RunSet, open_runs
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
 from nql_lsp.runs.model import display, plain
 from nql_lsp.sources.files import SourceError, path_kind
 from nql_lsp.syntax.text import display_width
@@ -37,7 +38,7 @@ def stderr_progress(stream: TextIO | None = None, after: float = PROGRESS_AFTER)
     return report
 
 
-def load_runs(path: str | None) -> RunSet:
+def load_runs(path: str | None) -> RunsSource:
     """Open runs for the CLI; raises RunsError with a message ready to print.
 
     The path is looked at before any reader opens it, so that a name the system cannot hold is one line
@@ -79,10 +80,10 @@ def run_preview(
     if columns:
         names = [c.strip() for c in columns.split(",") if c.strip()]
         for name in names:
-            if runs.schema.field(name) is None:
+            if schema_of(runs).field(name) is None:
                 from nql_lsp.analysis.checker import did_you_mean
 
-                guess = did_you_mean(name, [f.path for f in runs.schema.fields()])
+                guess = did_you_mean(name, [f.path for f in schema_of(runs).fields()])
                 hint = f"; did you mean `{guess}`?" if guess else ""
                 note(f"no run has `{name}`{hint}")
     else:

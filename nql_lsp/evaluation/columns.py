@@ -12,15 +12,12 @@ column at a time; the tests hold the two evaluators to the same answers on hand-
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
-from nql_lsp.evaluation.conditions import NUMERIC_KEYS, Condition
-from nql_lsp.runs.model import SERIES_FIELDS, Run
-
-_NAN = math.nan
+from nql_lsp.evaluation.conditions import Condition
+from nql_lsp.runs.model import Run
 
 
 def mask_of(flags: Iterable[Any]) -> int:
@@ -49,30 +46,8 @@ class Columns:
         t = cond.type
         path = cond.path
         held = [h if h is not None and h[0] == t else None for h in [run.attributes.get(path) for run in self.runs]]
-        values = [None if h is None else h[1] for h in held]
-        # The same keys as conditions.key_of, a whole column per comprehension.
-        keys: list[Any]
-        if t in ("float", "int"):
-            keys = [_NAN if v is None else float(v) for v in values]
-        elif t == "datetime":
-            keys = [_NAN if v is None else v.timestamp() for v in values]
-        elif t == "floatSeries":
-            attr = SERIES_FIELDS[cond.aggregate or "last"]
-            keys = [_NAN if v is None else getattr(v, attr) for v in values]
-        elif t == "stringSeries":
-            keys = ["" if not v else v[-1] for v in values]
-        elif t == "stringSet":
-            keys = [frozenset() if v is None else v for v in values]
-        elif t == "bool":
-            keys = [False if v is None else v for v in values]
-        else:
-            keys = ["" if v is None else v for v in values]
-        if t in NUMERIC_KEYS:
-            flags = bytes([k == k for k in keys])  # NaN (absent, or an empty series) is no value
-        elif t == "stringSeries":
-            flags = bytes([bool(v) for v in values])
-        else:
-            flags = bytes([v is not None for v in values])
+        # The same keys as conditions.key_of (the type's shape), a whole column per comprehension.
+        keys, flags = cond.shape.column([None if h is None else h[1] for h in held], cond.aggregate)
         found = (keys, int.from_bytes(flags, "little"))
         self._cache[cache_key] = found
         return found
@@ -93,20 +68,20 @@ class Columns:
 
 
 def _compare(cond: Condition, keys: list[Any]) -> int:
-    op, x, t = cond.op, cond.operand, cond.type
+    op, x, is_set = cond.op, cond.operand, cond.shape.is_set
     if op == "CONTAINS":
-        if t == "stringSet":
+        if is_set:
             return mask_of(map(frozenset.__contains__, keys, repeat(x)))
         return mask_of(map(str.__contains__, keys, repeat(x)))
     if op == "MATCHES":
         # A regex search costs a microsecond; runs share few distinct values, so search each value once.
         search = x.search
-        if t == "stringSet":
+        if is_set:
             hits = frozenset(e for e in frozenset().union(*keys) if search(e) is not None)
             return mask_of(repeat(1, len(keys))) ^ mask_of(map(hits.isdisjoint, keys))
         hits = frozenset(k for k in set(keys) if search(k) is not None)
         return mask_of(map(hits.__contains__, keys))
-    if t == "stringSet":
+    if is_set:
         whole = frozenset((x,))
         if op == "=":
             return mask_of(map(whole.__eq__, keys))

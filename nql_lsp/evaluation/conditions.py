@@ -20,21 +20,17 @@ Rules (NQL.md §7):
 
 from __future__ import annotations
 
-import math
 import operator
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from nql_lsp.analysis.checker import ClauseInfo
-from nql_lsp.language.catalog import OPERATORS, SERIES_TYPE, TYPES, Allowed
+from nql_lsp.language.catalog import OPERATORS, TYPES, Allowed
+from nql_lsp.language.regex import compile_regex, regex_error
+from nql_lsp.language.shapes import Shape, shape_of
 from nql_lsp.language.values import ValueProblem, read_value
-
-#: Types whose comparison key is a float (NaN when there is nothing to compare).
-NUMERIC_KEYS = frozenset({"float", "int", "datetime", SERIES_TYPE})
-#: Types whose comparison key is a string.
-STRING_KEYS = frozenset({"string", "stringSeries", "experimentState", "artifact", "fileRef"})
 
 _POSITIVE = {"NOT CONTAINS": "CONTAINS", "NOT MATCHES": "MATCHES", "NOT EXISTS": "EXISTS"}
 
@@ -45,11 +41,12 @@ class Condition:
 
     path: str
     type: str | None  # None: the clause can match no run (unknown type, invalid value, missing operator)
-    aggregate: str | None  # floatSeries only: the aggregate compared ("last" for a bare series)
+    aggregate: str | None  # aggregated shapes only: the aggregate compared ("last" for a bare series)
     op: str
     negated: bool
     operand: Any = None  # float for numeric keys, bool, str, canonical state, compiled RE2 for MATCHES
     problem: str | None = None  # why the clause can match no run, when it cannot
+    shape: Shape = field(default_factory=Shape, compare=False)  # the type's shape (catalog), when there is one
 
     @property
     def never(self) -> bool:
@@ -68,14 +65,15 @@ def bind(info: ClauseInfo, now: datetime | None = None) -> Condition:
     if type_ is None or type_ not in TYPES:
         return Condition(path, None, None, positive, negated, problem="the clause's type is unknown")
     aggregate = info.aggregate
-    if type_ == SERIES_TYPE and positive != "EXISTS":
+    shape = shape_of(type_)
+    if shape.aggregated and positive != "EXISTS":
         aggregate = aggregate or "last"
-    elif info.clause.aggregate is not None and type_ != SERIES_TYPE:
+    elif info.clause.aggregate is not None and not shape.aggregated:
         return Condition(path, None, None, positive, negated, problem=f"an aggregate on a {type_}")
     if info.clause.aggregate is not None and info.aggregate is None:
         return Condition(path, None, None, positive, negated, problem="unknown aggregate")
     if positive == "EXISTS":
-        return Condition(path, type_, None, positive, negated)
+        return Condition(path, type_, None, positive, negated, shape=shape)
     if info.value is None:
         return Condition(path, None, aggregate, positive, negated, problem="the clause has no value")
     if TYPES[type_].allows(op) is Allowed.NO:
@@ -84,52 +82,24 @@ def bind(info: ClauseInfo, now: datetime | None = None) -> Condition:
         operand = _operand(type_, positive, info.value, now)
     except ValueProblem as problem:
         return Condition(path, None, aggregate, positive, negated, problem=problem.message)
-    return Condition(path, type_, aggregate, positive, negated, operand)
+    return Condition(path, type_, aggregate, positive, negated, operand, shape=shape)
 
 
 def _operand(type_: str, op: str, text: str, now: datetime | None) -> Any:
     if op == "MATCHES":
-        from nql_lsp.analysis.checker import regex_error
-
         error = regex_error(text)
         if error is not None:
             raise ValueProblem(f"invalid RE2 regex: {error}")
         return compile_regex(text)
     if op == "CONTAINS":
         return text
-    kind = TYPES[type_].value_kind
-    value = read_value(kind, text)
-    if kind == "datetime":
-        return value.resolve(now or datetime.now(UTC)).timestamp()
-    if kind in ("number", "integer"):
-        return float(value)
-    return value
-
-
-def compile_regex(pattern: str) -> Any:
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
+    value = read_value(TYPES[type_].value_kind, text)
+    return shape_of(type_).operand(value, now or datetime.now(UTC))
 
 
 def key_of(cond: Condition, value: Any) -> Any:
     """The run's value as the condition compares it; None when there is nothing to compare."""
-    t = cond.type
-    if t == SERIES_TYPE:
-        if cond.aggregate is None:
-            return value
-        v = value.aggregate(cond.aggregate)
-        return None if math.isnan(v) else v
-    if t == "datetime":
-        return value.timestamp()
-    if t in ("float", "int"):
-        v = float(value)
-        return None if math.isnan(v) else v
-    if t == "stringSeries":
-        return value[-1] if value else None
-    return value
+    return cond.shape.key(value, cond.aggregate)
 
 
 #: The equality and order operators as functions, for every evaluator that compares plain values.
@@ -151,17 +121,17 @@ def compare(cond: Condition, key: Any) -> bool:
     if op == "CONTAINS":
         return x in key
     if op == "MATCHES":
-        if cond.type == "stringSet":
+        if cond.shape.is_set:
             return any(x.search(e) is not None for e in key)
         return x.search(key) is not None
-    if cond.type == "stringSet":
+    if cond.shape.is_set:
         whole = frozenset((x,))
         return key == whole if op == "=" else key != whole if op == "!=" else False
     cmp = COMPARISONS.get(op)
     return cmp is not None and cmp(key, x)
 
 
-def holds(cond: Condition, attributes: dict[str, tuple[str, Any]]) -> bool:
+def holds(cond: Condition, attributes: Mapping[str, tuple[str, Any]]) -> bool:
     """Whether a run with these attributes satisfies the clause."""
     if cond.never:
         return False

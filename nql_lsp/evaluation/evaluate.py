@@ -8,29 +8,44 @@ is compiled once into closures. Two compiled forms exist:
   it is what :func:`preview` runs, at millions of runs per second;
 - :func:`compile_rows` tests one run's attribute dict, for callers holding single runs.
 
-A runs set that can answer in its own engine (a parquet export, through duckdb) does so instead: its
-``select`` method receives the same conditions. :mod:`nql_lsp.evaluation.interpret` is the plain tree walk that both
-are measured and tested against.
+Each runs source is answered by its :class:`~nql_lsp.evaluation.engine.Engine` (a parquet export's by duckdb,
+with the same conditions). :mod:`nql_lsp.evaluation.interpret` is the plain tree walk that both are measured
+and tested against.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from nql_lsp.analysis.analyze import Analysis, analyze
-from nql_lsp.evaluation.columns import Columns
 from nql_lsp.evaluation.conditions import COMPARISONS, Condition, bind, holds, key_of
+from nql_lsp.evaluation.engine import ColumnPredicate, compile_columns, engine_for, schema_of
 from nql_lsp.evaluation.interpret import evaluate
-from nql_lsp.runs.model import Run, RunSet, display
+from nql_lsp.runs.model import Run, RunsSource
 from nql_lsp.syntax.text import LineIndex
 from nql_lsp.syntax.tree import Clause, Expr, Group, Not
 
-ColumnPredicate = Callable[[Columns], int]
-RowPredicate = Callable[[dict[str, tuple[str, Any]]], bool]
+__all__ = [
+    "TOO_DEEP",
+    "Bound",
+    "ColumnPredicate",
+    "Preview",
+    "RowPredicate",
+    "bind_query",
+    "clause_counts",
+    "compile_columns",
+    "compile_rows",
+    "explain",
+    "preview",
+    "schema_of",
+    "syntax_error",
+]
+
+RowPredicate = Callable[[Mapping[str, tuple[str, Any]]], bool]
 
 
 @dataclass(slots=True)
@@ -58,8 +73,8 @@ class Bound:
         return list(dict.fromkeys(info.path for info in self.analysis.clauses if info.path))
 
 
-def bind_query(text: str, runs: RunSet, now: datetime | None = None) -> Bound:
-    analysis = analyze(text, runs.schema)
+def bind_query(text: str, runs: RunsSource, now: datetime | None = None) -> Bound:
+    analysis = analyze(text, schema_of(runs))
     moment = now or datetime.now(UTC)
     return Bound(analysis, {id(info.clause): bind(info, moment) for info in analysis.clauses})
 
@@ -74,42 +89,6 @@ def syntax_error(analysis: Analysis) -> str | None:
 
 
 # --- compiling --------------------------------------------------------------------------------------
-
-
-def compile_columns(expr: Expr | None, conditions: dict[int, Condition]) -> ColumnPredicate:
-    """The tree as closures over a columnar view; each returns the mask of runs its node matches."""
-    if expr is None:
-        return lambda cols: cols.full
-    if isinstance(expr, Clause):
-        cond = conditions[id(expr)]
-        return lambda cols: cols.test(cond)
-    if isinstance(expr, Group):
-        return compile_columns(expr.expr, conditions)
-    if isinstance(expr, Not):
-        inner = compile_columns(expr.operand, conditions)
-        return lambda cols: cols.full ^ inner(cols)
-    parts = [compile_columns(e, conditions) for e in expr.operands]
-    if expr.op == "AND":
-
-        def conjunction(cols: Columns) -> int:
-            mask = cols.full
-            for part in parts:
-                mask &= part(cols)
-                if not mask:
-                    break
-            return mask
-
-        return conjunction
-
-    def disjunction(cols: Columns) -> int:
-        mask = 0
-        for part in parts:
-            mask |= part(cols)
-            if mask == cols.full:
-                break
-        return mask
-
-    return disjunction
 
 
 def compile_rows(expr: Expr | None, conditions: dict[int, Condition]) -> RowPredicate:
@@ -138,15 +117,13 @@ def _row_clause(cond: Condition) -> RowPredicate:
     path, type_, x = cond.path, cond.type, cond.operand
     cmp = COMPARISONS.get(cond.op)
     # Plain values compare directly; a NaN number is not a value, and only `!=` would hold for it.
-    direct = cmp is not None and (
-        type_ in ("string", "bool", "experimentState", "artifact")
-        or (type_ in ("float", "int") and cmp is not operator.ne)
-    )
-    if direct:
+    shape = cond.shape
+    if cmp is not None and shape.plain_key and not (shape.may_be_nan and cmp is operator.ne):
+        compare_held = cmp
 
-        def plain(attrs: dict[str, tuple[str, Any]]) -> bool:
+        def plain(attrs: Mapping[str, tuple[str, Any]]) -> bool:
             held = attrs.get(path)
-            return held is not None and held[0] == type_ and cmp(held[1], x)
+            return held is not None and held[0] == type_ and compare_held(held[1], x)
 
         return plain
     return lambda attrs: holds(cond, attrs)
@@ -155,61 +132,38 @@ def _row_clause(cond: Condition) -> RowPredicate:
 # --- the public entry points ------------------------------------------------------------------------
 
 
-def _considered(runs: RunSet, include_trashed: bool) -> tuple[Columns, int]:
-    cols = runs.columns
-    base = cols.full if include_trashed else cols.full ^ cols.trashed
-    return cols, base
-
-
-def preview(text: str, runs: RunSet, *, include_trashed: bool = False, now: datetime | None = None) -> Preview:
+def preview(text: str, runs: RunsSource, *, include_trashed: bool = False, now: datetime | None = None) -> Preview:
     """The runs ``text`` returns. A query with syntax errors is not evaluated: ``error`` says why."""
     bound = bind_query(text, runs, now)
+    engine = engine_for(runs)
+    total = engine.total(include_trashed)
+    error = syntax_error(bound.analysis)
+    if error is not None:
+        return Preview([], total, bound.fields, error, bound.analysis)
     try:
-        return _preview(bound, runs, include_trashed)
+        matches = engine.select(bound.expr, bound.conditions, include_trashed)
     except RecursionError:
-        total = (
-            runs.count(include_trashed)
-            if hasattr(runs, "count")
-            else (_considered(runs, include_trashed)[1].bit_count())
-        )
         return Preview([], total, bound.fields, TOO_DEEP, bound.analysis)
+    return Preview(matches, total, bound.fields, None, bound.analysis)
 
 
 TOO_DEEP = "the query nests parentheses or NOT too deeply to evaluate"
 
 
-def _preview(bound: Bound, runs: RunSet, include_trashed: bool) -> Preview:
-    select = getattr(runs, "select", None)
-    error = syntax_error(bound.analysis)
-    if select is not None:  # the runs set answers in its own engine
-        if error is not None:
-            return Preview([], runs.count(include_trashed), bound.fields, error, bound.analysis)
-        matches, total = select(bound, include_trashed)
-        return Preview(matches, total, bound.fields, None, bound.analysis)
-    cols, base = _considered(runs, include_trashed)
-    total = base.bit_count()
-    if error is not None:
-        return Preview([], total, bound.fields, error, bound.analysis)
-    mask = compile_columns(bound.expr, bound.conditions)(cols) & base
-    return Preview([runs.runs[i] for i in cols.indices(mask)], total, bound.fields, None, bound.analysis)
-
-
 def clause_counts(
-    text: str, runs: RunSet, *, include_trashed: bool = False, now: datetime | None = None
+    text: str, runs: RunsSource, *, include_trashed: bool = False, now: datetime | None = None
 ) -> list[tuple[int, int, int]]:
     """For each clause: its start and end offsets and how many runs it matches alone."""
     bound = bind_query(text, runs, now)
-    infos = [info for info in bound.analysis.clauses if info.path]
-    count = getattr(runs, "count_clause", None)
-    if count is not None:
-        return [(i.clause.start, i.clause.end, count(bound.conditions[id(i.clause)], include_trashed)) for i in infos]
-    cols, base = _considered(runs, include_trashed)
+    engine = engine_for(runs)
     return [
-        (i.clause.start, i.clause.end, (cols.test(bound.conditions[id(i.clause)]) & base).bit_count()) for i in infos
+        (i.clause.start, i.clause.end, engine.count(bound.conditions[id(i.clause)], include_trashed))
+        for i in bound.analysis.clauses
+        if i.path
     ]
 
 
-def explain(text: str, runs: RunSet, run_id: str, *, now: datetime | None = None) -> str:
+def explain(text: str, runs: RunsSource, run_id: str, *, now: datetime | None = None) -> str:
     """Whether run ``run_id`` matches the query, and if not, which clauses keep it out."""
     run = runs.by_id(run_id)
     if run is None:
@@ -279,10 +233,4 @@ def _shown(cond: Condition, value: Any) -> str:
     key = key_of(cond, value)
     if key is None:
         return "empty"
-    if cond.type == "datetime":
-        return display("datetime", value)
-    if isinstance(key, float):
-        return f"{key:g}"
-    if isinstance(key, frozenset):
-        return "{" + ", ".join(f'"{k}"' for k in sorted(key)) + "}"
-    return f'"{key}"' if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+    return cond.shape.shown(value, key)

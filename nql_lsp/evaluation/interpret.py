@@ -13,7 +13,7 @@ from nql_lsp.evaluation.conditions import Condition, holds
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
 
-def evaluate(expr: Expr | None, conditions: Mapping[int, Condition], attributes: dict[str, tuple[str, Any]]) -> bool:
+def evaluate(expr: Expr | None, conditions: Mapping[int, Condition], attributes: Mapping[str, tuple[str, Any]]) -> bool:
     """Whether a run with ``attributes`` matches ``expr``; ``conditions`` maps ``id(clause)`` to its condition."""
     if expr is None:
         return True

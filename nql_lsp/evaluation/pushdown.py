@@ -9,28 +9,60 @@ same answers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nql_lsp.evaluation.conditions import Condition
+from nql_lsp.evaluation.export_schema import learn_export
+from nql_lsp.language.schema import ID_PATH, ID_TYPE
+from nql_lsp.runs.learned import LearnedSchema
+from nql_lsp.runs.model import Run
+from nql_lsp.runs.parquet import ParquetRunSet
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
 _OPS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
-_AGGREGATES = {"last": "last", "min": "mn", "max": "mx", "average": "average", "variance": "variance"}
-# The column holding a scalar type's comparison key in nql_scalars.
-_KEYS = {
-    "float": "num",
-    "int": "num",
-    "datetime": "ts",
-    "bool": "flag",
-    "string": "str",
-    "experimentState": "str",
-    "artifact": "str",
-    "fileRef": "file",
-    "stringSet": "tags",
-}
 
 
-def query_sql(expr: Expr | None, conditions: dict[int, Condition], include_trashed: bool) -> tuple[str, list[Any]]:
+class DuckdbEngine:
+    """A parquet export's queries answered by duckdb; the matching runs are read back on first use."""
+
+    def __init__(self, source: ParquetRunSet) -> None:
+        self.source = source
+        self._schema: LearnedSchema | None = None
+
+    @property
+    def schema(self) -> LearnedSchema:
+        if self._schema is None:
+            self._schema = learn_export(self.source)
+        return self._schema
+
+    def prepare(self) -> None:
+        self.schema  # noqa: B018 - built now
+
+    def total(self, include_trashed: bool) -> int:
+        return self.source.count(include_trashed)
+
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+        sql, params = query_sql(expr, conditions, include_trashed)
+        rows = self.source.con.execute(
+            f"""
+            SELECT q.run_id, s.str FROM ({sql}) q
+            LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = ? AND s.type = ?
+            ORDER BY q.run_id""",
+            [*params, ID_PATH, ID_TYPE],
+        ).fetchall()
+        return self.source.deferred(rows)
+
+    def count(self, cond: Condition, include_trashed: bool) -> int:
+        params: list[Any] = []
+        where = clause_sql(cond, params)
+        if not include_trashed:
+            where += " AND NOT coalesce(trashed, false)"
+        found: int = self.source.con.execute(f"SELECT count(*) FROM nql_runs WHERE {where}", params).fetchone()[0]
+        return found
+
+
+def query_sql(expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> tuple[str, list[Any]]:
     """``SELECT run_id`` of the runs the query matches, and its parameters."""
     params: list[Any] = []
     where = _expr(expr, conditions, params)
@@ -39,7 +71,7 @@ def query_sql(expr: Expr | None, conditions: dict[int, Condition], include_trash
     return f"SELECT run_id FROM nql_runs WHERE {where} ORDER BY run_id", params
 
 
-def _expr(expr: Expr | None, conditions: dict[int, Condition], params: list[Any]) -> str:
+def _expr(expr: Expr | None, conditions: Mapping[int, Condition], params: list[Any]) -> str:
     if expr is None:
         return "TRUE"
     if isinstance(expr, Clause):
@@ -65,37 +97,30 @@ def clause_sql(cond: Condition, params: list[Any]) -> str:
 def _positive(cond: Condition, params: list[Any]) -> str:
     t = cond.type
     assert t is not None
+    shape = cond.shape
     params += [cond.path, t]
-    if t in ("floatSeries", "stringSeries"):
-        base = "SELECT run_id FROM nql_series WHERE path = ? AND type = ?"
-        if cond.op == "EXISTS":
-            return base
-        key = "last_str" if t == "stringSeries" else _AGGREGATES[cond.aggregate or "last"]
-        extra = " AND n > 0" if t == "floatSeries" else ""
-        return f"{base}{extra} AND {key} IS NOT NULL AND {_test(cond, key, params)}"
-    base = "SELECT run_id FROM nql_scalars WHERE path = ? AND type = ?"
+    base = f"SELECT run_id FROM {shape.sql_table} WHERE path = ? AND type = ?"
     if cond.op == "EXISTS":
         return base
-    key = _KEYS[t]
-    if t == "stringSet" and cond.op == "MATCHES":
+    key = shape.sql_key(cond.aggregate)
+    if shape.is_set and cond.op == "MATCHES":
         params.append(cond.operand.pattern)
         return (
-            "SELECT run_id FROM (SELECT run_id, unnest(tags) AS tag FROM nql_scalars WHERE path = ? AND type = ?) "
-            "WHERE regexp_matches(tag, ?)"
+            f"SELECT run_id FROM (SELECT run_id, unnest({key}) AS tag FROM {shape.sql_table} "
+            "WHERE path = ? AND type = ?) WHERE regexp_matches(tag, ?)"
         )
-    guard = " AND NOT isnan(num)" if key == "num" else ""
-    return f"{base} AND {key} IS NOT NULL{guard} AND {_test(cond, key, params)}"
+    return f"{base}{shape.sql_guard(key)} AND {_test(cond, key, params)}"
 
 
 def _test(cond: Condition, key: str, params: list[Any]) -> str:
     op, x = cond.op, cond.operand
     if op == "CONTAINS":
         params.append(x)
-        return f"list_contains({key}, ?)" if cond.type == "stringSet" else f"contains({key}, ?)"
+        return f"list_contains({key}, ?)" if cond.shape.is_set else f"contains({key}, ?)"
     if op == "MATCHES":
         params.append(x.pattern)
         return f"regexp_matches({key}, ?)"
-    if cond.type == "stringSet":  # = holds when the set is exactly the one value
+    if cond.shape.is_set:  # = holds when the set is exactly the one value
         params.append(x)
         whole = f"(len(list_distinct({key})) = 1 AND list_contains({key}, ?))"
         return whole if op == "=" else f"NOT {whole}" if op == "!=" else "FALSE"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nql_lsp.analysis.analyze import Analysis
-from nql_lsp.analysis.checker import ClauseInfo, regex_error, value_text
+from nql_lsp.analysis.checker import ClauseInfo, value_text
 from nql_lsp.completion import signature
 from nql_lsp.language.catalog import (
     AGGREGATES,
@@ -25,6 +25,7 @@ from nql_lsp.language.catalog import (
     TYPES,
     Allowed,
 )
+from nql_lsp.language.regex import regex_error
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats, Schema
 from nql_lsp.language.values import ValueProblem, read_bool, read_datetime, read_number, size_in_bytes
 from nql_lsp.syntax import cursor

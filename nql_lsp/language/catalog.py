@@ -7,8 +7,13 @@ its entries, hover shows their docs, the formatter takes its spellings, and the 
 
 from __future__ import annotations
 
+import math
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from itertools import repeat
 
 
 class Allowed(Enum):
@@ -64,11 +69,21 @@ OPERATOR_SYNONYMS: dict[str, str] = {"==": "="}
 
 @dataclass(frozen=True, slots=True)
 class TypeInfo:
+    """One NQL type: its spelling, the operators that apply, and the facts every stage asks of it.
+
+    ``shape`` names the semantic class (:mod:`nql_lsp.language.shapes`) that says how a value is compared,
+    stored in a runs source, converted from JSON and shown; ``exporter`` are the spellings the Neptune
+    exporter writes for the type in a parquet export (none: the exporter has no such type).
+    """
+
     name: str
     doc: str
     operators: dict[str, Allowed]  # family -> allowed
-    value_kind: str  # how values are read: see values.py
+    value_kind: str  # how a written value is read: see values.read_value
     example: str
+    shape: str = "text"  # a key of shapes.SHAPES
+    exporter: tuple[str, ...] = ()
+    json: tuple[str, ...] = ()  # the untyped JSON values read as this type (docs/runs.md): see shapes.JSON_KINDS
 
     def allows(self, op: str) -> Allowed:
         return self.operators.get(OPERATORS[op].family, Allowed.NO)
@@ -93,6 +108,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, exists=_Y),
             "number",
             "`f1`:float >= 0.85",
+            shape="number",
+            exporter=("float",),
+            json=("fraction",),
         ),
         TypeInfo(
             "int",
@@ -100,6 +118,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, exists=_Y),
             "integer",
             "`epochs`:int > 10",
+            shape="integer",
+            exporter=("int",),
+            json=("whole",),
         ),
         TypeInfo(
             "bool",
@@ -107,6 +128,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, exists=_Y),
             "bool",
             "`sys/failed`:bool = true",
+            shape="flag",
+            exporter=("bool",),
+            json=("boolean",),
         ),
         TypeInfo(
             "string",
@@ -114,6 +138,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y),
             "string",
             '`sys/name`:string CONTAINS "blobfish"',
+            shape="text",
+            exporter=("string",),
+            json=("string",),
         ),
         TypeInfo(
             "datetime",
@@ -122,6 +149,8 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, exists=_Y),
             "datetime",
             '`sys/creation_time`:datetime > "-7d"',
+            shape="moment",
+            exporter=("datetime",),
         ),
         TypeInfo(
             "stringSet",
@@ -129,6 +158,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_W, contains=_Y, matches=_Y, exists=_Y),
             "string",
             '`sys/tags`:stringSet CONTAINS "prod"',
+            shape="tag set",
+            exporter=("string_set",),
+            json=("strings",),
         ),
         TypeInfo(
             "floatSeries",
@@ -137,6 +169,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, exists=_Y),
             "number",
             "last(`val/acc`:floatSeries) >= 0.9",
+            shape="float series",
+            exporter=("float_series",),
+            json=("numbers",),
         ),
         TypeInfo(
             "stringSeries",
@@ -144,6 +179,8 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, order=_Y, contains=_Y, matches=_Y, exists=_Y),
             "string",
             '`monitoring/stderr`:stringSeries CONTAINS "error"',
+            shape="text series",
+            exporter=("string_series",),
         ),
         TypeInfo(
             "experimentState",
@@ -151,6 +188,7 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, exists=_Y),
             "state",
             "`sys/state`:experimentState = running",
+            shape="state",
         ),
         TypeInfo(
             "fileRef",
@@ -158,6 +196,8 @@ TYPES: dict[str, TypeInfo] = {
             _ops(exists=_Y),
             "none",
             "`model/weights`:fileRef EXISTS",
+            shape="reference",
+            exporter=("file",),
         ),
         TypeInfo(
             "artifact",
@@ -165,6 +205,7 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, exists=_Y),
             "string",
             '`dataset_version`:artifact = "9a3f…"',
+            shape="text",
         ),
     )
 }
@@ -177,25 +218,105 @@ NON_QUERYABLE_TYPES: frozenset[str] = frozenset(
     {"gitRef", "complex", "file", "fileSet", "imageSeries", "notebookRef", "fileRefSeries", "histogramSeries"}
 )
 
+#: The exporter's spellings of those: an export holding them is read, and they are left out.
+EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series")
+
 SERIES_TYPE = "floatSeries"
+
+
+def _last(points: Sequence[float]) -> float:
+    return points[-1] if len(points) else math.nan
+
+
+def _min(points: Sequence[float]) -> float:
+    return min(points) if len(points) else math.nan
+
+
+def _max(points: Sequence[float]) -> float:
+    return max(points) if len(points) else math.nan
+
+
+def _average(points: Sequence[float]) -> float:
+    return math.fsum(points) / len(points) if len(points) else math.nan
+
+
+def _variance(points: Sequence[float]) -> float:
+    n = len(points)
+    if not n:
+        return math.nan
+    mean = math.fsum(points) / n
+    deviations = list(map(operator.sub, points, repeat(mean)))
+    return math.fsum(map(operator.mul, deviations, deviations)) / n
 
 
 @dataclass(frozen=True, slots=True)
 class AggregateInfo:
+    """An aggregate of a float series: how it is computed over the points, and where sources keep it.
+
+    ``field`` is the :class:`~nql_lsp.language.values.FloatSeries` attribute holding it (None: kept among
+    the series' extra aggregates); ``sql`` computes it over an export's ``float_value`` column (duckdb), and
+    ``column`` names where the export's summary keeps it.
+    """
+
     name: str
     doc: str
+    compute: Callable[[Sequence[float]], float] = _last
+    field: str | None = None
+    sql: str = "arg_max(float_value, step_order)"
+    column: str = ""
+
+    @property
+    def stored_as(self) -> str:
+        return self.column or self.name
 
 
 AGGREGATES: dict[str, AggregateInfo] = {
     a.name: a
     for a in (
-        AggregateInfo("last", "The last value logged to the series."),
-        AggregateInfo("min", "The smallest value in the series."),
-        AggregateInfo("max", "The largest value in the series."),
-        AggregateInfo("average", "The arithmetic mean of the series."),
-        AggregateInfo("variance", "The population variance of the series (divides by n)."),
+        AggregateInfo(
+            "last", "The last value logged to the series.", _last, "last", "arg_max(float_value, step_order)"
+        ),
+        AggregateInfo("min", "The smallest value in the series.", _min, "minimum", "min(float_value)", "mn"),
+        AggregateInfo("max", "The largest value in the series.", _max, "maximum", "max(float_value)", "mx"),
+        AggregateInfo("average", "The arithmetic mean of the series.", _average, "average", "avg(float_value)"),
+        AggregateInfo(
+            "variance",
+            "The population variance of the series (divides by n).",
+            _variance,
+            "variance",
+            "var_pop(float_value)",
+        ),
     )
 }
+
+_generation = 0
+
+
+def generation() -> int:
+    """Changes whenever :func:`extended` adds or removes entries: the key for tables derived from the catalog."""
+    return _generation
+
+
+@contextmanager
+def extended(types: Iterable[TypeInfo] = (), aggregates: Iterable[AggregateInfo] = ()) -> Iterator[None]:
+    """The catalog with more types and aggregates for the duration of the block (tests of extensibility)."""
+    global _generation
+    new_types, new_aggregates = list(types), list(aggregates)
+    clash = [t.name for t in new_types if t.name in TYPES] + [a.name for a in new_aggregates if a.name in AGGREGATES]
+    if clash:
+        raise ValueError(f"already in the catalog: {', '.join(clash)}")
+    TYPES.update((t.name, t) for t in new_types)
+    AGGREGATES.update((a.name, a) for a in new_aggregates)
+    _generation += 1
+    try:
+        yield
+    finally:
+        for t in new_types:
+            TYPES.pop(t.name, None)
+        for a in new_aggregates:
+            AGGREGATES.pop(a.name, None)
+        _generation += 1
+
 
 KEYWORDS: dict[str, str] = {
     "AND": "Both sides must hold. Binds tighter than `OR`.",

@@ -122,3 +122,9 @@ SYSTEM_SCHEMA = StaticSchema(
         )
     }
 )
+
+#: The run's id and trash flag: every runs source reads them to name runs and to leave trashed ones out.
+ID_PATH = "sys/id"
+TRASHED_PATH = "sys/trashed"
+ID_TYPE = SYSTEM_SCHEMA.by_path[ID_PATH].type
+TRASHED_TYPE = SYSTEM_SCHEMA.by_path[TRASHED_PATH].type

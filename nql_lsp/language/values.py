@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import math
 import re
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from nql_lsp.language.catalog import BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
+from nql_lsp.language.catalog import AGGREGATES, BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
 
 
 class ValueProblem(Exception):
@@ -239,3 +242,75 @@ _READERS = {
     "state": read_state,
     "datetime": read_datetime,
 }
+
+
+# --- float series ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FloatSeries:
+    """A float series with its aggregates computed once (each as ``catalog.AGGREGATES`` says).
+
+    ``points`` is None when a source gave only the summary (a large parquet export is summarised by duckdb
+    rather than loaded point by point); the aggregates are then all there is, and all a query needs.
+    Aggregates without a field of their own (``AggregateInfo.field`` None) are kept in ``extra``.
+    """
+
+    count: int
+    last: float
+    minimum: float
+    maximum: float
+    average: float
+    variance: float  # population variance: divides by n
+    points: Sequence[float] | None = None
+    extra: Mapping[str, float] | None = None
+
+    @classmethod
+    def of(cls, points: Iterable[float]) -> FloatSeries:
+        values = array("d", points)
+        by_field: dict[str, float] = {}
+        extra: dict[str, float] = {}
+        for info in AGGREGATES.values():
+            if info.field is None:
+                extra[info.name] = info.compute(values)
+            else:
+                by_field[info.field] = info.compute(values)
+        return cls.summary(len(values), by_field, values, extra)
+
+    @classmethod
+    def summary(
+        cls,
+        count: int,
+        by_field: Mapping[str, float],
+        points: Sequence[float] | None = None,
+        extra: Mapping[str, float] | None = None,
+    ) -> FloatSeries:
+        """A series from its aggregates, by ``FloatSeries`` field (an empty series has none: NaN)."""
+        nan = math.nan
+        if not count:
+            by_field = {}
+            extra = dict.fromkeys(extra, nan) if extra else None
+        get = by_field.get
+        return cls(
+            count,
+            get("last", nan),
+            get("minimum", nan),
+            get("maximum", nan),
+            get("average", nan),
+            get("variance", nan),
+            points,
+            extra or None,
+        )
+
+    def aggregate(self, name: str) -> float:
+        """The aggregate ``name`` of ``catalog.AGGREGATES``; NaN for an empty series."""
+        info = AGGREGATES[name]
+        if info.field is not None:
+            value: float = getattr(self, info.field)
+            return value
+        if self.extra is not None and name in self.extra:
+            return self.extra[name]
+        return info.compute(self.points) if self.points is not None else math.nan
+
+    def __repr__(self) -> str:
+        return f"FloatSeries(n={self.count}, last={self.last:g})"

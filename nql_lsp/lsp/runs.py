@@ -29,7 +29,7 @@ from nql_lsp.lsp.positions import Positions
 
 if TYPE_CHECKING:
     from nql_lsp.evaluation.evaluate import Preview
-    from nql_lsp.runs import RunSet
+    from nql_lsp.runs import RunsSource
 
 PREVIEW_COMMAND = "nql.preview"
 EXPLAIN_COMMAND = "nql.explain"
@@ -90,7 +90,7 @@ class RunsState:
     """The loaded runs (or why there are none), what is being loaded, and the previews and clause counts
     cached for the current load."""
 
-    runs: RunSet | None = None
+    runs: RunsSource | None = None
     error: str | None = None
     generation: int = 0
     #: What the ``nql.runs`` setting asks for: ("off", None) or ("load", path or None for the sample).
@@ -104,13 +104,13 @@ class RunsState:
     def ready(self) -> bool:
         return self.runs is not None
 
-    def loaded(self, runs: RunSet | None, error: str | None) -> None:
+    def loaded(self, runs: RunsSource | None, error: str | None) -> None:
         self.runs = runs
         self.error = error
         self.generation += 1
         self.cache.clear()
 
-    def _cached(self, kind: str, text: str, compute: Callable[[str, RunSet], Any]) -> Any:
+    def _cached(self, kind: str, text: str, compute: Callable[[str, RunsSource], Any]) -> Any:
         """``compute(text, runs)`` once per query per runs load, on any thread (call off the event loop)."""
         runs = self.runs
         if runs is None:
@@ -154,24 +154,26 @@ def resolve(setting: str | None, root: str | None) -> str | None:
     return str(path)
 
 
-def load(source: str | None, report: Callable[[str], None]) -> RunSet:
+def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
     """Open the runs and build what every query will need (schema, columns), in the calling thread."""
     from nql_lsp.runs import open_runs
 
     runs = open_runs(source, progress=report)
     report(f"learning the schema of {len(runs):,} runs")
-    runs.schema  # noqa: B018 - built here, off the event loop, rather than on the first request
-    if getattr(runs, "select", None) is None:
-        runs.columns  # noqa: B018
+    from nql_lsp.evaluation.engine import engine_for
+
+    engine_for(runs).prepare()  # built here, off the event loop, rather than on the first request
     return runs
 
 
 def apply_loaded(
-    state: RunsState, documents: Documents, runs: RunSet | None, error: str | None, *, learned: bool
+    state: RunsState, documents: Documents, runs: RunsSource | None, error: str | None, *, learned: bool
 ) -> None:
     """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
+    from nql_lsp.evaluation.engine import schema_of
+
     state.loaded(runs, error)
-    documents.set_schema_layer("runs", runs.schema if runs is not None and learned else None)
+    documents.set_schema_layer("runs", schema_of(runs) if runs is not None and learned else None)
 
 
 # --- features ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from lsprotocol import types
 from nql_lsp.lsp.context import Context
 
 if TYPE_CHECKING:
-    from nql_lsp.runs import RunSet
+    from nql_lsp.runs import RunsSource
 
 
 def start(ctx: Context) -> None:
@@ -71,7 +71,7 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
         if token is not None and not stopped.is_set():
             loop.call_soon_threadsafe(send_report, message)
 
-    runs: RunSet | None = None
+    runs: RunsSource | None = None
     error: str | None = None
     try:
         runs = await asyncio.to_thread(load, path, report)

@@ -11,25 +11,23 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
+from nql_lsp.runs.jsonfile import read_json_runs
+from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet, RunsSource
+from nql_lsp.runs.parquet import open_parquet
 
-__all__ = ["FloatSeries", "Run", "RunSet", "RunsError", "open_runs"]
+__all__ = ["FloatSeries", "Run", "RunSet", "RunsError", "RunsSource", "open_runs"]
 
 SAMPLE_LABEL = "bundled sample"
 SAMPLE_RESOURCE = "sample_runs.json.gz"
 
 
-def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None = None) -> RunSet:
+def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None = None) -> RunsSource:
     """The runs at ``path`` (None: the bundled sample). Raises :class:`RunsError` naming file and line/row."""
     if path is None:
         return _sample(progress)
     p = Path(path)
     if p.is_dir() or p.suffix == ".parquet":
-        from nql_lsp.runs.parquet import open_parquet
-
         return open_parquet(p, progress=progress)
-    from nql_lsp.runs.jsonfile import read_json_runs
-
     return read_json_runs(p, progress=progress)
 
 
@@ -39,8 +37,6 @@ _sample_cache: RunSet | None = None
 def _sample(progress: Progress | None) -> RunSet:
     global _sample_cache
     if _sample_cache is None:
-        from nql_lsp.runs.jsonfile import read_json_runs
-
         resource = resources.files("nql_lsp") / "data" / SAMPLE_RESOURCE
         with resources.as_file(resource) as file:
             _sample_cache = read_json_runs(Path(file), SAMPLE_LABEL, progress)

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nql_lsp.language.catalog import RUN_STATES, TYPES
+from nql_lsp.language.catalog import TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA
-from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
+from nql_lsp.language.shapes import Mismatch, shape_of, type_for_json
+from nql_lsp.runs.model import Progress, Run, RunsError, RunSet
 
 
 class _Problem(Exception):
@@ -100,7 +99,7 @@ def _json_objects(text: str, name: str) -> list[tuple[int, Any]]:
         if not text.startswith("[", i):
             line = text.count("\n", 0, i) + 1
             raise RunsError(f"{name}:{line}: expected a list of runs (`[`), or JSONL with a .jsonl name")
-        out = []
+        out: list[tuple[int, Any]] = []
         i = _skip(text, i + 1)
         if text.startswith("]", i):
             return out
@@ -154,79 +153,42 @@ def typed(path: str, value: Any) -> tuple[str, Any]:
         if "value" not in value:
             raise _Problem(f'`{path}`: a typed value needs a "value"')
         return type_, convert(path, type_, value["value"])
+    kind = _json_kind(value)
+    inferred = type_for_json(kind) if kind is not None else None
     system = SYSTEM_SCHEMA.field(path)
     if system is not None:  # a sys/ field has a known type: read the value as that type
-        want = system.type
-        if isinstance(value, int) and not isinstance(value, bool) and "int" in system.types:
-            want = "int"
+        want = inferred if inferred in system.types else system.type
         return want, convert(path, want, value)
-    if isinstance(value, bool):
-        return "bool", value
-    if isinstance(value, int):
-        return "int", value
-    if isinstance(value, float):
-        return "float", value
-    if isinstance(value, str):
-        return "string", value
+    if inferred is not None:
+        return inferred, convert(path, inferred, value)
     if isinstance(value, list):
-        kinds = set(map(type, value))
-        if kinds <= {str}:
-            return "stringSet", frozenset(value)
-        if kinds <= {int, float}:
-            return "floatSeries", FloatSeries.of(value)
         raise _Problem(f"`{path}`: a list must hold only strings (stringSet) or only numbers (floatSeries)")
     raise _Problem(f"`{path}`: cannot read {_kind(value)} as a value")
 
 
+def _json_kind(value: Any) -> str | None:
+    """Which of ``shapes.JSON_KINDS`` an untyped value is, or None."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "whole"
+    if isinstance(value, float):
+        return "fraction"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        kinds = set(map(type, value))
+        if kinds <= {str}:
+            return "strings"
+        if kinds <= {int, float}:
+            return "numbers"
+    return None
+
+
 def convert(path: str, type_: str, value: Any) -> Any:
     """``value`` as ``type_`` holds it; raises with a message naming the path."""
-
-    def bad(what: str) -> _Problem:
+    try:
+        return shape_of(type_).convert(value)
+    except Mismatch as what:
         article = "an" if type_[0] in "aeiou" else "a"
-        return _Problem(f"`{path}`: {what} for {article} {type_}, got {json.dumps(value)[:60]}")
-
-    if type_ == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad("expected a number")
-        return float(value)
-    if type_ == "int":
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))
-        ):
-            raise bad("expected an integer")
-        return int(value)
-    if type_ == "bool":
-        if not isinstance(value, bool):
-            raise bad("expected true or false")
-        return value
-    if type_ in ("string", "artifact", "fileRef"):
-        if not isinstance(value, str):
-            raise bad("expected a string")
-        return value
-    if type_ == "experimentState":
-        if not isinstance(value, str) or value.lower() not in RUN_STATES:
-            raise bad("expected running or idle")
-        return RUN_STATES[value.lower()]
-    if type_ == "datetime":
-        if not isinstance(value, str):
-            raise bad("expected an ISO 8601 string")
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise bad("expected an ISO 8601 datetime") from None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    if type_ == "stringSet":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad("expected a list of strings")
-        return frozenset(value)
-    if type_ == "stringSeries":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad("expected a list of strings")
-        return tuple(value)
-    if type_ == "floatSeries":
-        if not isinstance(value, list) or not set(map(type, value)) <= {int, float}:
-            raise bad("expected a list of numbers")
-        return FloatSeries.of(value)
-    raise bad("unsupported type")
+        raise _Problem(f"`{path}`: {what} for {article} {type_}, got {json.dumps(value)[:60]}") from None

@@ -8,18 +8,15 @@ and the ones no run holds are still known, so a learned schema is a complete one
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats
-from nql_lsp.runs.model import FloatSeries, Run
+from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, shape_of, typical_shape
+from nql_lsp.runs.model import Run
 
-COMMON = 12  # most common values kept per field
-SHAPE_POINTS = 24  # a series' typical shape, resampled to this many points
-SHAPE_RUNS = 200  # series averaged into the shape
+__all__ = ["COMMON", "SHAPE_POINTS", "LearnedSchema", "field_info", "learn", "stats_of", "typical_shape"]
 
 
 @dataclass(slots=True)
@@ -67,41 +64,5 @@ def learn(runs: Sequence[Run]) -> LearnedSchema:
 
 def stats_of(type_: str, seen: list[Any]) -> FieldStats:
     stats = FieldStats(runs=len(seen))
-    if type_ in ("float", "int"):
-        finite = [float(v) for v in seen if not (isinstance(v, float) and math.isnan(v))]
-        if finite:
-            stats.minimum, stats.maximum, stats.last = min(finite), max(finite), finite[-1]
-        if type_ == "int" or len(set(seen)) <= COMMON:  # parameters: a few values worth offering
-            stats.common = _common(f"{v:g}" if isinstance(v, float) else str(v) for v in seen)
-    elif type_ in ("string", "experimentState", "artifact"):
-        stats.common = _common(seen)
-    elif type_ == "stringSeries":
-        stats.common = _common(s[-1] for s in seen if s)
-    elif type_ == "stringSet":
-        stats.common = _common(tag for tags in seen for tag in tags)
-    elif type_ == "floatSeries":
-        series: list[FloatSeries] = [s for s in seen if s.count]
-        if series:
-            stats.minimum = min(s.minimum for s in series)
-            stats.maximum = max(s.maximum for s in series)
-            stats.last = series[-1].last
-            stats.shape = typical_shape(s.points for s in series[-SHAPE_RUNS:] if s.points is not None)
+    shape_of(type_).learn(seen, stats)
     return stats
-
-
-def _common(values: Iterable[str]) -> list[tuple[str, int]]:
-    return Counter(values).most_common(COMMON)
-
-
-def typical_shape(all_points: Iterable[Sequence[float]], size: int = SHAPE_POINTS) -> list[float]:
-    """The mean of the series, each resampled to ``size`` points by position along its length."""
-    sums = [0.0] * size
-    count = 0
-    for points in all_points:
-        n = len(points)
-        if n == 0:
-            continue
-        count += 1
-        for k in range(size):
-            sums[k] += points[min(n - 1, (k * n) // size)]
-    return [s / count for s in sums] if count else []

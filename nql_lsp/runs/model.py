@@ -1,7 +1,8 @@
 """Runs as the evaluator sees them: each attribute path held with one NQL type and a value.
 
 Values are stored in the form the evaluator compares, so that a run read from JSON, from a parquet export
-or generated for the bundled sample behaves the same:
+or generated for the bundled sample behaves the same; each type's shape
+(:mod:`nql_lsp.language.shapes`) says what that form is:
 
 ==================  =========================================================
 type                value
@@ -18,91 +19,53 @@ type                value
 ``fileRef``         ``str`` (the file's path)
 ``artifact``        ``str`` (the hash)
 ==================  =========================================================
+
+A runs source is data only: evaluation (:mod:`nql_lsp.evaluation`) builds what it needs from one.
 """
 
 from __future__ import annotations
 
-import math
-import operator
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from nql_lsp.evaluation.columns import Columns
-    from nql_lsp.language.schema import Schema
+from nql_lsp.language.schema import ID_PATH, ID_TYPE, TRASHED_PATH, TRASHED_TYPE
+from nql_lsp.language.shapes import shape_of
+from nql_lsp.language.values import FloatSeries
+
+__all__ = ["FloatSeries", "Progress", "Run", "RunSet", "RunsError", "RunsSource", "display", "plain"]
 
 Progress = Callable[[str], None]
+Attributes = Mapping[str, tuple[str, Any]]
 
 
 class RunsError(Exception):
     """A runs source that cannot be read; the message names the file, the line or row, and the problem."""
 
 
-@dataclass(frozen=True, slots=True)
-class FloatSeries:
-    """A float series with its aggregates computed once.
-
-    ``points`` is None when a source gave only the summary (a large parquet export is summarised by duckdb
-    rather than loaded point by point); the aggregates are then all there is, and all a query needs.
-    """
-
-    count: int
-    last: float
-    minimum: float
-    maximum: float
-    average: float
-    variance: float  # population variance: divides by n
-    points: Sequence[float] | None = None
-
-    @classmethod
-    def of(cls, points: Iterable[float]) -> FloatSeries:
-        values = array("d", points)
-        n = len(values)
-        if n == 0:
-            nan = math.nan
-            return cls(0, nan, nan, nan, nan, nan, values)
-        mean = math.fsum(values) / n
-        deviations = list(map(operator.sub, values, repeat(mean)))
-        variance = math.fsum(map(operator.mul, deviations, deviations)) / n
-        return cls(n, values[-1], min(values), max(values), mean, variance, values)
-
-    def aggregate(self, name: str) -> float:
-        """``last``, ``min``, ``max``, ``average`` or ``variance``; NaN for an empty series."""
-        return getattr(self, SERIES_FIELDS[name])
-
-    def __repr__(self) -> str:
-        return f"FloatSeries(n={self.count}, last={self.last:g})"
-
-
-#: The field of :class:`FloatSeries` that holds each aggregate of ``catalog.AGGREGATES``.
-SERIES_FIELDS: dict[str, str] = {
-    "last": "last",
-    "min": "minimum",
-    "max": "maximum",
-    "average": "average",
-    "variance": "variance",
-}
-
-
 @dataclass(slots=True, eq=False)
 class Run:
-    """One run: attribute path -> (NQL type, value)."""
+    """One run: attribute path -> (NQL type, value).
 
-    attributes: dict[str, tuple[str, Any]]
+    ``attributes`` may be a mapping that reads them on first use (a parquet export's runs); ``known_id``
+    is then the id, known without reading them.
+    """
+
+    attributes: Attributes
     fallback_id: str = ""  # shown when the run has no `sys/id`
+    known_id: str | None = None
 
     @property
     def id(self) -> str:
-        held = self.attributes.get("sys/id")
-        return held[1] if held is not None and held[0] == "string" else self.fallback_id
+        if self.known_id is not None:
+            return self.known_id
+        held = self.attributes.get(ID_PATH)
+        return held[1] if held is not None and held[0] == ID_TYPE else self.fallback_id
 
     @property
     def trashed(self) -> bool:
-        held = self.attributes.get("sys/trashed")
-        return held is not None and held[0] == "bool" and held[1] is True
+        held = self.attributes.get(TRASHED_PATH)
+        return held is not None and held[0] == TRASHED_TYPE and held[1] is True
 
     def get(self, path: str) -> tuple[str, Any] | None:
         return self.attributes.get(path)
@@ -118,72 +81,39 @@ class Run:
 
 def display(type_: str, value: Any) -> str:
     """A value as a table cell: short, one line."""
-    if value is None:
-        return ""
-    if type_ == "floatSeries":
-        return "" if value.count == 0 else f"{value.last:g}"
-    if type_ == "stringSeries":
-        return value[-1] if value else ""
-    if type_ == "stringSet":
-        return ",".join(sorted(value))
-    if type_ == "datetime":
-        return value.isoformat().replace("+00:00", "Z")
-    if type_ == "bool":
-        return "true" if value else "false"
-    if type_ == "float":
-        return f"{value:g}"
-    return str(value)
+    return "" if value is None else shape_of(type_).display(value)
 
 
 def plain(type_: str, value: Any) -> Any:
     """A value as JSON can hold it (for ``--output-format json``)."""
-    if type_ == "floatSeries":
-        return None if value.count == 0 else value.last
-    if type_ == "stringSeries":
-        return value[-1] if value else None
-    if type_ == "stringSet":
-        return sorted(value)
-    if type_ == "datetime":
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return shape_of(type_).plain(value)
 
 
-@dataclass(slots=True, eq=False)
+class RunsSource(Protocol):
+    """What every runs source offers: its runs, a label naming it, and a run by id."""
+
+    @property
+    def label(self) -> str: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Run]: ...
+
+    def by_id(self, run_id: str) -> Run | None: ...
+
+
+@dataclass(slots=True, eq=False, weakref_slot=True)
 class RunSet:
-    """The runs a query is evaluated against, with what was learned from them.
-
-    The columnar view (:mod:`.columns`) and the learned schema are built on first use and kept, since one
-    runs set answers many queries while a user edits.
-    """
+    """Runs held in memory (read from JSON, generated, or loaded from an export)."""
 
     runs: list[Run]
     label: str
-    _schema: Schema | None = field(default=None, repr=False)
-    _columns: Columns | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.runs)
 
     def __iter__(self) -> Iterator[Run]:
         return iter(self.runs)
-
-    @property
-    def schema(self) -> Schema:
-        if self._schema is None:
-            from nql_lsp.runs.learned import learn
-
-            self._schema = learn(self.runs)
-        return self._schema
-
-    @property
-    def columns(self) -> Columns:
-        if self._columns is None:
-            from nql_lsp.evaluation.columns import Columns
-
-            self._columns = Columns(self.runs)
-        return self._columns
 
     def by_id(self, run_id: str) -> Run | None:
         for run in self.runs:

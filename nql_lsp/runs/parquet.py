@@ -13,23 +13,19 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nql_lsp.language.catalog import RUN_STATES
-from nql_lsp.language.schema import FieldStats
-from nql_lsp.runs.learned import COMMON, SHAPE_POINTS, LearnedSchema, field_info
-from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet
-
-if TYPE_CHECKING:
-    from nql_lsp.evaluation.conditions import Condition
-    from nql_lsp.evaluation.evaluate import Bound
+from nql_lsp import __version__
+from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
+from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
+from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
+from nql_lsp.runs.cache import entry, fingerprint, prune, used
+from nql_lsp.runs.model import Attributes, Progress, Run, RunsError, RunSet
 
 REQUIRED_COLUMNS = (
     "project_id",
@@ -48,69 +44,79 @@ REQUIRED_COLUMNS = (
     "histogram_value",
 )
 
-#: neptune-exporter attribute types -> NQL types (None: kept out, queries cannot filter on them).
-EXPORTER_TYPES: dict[str, str | None] = {
-    "float": "float",
-    "int": "int",
-    "string": "string",
-    "bool": "bool",
-    "datetime": "datetime",
-    "string_set": "stringSet",
-    "float_series": "floatSeries",
-    "string_series": "stringSeries",
-    "histogram_series": None,
-    "file": "fileRef",
-    "file_series": None,
-}
-SCALAR_TYPES = ("float", "int", "string", "bool", "datetime", "string_set", "file")
-SHAPE_FILES = 50  # files read again for series shapes
-
-# Run states as the evaluator reads them (catalog synonyms, lower case), in SQL.
-_STATE_SQL = (
-    "CASE lower(string_value) "
-    + " ".join(f"WHEN '{word}' THEN '{state}'" for word, state in RUN_STATES.items())
-    + " ELSE lower(string_value) END"
-)
+#: The summary tables' columns, as :meth:`ParquetRunSet.fetch` reads them back (``Shape.from_sql`` names them).
+SCALAR_COLUMNS = ("num", "int_value", "str", "flag", "ts", "tags", "file")
 
 
-# The summary an export is reduced to; its tables are all that queries read (see SUMMARY_TABLES).
-_SCALAR_CASES = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXPORTER_TYPES.items() if v and k in SCALAR_TYPES)
-SUMMARY_SQL = (
-    f"""
+def series_columns() -> tuple[str, ...]:
+    return ("n", "last_str", *(a.stored_as for a in AGGREGATES.values()))
+
+
+def exporter_types() -> dict[str, str | None]:
+    """neptune-exporter attribute types -> NQL types (None: kept out, queries cannot filter on them)."""
+    known: dict[str, str | None] = dict(by_exporter())
+    known.update(dict.fromkeys(EXPORTER_SKIPPED))
+    return known
+
+
+def _sql_list(words: list[str]) -> str:
+    return "(" + ", ".join(f"'{w}'" for w in words) + ")" if words else "(NULL)"
+
+
+def summary_sql() -> tuple[str, ...]:
+    """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES)."""
+    table_of = {spelling: shape_of(t).sql_table for spelling, t in by_exporter().items()}
+    scalars = [w for w, table in table_of.items() if table == "nql_scalars"]
+    series = [w for w, table in table_of.items() if table == "nql_series"]
+    cases = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in by_exporter().items())
+    # Fields the exporter writes as a string though their type is another: a run's state.
+    special = [
+        (f.path, f.type, shape_of(f.type))
+        for f in SYSTEM_SCHEMA.fields()
+        if f.type in TYPES and not TYPES[f.type].exporter and isinstance(shape_of(f.type), State)
+    ]
+    type_sql = "".join(f"WHEN attribute_type = 'string' AND attribute_path = '{p}' THEN '{t}' " for p, t, _ in special)
+    str_sql = "".join(
+        f"WHEN attribute_type = 'string' AND attribute_path = '{p}' THEN {shape.sql_normalised('string_value')} "
+        for p, _, shape in special
+        if isinstance(shape, State)
+    )
+    integers = [w for w, t in by_exporter().items() if shape_of(t).exporter_column == "int_value"]
+    aggregates = ",\n           ".join(
+        f"{a.sql} FILTER (WHERE NOT isnan(float_value)) AS {a.stored_as}" for a in AGGREGATES.values()
+    )
+    return (
+        f"""
     CREATE TABLE nql_scalars AS
     SELECT run_id, attribute_path AS path,
-           CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN 'experimentState'
-                ELSE CASE attribute_type {_SCALAR_CASES} END END AS type,
-           CASE attribute_type WHEN 'int' THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
+           CASE {type_sql}ELSE CASE attribute_type {cases} END END AS type,
+           CASE WHEN attribute_type IN {_sql_list(integers)} THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
            int_value AS int_value,
-           CASE WHEN attribute_type = 'string' AND attribute_path = 'sys/state' THEN {_STATE_SQL}
-                ELSE string_value END AS str,
+           CASE {str_sql}ELSE string_value END AS str,
            bool_value AS flag,
            epoch_ms(datetime_value) / 1000.0 AS ts,
            string_set_value AS tags,
            file_value.path AS file
-    FROM nql_long WHERE attribute_type IN {SCALAR_TYPES}""",
-    """
+    FROM nql_long WHERE attribute_type IN {_sql_list(scalars)}""",
+        f"""
     CREATE TABLE nql_series AS
     SELECT run_id, attribute_path AS path,
-           CASE attribute_type WHEN 'float_series' THEN 'floatSeries' ELSE 'stringSeries' END AS type,
+           CASE attribute_type {cases} END AS type,
            count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
-           arg_max(float_value, step_order) FILTER (WHERE NOT isnan(float_value)) AS last,
-           min(float_value) FILTER (WHERE NOT isnan(float_value)) AS mn,
-           max(float_value) FILTER (WHERE NOT isnan(float_value)) AS mx,
-           avg(float_value) FILTER (WHERE NOT isnan(float_value)) AS average,
-           var_pop(float_value) FILTER (WHERE NOT isnan(float_value)) AS variance,
+           {aggregates},
            arg_max(string_value, step_order) AS last_str
     FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
-    WHERE attribute_type IN ('float_series', 'string_series')
+    WHERE attribute_type IN {_sql_list(series)}
     GROUP BY run_id, attribute_path, attribute_type""",
-    """
+        f"""
     CREATE TABLE nql_runs AS
-    SELECT run_id, bool_or(path = 'sys/trashed' AND type = 'bool' AND flag) AS trashed
+    SELECT run_id, bool_or(path = '{TRASHED_PATH}' AND type = '{TRASHED_TYPE}' AND flag) AS trashed
     FROM (SELECT run_id, path, type, flag FROM nql_scalars
           UNION ALL SELECT run_id, path, type, NULL FROM nql_series)
     GROUP BY run_id ORDER BY run_id""",
-)
+    )
+
+
 SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs")
 
 
@@ -125,10 +131,7 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
         import duckdb
     except ImportError:
         raise RunsError(f"{path}: reading parquet exports needs duckdb: pip install 'nql-lsp[parquet]'") from None
-    from nql_lsp import __version__
-    from nql_lsp.runs.cache import entry, fingerprint
-
-    cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *SUMMARY_SQL), ".duckdb")
+    cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *summary_sql()), ".duckdb")
     con = duckdb.connect()
     try:
         return ParquetRunSet(con, files, str(path), progress, cached)
@@ -138,8 +141,11 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
         raise RunsError(f"{path}: cannot read the parquet export: {first}") from None
 
 
-class ParquetRunSet(RunSet):
-    """A parquet export held in duckdb; queries run there, runs are read back on demand."""
+class ParquetRunSet:
+    """A parquet export held in duckdb: the summary tables, and runs read back from them on demand.
+
+    Queries over it are pushed down to duckdb by :mod:`nql_lsp.evaluation.pushdown`.
+    """
 
     def __init__(
         self, con: Any, files: list[str], label: str, progress: Progress | None = None, cached: Path | None = None
@@ -148,8 +154,6 @@ class ParquetRunSet(RunSet):
         self.con = con
         self.files = files
         self.label = label
-        self._schema = None
-        self._columns = None
         self._loaded: list[Run] | None = None
         self.from_cache = False
         say = progress or (lambda message: None)
@@ -165,14 +169,12 @@ class ParquetRunSet(RunSet):
             self._summarise(files, say)
             if cached is not None:
                 self._save(cached)
-        self._count = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
+        self._count: int = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
         say(f"{self._count:,} runs")
 
     def _attach(self, cached: Path) -> bool:
         """Read the summary tables from a cached summary: views over it, read-only. False if it cannot be read."""
         import duckdb
-
-        from nql_lsp.runs.cache import used
 
         if not cached.is_file():
             return False
@@ -193,8 +195,6 @@ class ParquetRunSet(RunSet):
     def _save(self, cached: Path) -> None:
         """Keep the summary for the next run; a cache that cannot be written only costs that next run time."""
         import duckdb
-
-        from nql_lsp.runs.cache import prune
 
         # Named for this process and thread: a server may still be summarising an export it stopped loading.
         partial = cached.with_name(f"{cached.name}.{os.getpid()}-{threading.get_ident()}.partial")
@@ -229,7 +229,7 @@ class ParquetRunSet(RunSet):
         self._check_columns(files)
         self._check_types()
         say("summarising runs and series")
-        for sql in SUMMARY_SQL:
+        for sql in summary_sql():
             con.execute(sql)
 
     def _check_columns(self, files: list[str]) -> None:
@@ -242,11 +242,12 @@ class ParquetRunSet(RunSet):
 
     def _check_types(self) -> None:
         """One cheap pass over three columns; the file and row of a problem are looked up only when there is one."""
-        known = tuple(EXPORTER_TYPES)
+        exporter = exporter_types()
+        known = tuple(exporter)
         found = self.con.execute("""
             SELECT attribute_type, count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
             FROM nql_long GROUP BY attribute_type""").fetchall()
-        if all(type_ in EXPORTER_TYPES and not nulls for type_, nulls in found):
+        if all(type_ in exporter and not nulls for type_, nulls in found):
             return
         bad = self.con.execute(f"""
             SELECT filename, file_row_number, run_id IS NULL, attribute_path IS NULL, attribute_type
@@ -260,10 +261,10 @@ class ParquetRunSet(RunSet):
                 what = "run_id" if no_run else "attribute_path" if no_path else "attribute_type"
                 problem = f"no {what}"
             else:
-                problem = f"unknown attribute_type {type_!r}; expected one of {', '.join(EXPORTER_TYPES)}"
+                problem = f"unknown attribute_type {type_!r}; expected one of {', '.join(exporter)}"
             raise RunsError(f"{file}: row {row + 1}: {problem}")
 
-    # --- RunSet ------------------------------------------------------------------------------------
+    # --- the runs ----------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self._count
@@ -271,10 +272,11 @@ class ParquetRunSet(RunSet):
     def __iter__(self) -> Iterator[Run]:
         return iter(self.runs)
 
-    @property  # type: ignore[override]
+    @property
     def runs(self) -> list[Run]:
+        """Every run, read back in full (on first use)."""
         if self._loaded is None:
-            self._loaded = self._fetch(None)
+            self._loaded = self.fetch(None)
         return self._loaded
 
     def in_memory(self) -> RunSet:
@@ -282,52 +284,29 @@ class ParquetRunSet(RunSet):
         return RunSet(self.runs, self.label)
 
     def by_id(self, run_id: str) -> Run | None:
-        found = self._fetch([run_id])
+        found = self.fetch([run_id])
         if found:
             return found[0]
         # run ids are the exporter's; a query names runs by sys/id
         ids = self.con.execute(
-            "SELECT run_id FROM nql_scalars WHERE path = 'sys/id' AND str = ? LIMIT 1", [run_id]
+            "SELECT run_id FROM nql_scalars WHERE path = ? AND type = ? AND str = ? LIMIT 1",
+            [ID_PATH, ID_TYPE, run_id],
         ).fetchone()
-        return self._fetch([ids[0]])[0] if ids else None
+        return self.fetch([ids[0]])[0] if ids else None
 
     def count(self, include_trashed: bool = False) -> int:
         where = "" if include_trashed else " WHERE NOT coalesce(trashed, false)"
-        return self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
+        found: int = self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
+        return found
 
-    def select(self, bound: Bound, include_trashed: bool) -> tuple[list[Run], int]:
-        """The matching runs, whose attributes are read only when one of them is first asked for."""
-        from nql_lsp.evaluation.pushdown import query_sql
-
-        sql, params = query_sql(bound.expr, bound.conditions, include_trashed)
-        rows = self.con.execute(
-            f"""
-            SELECT q.run_id, s.str FROM ({sql}) q
-            LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = 'sys/id' AND s.type = 'string'
-            ORDER BY q.run_id""",
-            params,
-        ).fetchall()
+    def deferred(self, rows: list[tuple[str, str | None]]) -> list[Run]:
+        """Runs by (exporter run id, sys/id): the ids known at once, the attributes read together on first use."""
         batch = _Batch(self, [run_id for run_id, _ in rows])
-        return [LazyRun(run_id, sys_id, batch) for run_id, sys_id in rows], self.count(include_trashed)
-
-    def count_clause(self, cond: Condition, include_trashed: bool) -> int:
-        from nql_lsp.evaluation.pushdown import clause_sql
-
-        params: list[Any] = []
-        where = clause_sql(cond, params)
-        if not include_trashed:
-            where += " AND NOT coalesce(trashed, false)"
-        return self.con.execute(f"SELECT count(*) FROM nql_runs WHERE {where}", params).fetchone()[0]
-
-    @property
-    def schema(self) -> LearnedSchema:  # type: ignore[override]
-        if self._schema is None:
-            self._schema = self._learn()
-        return self._schema
+        return [Run(_DeferredAttributes(batch, run_id), run_id, sys_id) for run_id, sys_id in rows]
 
     # --- reading runs back -------------------------------------------------------------------------
 
-    def _fetch(self, ids: list[str] | None) -> list[Run]:
+    def fetch(self, ids: list[str] | None) -> list[Run]:
         """The runs with these exporter run ids (all runs for None), in run id order."""
         if ids is not None and not ids:
             return []
@@ -340,105 +319,21 @@ class ParquetRunSet(RunSet):
             else [r[0] for r in self.con.execute("SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]
         ):
             attrs[run_id] = {}
-        for run_id, path, type_, num, int_value, text, flag, ts, tags, file in self.con.execute(
-            f"SELECT run_id, path, type, num, int_value, str, flag, ts, tags, file FROM nql_scalars{filt}", params
-        ).fetchall():
-            value: Any
-            if type_ == "float":
-                value = num
-            elif type_ == "int":
-                value = int_value
-            elif type_ == "bool":
-                value = flag
-            elif type_ == "datetime":
-                value = datetime.fromtimestamp(ts, UTC) if ts is not None else None
-            elif type_ == "stringSet":
-                value = frozenset(tags or ())
-            elif type_ == "fileRef":
-                value = file or ""
-            else:
-                value = text
-            if value is not None and run_id in attrs:
-                attrs[run_id][path] = (type_, value)
-        for run_id, path, type_, n, last, mn, mx, average, variance, last_str in self.con.execute(
-            f"SELECT run_id, path, type, n, last, mn, mx, average, variance, last_str FROM nql_series{filt}", params
-        ).fetchall():
-            if run_id not in attrs:
-                continue
-            if type_ == "floatSeries":
-                nan = math.nan
-                series = (
-                    FloatSeries(n, last, mn, mx, average, variance) if n else FloatSeries(0, nan, nan, nan, nan, nan)
-                )
-                attrs[run_id][path] = (type_, series)
-            else:
-                attrs[run_id][path] = (type_, (last_str,) if last_str is not None else ())
+        shapes = {name: SHAPES[t.shape] for name, t in TYPES.items()}
+        for table, columns in (("nql_scalars", SCALAR_COLUMNS), ("nql_series", series_columns())):
+            at = {name: i for i, name in enumerate(columns, 3)}
+            for row in self.con.execute(
+                f"SELECT run_id, path, type, {', '.join(columns)} FROM {table}{filt}", params
+            ).fetchall():
+                run_id, path, type_ = row[0], row[1], row[2]
+                held = attrs.get(run_id)
+                shape = shapes.get(type_)
+                if held is None or shape is None:
+                    continue
+                value = shape.from_sql(row, at)
+                if value is not None:
+                    held[path] = (type_, value)
         return [Run(a, run_id) for run_id, a in attrs.items()]
-
-    # --- the learned schema, in SQL ----------------------------------------------------------------
-
-    def _learn(self) -> LearnedSchema:
-        con = self.con
-        stats: dict[str, dict[str, FieldStats]] = {}
-
-        def entry(path: str, type_: str) -> FieldStats:
-            return stats.setdefault(path, {}).setdefault(type_, FieldStats())
-
-        for path, type_, runs, mn, mx, last in con.execute("""
-                SELECT path, type, count(DISTINCT run_id), min(num), max(num), arg_max(num, run_id)
-                FROM nql_scalars GROUP BY path, type""").fetchall():
-            s = entry(path, type_)
-            s.runs = runs
-            if type_ in ("float", "int"):
-                s.minimum, s.maximum, s.last = mn, mx, last
-        for path, type_, value, n in con.execute(f"""
-                SELECT path, type, value, n FROM (
-                    SELECT path, type, value, count(*) AS n,
-                           row_number() OVER (PARTITION BY path, type ORDER BY count(*) DESC, value) AS k
-                    FROM (SELECT path, type, str AS value FROM nql_scalars
-                          WHERE type IN ('string', 'experimentState')
-                          UNION ALL SELECT path, type, CAST(num AS VARCHAR) FROM nql_scalars WHERE type = 'int'
-                          UNION ALL SELECT path, type, unnest(tags) FROM nql_scalars WHERE type = 'stringSet'
-                          UNION ALL SELECT path, type, last_str FROM nql_series WHERE type = 'stringSeries')
-                    WHERE value IS NOT NULL GROUP BY path, type, value)
-                WHERE k <= {COMMON} ORDER BY path, type, k""").fetchall():
-            if type_ == "int":
-                value = value.removesuffix(".0")
-            entry(path, type_).common.append((value, n))
-        for path, type_, runs, mn, mx, last in con.execute("""
-                SELECT path, type, count(*), min(mn), max(mx), arg_max(last, run_id) FILTER (WHERE n > 0)
-                FROM nql_series GROUP BY path, type""").fetchall():
-            s = entry(path, type_)
-            s.runs = runs
-            if type_ == "floatSeries":
-                s.minimum, s.maximum, s.last = mn, mx, last
-        for path, shape in self._shapes().items():
-            if "floatSeries" in stats.get(path, {}):
-                stats[path]["floatSeries"].shape = shape
-        by_path = {path: field_info(path, s) for path, s in sorted(stats.items())}
-        return LearnedSchema(by_path, self._count)
-
-    def _shapes(self) -> dict[str, list[float]]:
-        """Each float series' typical shape, from a few files: the mean over runs of each run's series
-        resampled to SHAPE_POINTS by position along its length."""
-        rel = self.con.read_parquet(self.files[:SHAPE_FILES], union_by_name=True)
-        rel.create_view("nql_shape_sample", replace=True)
-        rows = self.con.execute(f"""
-            WITH points AS (
-                SELECT run_id, attribute_path AS path, float_value AS v,
-                       row_number() OVER (PARTITION BY run_id, attribute_path ORDER BY step) - 1 AS i,
-                       count(*) OVER (PARTITION BY run_id, attribute_path) AS n
-                FROM nql_shape_sample
-                WHERE attribute_type = 'float_series' AND NOT isnan(float_value))
-            SELECT path, k, avg(v) FROM (
-                SELECT path, run_id, k, v FROM points,
-                       (SELECT unnest(range({SHAPE_POINTS})) AS k)
-                WHERE i = least(n - 1, (k * n) // {SHAPE_POINTS}))
-            GROUP BY path, k ORDER BY path, k""").fetchall()
-        shapes: dict[str, list[float]] = {}
-        for path, _, v in rows:
-            shapes.setdefault(path, []).append(v)
-        return shapes
 
 
 class _Batch:
@@ -447,26 +342,28 @@ class _Batch:
     def __init__(self, owner: ParquetRunSet, ids: list[str]) -> None:
         self.owner = owner
         self.ids = ids
-        self.loaded: dict[str, dict[str, tuple[str, Any]]] | None = None
+        self.loaded: dict[str, Attributes] | None = None
 
-    def attributes(self, run_id: str) -> dict[str, tuple[str, Any]]:
+    def attributes(self, run_id: str) -> Attributes:
         if self.loaded is None:
-            self.loaded = {run.fallback_id: run.attributes for run in self.owner._fetch(self.ids)}
+            self.loaded = {run.fallback_id: run.attributes for run in self.owner.fetch(self.ids)}
         return self.loaded.get(run_id, {})
 
 
-class LazyRun(Run):
-    """A run of a parquet export: its id is known at once, its attributes on first use."""
+class _DeferredAttributes(Mapping[str, tuple[str, Any]]):
+    """A run's attributes, read (with its batch's) on first use."""
 
-    def __init__(self, run_id: str, sys_id: str | None, batch: _Batch) -> None:
-        self.fallback_id = run_id
-        self._sys_id = sys_id
+    __slots__ = ("_batch", "_run_id")
+
+    def __init__(self, batch: _Batch, run_id: str) -> None:
         self._batch = batch
+        self._run_id = run_id
 
-    @property  # type: ignore[override]
-    def attributes(self) -> dict[str, tuple[str, Any]]:
-        return self._batch.attributes(self.fallback_id)
+    def __getitem__(self, path: str) -> tuple[str, Any]:
+        return self._batch.attributes(self._run_id)[path]
 
-    @property
-    def id(self) -> str:
-        return self._sys_id if self._sys_id is not None else self.fallback_id
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._batch.attributes(self._run_id))
+
+    def __len__(self) -> int:
+        return len(self._batch.attributes(self._run_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from nql_lsp.lsp.context import Context
+from nql_lsp.lsp.dispatch import Mode, Route
 from nql_lsp.lsp.handlers import (
     code_action,
     code_lens,
@@ -36,7 +37,6 @@ from nql_lsp.lsp.handlers import (
     signature_help,
 )
 from nql_lsp.lsp.runs import EXPLAIN_COMMAND, PREVIEW_COMMAND
-from nql_lsp.lsp.scheduler import Mode, Route
 
 COMPLETION_TRIGGERS = [":", "(", "`", '"', "/"]
 

@@ -1,0 +1,90 @@
+"""The learned schema of a parquet export, computed in SQL over its summary tables (see :mod:`nql_lsp.runs.parquet`).
+
+It holds what :func:`nql_lsp.runs.learned.learn` finds in runs held in memory, without reading the runs:
+each type's shape says which summary column holds its range and its common values.
+"""
+
+from __future__ import annotations
+
+from nql_lsp.language.catalog import AGGREGATES, TYPES
+from nql_lsp.language.schema import FieldStats
+from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, SHAPES, FloatSeriesShape, shape_of
+from nql_lsp.runs.learned import LearnedSchema, field_info
+from nql_lsp.runs.parquet import ParquetRunSet
+
+SHAPE_FILES = 50  # files read again for series shapes
+
+
+def learn_export(source: ParquetRunSet) -> LearnedSchema:
+    con = source.con
+    stats: dict[str, dict[str, FieldStats]] = {}
+
+    def entry(path: str, type_: str) -> FieldStats:
+        return stats.setdefault(path, {}).setdefault(type_, FieldStats())
+
+    def ranged(type_: str) -> bool:
+        return type_ in TYPES and shape_of(type_).sql_range
+
+    for path, type_, runs, mn, mx, last in con.execute("""
+            SELECT path, type, count(DISTINCT run_id), min(num), max(num), arg_max(num, run_id)
+            FROM nql_scalars GROUP BY path, type""").fetchall():
+        s = entry(path, type_)
+        s.runs = runs
+        if ranged(type_):
+            s.minimum, s.maximum, s.last = mn, mx, last
+    parts = [
+        f"SELECT path, type, {shape.sql_common} AS value FROM {shape.sql_table} WHERE type IN ({kinds})"
+        for shape in SHAPES.values()
+        if shape.sql_common is not None
+        and (kinds := ", ".join(f"'{t.name}'" for t in TYPES.values() if SHAPES[t.shape] is shape))
+    ]
+    for path, type_, value, n in con.execute(f"""
+            SELECT path, type, value, n FROM (
+                SELECT path, type, value, count(*) AS n,
+                       row_number() OVER (PARTITION BY path, type ORDER BY count(*) DESC, value) AS k
+                FROM ({" UNION ALL ".join(parts)})
+                WHERE value IS NOT NULL GROUP BY path, type, value)
+            WHERE k <= {COMMON} ORDER BY path, type, k""").fetchall():
+        entry(path, type_).common.append((value, n))
+    mn_col, mx_col, last_col = (AGGREGATES[a].stored_as for a in ("min", "max", "last"))
+    for path, type_, runs, mn, mx, last in con.execute(f"""
+            SELECT path, type, count(*), min({mn_col}), max({mx_col}), arg_max({last_col}, run_id) FILTER (WHERE n > 0)
+            FROM nql_series GROUP BY path, type""").fetchall():
+        s = entry(path, type_)
+        s.runs = runs
+        if ranged(type_):
+            s.minimum, s.maximum, s.last = mn, mx, last
+    series_types = [t.name for t in TYPES.values() if isinstance(SHAPES[t.shape], FloatSeriesShape)]
+    for path, shape in _shapes(source, [w for t in series_types for w in TYPES[t].exporter]).items():
+        for type_ in series_types:
+            if type_ in stats.get(path, {}):
+                stats[path][type_].shape = shape
+    by_path = {path: field_info(path, s) for path, s in sorted(stats.items())}
+    return LearnedSchema(by_path, len(source))
+
+
+def _shapes(source: ParquetRunSet, spellings: list[str]) -> dict[str, list[float]]:
+    """Each float series' typical shape, from a few files: the mean over runs of each run's series
+    resampled to SHAPE_POINTS by position along its length."""
+    if not spellings:
+        return {}
+    con = source.con
+    rel = con.read_parquet(source.files[:SHAPE_FILES], union_by_name=True)
+    rel.create_view("nql_shape_sample", replace=True)
+    kinds = ", ".join(f"'{w}'" for w in spellings)
+    rows = con.execute(f"""
+        WITH points AS (
+            SELECT run_id, attribute_path AS path, float_value AS v,
+                   row_number() OVER (PARTITION BY run_id, attribute_path ORDER BY step) - 1 AS i,
+                   count(*) OVER (PARTITION BY run_id, attribute_path) AS n
+            FROM nql_shape_sample
+            WHERE attribute_type IN ({kinds}) AND NOT isnan(float_value))
+        SELECT path, k, avg(v) FROM (
+            SELECT path, run_id, k, v FROM points,
+                   (SELECT unnest(range({SHAPE_POINTS})) AS k)
+            WHERE i = least(n - 1, (k * n) // {SHAPE_POINTS}))
+        GROUP BY path, k ORDER BY path, k""").fetchall()
+    shapes: dict[str, list[float]] = {}
+    for path, _, v in rows:
+        shapes.setdefault(path, []).append(v)
+    return shapes

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.completion import complete
 from nql_lsp.evaluation.evaluate import bind_query, clause_counts, explain, preview
 from nql_lsp.evaluation.interpret import evaluate
+from nql_lsp.features.hover import hover
 from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AggregateInfo, Allowed, TypeInfo
 from nql_lsp.runs import FloatSeries, Run, RunSet, open_runs
@@ -135,3 +138,42 @@ def test_the_extension_is_gone_after_the_block() -> None:
     # back to the plain catalog: the type and the aggregate are unknown, and their clauses match no run
     assert preview("coverage:percent > 80", runs, now=NOW).matches == []
     assert preview("median(loss:floatSeries) > 0", runs, now=NOW).matches == []
+
+
+# --- the editor side: checker, completion and hover read the same entries -------------------------------
+
+
+def _codes(text: str) -> list[str]:
+    return [d.code for d in analyze(text).diagnostics]
+
+
+def test_the_checker_knows_the_new_entries() -> None:
+    query = "coverage:percent > 80 AND median(loss:floatSeries) < 5"
+    assert _codes(query) == ["NQL101", "NQL205"]  # without the extension: unknown type, unknown aggregate
+    with catalog.extended(types=[PERCENT], aggregates=[MEDIAN]):
+        assert _codes(query) == []
+        assert _codes('coverage:percent CONTAINS "8"') == ["NQL201"]  # the type's own operator table
+        assert _codes("coverage:percent > high") == ["NQL301"]  # its values are read as numbers
+        assert _codes("median(coverage:percent) > 1") == ["NQL204"]  # aggregates take series only
+        (typo,) = analyze("coverage:Percent > 80").diagnostics
+        assert (typo.code, typo.fixes[0].edits[0].new_text) == ("NQL102", "percent")
+
+
+@pytest.mark.usefixtures("extended")
+def test_completion_offers_the_new_entries() -> None:
+    def labels(text: str) -> list[str]:
+        return [item.label for item in complete(analyze(text), len(text))]
+
+    assert "percent" in labels("coverage:")
+    assert "median" in labels("")  # an aggregate where a clause starts
+    after_type = labels("coverage:percent ")
+    assert ">" in after_type and "EXISTS" in after_type and "CONTAINS" not in after_type
+
+
+@pytest.mark.usefixtures("extended")
+def test_hover_shows_the_new_entries_docs() -> None:
+    text = "coverage:percent > 80 AND median(loss:floatSeries) < 5"
+    on_type = hover(analyze(text), text.index("percent") + 1, now=NOW)
+    on_aggregate = hover(analyze(text), text.index("median") + 1, now=NOW)
+    assert on_type is not None and PERCENT.doc in on_type.markdown
+    assert on_aggregate is not None and MEDIAN.doc in on_aggregate.markdown

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
 from nql_lsp.language import catalog
@@ -21,7 +22,13 @@ from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quo
 from nql_lsp.syntax.terminals import DOUBLE_QUOTED, OPEN_QUOTES, SINGLE_QUOTED, VALUE_STARTS, WORD
 from nql_lsp.syntax.tree import Clause, Logical, Query, Token, Value, iter_exprs
 
-_LOWER_TYPES = {name.lower(): name for name in TYPES}
+
+@cache
+def _lower_types(generation: int) -> dict[str, str]:
+    """Type names by their lower-case spelling, for this state of the catalog (it may be extended)."""
+    return {name.lower(): name for name in TYPES}
+
+
 _LOWER_NON_QUERYABLE = {name.lower(): name for name in NON_QUERYABLE_TYPES}
 _BARE_VALUE_EXTRA = set("_.+-/")
 
@@ -171,8 +178,8 @@ class _Checker:
                 tok.end,
                 fix(f"Change to `{type_}`", Edit(tok.start, tok.end, type_)),
             )
-        elif written.lower() in _LOWER_TYPES:
-            type_ = _LOWER_TYPES[written.lower()]
+        elif written.lower() in (lower_types := _lower_types(catalog.generation())):
+            type_ = lower_types[written.lower()]
             self.out.add(
                 "NQL102",
                 f"types are case-sensitive: write `{type_}`, not `{written}`",
@@ -193,8 +200,9 @@ class _Checker:
             guess = did_you_mean(written, list(TYPES) + list(TYPE_SYNONYMS))
             guess = TYPE_SYNONYMS.get(guess, guess) if guess else None
             if guess is None:
-                guess = did_you_mean(written.lower(), _LOWER_TYPES)
-                guess = _LOWER_TYPES[guess] if guess else None
+                lower_types = _lower_types(catalog.generation())
+                guess = did_you_mean(written.lower(), lower_types)
+                guess = lower_types[guess] if guess else None
             if guess is not None:
                 self.out.add(
                     "NQL101",

@@ -74,7 +74,7 @@ class Contradictions:
 
     def report(self, lit: Lit, why: str, others: tuple[Lit, ...]) -> None:
         self.dead.add(id(lit))
-        node = lit.clause
+        node = lit.place.node
         if others:
             shown = ", ".join(f"`{_short(self.text[o.place.node.start : o.place.node.end])}`" for o in others[:3])
             message = f"this clause can never hold beside {shown}: {why}"

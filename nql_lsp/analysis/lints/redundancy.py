@@ -60,10 +60,29 @@ def _redundant(junction: Junction) -> list[tuple[Node, Node, str]]:
                     continue
                 # In an AND, a clause implied by another adds nothing; in an OR, one that implies another.
                 weaker, stronger = (a, b) if junction.conjunction else (b, a)
+                if not _kin(stronger, weaker):
+                    continue
                 if implies(stronger, weaker) and (j < i or not implies(weaker, stronger)):
                     found[id(a)] = (a, b, how)
                     break
     return [found[id(c)] for c in children if id(c) in found]
+
+
+_COMPARISONS = frozenset({"=", "!=", ">", ">=", "<", "<="})
+
+
+def _kin(stronger: Lit, weaker: Lit) -> bool:
+    """Whether an implication between the two is plain enough to call one of them redundant.
+
+    A presence test is implied by any test of the same value; otherwise both compare, or both use one
+    operator. `name MATCHES "run.*" AND name != ""` is redundant in logic, but the guard is what generated
+    NQL writes and what a reader expects, so it is not worth a hint.
+    """
+    x, y = stronger.atom, weaker.atom
+    assert x is not None and y is not None
+    if y.op == "EXISTS":
+        return True
+    return x.op == y.op or (x.op in _COMPARISONS and y.op in _COMPARISONS)
 
 
 def _removal(node: Node, text: str) -> tuple[Fix, ...]:

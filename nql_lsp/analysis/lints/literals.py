@@ -133,7 +133,15 @@ class Junction:
     conjunction: bool  # AND after pushing NOT in (else OR)
     children: list[Lit | Junction]
     place: Place
-    sig: tuple[object, ...] = field(default=())
+    _sig: tuple[object, ...] | None = field(default=None, repr=False)
+
+    @property
+    def sig(self) -> tuple[object, ...]:
+        """What the junction tests, operands in any order: equal for two that always agree."""
+        if self._sig is None:
+            kind = "and" if self.conjunction else "or"
+            self._sig = (kind, tuple(sorted((c.sig for c in self.children), key=repr)))
+        return self._sig
 
 
 Node = Lit | Junction
@@ -183,6 +191,4 @@ def _nf(expr: Expr, polarity: bool, place: Place, atoms: dict[int, Atom | None])
             children.extend(child.children)
         else:
             children.append(child)
-    junction = Junction(conjunction, children, place)
-    junction.sig = ("and" if conjunction else "or", tuple(sorted((c.sig for c in children), key=repr)))
-    return junction
+    return Junction(conjunction, children, place)

@@ -80,6 +80,7 @@ class Rule:
 
 _E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
 _STRUCK = frozenset({Tag.DEPRECATED})
+_GREY = frozenset({Tag.UNNECESSARY})
 
 # The order and grouping here is the order of docs/diagnostics.md.
 _RULES: tuple[Rule, ...] = (
@@ -110,7 +111,9 @@ _RULES: tuple[Rule, ...] = (
     # Operators and aggregates.
     Rule("NQL201", "operator-not-allowed", _E, "An operator the field's type does not support."),
     Rule("NQL202", "equals-on-string-set", _W, "`=` on a stringSet; membership is `CONTAINS`."),
-    Rule("NQL203", "series-without-aggregate", _W, "A floatSeries compared without an aggregate."),
+    Rule(
+        "NQL203", "series-without-aggregate", _H, "A floatSeries compared without an aggregate: it reads as `last(…)`."
+    ),
     Rule("NQL204", "aggregate-on-non-series", _E, "An aggregate on a type that is not floatSeries."),
     Rule("NQL205", "unknown-aggregate", _E, "A function that is not one of the NQL aggregates."),
     Rule("NQL206", "aggregate-with-exists", _E, "`EXISTS` applies to the series itself, not to an aggregate."),
@@ -128,8 +131,30 @@ _RULES: tuple[Rule, ...] = (
     Rule("NQL309", "value-needs-quotes", _W, "A bare value with characters that are safer quoted."),
     # Structure.
     Rule("NQL401", "mixed-and-or", _W, "AND and OR mixed at one level without parentheses."),
+    # Logic: what the query can match, from NQL's matching rules alone.
+    Rule("NQL501", "never-true", _W, "Clauses of one AND that no single run can satisfy together.", about_field=True),
+    Rule(
+        "NQL502",
+        "query-never-matches",
+        _W,
+        "A query no run can match: every branch of its OR is impossible.",
+        about_field=True,
+    ),
+    Rule(
+        "NQL503",
+        "redundant",
+        _H,
+        "A clause or branch that changes nothing: implied, implying or repeated.",
+        tags=_GREY,
+        about_field=True,
+    ),
+    Rule("NQL504", "double-negation", _H, "`NOT NOT`, which cancels out.", tags=_GREY),
+    Rule("NQL505", "presence-only", _H, "A string test every string passes: the clause means `EXISTS`."),
+    # Data: what the loaded runs say, from the statistics of their learned schema.
+    Rule("NQL601", "matches-no-run", _I, "A clause that no loaded run satisfies.", about_field=True),
+    Rule("NQL602", "matches-every-run", _I, "A query that every loaded run satisfies.", about_field=True),
     # Files: reported by `--check` about a file as a whole.
-    Rule("NQL501", "not-utf-8", _E, "A file that is not UTF-8 text; its queries are not checked."),
+    Rule("NQL901", "not-utf-8", _E, "A file that is not UTF-8 text; its queries are not checked."),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -166,7 +166,7 @@ def test_unreadable_paths_exit_two(workdir: Path, capsys: pytest.CaptureFixture[
     assert code == 2
     assert err == "nql-lsp: missing.nql: no such file or directory\n"
     # A file that is read but is not UTF-8 is a finding about the file, reported with the others.
-    assert "latin1.nql:1:16: NQL501 not UTF-8 text (invalid byte 0xE9)" in out
+    assert "latin1.nql:1:16: NQL901 not UTF-8 text (invalid byte 0xE9)" in out
     assert "q.nql:1:25" in out  # the readable file is still checked
 
 
@@ -299,7 +299,7 @@ def test_a_file_that_cannot_be_written_is_named(
     ]
 
 
-# A file that is not UTF-8 is a diagnostic of its own (NQL501), in every format, beside the other files.
+# A file that is not UTF-8 is a diagnostic of its own (NQL901), in every format, beside the other files.
 
 
 @pytest.fixture
@@ -322,14 +322,14 @@ def test_not_utf8_in_a_directory_is_a_diagnostic(mixed: Path, capsys: pytest.Cap
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         f"{Path('queries/a.nql')}:1:3: NQL101 unknown type `flot`; did you mean `float`?",
-        f"{B}:2:16: NQL501 {NOT_UTF8}",
+        f"{B}:2:16: NQL901 {NOT_UTF8}",
         "Found 2 errors, 0 warnings.",
     ]
     (mixed / "a.nql").unlink()
     code, out, _ = run(capsys, "queries")
     assert code == 1  # an error on its own, too
     assert out == (
-        f'{B}:2:16: NQL501 {NOT_UTF8}\n2 | x:string = "caf\ufffd"\n' + " " * 19 + "^\n\nFound 1 error, 0 warnings.\n"
+        f'{B}:2:16: NQL901 {NOT_UTF8}\n2 | x:string = "caf\ufffd"\n' + " " * 19 + "^\n\nFound 1 error, 0 warnings.\n"
     )
 
 
@@ -339,7 +339,7 @@ def test_not_utf8_in_machine_formats(mixed: Path, capsys: pytest.CaptureFixture[
     assert [d for d in json.loads(out) if d["filename"] == B] == [
         {
             "filename": B,
-            "code": "NQL501",
+            "code": "NQL901",
             "severity": "error",
             "message": NOT_UTF8,
             "location": {"row": 2, "column": 16},
@@ -349,14 +349,14 @@ def test_not_utf8_in_machine_formats(mixed: Path, capsys: pytest.CaptureFixture[
     ]
     code, out, _ = run(capsys, "queries", "--output-format", "github")
     assert code == 1
-    assert f"::error file={B},line=2,col=16,endLine=2,endColumn=17,title=nql (NQL501)::{NOT_UTF8}" in out.splitlines()
+    assert f"::error file={B},line=2,col=16,endLine=2,endColumn=17,title=nql (NQL901)::{NOT_UTF8}" in out.splitlines()
     code, out, _ = run(capsys, "queries", "--output-format", "sarif")
     assert code == 1
     (sarif_run,) = json.loads(out)["runs"]
-    rule = next(r for r in sarif_run["tool"]["driver"]["rules"] if r["id"] == "NQL501")
+    rule = next(r for r in sarif_run["tool"]["driver"]["rules"] if r["id"] == "NQL901")
     assert rule["name"] == "not-utf-8"
-    assert rule["helpUri"] == "https://github.com/neptune-ai/nql-lsp/blob/main/docs/diagnostics.md#nql501"
-    (result,) = [r for r in sarif_run["results"] if r["ruleId"] == "NQL501"]
+    assert rule["helpUri"] == "https://github.com/neptune-ai/nql-lsp/blob/main/docs/diagnostics.md#nql901"
+    (result,) = [r for r in sarif_run["results"] if r["ruleId"] == "NQL901"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "queries/b.nql"
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nql_lsp.analysis.checker import ClauseInfo, check
+from nql_lsp.analysis.lints import lint
 from nql_lsp.diagnostics import Diagnostic
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.syntax.parser import ParseResult, parse
@@ -37,9 +38,15 @@ class Analysis:
         return None
 
 
-def analyze(text: str, schema: Schema = SYSTEM_SCHEMA) -> Analysis:
-    """Parse and check ``text``. Never raises."""
+def analyze(text: str, schema: Schema = SYSTEM_SCHEMA, *, lints: bool = True) -> Analysis:
+    """Parse and check ``text``, then lint it when it parsed cleanly. Never raises.
+
+    ``lints=False`` leaves the lints out, for measuring what they cost.
+    """
     parsed = parse(text)
     checked = check(parsed.tree, schema)
-    diagnostics = sorted(parsed.errors + checked.diagnostics, key=lambda d: (d.start, d.end, d.code))
+    found = parsed.errors + checked.diagnostics
+    if lints and not parsed.errors:
+        found += lint(text, parsed.tree, checked.clauses, schema)
+    diagnostics = sorted(found, key=lambda d: (d.start, d.end, d.code))
     return Analysis(text, parsed, diagnostics, checked.clauses)

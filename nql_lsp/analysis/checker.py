@@ -271,21 +271,13 @@ class _Checker:
             and op_info.family in (catalog.EQUALITY, catalog.ORDER)
         ):
             fld = clause.field
-            fixes = tuple(
-                fix(
-                    f"Compare `{name}(…)` of the series",
-                    Edit(fld.start, fld.start, name + "("),
-                    Edit(fld.end, fld.end, ")"),
-                )
-                for name in AGGREGATES
-            )
             self.out.add(
                 "NQL203",
-                "a floatSeries is compared through an aggregate; wrap it in "
-                f"{_listing(AGGREGATES, ' or ')}, e.g. `last(…)`",
+                "this floatSeries is compared as `last(…)`, its last value: write `last(…)` to say so, "
+                f"or another aggregate ({_listing([a for a in AGGREGATES if a != 'last'], ' or ')})",
                 fld.start,
                 fld.end,
-                *fixes,
+                fix("Write `last(…)`", Edit(fld.start, fld.start, "last("), Edit(fld.end, fld.end, ")")),
             )
             return
         allowed = info.allows(op)

@@ -34,10 +34,12 @@ def visible(analysis: Analysis, holes: tuple[Span, ...]) -> list[Diagnostic]:
             blind.append((clause.start, clause.end))
 
     def hidden(d: Diagnostic) -> bool:
-        if any(d.start <= b and a <= d.end for a, b in blind):
+        # A lint relates clauses: it is as unknown as the least known of them (its related places).
+        places = [(d.start, d.end), *((r.start, r.end) for r in d.related)]
+        if any(s <= b and a <= e for s, e in places for a, b in blind):
             return True
         about_field = d.code in RULES and RULES[d.code].about_field
-        return about_field and any(a <= d.start and d.end <= b for a, b in name_blind)
+        return about_field and any(a <= s and e <= b for s, e in places for a, b in name_blind)
 
     return [d for d in analysis.diagnostics if not hidden(d)]
 

@@ -7,6 +7,12 @@ the text before the edit had no syntax errors and an edit falls strictly inside 
 would give inside it; everything after the group only moves. Typing in a clause of a 1,000-clause query
 then costs one clause's analysis instead of the whole query's.
 
+The lints (:mod:`nql_lsp.analysis.lints`) look at the whole query, so an edit is taken incrementally
+only where they provably say nothing before and after it: no lint finding in the old text nor in the
+group alone, no clause of the group on a path that a clause outside it uses (every lint that relates two
+clauses relates clauses on one path, or duplicate operands, which share paths), no `NOT` before the group
+(under which its ANDs become ORs), and no run counts to say "every run" with.
+
 Anything else (an edit across a group's parentheses, syntax errors before or after, a query near the
 length limit) answers None and the caller analyses the whole text. The tests compare this with
 :func:`nql_lsp.analysis.analyze.analyze` on generated edits.
@@ -19,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
+from nql_lsp.analysis.lints import LINT_CODES
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
-from nql_lsp.syntax.tree import Group, iter_exprs
+from nql_lsp.syntax.tree import Group, Not, iter_exprs
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +40,24 @@ class Layout:
     groups: tuple[tuple[int, int], ...]  # (start, end) of every closed group, sorted by start
     diagnostics: tuple[Diagnostic, ...]
     clean: bool  # no syntax errors and nothing skipped: a group can be re-analysed on its own
+    paths: tuple[tuple[int, str], ...] = ()  # (start, path) of every clause
+    negations: tuple[int, ...] = ()  # where each `NOT` that negates an expression stands
 
 
 def layout_of(analysis: Analysis) -> Layout:
     parsed = analysis.parsed
+    exprs = list(iter_exprs(analysis.tree.expr))
     groups = sorted(
-        (n.start, n.end)
-        for n in iter_exprs(analysis.tree.expr)
-        if isinstance(n, Group) and not n.rpar.missing and not n.lpar.missing
+        (n.start, n.end) for n in exprs if isinstance(n, Group) and not n.rpar.missing and not n.lpar.missing
     )
-    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics), not parsed.errors and not parsed.skipped)
+    paths = tuple((info.clause.start, info.path) for info in analysis.clauses)
+    negations = tuple(n.start for n in exprs if isinstance(n, Not))
+    clean = not parsed.errors and not parsed.skipped
+    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics), clean, paths, negations)
+
+
+def _linted(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
+    return any(d.code in LINT_CODES for d in diagnostics)
 
 
 def changed_span(old: str, new: str) -> tuple[int, int, int]:
@@ -72,6 +87,8 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     old = layout.text
     if not layout.clean or len(old) > MAX_QUERY_LENGTH or len(new_text) > MAX_QUERY_LENGTH:
         return None
+    if _linted(layout.diagnostics) or (schema.learned and schema.run_count is not None):
+        return None
     start, old_end, new_end = changed_span(old, new_text)
     if start == old_end == new_end:
         return replace(layout, text=new_text), None
@@ -79,6 +96,8 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     if group is None:
         return None
     g_start, g_end = group
+    if any(n < g_start for n in layout.negations):
+        return None
     delta = new_end - old_end
     part = analyze(new_text[g_start : g_end + delta], schema)
     expr = part.tree.expr
@@ -88,7 +107,11 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
         or not isinstance(expr, Group)
         or expr.start != 0
         or expr.end != g_end + delta - g_start
+        or _linted(part.diagnostics)
     ):
+        return None
+    outside = [(s, p) for s, p in layout.paths if not g_start <= s < g_end]
+    if {p for _, p in outside} & {info.path for info in part.clauses}:
         return None
 
     def moved(x: int) -> int:
@@ -100,7 +123,14 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not (s >= g_start and e <= g_end)]
     groups += [(s + g_start, e + g_start) for s, e in layout_of(part).groups]
     groups.sort()
-    return Layout(new_text, tuple(groups), tuple(diagnostics), True), part
+    paths = sorted(
+        [(moved(s), p) for s, p in outside] + [(info.clause.start + g_start, info.path) for info in part.clauses]
+    )
+    negations = sorted(
+        [moved(n) for n in layout.negations if not g_start <= n < g_end]
+        + [n + g_start for n in layout_of(part).negations]
+    )
+    return Layout(new_text, tuple(groups), tuple(diagnostics), True, tuple(paths), tuple(negations)), part
 
 
 def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[int, int] | None:

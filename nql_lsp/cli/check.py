@@ -1,7 +1,7 @@
 """``nql-lsp --check``: the queries in files checked and reported in one of the output formats.
 
 A file that cannot be read at all is named on stderr and makes the run exit 2; a file that is read but is
-not UTF-8 is a problem in the file, so it is reported as a diagnostic (NQL501) in whichever format was
+not UTF-8 is a problem in the file, so it is reported as a diagnostic (NQL901) in whichever format was
 asked for, and the other files are checked as usual.
 """
 
@@ -73,7 +73,7 @@ def _report(source: SourceFile, schema: Schema, stdin_filename: str | None) -> F
 
 
 def _not_utf8_report(error: NotUTF8Error) -> FileReport:
-    """The file as one NQL501 at its first undecodable byte, shown (as U+FFFD) in the file's own lines."""
+    """The file as one NQL901 at its first undecodable byte, shown (as U+FFFD) in the file's own lines."""
     message = f"not UTF-8 text (invalid byte 0x{error.byte:02X}); the file's queries are not checked"
-    diagnostic = make("NQL501", message, error.offset, error.offset + 1)
+    diagnostic = make("NQL901", message, error.offset, error.offset + 1)
     return FileReport(error.path, LineIndex(error.text), [diagnostic])

@@ -48,6 +48,11 @@ class Schema(Protocol):
         """True when the schema comes from real runs, so an unknown path is worth a warning."""
         ...
 
+    @property
+    def run_count(self) -> int | None:
+        """How many runs the schema was learned from; None when it was not learned from runs."""
+        ...
+
 
 @dataclass(slots=True)
 class StaticSchema:
@@ -55,6 +60,7 @@ class StaticSchema:
 
     by_path: dict[str, FieldInfo]
     learned: bool = False
+    run_count: int | None = None
 
     def field(self, path: str) -> FieldInfo | None:
         return self.by_path.get(path)
@@ -72,6 +78,10 @@ class LayeredSchema:
     @property
     def learned(self) -> bool:
         return any(layer.learned for layer in self.layers)
+
+    @property
+    def run_count(self) -> int | None:
+        return next((n for layer in self.layers if (n := layer.run_count) is not None), None)
 
     def field(self, path: str) -> FieldInfo | None:
         for layer in self.layers:

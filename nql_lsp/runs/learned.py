@@ -25,6 +25,10 @@ class LearnedSchema:
     runs: int = 0
     learned: bool = True
 
+    @property
+    def run_count(self) -> int:
+        return self.runs
+
     def field(self, path: str) -> FieldInfo | None:
         found = self.by_path.get(path)
         return found if found is not None else SYSTEM_SCHEMA.field(path)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no stubs in the test extras
 import pyarrow as pa
 import pytest
 from mlflow.entities import Metric

@@ -193,7 +193,7 @@ class _Converter:
     def attribute(self, clause: Clause, info: ClauseInfo) -> str | None:
         path = info.path
         rendered = decode_quoted("`" + path + "`", "`")
-        if not rendered.closed or rendered.value != path:
+        if "`" in path or not rendered.closed or rendered.value != path:
             self.problem(
                 "CNV103",
                 f"neptune-query writes names inside backquotes without escaping: `{path}` would change",

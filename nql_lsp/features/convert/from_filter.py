@@ -146,6 +146,26 @@ def from_filter(source: str, start: int | None = None, end: int | None = None) -
     return NqlText(canonical if canonical is not None else rendered, rendered, *span, problems=tuple(problems))
 
 
+def find_filters(source: str) -> list[NqlText]:
+    """Every outermost Filter expression written in ``source`` (not names bound to one), converted.
+
+    For a whole-file conversion; a Python syntax error is one problem, as from :func:`from_filter`.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [from_filter(source, 0)]
+    lines = _LineOffsets(source)
+    reader = _Reader(tree, lines)
+    spans: list[tuple[int, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and not isinstance(node, ast.Name) and reader.is_filter(node):
+            lo, hi = lines.span(node)
+            spans.append((lo, hi))
+    outermost = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+    return [from_filter(source, lo, hi) for lo, hi in sorted(set(outermost))]
+
+
 def _syntax_offset(source: str, error: Exception) -> int:
     if isinstance(error, SyntaxError) and error.lineno is not None:
         return _LineOffsets(source).offset(error.lineno, max(0, (error.offset or 1) - 1), chars=True)

@@ -188,7 +188,7 @@ class _Converter:
             what = (
                 "is not exported" if type_ == "experimentState" else "is exported as an artifact, which no search reads"
             )
-            self.problem("CNV301", f"a `{type_}` {what}", clause)
+            self.problem("CNV301", f"`{info.path}` ({type_}) {what}", clause)
             return None
         if type_ == SERIES_TYPE and info.aggregate not in (None, "last") and clause.aggregate is not None:
             self.problem(

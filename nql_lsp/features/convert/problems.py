@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     # Common to every conversion.
     "CNV001": "The query has errors; it is not converted.",
     "CNV002": "The query is empty; it matches every run, so pass no filter at all.",
+    "CNV003": "The query holds f-string holes, whose values are known only when the code runs.",
     # NQL -> neptune-query Filter.
     "CNV101": "An aggregate other than `last`: neptune-query's public `Attribute` has no aggregation.",
     "CNV102": "A type that neptune-query's `Attribute` cannot name (`experimentState`, `artifact`).",

@@ -63,6 +63,18 @@ class NqlText:
     end: int = 0
     problems: tuple[Problem, ...] = field(default=())
 
+    @property
+    def python_literal(self) -> str | None:
+        """The query as a Python string literal, to replace the expression with (triple-quoted when long)."""
+        if self.query is None:
+            return None
+        if "\n" not in self.query:
+            return repr(self.query)  # single quotes when the query holds double ones
+        body = self.query.replace("\\", "\\\\")
+        if "'" not in body:
+            return "'''" + body + "'''"
+        return '"""' + body.replace('"', '\\"') + '"""'
+
 
 @dataclass(frozen=True, slots=True)
 class _Node:
@@ -81,22 +93,27 @@ class _Node:
         return f" {self.op} ".join(f"({c.exact()})" for c in self.children)
 
     def simple(self) -> str:
-        """The same query with nested chains of one operator merged, for the formatter to lay out."""
-        if not self.op:
-            return self.text
-        if self.op == "NOT":
-            return f"NOT ({self.children[0].simple()})"
+        """The same query with one-child chains dropped and nested chains of one operator merged."""
+        node = self.collapsed()
+        if not node.op:
+            return node.text
+        if node.op == "NOT":
+            return f"NOT ({node.children[0].simple()})"
         flat: list[_Node] = []
-        stack = list(reversed(self.children))
+        stack = [c.collapsed() for c in reversed(node.children)]
         while stack:
             child = stack.pop()
-            if child.op == self.op:
-                stack.extend(reversed(child.children))
+            if child.op == node.op:
+                stack.extend(c.collapsed() for c in reversed(child.children))
             else:
                 flat.append(child)
-        if len(flat) == 1:
-            return flat[0].simple()
-        return f" {self.op} ".join(f"({c.simple()})" for c in flat)
+        return f" {node.op} ".join(f"({c.simple()})" for c in flat)
+
+    def collapsed(self) -> _Node:
+        node = self
+        while node.op in ("AND", "OR") and len(node.children) == 1:
+            node = node.children[0]
+        return node
 
 
 class _Unreadable(Exception):

@@ -154,6 +154,7 @@ OWNERS = ["ann", "bob", "it's me", 'say "hi"', "50%", "a_b", "aXb", "back\\slash
 TAGS = ["prod", "test", "a_b", "50%", "it's", "Prod", "x y"]
 LRS = [0.1, 0.01, 1e-05, 3.0, -0.5, 1e20, 0.25]
 BATCHES = [16, 32, 64, 2**40]
+LONG_NAME = "long/" + "n" * 260  # the exporter cuts keys at 250 characters
 POINTS = [0.25, 0.5, 0.75, 1.0, -1.0, 0.125]
 
 
@@ -173,7 +174,10 @@ def generate_runs(count: int, seed: int, prefix: str) -> list[Run]:
             "data:version": ("string", rng.choice(["v1", "v2", "v1 beta"])),
             "when": ("datetime", datetime(2024, rng.randrange(1, 12), 1, tzinfo=UTC)),
             "logs": ("stringSeries", ("a", "b")),
+            LONG_NAME: ("string", rng.choice(["short", "long"])),
         }
+        if rng.random() < 0.7:
+            attrs["my param"] = ("float", rng.choice([1.0, 2.5]))
         if rng.random() < 0.9:
             attrs["sys/owner"] = ("string", rng.choice(OWNERS))
         if i % 5:
@@ -297,6 +301,9 @@ CLAUSES = [
     "`metrics/acc`:floatSeries NOT EXISTS",
     "last(loss:floatSeries) < 0.3",
     "last(loss:floatSeries) > 1e-3",
+    f'`{LONG_NAME}`:string = "long"',
+    "`my param`:float >= 2",
+    "`my param`:float NOT EXISTS",
 ]
 
 COMBINED = [
@@ -404,6 +411,22 @@ def test_a_sanitised_name_converts_with_a_warning(store: RunSet) -> None:
     assert search.filter_string == "params.`data_version` = 'v1'"
     (warning,) = search.problems
     assert warning.code == "CNV304" and warning.severity is Severity.WARNING
+
+
+def test_without_a_project_every_experiment_is_searched(store: RunSet) -> None:
+    query = 'sys/owner = "ann" OR sys/failed = true'
+    search = to_mlflow(query, store.schema)
+    assert search.snippet is not None and "search_all_experiments=True" in search.snippet
+    namespace: dict[str, Any] = {}
+    exec(search.snippet, namespace)
+    found = mlflow_names(namespace["runs"])
+    other = RunSet(generate_runs(4, 8, "O"), "other")
+    assert found == expected(query, store) | expected(query, other)
+
+
+def test_a_name_prefix_is_part_of_the_experiment_names() -> None:
+    search = to_mlflow('sys/owner = "ann"', project="ws/proj", name_prefix="org")
+    assert search.snippet is not None and 'e.name.startswith("org/ws/proj/")' in search.snippet
 
 
 def test_exported_keys_follow_the_loader() -> None:

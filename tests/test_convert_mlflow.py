@@ -27,6 +27,7 @@ from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
 from nql_lsp.diagnostics import Severity
+from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.features.convert.mlflow import exported_key, to_mlflow
 from nql_lsp.language.catalog import TYPES
@@ -225,7 +226,7 @@ def mlflow_names(frame: pd.DataFrame) -> set[str]:
 
 
 def through_mlflow(query: str, runs: RunSet) -> tuple[set[str], bool]:
-    search = to_mlflow(query, runs.schema, project=PROJECT, now=NOW)
+    search = to_mlflow(query, schema_of(runs), project=PROJECT, now=NOW)
     assert search.snippet is not None, search.problems
     namespace: dict[str, Any] = {}
     exec(compile(search.snippet, "<snippet>", "exec"), namespace)
@@ -360,7 +361,7 @@ def test_the_data_makes_the_queries_discriminate(store: RunSet) -> None:
     ],
 )
 def test_exact_queries_become_a_filter_string(store: RunSet, query: str, wanted: str) -> None:
-    search = to_mlflow(query, store.schema, project=PROJECT, now=NOW)
+    search = to_mlflow(query, schema_of(store), project=PROJECT, now=NOW)
     assert search.filter_string == wanted
     found, exact = through_mlflow(query, store)
     assert exact and found == expected(query, store)
@@ -380,7 +381,7 @@ def test_exact_queries_become_a_filter_string(store: RunSet, query: str, wanted:
     ],
 )
 def test_inexact_queries_need_the_snippet(store: RunSet, query: str) -> None:
-    search = to_mlflow(query, store.schema, project=PROJECT, now=NOW)
+    search = to_mlflow(query, schema_of(store), project=PROJECT, now=NOW)
     assert search.filter_string is None and search.snippet is not None
 
 
@@ -407,7 +408,7 @@ def test_what_the_export_cannot_answer_is_an_error(query: str, code: str) -> Non
 
 
 def test_a_sanitised_name_converts_with_a_warning(store: RunSet) -> None:
-    search = to_mlflow('`data:version`:string = "v1"', store.schema)
+    search = to_mlflow('`data:version`:string = "v1"', schema_of(store))
     assert search.filter_string == "params.`data_version` = 'v1'"
     (warning,) = search.problems
     assert warning.code == "CNV304" and warning.severity is Severity.WARNING
@@ -415,7 +416,7 @@ def test_a_sanitised_name_converts_with_a_warning(store: RunSet) -> None:
 
 def test_without_a_project_every_experiment_is_searched(store: RunSet) -> None:
     query = 'sys/owner = "ann" OR sys/failed = true'
-    search = to_mlflow(query, store.schema)
+    search = to_mlflow(query, schema_of(store))
     assert search.snippet is not None and "search_all_experiments=True" in search.snippet
     namespace: dict[str, Any] = {}
     exec(search.snippet, namespace)

@@ -38,6 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--line-width", type=int, default=DEFAULT_LINE_WIDTH, metavar="N", help="with --format: line width"
     )
+    convert = p.add_argument_group("converting")
+    convert.add_argument(
+        "--convert",
+        choices=("filter", "mlflow"),
+        help="convert the queries of PATHs (or a QUERY given as the argument) to neptune-query Filter code "
+        "or to an MLflow search over runs neptune-exporter loaded",
+    )
+    convert.add_argument(
+        "--reverse", action="store_true", help="with --convert filter: Python Filter expressions to NQL"
+    )
+    convert.add_argument("--project", metavar="NAME", help="with --convert mlflow: the Neptune project of the runs")
+    convert.add_argument(
+        "--name-prefix", metavar="PREFIX", help="with --convert mlflow: the prefix of the MLflow experiment names"
+    )
     preview = p.add_argument_group("previewing")
     preview.add_argument(
         "--preview", metavar="QUERY", help="print the runs QUERY returns (from --runs, or the bundled sample project)"
@@ -79,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("an empty PATH names no file (use . for the current directory)")
         if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
             parser.error("--diff and --line-width are only taken with --format")
+        if args.convert is not None:
+            return _convert(parser, args)
+        if args.reverse or args.project is not None or args.name_prefix is not None:
+            parser.error("--reverse, --project and --name-prefix are only taken with --convert")
         if args.preview is not None:
             return _preview(parser, args)
         if args.trashed or args.columns:
@@ -109,6 +127,23 @@ def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.check or args.format or args.paths:
         parser.error("--preview takes its query as its argument, and no other mode or PATH")
     return run_preview(args.preview, args.runs, trashed=args.trashed, columns=args.columns, output_format=fmt)
+
+
+def _convert(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from nql_lsp.cli.convert import run_convert
+
+    if args.check or args.format or args.preview is not None:
+        parser.error("--convert takes PATHs or a QUERY, and no other mode")
+    return run_convert(
+        args.convert,
+        args.paths,
+        reverse=args.reverse,
+        runs=args.runs,
+        project=args.project,
+        name_prefix=args.name_prefix,
+        stdin_filename=args.stdin_filename,
+        output_format=args.output_format or "text",
+    )
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

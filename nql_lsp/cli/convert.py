@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nql_lsp.cli.exit_codes import ExitCode
+from nql_lsp.cli.render import note
 from nql_lsp.features.convert.from_filter import find_filters
 from nql_lsp.features.convert.mlflow import to_mlflow
 from nql_lsp.features.convert.problems import Problem
@@ -30,7 +32,6 @@ from nql_lsp.sources.files import SourceError, iter_sources
 from nql_lsp.sources.query import PlainQuery, QuerySource
 from nql_lsp.syntax.text import LineIndex
 
-EXIT_OK, EXIT_UNCONVERTED, EXIT_USAGE = 0, 1, 2
 MODES = ("filter", "mlflow")
 OUTPUT_FORMATS = ("text", "json")
 
@@ -61,27 +62,28 @@ def run_convert(
     name_prefix: str | None = None,
     stdin_filename: str | None = None,
     output_format: str = "text",
-) -> int:
+) -> ExitCode:
     """Convert every query (or, with ``reverse``, every Filter expression) the inputs hold; the exit code."""
     if mode not in MODES:
-        print(f"nql-lsp: --convert is one of {', '.join(MODES)}; got {mode!r}", file=sys.stderr)
-        return EXIT_USAGE
+        note(f"--convert is one of {', '.join(MODES)}; got {mode!r}")
+        return ExitCode.USAGE
     if reverse and mode != "filter":
-        print("nql-lsp: only --convert filter has a reverse (Python Filter code to NQL)", file=sys.stderr)
-        return EXIT_USAGE
+        note("only --convert filter has a reverse (Python Filter code to NQL)")
+        return ExitCode.USAGE
     if output_format not in OUTPUT_FORMATS:
-        print(f"nql-lsp: --output-format for --convert is one of {', '.join(OUTPUT_FORMATS)}", file=sys.stderr)
-        return EXIT_USAGE
+        note(f"--output-format for --convert is one of {', '.join(OUTPUT_FORMATS)}")
+        return ExitCode.USAGE
     schema: Schema = SYSTEM_SCHEMA
     if runs is not None:
         from nql_lsp.cli.preview import load_runs
+        from nql_lsp.evaluation.engine import schema_of
         from nql_lsp.runs import RunsError
 
         try:
-            schema = load_runs(runs).schema
+            schema = schema_of(load_runs(runs))
         except RunsError as e:
-            print(f"nql-lsp: {e}", file=sys.stderr)
-            return EXIT_USAGE
+            note(str(e))
+            return ExitCode.USAGE
     items: list[_Item] = []
     unreadable = False
     if len(inputs) == 1 and inputs[0] != "-" and not Path(inputs[0]).exists():
@@ -97,21 +99,21 @@ def run_convert(
         stdin_name = stdin_filename or ("stdin.py" if reverse else None)
         for found in iter_sources(inputs or ["."], stdin_text, suffixes, extract=not reverse, stdin_name=stdin_name):
             if isinstance(found, SourceError):
-                print(f"nql-lsp: {found}", file=sys.stderr)
+                note(str(found))
                 unreadable = True
                 continue
             name = (stdin_filename or "-") if found.path == "-" else found.path
             if reverse:
                 items += _reverse(name, found.text)
                 continue
-            for note in found.notes:
-                print(f"nql-lsp: {note}", file=sys.stderr)
+            for unread in found.notes:
+                note(unread)
             for query in found.queries:
                 items.append(_forward(mode, name, found.text, query, schema, project, name_prefix))
     _report(items, output_format, single=len(inputs) == 1 and not Path(inputs[0]).is_dir())
     if unreadable:
-        return EXIT_USAGE
-    return EXIT_OK if all(item.converted for item in items) else EXIT_UNCONVERTED
+        return ExitCode.USAGE
+    return ExitCode.OK if all(item.converted for item in items) else ExitCode.PROBLEMS
 
 
 def _problem(lines: LineIndex, path: str, p: Problem, where: tuple[int, int]) -> dict[str, Any]:

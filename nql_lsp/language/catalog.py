@@ -205,7 +205,9 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, exists=_Y),
             "string",
             '`dataset_version`:artifact = "9a3f…"',
-            shape="text",
+            shape="artifact",
+            # An export keeps where it saved the artifact's file list, not its hash.
+            exporter=("artifact",),
         ),
     )
 }
@@ -219,7 +221,7 @@ NON_QUERYABLE_TYPES: frozenset[str] = frozenset(
 )
 
 #: The exporter's spellings of those: an export holding them is read, and they are left out.
-EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series")
+EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series", "file_set")
 
 SERIES_TYPE = "floatSeries"
 

@@ -178,6 +178,10 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
             others.append(file)
         else:
             parts.setdefault((file.parent, m["run"]), []).append((int(m["n"]), file))
+    for file in path.rglob("*.parquet.tmp"):  # parts still being written: never read, but counted
+        m = _PART.fullmatch(file.name.removesuffix(".tmp"))
+        if m is not None:
+            parts.setdefault((file.parent, m["run"]), [])
     if not parts:
         return [str(f) for f in others], []
     files: list[str] = []

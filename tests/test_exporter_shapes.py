@@ -98,8 +98,8 @@ def neptune3(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
         "run-c": [],
     }
     for run in ("run-a", "run-b", "run-c"):
-        write_run(tmp_path_factory.getbasetemp() / "n3", P3, run, params[run] + points[run] + [histogram(P3, run, "h")])
-    return _open(tmp_path_factory.getbasetemp() / "n3")
+        write_run(root, P3, run, params[run] + points[run] + [histogram(P3, run, "h")])
+    return _open(root)
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_generated_exports_with_nulls_agree(
     for i, (_, _, points) in enumerate(runs):
         run = f"r{i}"
         write_run(
-            root, P3, run, rows.get(run, []) + [param(P3, run, "sys/id", "string", run)] + metric(P3, run, "m", points)
+            root, P3, run, [*rows.get(run, []), param(P3, run, "sys/id", "string", run), *metric(P3, run, "m", points)]
         )
     export = _open(root)
     expected = _both(export, query)

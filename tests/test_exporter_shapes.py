@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
-from nql_lsp.runs import RunsError, open_runs
+from nql_lsp.runs import RunsError, RunsSource, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .neptune_exporter_shapes import T0, histogram, metric, neptune2_run, neptune3_batch, param, row, write_run
@@ -228,3 +228,40 @@ def test_generated_exports_with_nulls_agree(
         assert [i for _, i in expected] == [f"r{i}" for i, (a, _, _) in enumerate(runs) if a is not None]
     if query == "m:floatSeries EXISTS":
         assert [i for _, i in expected] == [f"r{i}" for i, (_, _, p) in enumerate(runs) if p]
+
+
+def _warnings(text: str, runs: RunsSource) -> list[str]:
+    from nql_lsp.analysis.analyze import analyze
+
+    return [d.message for d in analyze(text, schema_of(runs)).diagnostics if d.code == "NQL110"]
+
+
+def test_what_an_export_cannot_answer_is_said(neptune2: ParquetRunSet) -> None:
+    [state] = _warnings("`sys/state`:experimentState = running", neptune2)
+    assert "does not export `sys/state`" in state and "`sys/failed`" in state
+    [artifact] = _warnings('`datasets/train`:artifact = "9a3f"', neptune2)
+    assert "not its hash" in artifact
+    assert _warnings("`datasets/train`:artifact EXISTS", neptune2) == []
+    assert _warnings("`sys/failed`:bool = false", neptune2) == []
+    # runs read from JSON hold real states and hashes: no such note
+    assert (
+        _warnings('`sys/state`:experimentState = running AND `datasets/train`:artifact = "9a3f"', neptune2.in_memory())
+        == []
+    )
+
+
+def test_the_preview_shows_the_project_when_there_are_several(tmp_path: Path) -> None:
+    import io
+
+    from nql_lsp.cli.preview import run_preview
+
+    for project in ("team/one", "team/two"):
+        write_run(tmp_path, project, "RUN-1", [param(project, "RUN-1", "sys/id", "string", "RUN-1")])
+    out = io.StringIO()
+    run_preview("`sys/id`:string EXISTS", str(tmp_path), out=out, output_format="csv")
+    assert out.getvalue().splitlines() == ["project,sys/id,sys/name", "team/one,RUN-1,", "team/two,RUN-1,"]
+    one = tmp_path / "one"
+    write_run(one, "team/one", "RUN-1", [param("team/one", "RUN-1", "sys/id", "string", "RUN-1")])
+    out = io.StringIO()
+    run_preview("`sys/id`:string EXISTS", str(one), out=out, output_format="csv")
+    assert out.getvalue().splitlines()[0] == "sys/id,sys/name"

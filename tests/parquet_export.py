@@ -70,9 +70,10 @@ def rows_of(run: Run, project: str = "team/cls") -> list[dict[str, Any]]:
             rows += [row(path, "float_series", step=Decimal(i), float_value=v) for i, v in enumerate(value.points)]
         elif type_ == "stringSeries":
             rows += [row(path, "string_series", step=Decimal(i), string_value=v) for i, v in enumerate(value)]
-        elif TYPES[type_].exporter:  # a type only a catalog extension knows: as its shape says
-            rows.append(row(path, TYPES[type_].exporter[0], **{shape_of(type_).exporter_column: value}))
-        # artifact: the exporter has no such type
+        elif TYPES[type_].exporter:  # an artifact, or a type only a catalog extension knows: as its shape says
+            column = shape_of(type_).exporter_column
+            held = {"path": value} if column == "file_value" else value
+            rows.append(row(path, TYPES[type_].exporter[0], **{column: held}))
     rows.append(
         row(
             "images/grid",

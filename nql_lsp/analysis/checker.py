@@ -93,6 +93,8 @@ class _Checker:
         op = None if clause.operator.missing else clause.operator.op
         if type_ is not None and op is not None:
             self.check_operator(clause, type_, op)
+        if info is not None and info.note and (op not in (None, "EXISTS", "NOT EXISTS") or not info.note_on_values):
+            self.out.add("NQL110", info.note, fld.name.token.start, fld.name.token.end)
         value = None
         if clause.value is not None and not clause.value.missing:
             value = self.check_value(clause, type_, op)

@@ -53,7 +53,16 @@ def load_runs(path: str | None) -> RunsSource:
     runs = open_runs(path, progress=progress)
     if time.monotonic() - started >= PROGRESS_AFTER:
         progress(f"loaded {len(runs):,} runs from {runs.label}")
+    for warning in getattr(runs, "warnings", ()):  # what an export left out
+        note(f"warning: {warning}")
     return runs
+
+
+PROJECT_COLUMN = "project"
+
+
+def _projects(runs: RunsSource) -> list[str]:
+    return list(getattr(runs, "projects", ()))
 
 
 def run_preview(
@@ -88,6 +97,8 @@ def run_preview(
                 note(f"no run has `{name}`{hint}")
     else:
         names = list(dict.fromkeys([*DEFAULT_COLUMNS, *result.fields]))
+    if len(_projects(runs)) > 1:  # two projects may hold runs of the same id
+        names = [PROJECT_COLUMN, *(n for n in names if n != PROJECT_COLUMN)]
     summary = f"{len(result.matches):,} of {result.total:,} runs" + (" (trashed included)" if trashed else "")
     if output_format == "json":
         rows = [{name: _plain(run, name) for name in names} for run in result.matches]
@@ -110,6 +121,8 @@ def run_preview(
 
 
 def _cell(run: Run, path: str) -> str:
+    if path == PROJECT_COLUMN and run.get(path) is None:
+        return run.project
     if path == "sys/id":
         return run.id  # a run without one is named by its position, `#3`
     held = run.get(path)
@@ -117,6 +130,8 @@ def _cell(run: Run, path: str) -> str:
 
 
 def _plain(run: Run, path: str) -> Any:
+    if path == PROJECT_COLUMN and run.get(path) is None:
+        return run.project
     held = run.get(path)
     return None if held is None else plain(*held)
 

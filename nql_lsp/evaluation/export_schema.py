@@ -60,7 +60,7 @@ def learn_export(source: ParquetRunSet) -> LearnedSchema:
             if type_ in stats.get(path, {}):
                 stats[path][type_].shape = shape
     by_path = {path: field_info(path, s) for path, s in sorted(stats.items())}
-    return LearnedSchema(by_path, len(source))
+    return LearnedSchema(by_path, len(source), exported=True)
 
 
 def _shapes(source: ParquetRunSet, spellings: list[str]) -> dict[str, list[float]]:

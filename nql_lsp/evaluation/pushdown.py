@@ -46,7 +46,8 @@ class DuckdbEngine:
         sql, params = query_sql(expr, conditions, include_trashed)
         rows = self.source.con.execute(
             f"""
-            SELECT q.run_id, s.str FROM ({sql}) q
+            SELECT q.run_id, s.str, r.project, r.exported_id FROM ({sql}) q
+            JOIN nql_runs r ON r.run_id = q.run_id
             LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = ? AND s.type = ?
             ORDER BY q.run_id""",
             [*params, ID_PATH, ID_TYPE],

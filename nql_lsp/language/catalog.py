@@ -84,6 +84,7 @@ class TypeInfo:
     shape: str = "text"  # a key of shapes.SHAPES
     exporter: tuple[str, ...] = ()
     json: tuple[str, ...] = ()  # the untyped JSON values read as this type (docs/runs.md): see shapes.JSON_KINDS
+    export_note: str = ""  # what a comparison of its values cannot know from a parquet export
 
     def allows(self, op: str) -> Allowed:
         return self.operators.get(OPERATORS[op].family, Allowed.NO)
@@ -205,7 +206,11 @@ TYPES: dict[str, TypeInfo] = {
             _ops(equality=_Y, exists=_Y),
             "string",
             '`dataset_version`:artifact = "9a3f…"',
-            shape="text",
+            shape="artifact",
+            # An export keeps where it saved the artifact's file list, not its hash.
+            exporter=("artifact",),
+            export_note="the export holds only that the artifact exists, not its hash: "
+            "`=` and `!=` compare the path of its saved file list; `EXISTS` is exact",
         ),
     )
 }
@@ -218,8 +223,13 @@ NON_QUERYABLE_TYPES: frozenset[str] = frozenset(
     {"gitRef", "complex", "file", "fileSet", "imageSeries", "notebookRef", "fileRefSeries", "histogramSeries"}
 )
 
+#: System fields neptune-exporter never writes, and what to ask instead.
+NOT_EXPORTED: dict[str, str] = {
+    "sys/state": "neptune-exporter does not export `sys/state`; `sys/failed` and `sys/archived` are",
+}
+
 #: The exporter's spellings of those: an export holding them is read, and they are left out.
-EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series")
+EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series", "file_set")
 
 SERIES_TYPE = "floatSeries"
 

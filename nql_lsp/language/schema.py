@@ -32,6 +32,8 @@ class FieldInfo:
     doc: str = ""
     system: bool = False  # a sys/ field: a wrong type there is an error, not a warning
     stats: dict[str, FieldStats] = field(default_factory=dict)  # per type
+    note: str = ""  # what the runs it was learned from cannot answer about it (a warning where it is used)
+    note_on_values: bool = False  # ...only when a clause compares a value
 
     @property
     def type(self) -> str:

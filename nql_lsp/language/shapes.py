@@ -211,6 +211,13 @@ class State(Text):
         return f"CASE lower({column}) {cases} ELSE lower({column}) END"
 
 
+class Artifact(Text):
+    """An artifact version: its hash in JSON runs; an export holds only the path of its saved file list."""
+
+    name = "artifact"
+    exporter_column = "file_value"
+
+
 class Reference(Shape):
     name = "reference"
     sql_column = "file"
@@ -405,6 +412,7 @@ SHAPES: dict[str, Shape] = {
         Flag(),
         Text(),
         State(),
+        Artifact(),
         Reference(),
         Moment(),
         TagSet(),

@@ -9,9 +9,10 @@ and the ones no run holds are still known, so a learned schema is a complete one
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from nql_lsp.language.catalog import NOT_EXPORTED, TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats
 from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, shape_of, typical_shape
 from nql_lsp.runs.model import Run
@@ -24,6 +25,7 @@ class LearnedSchema:
     by_path: dict[str, FieldInfo]
     runs: int = 0
     learned: bool = True
+    exported: bool = False  # learned from a parquet export: fields it cannot answer on carry a note
 
     @property
     def run_count(self) -> int:
@@ -31,7 +33,14 @@ class LearnedSchema:
 
     def field(self, path: str) -> FieldInfo | None:
         found = self.by_path.get(path)
-        return found if found is not None else SYSTEM_SCHEMA.field(path)
+        if found is None:
+            system = SYSTEM_SCHEMA.field(path)
+            if system is not None and self.exported and path in NOT_EXPORTED:
+                return replace(system, note=NOT_EXPORTED[path])
+            return system
+        if self.exported and (note := TYPES[found.type].export_note if found.type in TYPES else ""):
+            return replace(found, note=note, note_on_values=True)
+        return found
 
     def fields(self) -> Iterator[FieldInfo]:
         yield from self.by_path.values()

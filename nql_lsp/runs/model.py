@@ -48,12 +48,14 @@ class Run:
     """One run: attribute path -> (NQL type, value).
 
     ``attributes`` may be a mapping that reads them on first use (a parquet export's runs); ``known_id``
-    is then the id, known without reading them.
+    is then the id, known without reading them. Two projects may hold runs of the same id: ``project``
+    tells them apart.
     """
 
     attributes: Attributes
     fallback_id: str = ""  # shown when the run has no `sys/id`
     known_id: str | None = None
+    project: str = ""  # the project an export holds it in; a run is its project and id
 
     @property
     def id(self) -> str:

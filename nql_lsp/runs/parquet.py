@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -63,8 +64,31 @@ def _sql_list(words: list[str]) -> str:
     return "(" + ", ".join(f"'{w}'" for w in words) + ")" if words else "(NULL)"
 
 
+def _present_sql() -> str:
+    """SQL true for a row that holds a value: a null value means the run does not have the attribute.
+
+    Series are the exception: a series point with a null value is a NaN the run logged (the exporter drops
+    the rows of runs without the series), so a series is held by any row."""
+    by_column: dict[str, list[str]] = {}
+    for spelling, t in by_exporter().items():
+        shape = shape_of(t)
+        if shape.sql_table == "nql_scalars":
+            by_column.setdefault(shape.exporter_column, []).append(spelling)
+    tests = [
+        f"(attribute_type IN {_sql_list(words)} AND {_value_sql(column)} IS NOT NULL)"
+        for column, words in by_column.items()
+    ]
+    return "(" + " OR ".join(tests) + ")" if tests else "FALSE"
+
+
+def _value_sql(column: str) -> str:
+    return f"{column}.path" if column == "file_value" else column
+
+
 def summary_sql() -> tuple[str, ...]:
-    """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES)."""
+    """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES).
+
+    A run is its project and exporter run id: ``run_id`` in the tables is a key joining the two."""
     table_of = {spelling: shape_of(t).sql_table for spelling, t in by_exporter().items()}
     scalars = [w for w, table in table_of.items() if table == "nql_scalars"]
     series = [w for w, table in table_of.items() if table == "nql_series"]
@@ -81,6 +105,13 @@ def summary_sql() -> tuple[str, ...]:
         for p, _, shape in special
         if isinstance(shape, State)
     )
+    # Text-like types the exporter writes in another column (an artifact: the path of its file list).
+    moved = {
+        w: shape_of(t).exporter_column
+        for w, t in by_exporter().items()
+        if shape_of(t).sql_column == "str" and shape_of(t).exporter_column != "string_value"
+    }
+    str_sql += "".join(f"WHEN attribute_type = '{w}' THEN {_value_sql(c)} " for w, c in moved.items())
     integers = [w for w, t in by_exporter().items() if shape_of(t).exporter_column == "int_value"]
     aggregates = ",\n           ".join(
         f"{a.sql} FILTER (WHERE NOT isnan(float_value)) AS {a.stored_as}" for a in AGGREGATES.values()
@@ -88,7 +119,7 @@ def summary_sql() -> tuple[str, ...]:
     return (
         f"""
     CREATE TABLE nql_scalars AS
-    SELECT run_id, attribute_path AS path,
+    SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE {type_sql}ELSE CASE attribute_type {cases} END END AS type,
            CASE WHEN attribute_type IN {_sql_list(integers)} THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
            int_value AS int_value,
@@ -97,7 +128,7 @@ def summary_sql() -> tuple[str, ...]:
            epoch_ms(datetime_value) / 1000.0 AS ts,
            string_set_value AS tags,
            file_value.path AS file
-    FROM nql_long WHERE attribute_type IN {_sql_list(scalars)}""",
+    FROM nql_long WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}""",
         f"""
     CREATE TABLE nql_series AS
     SELECT run_id, attribute_path AS path,
@@ -105,28 +136,76 @@ def summary_sql() -> tuple[str, ...]:
            count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
            {aggregates},
            arg_max(string_value, step_order) AS last_str
-    FROM (SELECT *, CAST(step AS DOUBLE) AS step_order FROM nql_long)  -- doubles order faster than decimals
+    FROM (SELECT * EXCLUDE (run_id), {RUN_KEY_SQL} AS run_id, CAST(step AS DOUBLE) AS step_order
+          FROM nql_long)  -- doubles order faster than decimals
     WHERE attribute_type IN {_sql_list(series)}
     GROUP BY run_id, attribute_path, attribute_type""",
         f"""
     CREATE TABLE nql_runs AS
-    SELECT run_id, bool_or(path = '{TRASHED_PATH}' AND type = '{TRASHED_TYPE}' AND flag) AS trashed
-    FROM (SELECT run_id, path, type, flag FROM nql_scalars
-          UNION ALL SELECT run_id, path, type, NULL FROM nql_series)
-    GROUP BY run_id ORDER BY run_id""",
+    SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
+           coalesce(bool_or(a.path = '{TRASHED_PATH}' AND a.type = '{TRASHED_TYPE}' AND a.flag), false) AS trashed
+    FROM (SELECT DISTINCT {RUN_KEY_SQL} AS run_id, coalesce(project_id, '') AS project, run_id AS exported_id
+          FROM nql_long WHERE attribute_type IN {_sql_list(scalars + series)}) k
+    LEFT JOIN (SELECT run_id, path, type, flag FROM nql_scalars
+               UNION ALL SELECT run_id, path, type, NULL FROM nql_series) a ON a.run_id = k.run_id
+    GROUP BY k.run_id ORDER BY k.run_id""",
     )
 
 
-SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs")
+#: A run's key in the summary: its project and exporter run id (runs of two projects never merge).
+RUN_KEY_SQL = "coalesce(project_id, '') || chr(31) || run_id"
+
+SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs", "nql_warnings")
+
+
+_PART = re.compile(r"(?P<run>.+)_part_(?P<n>\d+)\.parquet")
+
+
+def export_files(path: Path) -> tuple[list[str], list[str]]:
+    """The parquet files of the complete runs under ``path``, and the runs left out as incomplete.
+
+    The exporter writes a run's parts as ``.parquet.tmp`` and renames them highest first, ``part_0`` last:
+    a run is exported once its ``<run>_part_0.parquet`` exists. Files not named like parts are read only
+    when the folder holds no parts at all (a hand-made export)."""
+    if not path.is_dir():
+        return [str(path)], []
+    found = sorted(path.rglob("*.parquet"))
+    parts: dict[tuple[Path, str], list[tuple[int, Path]]] = {}
+    others: list[Path] = []
+    for file in found:
+        m = _PART.fullmatch(file.name)
+        if m is None:
+            others.append(file)
+        else:
+            parts.setdefault((file.parent, m["run"]), []).append((int(m["n"]), file))
+    for file in path.rglob("*.parquet.tmp"):  # parts still being written: never read, but counted
+        m = _PART.fullmatch(file.name.removesuffix(".tmp"))
+        if m is not None:
+            parts.setdefault((file.parent, m["run"]), [])
+    if not parts:
+        return [str(f) for f in others], []
+    files: list[str] = []
+    incomplete: list[str] = []
+    for (folder, run), held in sorted(parts.items()):
+        if any(n == 0 for n, _ in held):
+            files += [str(f) for _, f in sorted(held)]
+        else:
+            incomplete.append(str(folder / run))
+    return files, incomplete
 
 
 def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
     # What is wrong with the path comes before what is missing from the installation.
-    files = sorted(str(p) for p in path.rglob("*.parquet")) if path.is_dir() else [str(path)]
-    if not files:
-        raise RunsError(f"{path}: a directory with no .parquet files in it")
     if not path.exists():
         raise RunsError(f"{path}: no such file")
+    files, incomplete = export_files(path)
+    if not files and not incomplete:
+        raise RunsError(f"{path}: a directory with no .parquet files in it")
+    if not files:
+        raise RunsError(
+            f"{path}: every run is incomplete ({len(incomplete):,} runs without their _part_0.parquet): "
+            "the export was interrupted; run the exporter again"
+        )
     try:
         import duckdb
     except ImportError:
@@ -134,17 +213,38 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
     cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *summary_sql()), ".duckdb")
     con = duckdb.connect()
     try:
-        return ParquetRunSet(con, files, str(path), progress, cached)
+        found = ParquetRunSet(con, files, str(path), progress, cached)
     except duckdb.Error as e:
         con.close()
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RunsError(f"{path}: cannot read the parquet export: {first}") from None
+    if incomplete:
+        shown = ", ".join(incomplete[:3]) + (", …" if len(incomplete) > 3 else "")
+        found.warn(
+            f"{len(incomplete):,} incomplete run{'s' if len(incomplete) != 1 else ''} left out "
+            f"(no _part_0.parquet; the export was interrupted): {shown}"
+        )
+    return found
+
+
+def _run_files(files: list[str], bad: str) -> set[str]:
+    """Every part of the run ``bad`` belongs to (a run is read whole or not at all)."""
+    p = Path(bad)
+    m = _PART.fullmatch(p.name)
+    if m is None:
+        return {bad}
+    return {
+        f
+        for f in files
+        if (q := Path(f)).parent == p.parent and (n := _PART.fullmatch(q.name)) and n["run"] == m["run"]
+    }
 
 
 class ParquetRunSet:
     """A parquet export held in duckdb: the summary tables, and runs read back from them on demand.
 
-    Queries over it are pushed down to duckdb by :mod:`nql_lsp.evaluation.pushdown`.
+    Queries over it are pushed down to duckdb by :mod:`nql_lsp.evaluation.pushdown`. ``warnings`` says
+    what was left out while reading it (incomplete runs, unreadable files, attribute types not read).
     """
 
     def __init__(
@@ -154,9 +254,10 @@ class ParquetRunSet:
         self.con = con
         self.files = files
         self.label = label
+        self.warnings: list[str] = []
         self._loaded: list[Run] | None = None
         self.from_cache = False
-        say = progress or (lambda message: None)
+        self._say = say = progress or (lambda message: None)
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
         # duckdb spills to ./.tmp by default: never into the user's working directory.
@@ -164,13 +265,28 @@ class ParquetRunSet:
         if cached is not None and self._attach(cached):
             self.from_cache = True
             say(f"reusing the summary of {len(files):,} parquet files from {label} ({cached})")
+            self._restore_warnings()
         else:
             say(f"reading {len(files):,} parquet files from {label}")
-            self._summarise(files, say)
+            self._summarise_readable(say)
             if cached is not None:
                 self._save(cached)
         self._count: int = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
+        self.projects: list[str] = [
+            r[0] for r in con.execute("SELECT DISTINCT project FROM nql_runs ORDER BY 1").fetchall()
+        ]
         say(f"{self._count:,} runs")
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self._say(f"warning: {message}")
+
+    def _restore_warnings(self) -> None:
+        import duckdb
+
+        with contextlib.suppress(duckdb.Error):
+            for (message,) in self.con.execute("SELECT message FROM nql_warnings ORDER BY k").fetchall():
+                self.warn(message)
 
     def _attach(self, cached: Path) -> bool:
         """Read the summary tables from a cached summary: views over it, read-only. False if it cannot be read."""
@@ -203,7 +319,12 @@ class ParquetRunSet:
             self.con.execute("ATTACH ? AS nql_save", [str(partial)])
             try:
                 for table in SUMMARY_TABLES:
-                    self.con.execute(f"CREATE TABLE nql_save.{table} AS SELECT * FROM {table}")
+                    if table == "nql_warnings":
+                        self.con.execute("CREATE TABLE nql_save.nql_warnings (k INTEGER, message VARCHAR)")
+                        for k, message in enumerate(self.warnings):
+                            self.con.execute("INSERT INTO nql_save.nql_warnings VALUES (?, ?)", [k, message])
+                    else:
+                        self.con.execute(f"CREATE TABLE nql_save.{table} AS SELECT * FROM {table}")
             finally:
                 self.con.execute("DETACH nql_save")
             os.replace(partial, cached)  # whole or not at all, even with another nql-lsp writing the same
@@ -215,25 +336,66 @@ class ParquetRunSet:
                     leftover.unlink()
         prune(cached.parent, cached.suffix)
 
+    def _summarise_readable(self, say: Progress) -> None:
+        """Summarise the files; a file duckdb cannot read leaves its run out, with a warning naming it."""
+        import duckdb
+
+        files = list(self.files)
+        while True:
+            try:
+                self._summarise(files, say)
+                break
+            except duckdb.Error as e:
+                bad = self._unreadable(files, e)
+                if bad is None:
+                    raise
+                left = _run_files(files, bad)
+                files = [f for f in files if f not in left]
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                self.warn(f"{bad}: cannot be read, its run is left out: {first}")
+                for table in ("nql_scalars", "nql_series", "nql_runs"):
+                    self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                if not files:
+                    raise RunsError(f"{self.label}: cannot read the parquet export: {first}") from None
+        self.files = files
+
+    def _unreadable(self, files: list[str], error: Exception) -> str | None:
+        """The file an error is about: named in its message, or else found by reading each file alone."""
+        import duckdb
+
+        message = str(error)
+        named = [f for f in files if f in message]
+        if named:
+            return max(named, key=len)
+        for f in files:
+            try:
+                self.con.execute("SELECT * FROM read_parquet(?)", [f]).fetchall()
+            except duckdb.Error:
+                return f
+        return None
+
     def _summarise(self, files: list[str], say: Progress) -> None:
         import duckdb
 
         con = self.con
         try:  # files of one export share a schema, and reading one file's is much quicker than every file's
-            con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_long")
-            con.execute("SELECT * FROM nql_long LIMIT 0")
+            con.read_parquet(files, filename=True, file_row_number=True).create_view("nql_file_rows", replace=True)
+            con.execute("SELECT * FROM nql_file_rows LIMIT 0")
         except duckdb.Error:
             con.read_parquet(files, union_by_name=True, filename=True, file_row_number=True).create_view(
-                "nql_long", replace=True
+                "nql_file_rows", replace=True
             )
         self._check_columns(files)
+        names = {row[0] for row in con.execute("DESCRIBE nql_file_rows").fetchall()}
+        project = "" if "project_id" in names else ", CAST(NULL AS VARCHAR) AS project_id"
+        con.execute(f"CREATE OR REPLACE VIEW nql_long AS SELECT *{project} FROM nql_file_rows")
         self._check_types()
         say("summarising runs and series")
         for sql in summary_sql():
             con.execute(sql)
 
     def _check_columns(self, files: list[str]) -> None:
-        names = {row[0] for row in self.con.execute("DESCRIBE nql_long").fetchall()}
+        names = {row[0] for row in self.con.execute("DESCRIBE nql_file_rows").fetchall()}
         missing = [
             c for c in REQUIRED_COLUMNS if c not in names and c not in ("histogram_value", "timestamp", "project_id")
         ]
@@ -241,28 +403,28 @@ class ParquetRunSet:
             raise RunsError(f"{files[0]}: not a Neptune export: no column {', '.join(missing)}")
 
     def _check_types(self) -> None:
-        """One cheap pass over three columns; the file and row of a problem are looked up only when there is one."""
+        """One cheap pass over three columns; the file and row of a problem are looked up only when there is one.
+
+        Rows of an attribute type this version does not read are left out, with one warning counting them."""
         exporter = exporter_types()
-        known = tuple(exporter)
         found = self.con.execute("""
-            SELECT attribute_type, count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
-            FROM nql_long GROUP BY attribute_type""").fetchall()
-        if all(type_ in exporter and not nulls for type_, nulls in found):
+            SELECT attribute_type, count(*), count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
+            FROM nql_long GROUP BY attribute_type ORDER BY attribute_type""").fetchall()
+        unknown = [(t, n) for t, n, _ in found if t is not None and t not in exporter]
+        if unknown:
+            listed = ", ".join(f"{t!r} ({n:,} row{'s' if n != 1 else ''})" for t, n in unknown)
+            self.warn(f"attribute types this version does not read were left out: {listed}")
+        if all(type_ is not None and not nulls for type_, _, nulls in found):
             return
-        bad = self.con.execute(f"""
-            SELECT filename, file_row_number, run_id IS NULL, attribute_path IS NULL, attribute_type
+        bad = self.con.execute("""
+            SELECT filename, file_row_number, run_id IS NULL, attribute_path IS NULL
             FROM nql_long
             WHERE run_id IS NULL OR attribute_path IS NULL OR attribute_type IS NULL
-               OR attribute_type NOT IN {known}
             LIMIT 1""").fetchone()
         if bad is not None:
-            file, row, no_run, no_path, type_ = bad
-            if no_run or no_path or type_ is None:
-                what = "run_id" if no_run else "attribute_path" if no_path else "attribute_type"
-                problem = f"no {what}"
-            else:
-                problem = f"unknown attribute_type {type_!r}; expected one of {', '.join(exporter)}"
-            raise RunsError(f"{file}: row {row + 1}: {problem}")
+            file, row, no_run, no_path = bad
+            what = "run_id" if no_run else "attribute_path" if no_path else "attribute_type"
+            raise RunsError(f"{file}: row {row + 1}: no {what}")
 
     # --- the runs ----------------------------------------------------------------------------------
 
@@ -284,56 +446,61 @@ class ParquetRunSet:
         return RunSet(self.runs, self.label)
 
     def by_id(self, run_id: str) -> Run | None:
-        found = self.fetch([run_id])
-        if found:
-            return found[0]
-        # run ids are the exporter's; a query names runs by sys/id
-        ids = self.con.execute(
-            "SELECT run_id FROM nql_scalars WHERE path = ? AND type = ? AND str = ? LIMIT 1",
-            [ID_PATH, ID_TYPE, run_id],
-        ).fetchone()
-        return self.fetch([ids[0]])[0] if ids else None
+        """The run with this exporter run id, or else this ``sys/id`` (the first project's, if several hold it)."""
+        keys = (
+            self.con.execute(
+                "SELECT run_id FROM nql_runs WHERE exported_id = ? ORDER BY run_id LIMIT 1", [run_id]
+            ).fetchone()
+            or self.con.execute(
+                "SELECT run_id FROM nql_scalars WHERE path = ? AND type = ? AND str = ? ORDER BY run_id LIMIT 1",
+                [ID_PATH, ID_TYPE, run_id],
+            ).fetchone()
+        )
+        return self.fetch([keys[0]])[0] if keys else None
 
     def count(self, include_trashed: bool = False) -> int:
         where = "" if include_trashed else " WHERE NOT coalesce(trashed, false)"
         found: int = self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
         return found
 
-    def deferred(self, rows: list[tuple[str, str | None]]) -> list[Run]:
-        """Runs by (exporter run id, sys/id): the ids known at once, the attributes read together on first use."""
-        batch = _Batch(self, [run_id for run_id, _ in rows])
-        return [Run(_DeferredAttributes(batch, run_id), run_id, sys_id) for run_id, sys_id in rows]
+    def deferred(self, rows: list[tuple[str, str | None, str, str]]) -> list[Run]:
+        """Runs by (summary key, sys/id, project, exporter run id): the ids known at once, the attributes
+        read together on first use."""
+        batch = _Batch(self, [key for key, *_ in rows])
+        return [
+            Run(_DeferredAttributes(batch, key), exported, sys_id, project) for key, sys_id, project, exported in rows
+        ]
 
     # --- reading runs back -------------------------------------------------------------------------
 
-    def fetch(self, ids: list[str] | None) -> list[Run]:
-        """The runs with these exporter run ids (all runs for None), in run id order."""
-        if ids is not None and not ids:
+    def fetch(self, keys: list[str] | None) -> list[Run]:
+        """The runs with these summary keys (all runs for None), in key order (project, then run id)."""
+        if keys is not None and not keys:
             return []
-        filt = "" if ids is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
-        params = [] if ids is None else [ids]
+        filt = "" if keys is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
+        params = [] if keys is None else [keys]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
-        for run_id in (
-            ids
-            if ids is not None
-            else [r[0] for r in self.con.execute("SELECT run_id FROM nql_runs ORDER BY run_id").fetchall()]
-        ):
-            attrs[run_id] = {}
+        names: dict[str, tuple[str, str]] = {}
+        for key, project, exported in self.con.execute(
+            f"SELECT run_id, project, exported_id FROM nql_runs{filt} ORDER BY run_id", params
+        ).fetchall():
+            attrs[key] = {}
+            names[key] = (project, exported)
         shapes = {name: SHAPES[t.shape] for name, t in TYPES.items()}
         for table, columns in (("nql_scalars", SCALAR_COLUMNS), ("nql_series", series_columns())):
             at = {name: i for i, name in enumerate(columns, 3)}
             for row in self.con.execute(
                 f"SELECT run_id, path, type, {', '.join(columns)} FROM {table}{filt}", params
             ).fetchall():
-                run_id, path, type_ = row[0], row[1], row[2]
-                held = attrs.get(run_id)
+                key, path, type_ = row[0], row[1], row[2]
+                held = attrs.get(key)
                 shape = shapes.get(type_)
                 if held is None or shape is None:
                     continue
                 value = shape.from_sql(row, at)
                 if value is not None:
                     held[path] = (type_, value)
-        return [Run(a, run_id) for run_id, a in attrs.items()]
+        return [Run(a, names[key][1], None, names[key][0]) for key, a in attrs.items()]
 
 
 class _Batch:
@@ -346,7 +513,7 @@ class _Batch:
 
     def attributes(self, run_id: str) -> Attributes:
         if self.loaded is None:
-            self.loaded = {run.fallback_id: run.attributes for run in self.owner.fetch(self.ids)}
+            self.loaded = dict(zip(self.ids, (run.attributes for run in self.owner.fetch(self.ids)), strict=True))
         return self.loaded.get(run_id, {})
 
 

@@ -1,6 +1,7 @@
 // End-to-end test of the packaged extension in real VS Code (code-server) driven through headless Chromium:
 // installs the .vsix, opens a workspace of .nql files, and checks what a person sees: the error squiggle and its
-// Problems entry, completion after typing, hover, Format Document, a quick fix, and NQL: Preview.
+// Problems entry, completion after typing, hover, Format Document, a quick fix, the lints (an impossible query, a
+// greyed redundant clause and its fix), and NQL: Preview.
 // Usage: node e2e.mjs CODE_SERVER_BIN VSIX ARTIFACT_DIR   (nql-lsp must be on PATH)
 // Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 import { spawn, execFileSync } from 'node:child_process';
@@ -31,6 +32,9 @@ fs.writeFileSync(path.join(workspace, 'bad.nql'), '(`sys/name`:string = "café")
 fs.writeFileSync(path.join(workspace, 'complete.nql'), '');
 fs.writeFileSync(path.join(workspace, 'hover.nql'), '(`sys/tags`:stringSet CONTAINS "prod")\n');
 fs.writeFileSync(path.join(workspace, 'format.nql'), '(`a`:int>1) and (`b`:float<2)\n');
+// No run can be above 0.9 and below 0.5; the second clause of the other query is implied by the first.
+fs.writeFileSync(path.join(workspace, 'never.nql'), '`acc`:float > 0.9 AND `acc`:float < 0.5\n');
+fs.writeFileSync(path.join(workspace, 'redundant.nql'), '`x`:int > 5 AND `x`:int > 3\n');
 // Two queries in one Python file: the first matches CLS-23, the second does not.
 fs.writeFileSync(path.join(workspace, 'two.py'), [
   'first = fetch_runs_table(query="`sys/failed`:bool = false")',
@@ -252,6 +256,37 @@ try {
     const text = await editorText();
     expect(text === '(`sys/name`:string = "café") AND (`f1`:float >= 0.85)', `after the fix: ${text}`);
     await editor().locator('.squiggly-error').first().waitFor({ state: 'detached' });
+  });
+
+  await check('a query that can never match: its warning squiggle and Problems entry', async () => {
+    await openFile('never.nql');
+    await editor().locator('.squiggly-warning').first().waitFor();
+    await runCommand('View: Toggle Problems');
+    const problems = page.locator('.markers-panel .monaco-list-row', { hasText: 'can never hold' });
+    await problems.first().waitFor();
+    const text = await problems.first().innerText();
+    expect(text.includes('cannot be above 0.9 and be below 0.5'), `Problems entry: ${text}`);
+    await runCommand('View: Toggle Problems');
+  });
+
+  await check('a redundant clause is greyed out, and its quick fix removes it', async () => {
+    await openFile('redundant.nql');
+    // VS Code renders a diagnostic tagged Unnecessary by fading its text, not with a squiggle.
+    const faded = editor().locator('.squiggly-inline-unnecessary');
+    await faded.first().waitFor();
+    const word = editor().locator('.view-lines span span', { hasText: '3' }).last();
+    await pointAt(word);
+    await page.keyboard.press(`${mod}+.`);
+    const fix = page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Remove the redundant part' });
+    await fix.first().waitFor(); // the preferred fix is the focused row
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => !document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
+        .includes('> 3'),
+    );
+    const text = await editorText();
+    expect(text === '`x`:int > 5', `after the fix: ${JSON.stringify(text)}`);
+    await faded.first().waitFor({ state: 'detached' });
   });
 
   await check('completion items after typing', async () => {

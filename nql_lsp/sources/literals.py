@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
@@ -255,7 +256,7 @@ def decode(text: str, literals: list[Literal]) -> Decoded:
     return d
 
 
-def _escape(text: str, j: int, stop: int, emit) -> int:  # type: ignore[no-untyped-def]
+def _escape(text: str, j: int, stop: int, emit: Callable[[str, int, int], None]) -> int:
     """Decode the escape at ``text[j] == '\\'``; returns the offset after it."""
     if j + 1 >= stop:
         raise LiteralError("backslash at the end of a literal")

@@ -17,7 +17,6 @@ from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.python import find_queries, syntax_note
 from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource, Through
 
-_WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 #: JSON's one-letter escapes that stand for another character (``\"``, ``\\`` and ``\/`` stand for their own).
@@ -40,9 +39,16 @@ class _JStr:
     end: int
 
 
+def _skip_ws(text: str, i: int) -> int:
+    """The offset after the JSON whitespace at ``i`` (there may be none)."""
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
 def _parse(text: str, i: int) -> tuple[object, int]:
     """A JSON value at ``i`` with every string as a :class:`_JStr`; ``json.loads`` has validated it."""
-    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+    i = _skip_ws(text, i)
     c = text[i]
     if c == '"':
         m = _STRING.match(text, i)
@@ -51,17 +57,17 @@ def _parse(text: str, i: int) -> tuple[object, int]:
         return _JStr(json.loads(m.group()), m.start(), m.end()), m.end()
     if c == "{":
         obj: dict[str, object] = {}
-        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        i = _skip_ws(text, i + 1)
         if text[i] == "}":
             return obj, i + 1
         while True:
             key, i = _parse(text, i)
-            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            i = _skip_ws(text, i)
             if not isinstance(key, _JStr) or text[i] != ":":
                 raise NotebookError("bad object")
             value, i = _parse(text, i + 1)
             obj[key.value] = value
-            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            i = _skip_ws(text, i)
             if text[i] == "}":
                 return obj, i + 1
             if text[i] != ",":
@@ -69,13 +75,13 @@ def _parse(text: str, i: int) -> tuple[object, int]:
             i += 1
     if c == "[":
         arr: list[object] = []
-        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        i = _skip_ws(text, i + 1)
         if text[i] == "]":
             return arr, i + 1
         while True:
             value, i = _parse(text, i)
             arr.append(value)
-            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            i = _skip_ws(text, i)
             if text[i] == "]":
                 return arr, i + 1
             if text[i] != ",":

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from nql_lsp.sources.holes import WORD_PLACEHOLDER, placeholder
 from nql_lsp.sources.literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
-from nql_lsp.sources.mapping import CharMap, Segment
+from nql_lsp.sources.mapping import CharMap, Encoder, Segment
 from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource
 
 #: Methods whose ``query=`` argument is raw NQL: neptune-client's tables and neptune-fetcher's read-only
@@ -191,7 +191,7 @@ def _matches(node: StrNode, d: Decoded) -> bool:
     return d.parts() == expected
 
 
-def _encoder(text: str, lit: Literal):  # type: ignore[no-untyped-def]
+def _encoder(text: str, lit: Literal) -> Encoder:
     """Encodes replacement text for ``lit`` and checks the literal still reads as one token after the edit
     (a raw literal's backslash pairs, for one, depend on their neighbours)."""
 

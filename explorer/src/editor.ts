@@ -9,6 +9,7 @@ import { LSPClient, type Transport, languageServerExtensions } from "@codemirror
 import { EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
+import { type ServerDiagnostic, showDiagnostics } from "./fixes";
 
 export const DOCUMENT_URI = "untitled:explore/query.nql";
 
@@ -56,7 +57,7 @@ const highlight = HighlightStyle.define([
 
 export interface Diagnostic {
   message: string;
-  severity: number;
+  severity?: number;
   code?: string | number;
 }
 
@@ -110,9 +111,13 @@ export async function createEditor(parent: HTMLElement, initial: string, wsUrl: 
       extensions: languageServerExtensions(),
       timeout: 10000,
       notificationHandlers: {
-        "textDocument/publishDiagnostics": (_client, params: { uri: string; diagnostics: Diagnostic[] }) => {
-          if (params.uri === DOCUMENT_URI) hooks.onDiagnostics(params.diagnostics);
-          return false; // and let the client draw them
+        "textDocument/publishDiagnostics": (
+          lspClient,
+          params: { uri: string; version?: number; diagnostics: ServerDiagnostic[] },
+        ) => {
+          if (params.uri !== DOCUMENT_URI) return false;
+          hooks.onDiagnostics(params.diagnostics);
+          return showDiagnostics(lspClient, params); // with the server's quick fixes
         },
       },
     }).connect(transport);

@@ -114,7 +114,7 @@ function showDiagnostics(found: Diagnostic[]): void {
   const list = $("diagnostics");
   list.replaceChildren(
     ...found.map((d) => {
-      const item = el("li", `diag sev${d.severity}`);
+      const item = el("li", `diag sev${d.severity ?? 1}`);
       item.textContent = `${d.code ? d.code + ": " : ""}${d.message}`;
       return item;
     }),

@@ -164,13 +164,26 @@ try {
     assert.ok(text.startsWith("sys/tags"), `completed to ${JSON.stringify(text)}`);
   });
 
+  await step("a quick fix from the server is applied", async () => {
+    await typeQuery("val/acc:floatSeries > 0.9");
+    await page.waitForSelector(".cm-lint-marker-warning", { timeout: 10000 });
+    await page.locator(".cm-lint-marker-warning").first().hover();
+    const fix = page.locator(".cm-tooltip-lint .cm-diagnosticAction").first();
+    await fix.waitFor({ timeout: 10000 });
+    assert.match(await fix.innerText(), /last/);
+    await shot("04-quick-fix");
+    await fix.click();
+    await page.waitForFunction(() => document.querySelector(".cm-content")?.textContent === "last(val/acc:floatSeries) > 0.9");
+    await countIs(preview("last(val/acc:floatSeries) > 0.9"));
+  });
+
   const query = 'last(val/acc:floatSeries) > 0.9 AND sys/tags:stringSet CONTAINS "baseline"';
   await step("the count equals nql-lsp --preview's", async () => {
     await typeQuery(query);
     await countIs(preview(query));
     await page.waitForSelector("#diagnostics:empty", { state: "attached", timeout: 10000 }); // a typed query: no lint
     assert.equal(await page.locator("#clauses .clause").count(), 2, "a count per clause");
-    await shot("04-query");
+    await shot("05-query");
   });
 
   await step("a column is added and the table sorts", async () => {
@@ -189,7 +202,7 @@ try {
     );
     assert.ok(values.length > 1);
     for (let i = 1; i < values.length; i++) assert.ok(values[i - 1] >= values[i], `sorted descending: ${values}`);
-    await shot("05-sorted");
+    await shot("06-sorted");
   });
 
   await step("a run opens with its explanation", async () => {
@@ -198,7 +211,7 @@ try {
     const why = await page.locator(".explain").innerText();
     assert.match(why, /matches the query/);
     assert.ok((await page.locator(".attrs tr").count()) > 10);
-    await shot("06-run");
+    await shot("07-run");
     await page.keyboard.press("Escape");
     await page.waitForSelector("#panel[hidden]", { state: "attached" });
   });
@@ -211,7 +224,7 @@ try {
     await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
     await page.locator("#log").check();
     await page.locator(".u-over").hover();
-    await shot("07-chart");
+    await shot("08-chart");
   });
 
   let before = "";
@@ -226,7 +239,7 @@ try {
     await page.waitForSelector(".th[data-column='parameters/lr']");
     await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
     assert.equal(await page.locator("#log").isChecked(), true);
-    await shot("08-reloaded");
+    await shot("09-reloaded");
   });
 
   await step("the page raised no errors", async () => {

@@ -7,6 +7,7 @@ path never imports pygls or lsprotocol, which only the server needs.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from nql_lsp import __version__
@@ -85,7 +86,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _explore_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nql-lsp explore",
+        description="Open a local runs explorer in the browser: an NQL editor on the language server, the runs "
+        "table, a run's attributes and charts of its series. Prints the page's URL (with its access token).",
+    )
+    p.add_argument(
+        "path", nargs="?", metavar="PATH", help="an export folder or a JSON/JSONL runs file (default: the sample)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    p.add_argument("--port", type=int, default=0, help="the port to listen on (default: any free port)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explore"]:
+        return _explore(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -116,6 +137,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+
+
+def _explore(argv: list[str]) -> int:
+    args = _explore_parser().parse_args(argv)
+    if args.path == "":
+        _explore_parser().error("an empty PATH names no file")
+    from nql_lsp.cli.explore import run_explore
+
+    try:
+        return run_explore(args.path, args.host, args.port, open_browser=not args.no_browser)
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
 
 
 def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

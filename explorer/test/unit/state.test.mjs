@@ -1,0 +1,61 @@
+// The view state the URL holds, and the chart's data shaping: built from src/state.ts with esbuild, then
+// tested as plain JavaScript.
+import { build } from "esbuild";
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundled = await build({
+  entryPoints: [join(here, "..", "..", "src", "state.ts")],
+  bundle: true,
+  format: "esm",
+  write: false,
+  logLevel: "error",
+});
+const state = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].contents).toString("base64")}`);
+
+test("a view survives the URL fragment, with characters a query holds", () => {
+  const view = {
+    ...state.EMPTY,
+    q: 'sys/name:string MATCHES "a&b=c#d" AND `odd,path`:int > 1',
+    columns: ["parameters/lr", "sys/tags"],
+    sort: "val/acc",
+    desc: true,
+    series: "train/loss",
+    runs: ["CLS-1", "CLS-2"],
+    log: true,
+    smooth: 0.6,
+    project: "team/ws",
+  };
+  assert.deepEqual(state.decode("#" + state.encode(view)), view);
+});
+
+test("an empty view is an empty fragment, and a broken fragment reads as defaults", () => {
+  assert.equal(state.encode(state.EMPTY), "");
+  assert.deepEqual(state.decode(""), state.EMPTY);
+  const odd = state.decode("#smooth=abc&cols=,,a,&sort=-");
+  assert.equal(odd.smooth, 0);
+  assert.deepEqual(odd.columns, ["a"]);
+  assert.equal(odd.sort, "");
+  assert.equal(state.decode("#smooth=7").smooth, 0.99);
+});
+
+test("smoothing is a bias-corrected moving average that keeps gaps", () => {
+  assert.deepEqual(state.smooth([1, 2, 3], 0), [1, 2, 3]);
+  const out = state.smooth([2, null, 4], 0.5);
+  assert.equal(out[0], 2); // the first point is itself: bias correction
+  assert.equal(out[1], null);
+  assert.ok(Math.abs(out[2] - (0.5 * 0.5 * 2 + 0.5 * 4) / 0.75) < 1e-12);
+});
+
+test("series of different steps share one x axis", () => {
+  const [xs, a, b] = state.align([
+    { steps: [0, 2], values: [1, 3] },
+    { steps: [1, 2], values: [10, 30] },
+  ]);
+  assert.deepEqual(xs, [0, 1, 2]);
+  assert.deepEqual(a, [1, null, 3]);
+  assert.deepEqual(b, [null, 10, 30]);
+});

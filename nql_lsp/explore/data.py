@@ -1,0 +1,263 @@
+"""What the page asks of a runs source: table pages, one run in full, series points, CSV, counted per clause.
+
+Everything here is plain Python over :mod:`nql_lsp.runs` and :mod:`nql_lsp.evaluation`, with no web library,
+so the answers are tested on their own and the web layer only moves JSON. A keystroke asks for the table
+again, so the last query's matches are kept and sorting or paging reuses them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.evaluation.evaluate import Preview, clause_counts, explain, preview
+from nql_lsp.runs import FloatSeries, Run, RunsSource
+from nql_lsp.runs.model import display
+
+DEFAULT_COLUMNS = ("sys/id", "sys/name")
+MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
+MAX_PAGE = 1_000  # rows in one table page
+MAX_COLUMNS = 64
+MAX_SERIES_RUNS = 50  # runs in one chart
+MAX_POINTS = 5_000  # points per run sent to the chart; longer series are thinned evenly
+PROJECT_FIELD = "sys/project"  # set on runs of a source that holds several projects
+
+
+class Refused(ValueError):
+    """A request the page should not have made (too long, too many); the message says what is allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    path: str
+    type: str
+
+
+def fields_of(runs: RunsSource) -> list[Field]:
+    return [Field(f.path, f.type) for f in schema_of(runs).fields()]
+
+
+def series_fields(runs: RunsSource) -> list[str]:
+    return [f.path for f in fields_of(runs) if f.type == "floatSeries"]
+
+
+def projects(runs: RunsSource) -> list[tuple[str, int]]:
+    """The projects the source holds, with their run counts; empty when runs do not say."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        held = run.get(PROJECT_FIELD)
+        if held is not None and held[0] == "string":
+            counts[held[1]] = counts.get(held[1], 0) + 1
+    return sorted(counts.items())
+
+
+def with_project(query: str, project: str | None) -> str:
+    """The query narrowed to one project (the page's project picker), quoting the name as NQL does."""
+    if not project:
+        return query
+    quoted = '"' + project.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    clause = f"{PROJECT_FIELD} = {quoted}"
+    return f"({query}) AND {clause}" if query.strip() else clause
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    result: Preview  # the runs shown
+    error: str | None  # the asked query's syntax error, if any
+    stale: bool  # ``result`` is an earlier query's: the asked one has errors
+
+
+class Table:
+    """The runs one query returns, kept for the next page or sort of the same query."""
+
+    def __init__(self, runs: RunsSource) -> None:
+        self.runs = runs
+        self._lock = threading.Lock()  # one evaluation at a time: a duckdb-backed source serves one caller
+        self._last: tuple[str, bool, Preview] | None = None
+        self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
+
+    def evaluate(self, query: str, trashed: bool = False) -> Shown:
+        """The runs to show for ``query``: its own, or while it has errors the last good query's, as stale."""
+        if len(query) > MAX_QUERY:
+            raise Refused(f"a query of at most {MAX_QUERY:,} characters")
+        with self._lock:
+            if self._last is not None and self._last[:2] == (query, trashed):
+                result = self._last[2]
+            else:
+                result = preview(query, self.runs, include_trashed=trashed)
+                self._last = (query, trashed, result)
+            if result.error is None:
+                self._good = result
+                return Shown(result, None, False)
+            if self._good is not None:
+                return Shown(self._good, result.error, True)
+            return Shown(result, result.error, False)
+
+    def counts(self, query: str, trashed: bool = False) -> list[dict[str, int]]:
+        with self._lock:
+            try:
+                found = clause_counts(query, self.runs, include_trashed=trashed)
+            except RecursionError:
+                return []
+        return [{"start": s, "end": e, "count": n} for s, e, n in found]
+
+    def explain(self, query: str, run_id: str) -> str:
+        with self._lock:
+            return explain(query, self.runs, run_id)
+
+    def run(self, run_id: str) -> Run | None:
+        with self._lock:
+            return self.runs.by_id(run_id)
+
+
+def columns_for(result: Preview, asked: Sequence[str]) -> list[str]:
+    """``sys/id``, ``sys/name``, the fields the query uses, then the user's columns; each once."""
+    names = [*DEFAULT_COLUMNS, *result.fields, *asked]
+    return list(dict.fromkeys(n for n in names if n))[:MAX_COLUMNS]
+
+
+def cell(run: Run, path: str) -> str:
+    if path == "sys/id":
+        return run.id
+    held = run.get(path)
+    return "" if held is None else display(*held)
+
+
+def sort_key(run: Run, path: str) -> tuple[int, Any]:
+    """Numbers by value, text by its lower case, times by instant; a run without the field sorts last."""
+    held: tuple[str, Any] | None = run.get(path) if path != "sys/id" else ("string", run.id)
+    if held is None:
+        return (2, 0)
+    type_, value = held
+    if isinstance(value, FloatSeries):
+        value = value.last if value.count else None
+    if isinstance(value, bool):
+        return (0, float(value))
+    if isinstance(value, int | float):
+        return (0, float(value)) if not math.isnan(value) else (2, 0)
+    if isinstance(value, datetime):
+        return (0, value.timestamp())
+    if value is None:
+        return (2, 0)
+    return (1, display(type_, value).lower())
+
+
+def sorted_runs(matches: list[Run], by: str | None, descending: bool) -> list[Run]:
+    if not by:
+        return matches
+    present = [r for r in matches if sort_key(r, by)[0] != 2]
+    missing = [r for r in matches if sort_key(r, by)[0] == 2]
+    present.sort(key=lambda r: sort_key(r, by), reverse=descending)
+    return present + missing  # missing values last in either direction
+
+
+def page(
+    table: Table,
+    query: str,
+    *,
+    columns: Sequence[str] = (),
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 200,
+    trashed: bool = False,
+) -> dict[str, Any]:
+    """One page of the table, with the counts and, for a query with errors, the error and ``stale``."""
+    if not 0 < limit <= MAX_PAGE or offset < 0:
+        raise Refused(f"a page of 1 to {MAX_PAGE} rows from a non-negative offset")
+    shown = table.evaluate(query, trashed)
+    result = shown.result
+    names = columns_for(result, columns)
+    ordered = sorted_runs(result.matches, sort, descending)
+    rows = [[cell(run, name) for name in names] for run in ordered[offset : offset + limit]]
+    return {
+        "matched": len(result.matches),
+        "total": result.total,
+        "columns": names,
+        "rows": rows,
+        "ids": [run.id for run in ordered[offset : offset + limit]],
+        "offset": offset,
+        "stale": shown.stale,
+        "error": shown.error,
+        "counts": table.counts(query, trashed) if shown.error is None else [],
+    }
+
+
+def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
+    run = table.run(run_id)
+    if run is None:
+        return None
+    if len(query) > MAX_QUERY:
+        raise Refused(f"a query of at most {MAX_QUERY:,} characters")
+    attributes = [
+        {"path": path, "type": type_, "value": display(type_, value), **_series_summary(type_, value)}
+        for path, (type_, value) in sorted(run.attributes.items())
+    ]
+    return {"id": run.id, "attributes": attributes, "explain": table.explain(query, run_id)}
+
+
+def _series_summary(type_: str, value: Any) -> dict[str, Any]:
+    if type_ != "floatSeries" or not isinstance(value, FloatSeries) or value.count == 0:
+        return {}
+    return {"summary": f"n={value.count:,} min={value.minimum:g} max={value.maximum:g} last={value.last:g}"}
+
+
+def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
+    """Points of ``path`` for each run; a source that keeps only summaries says so instead of points."""
+    if len(run_ids) > MAX_SERIES_RUNS:
+        raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
+    out: list[dict[str, Any]] = []
+    for run_id in run_ids:
+        run = table.run(run_id)
+        if run is None:
+            continue
+        value = run.value(path, "floatSeries")
+        name = cell(run, "sys/name")
+        if not isinstance(value, FloatSeries):
+            out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})
+            continue
+        if value.points is None:
+            out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
+            continue
+        steps, values = thin(value.points)
+        out.append({"id": run.id, "name": name, "steps": steps, "values": values})
+    return {"path": path, "series": out}
+
+
+def thin(points: Sequence[float], most: int = MAX_POINTS) -> tuple[list[int], list[float | None]]:
+    """Steps and values, at most ``most`` of them, evenly spaced; NaN and infinities become gaps."""
+    n = len(points)
+    stride = max(1, math.ceil(n / most))
+    steps = list(range(0, n, stride))
+    if steps and steps[-1] != n - 1:
+        steps.append(n - 1)  # the last point is the one queries read: always shown
+    values = [points[i] if math.isfinite(points[i]) else None for i in steps]
+    return steps, values
+
+
+def to_csv(table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool) -> str:
+    result = table.evaluate(query).result
+    names = columns_for(result, columns)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for run in sorted_runs(result.matches, sort, descending):
+        writer.writerow([_csv_safe(cell(run, name)) for name in names])
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (``=``, ``+``, ``-``, ``@`` lead one), numbers kept."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text

@@ -155,9 +155,16 @@ def resolve(setting: str | None, root: str | None) -> str | None:
 
 
 def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
-    """Open the runs and build what every query will need (schema, columns), in the calling thread."""
+    """Open the runs and build what every query will need (schema, columns), in the calling thread.
+
+    A named path is first checked to be a regular file or a directory, without opening it: a FIFO or a
+    device would block the read forever. Raises :class:`~nql_lsp.sources.files.SourceError` naming it."""
     from nql_lsp.runs import open_runs
 
+    if source is not None:
+        from nql_lsp.sources.files import path_kind
+
+        path_kind(source)
     runs = open_runs(source, progress=report)
     report(f"learning the schema of {len(runs):,} runs")
     from nql_lsp.evaluation.engine import engine_for

@@ -28,6 +28,11 @@ class Scheduler:
         self._tasks: set[asyncio.Future[Any]] = set()
         self._soon: set[tuple[str, str]] = set()
 
+    @property
+    def in_flight(self) -> int:
+        """How many analyses are running or queued (each holds its document until it is settled)."""
+        return len(self._analyses)
+
     def soon(self, key: tuple[str, str], fn: Callable[[], None]) -> None:
         """``fn()`` once after the current message, however often it is asked for meanwhile: changes that
         arrive together are handled once."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ def _hover(msg_id: int) -> dict[str, Any]:
     }
 
 
+def _answers(msg_id: int, message: dict[str, Any]) -> bool:
+    return message.get("id") == msg_id and "method" not in message
+
+
 def _session(*middle: bytes, ids: tuple[int, ...] = (2,)) -> list[dict[str, Any]]:
     """Initialize, open a document, write ``middle`` as raw bytes, then hover (id 2): what the server
     sent until it answered each of ``ids`` (or gave up waiting)."""
@@ -47,7 +52,7 @@ def _session(*middle: bytes, ids: tuple[int, ...] = (2,)) -> list[dict[str, Any]
             server.write(chunk)
         server.write(frame(_hover(2)))
         for msg_id in ids:
-            server.wait_for(lambda m, msg_id=msg_id: m.get("id") == msg_id and "method" not in m)
+            server.wait_for(partial(_answers, msg_id))
         return server.seen
     finally:
         server.close()

@@ -10,9 +10,11 @@ Start-up is kept light: the parser and the feature modules are imported on first
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound
@@ -24,7 +26,7 @@ from nql_lsp.lsp.client import Client
 from nql_lsp.lsp.context import Context
 from nql_lsp.lsp.dispatch import Route, entry
 from nql_lsp.lsp.handlers import ROUTES
-from nql_lsp.lsp.protocol import NqlProtocol
+from nql_lsp.lsp.protocol import NqlProtocol, serve_io, serve_tcp
 from nql_lsp.lsp.scheduler import Scheduler
 from nql_lsp.lsp.session import Session
 from nql_lsp.lsp.settings import Settings
@@ -43,6 +45,12 @@ class NqlLanguageServer(LanguageServer):
             protocol_cls=NqlProtocol,
         )
         self.context = Context(Session(), Scheduler(), Client(self))
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        serve_io(self, stdin, stdout)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        serve_tcp(self, host, port)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Failures pygls catches itself (a notification handler that raised, a lost connection); a method
@@ -102,6 +110,9 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -
     # a millisecond rather than Python's default five.
     sys.setswitchinterval(0.001)
     server = create_server()
+    protocol = server.protocol
+    if isinstance(protocol, NqlProtocol):
+        protocol.end_process = _end_process
     if transport == "tcp":
         server.start_tcp(host, port)
     elif transport == "ws":
@@ -109,7 +120,15 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -
     else:
         server.start_io()
     server.context.scheduler.shutdown()
-    protocol = server.protocol
     code = protocol.exit_code if isinstance(protocol, NqlProtocol) else None
     if code:  # ``exit`` without ``shutdown``
         raise SystemExit(code)
+
+
+def _end_process(code: int) -> None:
+    """End the process now, whatever a worker thread is doing, once what was written is flushed."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed by the client going away, or by pygls's exit
+            stream.flush()
+    os._exit(code)

@@ -2,14 +2,27 @@
 
 pygls 2.x is pinned below 3 in ``pyproject.toml`` for these: ``LanguageServerProtocol.structure_message``
 and ``handle_message`` (public, but their contracts are pygls's own), ``get_message_type`` (public),
-``_send_response`` and ``_shutdown`` (private), the ``lsp_method`` decorator and the built-in handlers
-``lsp_exit`` and ``lsp_text_document__did_*`` (overridden by name), and ``fm.features`` (the feature
-manager's table of user handlers).
+``_send_response``, ``_handle_response``, ``_request_futures`` and ``_shutdown`` (private), the
+``lsp_method`` decorator and the built-in handlers ``lsp_exit`` and ``lsp_text_document__did_*``
+(overridden by name), and ``fm.features`` (the feature manager's table of user handlers).
+
+The framing of stdio and TCP is read here too (:func:`read_messages`, in place of ``pygls.io_.run_async``),
+with pygls's ``StdinAsyncReader``, ``StdoutWriter``, ``JsonRPCServer.thread_pool``, ``shutdown``,
+``report_server_error`` and the private ``_stop_event`` and ``_server`` it sets, as
+``JsonRPCServer._start_io_async`` and ``start_tcp`` use them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -18,8 +31,21 @@ from pygls.exceptions import (
     JsonRpcInvalidRequest,
     JsonRpcServerNotInitialized,
 )
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.server import JsonRPCServer
+
+log = logging.getLogger("nql_lsp")
+
+#: The largest message body read, in bytes. A ``Content-Length`` above it is refused (logged, and its body
+#: skipped as the stream is resynchronised) rather than allocated: a 10 MB document is well inside it.
+MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+# A header line names its field case-insensitively (HTTP's rule, which LSP's base protocol follows). It is
+# searched for at the end of a line: after a body shorter than its announced length, or a bad header, the
+# next header arrives glued to the bytes before it, and the stream resynchronises on it.
+_CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n?\Z", re.IGNORECASE)
 
 
 class _Unreadable:
@@ -51,6 +77,8 @@ class NqlProtocol(LanguageServerProtocol):
     initialized = False
     #: The status ``exit`` asked for; None until it arrives.
     exit_code: int | None = None
+    #: Called with the status on ``exit`` to end the process there and then; None in process (tests).
+    end_process: Callable[[int], None] | None = None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         # A request of a method pygls has no type for is read as a generic request, which must have params;
@@ -87,9 +115,23 @@ class NqlProtocol(LanguageServerProtocol):
 
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Any:
-        """Remember the status, then let pygls's own exit close the connection and stop."""
+        """Remember the status, then end the process at once where :attr:`end_process` is set (a worker
+        thread busy reading a file or analysing a huge document must not hold the exit up: pygls's own
+        exit waits for every thread when the event loop closes); otherwise let pygls's exit stop."""
         self.exit_code = 0 if self._shutdown else 1
+        if self.end_process is not None:
+            self.end_process(self.exit_code)
         yield from LanguageServerProtocol.lsp_exit(self, *args)
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """A response the server no longer waits for (the task that sent the request was cancelled: a
+        load overtaken by a newer setting) is dropped: pygls would set a result on the cancelled future
+        and report the InvalidStateError as a failure of the server."""
+        future = self._request_futures.get(msg_id)  # pygls private: the futures of requests sent
+        if future is not None and future.cancelled():
+            del self._request_futures[msg_id]
+            return
+        super()._handle_response(msg_id, result, error)  # pygls private: settles the request's future
 
     # pygls's built-in handlers of these put the document in its workspace, then call the feature the
     # server registered (``fm.features``); these only call the feature.
@@ -109,3 +151,86 @@ class NqlProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
         yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+
+# --- framing -------------------------------------------------------------------------------------------
+
+
+async def read_messages(
+    stop: threading.Event, reader: Any, protocol: LanguageServerProtocol, on_error: Callable[[Exception, Any], Any]
+) -> None:
+    """Read ``Content-Length`` framed messages and hand each to ``protocol``, as ``pygls.io_.run_async``
+    does, except that a header name is matched in any case, the stream resynchronises on the next
+    ``Content-Length`` header after anything it cannot read (the latest such header before a blank line
+    wins), and a length above :data:`MAX_CONTENT_LENGTH` is refused without reading its body.
+
+    ``reader`` is pygls's ``StdinAsyncReader`` or an ``asyncio.StreamReader``: ``readline`` and
+    ``readexactly``, each awaitable, an empty result at the end of the stream.
+    """
+    length: int | None = None
+    while not stop.is_set():
+        try:
+            line: bytes = await reader.readline()
+        except (ValueError, asyncio.LimitOverrunError):  # a line over the stream's limit: junk, skipped
+            continue
+        if not line:
+            break
+        if (match := _CONTENT_LENGTH.search(line)) is not None:
+            length = int(match.group(1))
+            continue
+        if line.strip():
+            continue  # another header (Content-Type), or bytes between messages
+        if length is None:
+            continue  # a blank line with no length before it
+        announced, length = length, None
+        if announced > MAX_CONTENT_LENGTH:
+            log.warning(
+                "a message of %d bytes was refused (the limit is %d); reading resumes at the next header",
+                announced,
+                MAX_CONTENT_LENGTH,
+            )
+            continue
+        body: bytes = await reader.readexactly(announced) if announced else b""
+        if announced and not body:
+            break
+        try:
+            message = json.loads(body, object_hook=protocol.structure_message)
+            protocol.handle_message(message)
+        except Exception as exc:
+            log.exception("Unable to handle message")
+            on_error(exc, JsonRpcException)
+
+
+def serve_io(server: JsonRPCServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+    """pygls's ``_start_io_async`` with :func:`read_messages` for its reading loop."""
+    server._stop_event = stop = threading.Event()  # pygls private: what ``shutdown`` sets
+    reader = StdinAsyncReader(stdin or sys.stdin.buffer, server.thread_pool)
+    server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    try:
+        asyncio.run(read_messages(stop, reader, server.protocol, server.report_server_error))  # type: ignore[arg-type]  # pygls's protocol attribute is the JSON-RPC base class
+    except BrokenPipeError:
+        log.error("Connection to the client is lost! Shutting down the server.")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
+
+
+def serve_tcp(server: JsonRPCServer, host: str, port: int) -> None:
+    """pygls's ``start_tcp`` with :func:`read_messages` for its reading loop."""
+    server._stop_event = stop = threading.Event()  # pygls private: what ``shutdown`` sets
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        server.protocol.set_writer(writer)
+        await read_messages(stop, reader, server.protocol, server.report_server_error)  # type: ignore[arg-type]  # as above
+        server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
+
+    async def listen() -> None:
+        server._server = listening = await asyncio.start_server(
+            connection, host, port
+        )  # pygls private: closed by ``shutdown``
+        async with listening:
+            await listening.serve_forever()
+
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(listen())

@@ -79,6 +79,15 @@ class PreviewCache:
         mine.set_result(result)
         return result
 
+    def __len__(self) -> int:
+        return len(self._done)
+
+    def forget(self, unwanted: Callable[[Hashable], bool]) -> None:
+        """Drop the kept results whose key is ``unwanted`` (those of documents closed)."""
+        with self._lock:
+            for key in [k for k in self._done if unwanted(k)]:
+                del self._done[key]
+
     def clear(self) -> None:
         """Forget the kept results (computations under way finish and are kept under their own keys)."""
         with self._lock:
@@ -109,6 +118,11 @@ class RunsState:
         self.error = error
         self.generation += 1
         self.cache.clear()
+
+    def forget(self, texts: set[str]) -> None:
+        """Drop the previews and counts of these queries (no open document holds them any more)."""
+        if texts:
+            self.cache.forget(lambda key: isinstance(key, tuple) and key[-1] in texts)
 
     def _cached(self, kind: str, text: str, compute: Callable[[str, RunsSource], Any]) -> Any:
         """``compute(text, runs)`` once per query per runs load, on any thread (call off the event loop)."""
@@ -155,9 +169,16 @@ def resolve(setting: str | None, root: str | None) -> str | None:
 
 
 def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
-    """Open the runs and build what every query will need (schema, columns), in the calling thread."""
+    """Open the runs and build what every query will need (schema, columns), in the calling thread.
+
+    A named path is first checked to be a regular file or a directory, without opening it: a FIFO or a
+    device would block the read forever. Raises :class:`~nql_lsp.sources.files.SourceError` naming it."""
     from nql_lsp.runs import open_runs
 
+    if source is not None:
+        from nql_lsp.sources.files import path_kind
+
+        path_kind(source)
     runs = open_runs(source, progress=report)
     report(f"learning the schema of {len(runs):,} runs")
     from nql_lsp.evaluation.engine import engine_for

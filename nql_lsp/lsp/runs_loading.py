@@ -8,8 +8,10 @@ its progress is ended without further reports).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
@@ -17,6 +19,8 @@ from nql_lsp.lsp.context import Context
 
 if TYPE_CHECKING:
     from nql_lsp.runs import RunsSource
+
+_T = TypeVar("_T")
 
 
 def start(ctx: Context) -> None:
@@ -57,6 +61,7 @@ async def _begin_progress(ctx: Context, path: str | None, key: object) -> str | 
 async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
     from nql_lsp.lsp.runs import load
     from nql_lsp.runs import RunsError
+    from nql_lsp.sources.files import SourceError
 
     path = wanted[1]
     loop = asyncio.get_running_loop()
@@ -74,11 +79,11 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
     runs: RunsSource | None = None
     error: str | None = None
     try:
-        runs = await asyncio.to_thread(load, path, report)
+        runs = await _in_thread(load, path, report)
     except asyncio.CancelledError:
         stopped.set()
         raise  # the setting changed or the server is exiting: nothing more to tell the client
-    except RunsError as e:
+    except (RunsError, SourceError) as e:
         error = str(e)
     except Exception as e:  # anything else a reader trips on is still the file's problem
         error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
@@ -94,6 +99,32 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
     # The bundled sample is a demonstration: its fields are not the user's, so they do not become
     # the schema that unknown-field warnings are judged against.
     _loaded(ctx, runs, error, learned=path is not None)
+
+
+def _in_thread(fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+    """``fn(*args)`` on a thread of its own, a daemon: a read that never ends (a file on a hung network
+    mount) then holds neither the event loop's closing nor the process's exit, as a pool's thread would."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[_T] = loop.create_future()
+
+    def settle(result: _T | None, error: BaseException | None) -> None:
+        if future.done():
+            return  # cancelled meanwhile: the result is dropped
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]  # None only alongside an error
+
+    def run() -> None:
+        try:
+            outcome: tuple[_T | None, BaseException | None] = (fn(*args), None)
+        except BaseException as e:
+            outcome = (None, e)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="nql-runs-load", daemon=True).start()
+    return future
 
 
 def _loaded(ctx: Context, runs: Any, error: str | None, *, learned: bool) -> None:

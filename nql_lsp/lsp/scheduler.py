@@ -1,7 +1,9 @@
-"""The analysis thread, the analyses in flight, and work deferred to after the current message.
+"""The analysis threads, the analyses in flight, and work deferred to after the current message.
 
 Analyses of the same text are shared, and one overtaken by a newer change is skipped before it starts.
-Where each message's work runs is said by its route (:mod:`nql_lsp.lsp.dispatch`).
+Each document has its own lane: its analyses run one after another, while other documents' run beside
+them on the other threads, so a huge document being analysed never keeps a small one waiting. Where each
+message's work runs is said by its route (:mod:`nql_lsp.lsp.dispatch`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,29 @@ if TYPE_CHECKING:
     from nql_lsp.lsp.documents import Document, Documents
 
 
+#: Documents analysed at once. Analysis holds the GIL, so more lanes do not make one faster; they let a
+#: small document's analysis take turns with a huge one's instead of queueing behind it.
+LANES = 4
+
+
 class Scheduler:
     """The analysis thread, the analyses in flight, and work deferred to after the current message."""
 
-    __slots__ = ("_analyses", "_pool", "_soon", "_tasks")
+    __slots__ = ("_analyses", "_lanes", "_pool", "_soon", "_tasks")
 
     def __init__(self) -> None:
-        # Full analyses run here, one at a time, off the event loop.
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nql-analysis")
+        # Full analyses run here, off the event loop, one document's at a time per lane.
+        self._pool = ThreadPoolExecutor(max_workers=LANES, thread_name_prefix="nql-analysis")
         self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
+        #: Each document's latest analysis: the next one of that document starts once it is done.
+        self._lanes: dict[str, asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
         self._soon: set[tuple[str, str]] = set()
+
+    @property
+    def in_flight(self) -> int:
+        """How many analyses are running or queued (each holds its document until it is settled)."""
+        return len(self._analyses) + len(self._lanes)
 
     def soon(self, key: tuple[str, str], fn: Callable[[], None]) -> None:
         """``fn()`` once after the current message, however often it is asked for meanwhile: changes that
@@ -61,13 +75,25 @@ class Scheduler:
         running = self._analyses.get(key)
         if running is None:
             wanted = partial(documents.current, doc, plan)
-            running = asyncio.get_running_loop().run_in_executor(self._pool, plan.run, wanted)
+            running = asyncio.ensure_future(self._in_lane(self._lanes.get(doc.uri), plan.run, wanted))
             self._analyses[key] = running
+            self._lanes[doc.uri] = running
             running.add_done_callback(partial(self._settle, key, documents, doc, plan))
+            running.add_done_callback(partial(self._leave_lane, doc.uri))
         await asyncio.shield(running)
         # The future's own callback runs one loop turn after it is done; a waiter resuming first settles it,
         # so no request in between finds the analysis neither in flight nor stored and computes it again.
         self._settle(key, documents, doc, plan, running)
+
+    async def _in_lane(self, before: asyncio.Future[Any] | None, run: Callable[..., Any], *args: Any) -> Any:
+        """``run(*args)`` on a thread once the document's previous analysis is done (whichever way)."""
+        if before is not None and not before.done():
+            await asyncio.wait([before])
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run, *args)
+
+    def _leave_lane(self, uri: str, done: asyncio.Future[Any]) -> None:
+        if self._lanes.get(uri) is done:
+            del self._lanes[uri]
 
     def _settle(
         self, key: tuple[str, int, int], documents: Documents, doc: Document, plan: Any, done: asyncio.Future[Any]

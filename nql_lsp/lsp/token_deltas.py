@@ -59,5 +59,8 @@ class TokenResults:
         self._last[uri] = (result_id, tokens.data)
         return types.SemanticTokensDelta(edits=token_edits(held[1], tokens.data), result_id=result_id)
 
+    def __len__(self) -> int:
+        return len(self._last)
+
     def forget(self, uri: str) -> None:
         self._last.pop(uri, None)

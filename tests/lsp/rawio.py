@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from typing import IO, Any
 
 INITIALIZE: dict[str, Any] = {
@@ -34,12 +38,24 @@ def read_message(stream: IO[bytes]) -> dict[str, Any]:
             return message
 
 
-class RawServer:
-    """``nql-lsp`` in a subprocess over stdio, its stderr kept for the test to read."""
+def read_all(stream: IO[bytes]) -> list[dict[str, Any]]:
+    """Every message until the server closes the connection."""
+    messages = []
+    while True:
+        try:
+            messages.append(read_message(stream))
+        except AssertionError:  # the end of the stream
+            return messages
 
-    def __init__(self, *args: str) -> None:
+
+class RawServer:
+    """``nql-lsp`` in a subprocess over stdio, its stderr kept for the test to read.
+
+    ``command`` replaces ``python -m nql_lsp`` (a script that changes something first, then serves)."""
+
+    def __init__(self, *args: str, command: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nql_lsp", *args],
+            command or [sys.executable, "-m", "nql_lsp", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -72,6 +88,36 @@ class RawServer:
         self.send({"method": "initialized", "params": {}})
         return answer
 
+    def listen(self) -> None:
+        """Read what the server sends on a thread from now on, for :meth:`wait_for` (which, unlike
+        :meth:`answer_to`, gives up after a timeout: for what a broken server would never send)."""
+        self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        #: Every message read so far, in order.
+        self.seen: list[dict[str, Any]] = []
+
+        def pump() -> None:
+            with contextlib.suppress(AssertionError, OSError, ValueError):  # the end of the stream
+                while True:
+                    self._inbox.put(read_message(self.stdout))
+            self._inbox.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_for(self, found: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> dict[str, Any]:
+        while True:
+            try:
+                message = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"nothing of the kind in {timeout} s; seen: {self.seen}") from None
+            assert message is not None, f"the server closed the connection; seen: {self.seen}"
+            self.seen.append(message)
+            if found(message):
+                return message
+
     def close(self) -> None:
         self.proc.kill()
-        self.proc.communicate()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
+        self.proc.wait()

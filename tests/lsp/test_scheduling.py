@@ -102,17 +102,17 @@ async def test_an_analysis_queued_behind_a_newer_change_is_skipped(monkeypatch):
     gate = gate_analysis(monkeypatch, lambda t: t == blocker)
     wire = Wire()
     await wire.initialize({}, NO_RUNS)
-    wire.open("file:///w/blocker.nql", blocker)
-    await gate.wait_entered()  # the analysis thread is busy
     uri = "file:///w/queued.nql"
-    wire.open(uri, "(`a`:int = 1)")
-    for _ in range(10):  # loop turns (not time): the publish is scheduled, its analysis queued
+    wire.open(uri, blocker)
+    await gate.wait_entered()  # the document's lane is busy
+    wire.change(uri, 2, "(`a`:int = 1)")
+    for _ in range(10):  # loop turns (not time): the publish is scheduled, its analysis queued in the lane
         await asyncio.sleep(0)
-    wire.change(uri, 2, "(`a`:int = 2)")
+    wire.change(uri, 3, "(`a`:int = 2)")
     gate.release.set()
-    await wire.until(lambda: 2 in wire.published(uri))
-    assert analysed(gate) == [blocker, "(`a`:int = 2)"]  # version 1 was never analysed
-    assert wire.published(uri) == [2]
+    await wire.until(lambda: 3 in wire.published(uri))
+    assert analysed(gate) == [blocker, "(`a`:int = 2)"]  # version 2 was never analysed
+    assert wire.published(uri) == [3]
 
 
 # --- previews: one evaluation however many ask at once --------------------------------------------
@@ -192,3 +192,27 @@ async def test_concurrent_requests_share_one_evaluation(monkeypatch):
     assert lens[0]["command"]["title"] == "matches 0 of 4 runs" == lens_again[0]["command"]["title"]
     assert preview["matched"] == 0 and preview["total"] == 4
     assert [h["label"] for h in hints] == ["2/4", "1/4"]
+
+
+@pytest.mark.asyncio
+async def test_a_document_under_a_long_analysis_does_not_hold_up_another(monkeypatch):
+    huge = " OR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(200))  # stands for one that takes long
+    gate = gate_analysis(monkeypatch, lambda t: t == huge)
+    wire = Wire()
+    await wire.initialize({}, NO_RUNS)
+    try:
+        wire.open("file:///w/huge.nql", huge)
+        await gate.wait_entered()  # the huge document's analysis is under way, and held
+        small = "file:///w/small.nql"
+        wire.open(small, "`sys/failed`:bool = false")
+        hover = await wire.call("textDocument/hover", at(small, 0, 2))
+        assert "sys/failed" in hover["result"]["contents"]["value"]
+        # The huge document's own requests still wait for its analysis, which is not started twice.
+        wire.change("file:///w/huge.nql", 2, huge + " ")
+        asked = wire.request("textDocument/hover", at("file:///w/huge.nql", 0, 2))
+        await wire.barrier()
+        assert not any(m.get("id") == asked for m in wire.sent)
+    finally:
+        gate.release.set()
+    assert "sys/id" in (await wire.response(asked))["result"]["contents"]["value"]
+    assert analysed(gate).count(huge) == 1  # the held analysis; the change's ran after it, one at a time

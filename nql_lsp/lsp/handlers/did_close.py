@@ -1,4 +1,6 @@
-"""``textDocument/didClose``: the document is forgotten, and its pushed diagnostics cleared."""
+"""``textDocument/didClose``: the document is forgotten with everything kept for it (its analyses, the
+semantic tokens deltas are computed against, the previews of its queries), and its pushed diagnostics
+cleared."""
 
 from __future__ import annotations
 
@@ -10,9 +12,15 @@ from nql_lsp.lsp.context import Context
 def handle(ctx: Context, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     session = ctx.session
-    if session.documents.get(uri) is None:
+    doc = session.documents.get(uri)
+    if doc is None:
         return
     session.documents.close(uri)
     session.tokens.forget(uri)
+    # Previews are kept by query text: those of its queries that no open document still holds go too.
+    texts = {region.text for region in doc.regions}
+    for other in session.documents:
+        texts.difference_update(region.text for region in other.regions)
+    session.runs.forget(texts)
     if not session.capabilities.pull_diagnostics:
         ctx.client.publish(uri, [])

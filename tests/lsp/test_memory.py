@@ -1,0 +1,44 @@
+"""What the session keeps for a document is released when the document is closed: after many documents
+are opened, analysed, previewed and tokenised, then closed, nothing is held for any of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from nql_lsp.lsp.runs import apply_loaded
+
+from ..runs_fixtures import small_runs
+from .wire import Wire
+
+
+def _query(i: int) -> str:
+    return f'`sys/id`:string = "RUN-{i}" OR `sys/failed`:bool = false'
+
+
+@pytest.mark.asyncio
+async def test_closing_documents_releases_what_was_kept_for_them():
+    wire = Wire()
+    session = wire.server.context.session
+    await wire.initialize({}, {"nql": {"runs": False}})
+    await wire.barrier()  # ``initialized`` has set the runs to none: these replace them
+    apply_loaded(session.runs, session.documents, small_runs(), None, learned=False)
+    kept = "file:///w/kept.nql"
+    wire.open(kept, _query(0))  # open throughout, with a query a closed document shares
+    uris = [f"file:///w/q{i}.nql" for i in range(40)]
+    for i, uri in enumerate(uris):
+        wire.open(uri, _query(i % 20))
+        lenses = await wire.call("textDocument/codeLens", {"textDocument": {"uri": uri}})
+        assert lenses["result"], "a preview was computed and kept"
+        tokens = await wire.call("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
+        assert tokens["result"]["data"]
+    await wire.call("textDocument/codeLens", {"textDocument": {"uri": kept}})
+    assert len(session.runs.cache) >= 20
+    for uri in uris:
+        wire.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    await wire.barrier()
+    assert [doc.uri for doc in session.documents] == [kept]
+    assert len(session.tokens) == 0
+    assert wire.server.context.scheduler.in_flight == 0
+    # Only the open document's query keeps its preview (and clause counts: one entry of each kind at most).
+    assert 1 <= len(session.runs.cache) <= 2
+    assert (await wire.call("textDocument/codeLens", {"textDocument": {"uri": kept}}))["result"]

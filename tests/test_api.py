@@ -164,9 +164,9 @@ def test_bad_input_raises_one_error_naming_what_is_wrong(project: Project, call:
 def test_a_runs_file_that_cannot_be_read_names_it(tmp_path: Path) -> None:
     bad = tmp_path / "runs.jsonl"
     bad.write_text('{"sys/id": "A-1"}\n{"a": [1, "x"]}\n', encoding="utf-8")
-    with pytest.raises(NQLError, match=r"runs.jsonl:2"):
+    with pytest.raises(NQLError, match=re.escape("runs.jsonl:2")):
         nql_lsp.api.open(bad)
-    with pytest.raises(NQLError, match="missing.json"):
+    with pytest.raises(NQLError, match=re.escape("missing.json")):
         nql_lsp.api.open(tmp_path / "missing.json")
 
 

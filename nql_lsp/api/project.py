@@ -1,0 +1,235 @@
+"""A runs source opened for Python code, answering NQL the way neptune-client 1.x's project did.
+
+Code that called ``neptune.init_project(...).fetch_runs_table(query=..., ...).to_pandas()`` keeps working
+against an export by opening it instead: the parameters, their defaults and the DataFrame follow
+neptune-client 1.x (docs/python-api.md). The query is evaluated by the same evaluator as ``--preview``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from nql_lsp.analysis.analyze import Analysis
+from nql_lsp.analysis.checker import did_you_mean
+from nql_lsp.api.cells import cell
+from nql_lsp.api.errors import NQLError
+from nql_lsp.api.tables import RunsTable, SeriesTable
+from nql_lsp.diagnostics import Severity
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.evaluation.evaluate import preview
+from nql_lsp.language.shapes import shape_of
+from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
+from nql_lsp.syntax.text import LineIndex
+
+__all__ = ["DEFAULT_SORT", "Project", "open"]
+
+DEFAULT_SORT = "sys/creation_time"
+ID_COLUMN = "sys/id"
+
+
+def open(path: str | os.PathLike[str] | None = None) -> Project:
+    """The runs at ``path``: an export folder or ``.parquet`` file, a JSON/JSONL runs file, or (None) the
+    bundled sample. Raises :class:`NQLError` naming the file and what is wrong with it."""
+    try:
+        return Project(open_runs(path))
+    except RunsError as error:
+        raise NQLError(str(error)) from None
+    except OSError as error:
+        raise NQLError(f"{path}: {error.strerror or error}") from None
+
+
+class Project:
+    """Runs to fetch tables from, as a neptune-client 1.x project was."""
+
+    def __init__(self, runs: RunsSource) -> None:
+        self.runs = runs
+
+    @property
+    def label(self) -> str:
+        return self.runs.label
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the source left out when it was opened (an export's incomplete runs, unknown types)."""
+        return list(getattr(self.runs, "warnings", ()))
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __repr__(self) -> str:
+        return f"Project({self.label!r}, {len(self.runs)} runs)"
+
+    def fetch_runs_table(
+        self,
+        *,
+        query: str | None = None,
+        columns: Iterable[str] | None = None,
+        trashed: bool | None = False,
+        limit: int | None = None,
+        sort_by: str = DEFAULT_SORT,
+        ascending: bool = False,
+        now: datetime | None = None,
+    ) -> RunsTable:
+        """The runs ``query`` matches, sorted by ``sort_by`` and cut to ``limit``.
+
+        ``columns``: field paths or namespaces to include (``sys/id`` and ``sort_by`` always are); None:
+        every field. ``trashed``: False only runs not trashed, True only trashed ones, None both.
+        ``now`` fixes the moment relative datetimes (``"-2d"``) count from."""
+        matched, total = self._matching(query, trashed, limit, now)
+        wanted = self._columns(columns, sort_by)
+        ordered = _sorted(matched, sort_by, ascending, self._holds(sort_by))
+        if limit is not None:
+            ordered = ordered[:limit]
+        rows = [_row(run, wanted) for run in ordered]
+        return RunsTable(rows, total, self.label)
+
+    def fetch_series(
+        self,
+        *,
+        query: str | None = None,
+        columns: Iterable[str] | None = None,
+        trashed: bool | None = False,
+        limit: int | None = None,
+        sort_by: str = DEFAULT_SORT,
+        ascending: bool = False,
+        now: datetime | None = None,
+    ) -> SeriesTable:
+        """The points of float series of the runs ``query`` matches, in long form.
+
+        ``columns``: the float series paths (None: every float series the runs hold); runs are taken in
+        the order and number ``fetch_runs_table`` would give. A point's step is its position, from 0."""
+        matched, _ = self._matching(query, trashed, limit, now)
+        ordered = _sorted(matched, sort_by, ascending, self._holds(sort_by))
+        if limit is not None:
+            ordered = ordered[:limit]
+        paths = None if columns is None else self._series_paths(columns)
+        points: list[tuple[str, str, float, float]] = []
+        for run in ordered:
+            for path, (type_, value) in run.attributes.items():
+                if (paths is not None and path not in paths) or not shape_of(type_).aggregated:
+                    continue
+                if value.points is None:
+                    raise NQLError(
+                        f"`{path}` of run `{run.id}`: {self.label} holds only a summary of its points "
+                        "(count, last, min, max, mean), not the points"
+                    )
+                points += [(run.id, path, float(step), float(v)) for step, v in enumerate(value.points)]
+        return SeriesTable(points, self.label)
+
+    # --- checking the arguments -------------------------------------------------------------------
+
+    def _matching(
+        self, query: str | None, trashed: bool | None, limit: int | None, now: datetime | None
+    ) -> tuple[list[Run], int]:
+        # Callers without type checking pass anything: each argument is checked as the client checked it.
+        given: dict[str, object] = {"query": query, "trashed": trashed, "limit": limit}
+        if given["query"] is not None and not isinstance(given["query"], str):
+            raise NQLError(f"query must be a string, not {type(given['query']).__name__}")
+        if not (given["trashed"] is None or isinstance(given["trashed"], bool)):
+            raise NQLError(f"trashed must be True, False or None, not {trashed!r}")
+        size = given["limit"]
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+            raise NQLError(f"limit must be a positive integer or None, not {limit!r}")
+        result = preview(query or "", self.runs, include_trashed=trashed is not False, now=now)
+        if result.analysis is not None:
+            _raise_on_errors(result.analysis)
+        if result.error is not None:
+            raise NQLError(f"query: {result.error}")
+        matched = result.matches
+        if trashed is True:
+            matched = [run for run in matched if run.trashed]
+        return matched, result.total
+
+    def _held_paths(self) -> list[str]:
+        return [f.path for f in schema_of(self.runs).fields() if any(s.runs for s in f.stats.values())]
+
+    def _holds(self, path: str) -> bool:
+        info = schema_of(self.runs).field(path)
+        return info is not None and any(s.runs for s in info.stats.values())
+
+    def _unknown(self, what: str, name: str) -> NQLError:
+        guess = did_you_mean(name, self._held_paths())
+        hint = f"; did you mean `{guess}`?" if guess else ""
+        return NQLError(f"{what} `{name}`: no run in {self.label} has it{hint}")
+
+    def _columns(self, columns: Iterable[str] | None, sort_by: str) -> list[str] | None:
+        if not isinstance(sort_by, str):
+            raise NQLError(f"sort_by must be a field path, not {sort_by!r}")
+        if sort_by != DEFAULT_SORT and not self._holds(sort_by):
+            raise self._unknown("sort_by", sort_by)
+        if columns is None:
+            return None
+        names = _names(columns)
+        held = self._held_paths()
+        for name in names:
+            if name not in held and not any(p.startswith(name.rstrip("/") + "/") for p in held):
+                raise self._unknown("column", name)
+        return list(dict.fromkeys([ID_COLUMN, sort_by, *names]))
+
+    def _series_paths(self, columns: Iterable[str]) -> set[str]:
+        names = _names(columns)
+        schema = schema_of(self.runs)
+        for name in names:
+            if not self._holds(name):
+                raise self._unknown("series", name)
+            info = schema.field(name)
+            if info is not None and not any(shape_of(t).aggregated for t in info.types):
+                raise NQLError(f"series `{name}`: it is a {info.type}, not a float series")
+        return set(names)
+
+
+def _names(columns: Iterable[str]) -> list[str]:
+    if isinstance(columns, str):
+        columns = [columns]
+    given: list[object] = list(columns)
+    names = [c for c in given if isinstance(c, str) and c]
+    if len(names) < len(given):
+        bad = next(c for c in given if not (isinstance(c, str) and c))
+        raise NQLError(f"columns must be field paths, not {bad!r}")
+    return names
+
+
+def _raise_on_errors(analysis: Analysis) -> None:
+    """A query with an error Neptune would have refused is refused here too, with its row and column."""
+    errors = [d for d in analysis.diagnostics if d.severity == Severity.ERROR]
+    if errors:
+        first = min(errors, key=lambda d: d.start)
+        row, col = LineIndex(analysis.text).row_col(first.start)
+        raise NQLError(f"query {row}:{col}: {first.message} ({first.code})")
+
+
+def _row(run: Run, wanted: Sequence[str] | None) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for path, (type_, value) in run.attributes.items():
+        if wanted is not None and not any(path == w or path.startswith(w.rstrip("/") + "/") for w in wanted):
+            continue
+        shown = cell(type_, value)
+        if shown is not None:
+            row[path] = shown
+    return row
+
+
+def _sort_key(run: Run, path: str) -> tuple[int, Any] | None:
+    """Numbers before datetimes before text, so a path held with several types still sorts."""
+    held = run.get(path)
+    value = None if held is None else cell(*held)
+    if value is None or value != value:  # absent, or NaN
+        return None
+    if isinstance(value, bool | int | float):
+        return 0, float(value)
+    if isinstance(value, datetime):
+        return 1, value
+    return 2, str(value)
+
+
+def _sorted(runs: list[Run], path: str, ascending: bool, held: bool) -> list[Run]:
+    """Runs by ``path``; runs without a value for it come last either way, each group in source order."""
+    if not held:
+        return list(runs)
+    keyed = [(_sort_key(run, path), run) for run in runs]
+    present = [(k, run) for k, run in keyed if k is not None]
+    present.sort(key=lambda pair: pair[0], reverse=not ascending)
+    return [run for _, run in present] + [run for k, run in keyed if k is None]

@@ -179,6 +179,11 @@ def make(
     return Diagnostic(code, RULES[code].severity, message, start, end, fixes, related)
 
 
+def code_span(text: str) -> str:
+    """Query text quoted in a message as Markdown inline code, which may itself hold backquotes."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def fix(message: str, *edits: Edit) -> Fix:
     return Fix(message, tuple(edits))
 

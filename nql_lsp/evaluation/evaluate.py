@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nql_lsp.analysis.analyze import Analysis, analyze
+from nql_lsp.diagnostics import code_span
 from nql_lsp.evaluation.conditions import COMPARISONS, Condition, bind, holds, key_of
 from nql_lsp.evaluation.engine import ColumnPredicate, compile_columns, engine_for, schema_of
 from nql_lsp.evaluation.interpret import evaluate
@@ -193,8 +194,8 @@ def _why_false(expr: Expr | None, bound: Bound, run: Run, text: str) -> list[str
         return [_clause_reason(expr, conditions[id(expr)], run, text)]
     if isinstance(expr, Not):
         return [
-            f"{_code(text[expr.start : expr.end])} is false because "
-            f"{_code(text[expr.operand.start : expr.operand.end])} holds"
+            f"{code_span(text[expr.start : expr.end])} is false because "
+            f"{code_span(text[expr.operand.start : expr.operand.end])} holds"
         ]
     if expr.op == "AND":
         for operand in expr.operands:
@@ -208,7 +209,7 @@ def _why_false(expr: Expr | None, bound: Bound, run: Run, text: str) -> list[str
 
 
 def _clause_reason(clause: Clause, cond: Condition, run: Run, text: str) -> str:
-    written = _code(text[clause.start : clause.end])
+    written = code_span(text[clause.start : clause.end])
     if cond.never:
         return f"{written} can match no run: {cond.problem}"
     held = run.get(cond.path)
@@ -220,11 +221,6 @@ def _clause_reason(clause: Clause, cond: Condition, run: Run, text: str) -> str:
         return f"{written} is false: the run holds `{cond.path}` as a {held[0]}, not a {cond.type}"
     label = f"{cond.aggregate}({cond.path})" if cond.aggregate else cond.path
     return f"{written} is false: `{label}` is {_shown(cond, held[1])}"
-
-
-def _code(text: str) -> str:
-    """Markdown inline code that may itself hold backquotes."""
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _shown(cond: Condition, value: Any) -> str:

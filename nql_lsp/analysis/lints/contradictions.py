@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nql_lsp.analysis.lints.conjunction import Conjunction
 from nql_lsp.analysis.lints.literals import Junction, Lit, Node
-from nql_lsp.diagnostics import Collector, Related
+from nql_lsp.diagnostics import Collector, Related, code_span
 
 #: Conjunctions judged per query, beyond which nested ORs are no longer followed (the budget keeps a
 #: pathological query linear).
@@ -76,7 +76,7 @@ class Contradictions:
         self.dead.add(id(lit))
         node = lit.place.node
         if others:
-            shown = ", ".join(f"`{_short(self.text[o.place.node.start : o.place.node.end])}`" for o in others[:3])
+            shown = ", ".join(code_span(_short(self.text[o.place.node.start : o.place.node.end])) for o in others[:3])
             message = f"this clause can never hold beside {shown}: {why}"
         else:
             message = f"this clause can never hold: {why}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nql_lsp.analysis.lints.conjunction import PATH_BUDGET, implies
 from nql_lsp.analysis.lints.literals import Junction, Lit, Node
-from nql_lsp.diagnostics import Collector, Edit, Fix, Related, fix
+from nql_lsp.diagnostics import Collector, Edit, Fix, Related, code_span, fix
 from nql_lsp.syntax.tree import Clause, Expr, Group, Not, Query, iter_exprs
 
 
@@ -24,7 +24,7 @@ def redundancies(root: Node, dead: set[int], text: str, out: Collector) -> None:
         for redundant, by, how in _redundant(node):
             where = redundant.place.node
             other = by.place.node
-            message = f"{how} `{_short(text[other.start : other.end])}`"
+            message = f"{how} {code_span(_short(text[other.start : other.end]))}"
             out.add(
                 "NQL503",
                 message,

@@ -1,4 +1,5 @@
-"""Code actions: a quick fix for every fix the checker offers, "fix all" and "format query" source actions."""
+"""Code actions: a quick fix for every fix the checker offers, "fix all" and "format query" source actions, and
+in Python files the conversions between NQL strings and neptune-query ``Filter`` expressions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from lsprotocol import types
 
 from nql_lsp.diagnostics import Diagnostic, Edit
+from nql_lsp.features.convert.actions import Rewrite, filters_to_nql, query_to_filter
 from nql_lsp.features.edits import file_edits, query_edits
 from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.diagnostics import file_diagnostics, severity_of, to_lsp
@@ -15,7 +17,8 @@ from nql_lsp.lsp.positions import Positions
 
 FIX_ALL = "source.fixAll.nql"
 FORMAT = "source.format.nql"
-KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL, FORMAT]
+REWRITE = types.CodeActionKind.RefactorRewrite
+KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL, FORMAT, REWRITE]
 
 
 def _wanted(kind: str, only: list[str] | None) -> bool:
@@ -73,7 +76,27 @@ def code_actions(
             edits += file_edits(snap.region.source, query_edits(snap.region.source, line_width))
         if edits:
             out.append(types.CodeAction(title="Format query", kind=FORMAT, edit=_edit(doc, edits, pos, flags)))
+    if _wanted(REWRITE.value, only):
+        out += [_rewrite(r, doc, pos, flags) for r in conversions(doc, start, end)]
     return out
+
+
+def conversions(doc: Document, start: int, end: int) -> list[Rewrite]:
+    """In code: the query at the range as a ``Filter`` expression, and the ``Filter`` expressions there as NQL."""
+    out: list[Rewrite] = []
+    for region in doc.regions:
+        span = region.source.code_span
+        if span is not None and span[0] <= end and start <= span[1]:
+            rewrite = query_to_filter(doc.text, region.source)
+            if rewrite is not None:
+                out.append(rewrite)
+    if doc.kind.language_id == "python":
+        out += filters_to_nql(doc.text, start, end)
+    return out
+
+
+def _rewrite(rewrite: Rewrite, doc: Document, pos: Positions, flags: ResolvedCapabilities) -> types.CodeAction:
+    return types.CodeAction(title=rewrite.title, kind=REWRITE, edit=_edit(doc, list(rewrite.edits), pos, flags))
 
 
 def _fix_all(diagnostics: list[Diagnostic]) -> list[Edit]:

@@ -243,7 +243,8 @@ def build_query(text: str, d: Decoded) -> QuerySource:
     segments = [Segment(lit.content_start, lit.content_end, _encoder(text, lit)) for lit in d.literals]
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
-    return EmbeddedQuery(query, cmap, tuple(holes), multiline=all(lit.triple for lit in d.literals))
+    code = (d.literals[0].start, d.literals[-1].end)
+    return EmbeddedQuery(query, cmap, tuple(holes), multiline=all(lit.triple for lit in d.literals), code_span=code)
 
 
 def read_string(text: str, lines: _Lines, node: StrNode) -> QuerySource | None:

@@ -50,6 +50,12 @@ class QuerySource(Protocol):
         """Whether query offsets are file offsets and query text is file text: no mapping to do."""
         ...
 
+    @property
+    def code_span(self) -> Span | None:
+        """The file span of the code that spells the query (its literals, quotes included), for an edit that
+        replaces the query as code; None when the query is not written in code."""
+        ...
+
     def file_offset(self, offset: int) -> int:
         """The file offset where the query character at ``offset`` begins."""
         ...
@@ -96,6 +102,7 @@ class PlainQuery:
     holes: tuple[Span, ...] = ()
     multiline: bool = True
     in_code: bool = False
+    code_span: Span | None = None
 
     @property
     def verbatim(self) -> bool:
@@ -149,6 +156,7 @@ class EmbeddedQuery:
     placement: Placement
     holes: tuple[Span, ...] = ()
     multiline: bool = True
+    code_span: Span | None = None
 
     in_code: bool = True
     verbatim: bool = False

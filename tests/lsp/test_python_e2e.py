@@ -212,3 +212,52 @@ async def test_a_line_being_typed_does_not_hide_the_other_queries(client):
     uri = open_py(client, text)
     found = await diagnostics(client, uri)
     assert [(d.code, d.range) for d in found] == [("NQL101", types.Range(start=pos(0, 38), end=pos(0, 42)))]
+
+
+async def _rewrites(client, uri: str, line: int, character: int) -> list[types.CodeAction]:
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc_id(uri),
+            range=types.Range(start=pos(line, character), end=pos(line, character)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
+        )
+    )
+    return [a for a in actions or [] if isinstance(a, types.CodeAction)]
+
+
+def _edits(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
+    assert action.edit is not None
+    if action.edit.changes:
+        return list(action.edit.changes[uri])
+    assert action.edit.document_changes
+    [change] = action.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    return [e for e in change.edits if isinstance(e, types.TextEdit)]
+
+
+async def test_a_query_string_converts_to_filter_code_and_back(client):
+    text = 'from __future__ import annotations\n\nruns = project.fetch_runs_table(query="`sys/failed`:bool = true")\n'
+    uri = open_py(client, text)
+    [action] = await _rewrites(client, uri, 2, 45)  # inside the string
+    assert action.title == "Convert to neptune-query Filter"
+    converted = apply(text, _edits(action, uri), encoding(client))
+    # Worked out by hand: neptune-query spells bool attributes "bool" and takes the value as a Python bool.
+    assert converted == (
+        "from __future__ import annotations\n"
+        "from neptune_query.filters import Attribute, Filter\n"
+        "\n"
+        'runs = project.fetch_runs_table(query=Filter.eq(Attribute("sys/failed", type="bool"), True))\n'
+    )
+    ast.parse(converted)
+    back_uri = open_py(client, converted)
+    [back] = [a for a in await _rewrites(client, back_uri, 3, 50) if a.title == "Convert to an NQL string"]
+    restored = apply(converted, _edits(back, back_uri), encoding(client))
+    # neptune-query writes every value as a quoted string ("True"), and the canonical NQL keeps it so.
+    assert restored.endswith("""runs = project.fetch_runs_table(query='`sys/failed`:bool = "True"')\n""")
+
+
+async def test_no_conversion_for_a_query_with_an_f_string_hole_or_outside_strings(client):
+    text = 'flag = "true"\nruns = project.fetch_runs_table(query=f"`sys/failed`:bool = {flag}")\n'
+    uri = open_py(client, text)
+    assert not await _rewrites(client, uri, 1, 50)  # a hole: the value is known only at run time
+    assert not await _rewrites(client, uri, 0, 2)  # plain code

@@ -1,4 +1,4 @@
-"""``textDocument/codeAction``: quick fixes, fix all, format query."""
+"""``textDocument/codeAction``: quick fixes, fix all, format query, conversions to and from Filter code."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from lsprotocol import types
 from nql_lsp.lsp.context import Context
 from nql_lsp.lsp.snapshot import DocumentSnapshot
 
-KINDS = ["quickfix", "source.fixAll.nql", "source.format.nql"]
+KINDS = ["quickfix", "source.fixAll.nql", "source.format.nql", "refactor.rewrite"]
 
 
 def handle(ctx: Context, snap: DocumentSnapshot, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -20,6 +20,7 @@ from nql_lsp.diagnostics import Severity
 from nql_lsp.features.convert.problems import Problem
 from nql_lsp.features.printer import format_query
 from nql_lsp.language.values import quote_string
+from nql_lsp.sources.python import parse_python
 
 #: neptune-query's Python type names and the NQL type each renders as (``Attribute.type``).
 RENDERED_TYPES: dict[str, str] = {
@@ -132,7 +133,7 @@ def from_filter(source: str, start: int | None = None, end: int | None = None) -
     range inside ``a & b`` converts the whole chain. Never raises.
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError) as error:
         offset = _syntax_offset(source, error)
         return NqlText(
@@ -169,7 +170,7 @@ def find_filters(source: str) -> list[NqlText]:
     For a whole-file conversion; a Python syntax error is one problem, as from :func:`from_filter`.
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return [from_filter(source, 0)]
     lines = _LineOffsets(source)

@@ -437,9 +437,9 @@ def test_exported_keys_follow_the_loader() -> None:
 
 
 def test_every_catalog_type_has_a_place() -> None:
-    from nql_lsp.features.convert.mlflow import STORED_AS
+    from nql_lsp.features.convert.mlflow import stored_as
 
-    assert set(STORED_AS) == set(TYPES)
+    assert set(stored_as()) == set(TYPES)
 
 
 def test_an_empty_query_searches_everything() -> None:

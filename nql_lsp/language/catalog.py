@@ -85,6 +85,8 @@ class TypeInfo:
     exporter: tuple[str, ...] = ()
     json: tuple[str, ...] = ()  # the untyped JSON values read as this type (docs/runs.md): see shapes.JSON_KINDS
     export_note: str = ""  # what a comparison of its values cannot know from a parquet export
+    neptune_query: str | None = None  # the name neptune-query's ``Attribute(type=...)`` takes; None: it has none
+    mlflow: str | None = None  # where neptune-exporter's MLflow loader puts it: "params", "metrics", None: nowhere
 
     def allows(self, op: str) -> Allowed:
         return self.operators.get(OPERATORS[op].family, Allowed.NO)
@@ -112,6 +114,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="number",
             exporter=("float",),
             json=("fraction",),
+            neptune_query="float",
+            mlflow="params",
         ),
         TypeInfo(
             "int",
@@ -122,6 +126,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="integer",
             exporter=("int",),
             json=("whole",),
+            neptune_query="int",
+            mlflow="params",
         ),
         TypeInfo(
             "bool",
@@ -132,6 +138,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="flag",
             exporter=("bool",),
             json=("boolean",),
+            neptune_query="bool",
+            mlflow="params",
         ),
         TypeInfo(
             "string",
@@ -142,6 +150,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="text",
             exporter=("string",),
             json=("string",),
+            neptune_query="string",
+            mlflow="params",
         ),
         TypeInfo(
             "datetime",
@@ -152,6 +162,8 @@ TYPES: dict[str, TypeInfo] = {
             '`sys/creation_time`:datetime > "-7d"',
             shape="moment",
             exporter=("datetime",),
+            neptune_query="datetime",
+            mlflow="params",
         ),
         TypeInfo(
             "stringSet",
@@ -162,6 +174,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="tag set",
             exporter=("string_set",),
             json=("strings",),
+            neptune_query="string_set",
+            mlflow="params",
         ),
         TypeInfo(
             "floatSeries",
@@ -173,6 +187,8 @@ TYPES: dict[str, TypeInfo] = {
             shape="float series",
             exporter=("float_series",),
             json=("numbers",),
+            neptune_query="float_series",
+            mlflow="metrics",
         ),
         TypeInfo(
             "stringSeries",
@@ -182,6 +198,7 @@ TYPES: dict[str, TypeInfo] = {
             '`monitoring/stderr`:stringSeries CONTAINS "error"',
             shape="text series",
             exporter=("string_series",),
+            neptune_query="string_series",
         ),
         TypeInfo(
             "experimentState",
@@ -199,6 +216,7 @@ TYPES: dict[str, TypeInfo] = {
             "`model/weights`:fileRef EXISTS",
             shape="reference",
             exporter=("file",),
+            neptune_query="file",
         ),
         TypeInfo(
             "artifact",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.analysis.lints.contradictions import Contradictions
 from nql_lsp.analysis.lints.data import clause_facts, query_facts
+from nql_lsp.analysis.lints.domains import is_plain_string
 from nql_lsp.analysis.lints.literals import Atom, Lit, Place, atom_of, normal_form
 from nql_lsp.analysis.lints.redundancy import double_negations, redundancies
 from nql_lsp.analysis.lints.tautologies import presence_tests
@@ -57,7 +58,11 @@ def _lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema, out
     if not (total or _related(tree, clauses)):
         # Each clause on its own: only what one clause says of itself, and atoms only where that can be.
         for info in clauses:
-            if not (learned or info.aggregate == "variance" or (info.type == "string" and info.value is not None)):
+            if not (
+                learned
+                or info.aggregate == "variance"
+                or (info.type is not None and is_plain_string(info.type) and info.value is not None)
+            ):
                 continue
             atom = atom_of(info)
             if atom is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from nql_lsp.analysis.lints.domains import Constraint, can_hold, interval, negate
+from nql_lsp.analysis.lints.domains import Constraint, can_hold, interval, is_moment, negate
 from nql_lsp.analysis.lints.literals import Atom, Lit
 from nql_lsp.language.catalog import SERIES_TYPE
 
@@ -208,6 +208,6 @@ def _phrase(lit: Lit) -> str:
         return f"{'' if holds else 'not '}contain {value}"
     if op == "MATCHES":
         return f"{'' if holds else 'not '}match {value}"
-    if atom.type == "datetime" and op in _TIME_PHRASES:
+    if is_moment(atom.type) and op in _TIME_PHRASES:
         return f"{_TIME_PHRASES[op]} {value}"
     return f"{_PHRASES[op]} {value}"

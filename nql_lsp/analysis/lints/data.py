@@ -11,13 +11,19 @@ import math
 from collections.abc import Iterable
 
 from nql_lsp.analysis.lints.conjunction import AVERAGE_SLACK, constraint, subject
-from nql_lsp.analysis.lints.domains import STRINGS, can_hold
+from nql_lsp.analysis.lints.domains import (
+    can_hold,
+    is_integer,
+    is_number,
+    is_state,
+    is_string,
+    is_text_series,
+    numbers_can_hold,
+)
 from nql_lsp.analysis.lints.literals import Atom, Junction, Lit, Node
 from nql_lsp.diagnostics import Collector
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.language.schema import FieldStats, Schema
-
-_EXACT_VALUES = frozenset({"experimentState", *STRINGS})
 
 
 def _stats(schema: Schema, atom: Atom) -> FieldStats | None:
@@ -37,12 +43,13 @@ def matching(atom: Atom, stats: FieldStats) -> tuple[int, int] | None:
     if atom.op == "EXISTS":
         return (stats.runs, stats.runs)
     c = constraint(atom, True)
-    if atom.type in _EXACT_VALUES and atom.op in ("=", "!=", ">", ">=", "<", "<=", "CONTAINS", "MATCHES"):
-        if sum(n for _, n in stats.common) != stats.runs or atom.type == "stringSeries":
+    exact = is_string(atom.type) or is_state(atom.type)  # the common values list every value seen
+    if exact and atom.op in ("=", "!=", ">", ">=", "<", "<=", "CONTAINS", "MATCHES"):
+        if sum(n for _, n in stats.common) != stats.runs or is_text_series(atom.type):
             return None
         hit = sum(n for value, n in stats.common if can_hold(atom.type, None, [c, ("=", value, True)]))
         return (hit, stats.runs)
-    if atom.type not in ("float", "int", SERIES_TYPE) or atom.op not in ("=", "!=", ">", ">=", "<", "<="):
+    if not is_number(atom.type) or atom.op not in ("=", "!=", ">", ">=", "<", "<="):
         return None
     lo, hi = stats.minimum, stats.maximum
     if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
@@ -53,10 +60,10 @@ def matching(atom: Atom, stats: FieldStats) -> tuple[int, int] | None:
         slack = AVERAGE_SLACK * max(1.0, abs(lo), abs(hi))
         lo, hi = lo - slack, hi + slack
     inside = [(">=", lo, True), ("<=", hi, True)]
-    if not can_hold("float", None, [c, *inside]):
+    if not numbers_can_hold([c, *inside]):
         return (0, stats.runs)
     # Every value in [lo, hi] satisfies it, and every run has a value there: only an int has no NaN.
-    if atom.type == "int" and not can_hold("float", None, [constraint(atom, False), *inside]):
+    if is_integer(atom.type) and not numbers_can_hold([constraint(atom, False), *inside]):
         return (stats.runs, stats.runs)
     return None
 
@@ -77,7 +84,7 @@ def clause_facts(lit: Lit, schema: Schema, total: int | None, out: Collector) ->
     test = f"{subject(atom)} {clause.operator.op} {value}"
     of = f"{total:,}" if total is not None else f"{stats.runs:,} that have `{atom.path}`"
     message = f"no run of the {of} has {test}"
-    if atom.type in ("float", "int", SERIES_TYPE) and stats.minimum is not None and stats.maximum is not None:
+    if is_number(atom.type) and stats.minimum is not None and stats.maximum is not None:
         points = "the series' values range" if atom.type == SERIES_TYPE else "the values range"
         message += f"; {points} from {stats.minimum:g} to {stats.maximum:g}"
     out.add("NQL601", message, clause.start, clause.end)

@@ -14,17 +14,55 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from nql_lsp.language.catalog import SERIES_TYPE
+from nql_lsp.language.catalog import RUN_STATES
+from nql_lsp.language.shapes import Flag, Integer, Moment, State, Text, TextSeries, shape_of
 
 Constraint = tuple[str, Any, bool]
 
 COMPLEMENT = {"=": "!=", "!=": "=", ">": "<=", ">=": "<", "<": ">=", "<=": ">"}
-NUMERIC = frozenset({"float", "int", "datetime", SERIES_TYPE})
-STRINGS = frozenset({"string", "stringSeries", "artifact"})
-FINITE: dict[str, frozenset[Any]] = {
-    "bool": frozenset({True, False}),
-    "experimentState": frozenset({"running", "idle"}),
-}
+
+
+def is_number(type_: str) -> bool:
+    """Compared as a number that is not a moment: float, int, a float series' aggregate."""
+    shape = shape_of(type_)
+    return shape.numeric_key and not isinstance(shape, Moment)
+
+
+def is_moment(type_: str) -> bool:
+    return isinstance(shape_of(type_), Moment)
+
+
+def is_integer(type_: str) -> bool:
+    return isinstance(shape_of(type_), Integer)
+
+
+def is_plain_string(type_: str) -> bool:
+    """A string compared as written: not a run state, not a series' last value, not an artifact."""
+    return type(shape_of(type_)) is Text
+
+
+def is_string(type_: str) -> bool:
+    """Compared as a string, one value per run (a series by its last one); run states excepted."""
+    shape = shape_of(type_)
+    return isinstance(shape, Text | TextSeries) and not isinstance(shape, State)
+
+
+def is_text_series(type_: str) -> bool:
+    return isinstance(shape_of(type_), TextSeries)
+
+
+def is_state(type_: str) -> bool:
+    return isinstance(shape_of(type_), State)
+
+
+def _finite_values(type_: str) -> frozenset[Any] | None:
+    """Every value a type can hold, when there are few: a flag's two, a run state's canonical ones."""
+    shape = shape_of(type_)
+    if isinstance(shape, Flag):
+        return frozenset({True, False})
+    if isinstance(shape, State):
+        return frozenset(RUN_STATES.values())
+    return None
 
 
 def negate(constraint: Constraint) -> Constraint:
@@ -36,15 +74,22 @@ def negate(constraint: Constraint) -> Constraint:
 
 def can_hold(type_: str, aggregate: str | None, constraints: Sequence[Constraint]) -> bool:
     """False only when no value of ``type_`` satisfies every constraint."""
-    if type_ in NUMERIC:
-        return _numbers(constraints, integer=type_ == "int", variance=aggregate == "variance")
-    if type_ in FINITE:
-        return _finite(FINITE[type_], constraints)
-    if type_ in STRINGS:
+    shape = shape_of(type_)
+    if shape.numeric_key:
+        return _numbers(constraints, integer=isinstance(shape, Integer), variance=aggregate == "variance")
+    finite = _finite_values(type_)
+    if finite is not None:
+        return _finite(finite, constraints)
+    if is_string(type_):
         return _strings(constraints)
-    if type_ == "stringSet":
+    if shape.is_set:
         return _string_set(constraints)
     return True
+
+
+def numbers_can_hold(constraints: Sequence[Constraint]) -> bool:
+    """False only when no number satisfies every constraint."""
+    return _numbers(constraints, integer=False, variance=False)
 
 
 # --- numbers ----------------------------------------------------------------------------------------

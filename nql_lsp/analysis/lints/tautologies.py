@@ -8,14 +8,14 @@ those are left alone. Nothing is called always true outright, since a run may la
 
 from __future__ import annotations
 
-from nql_lsp.analysis.lints.domains import matches_every_string
+from nql_lsp.analysis.lints.domains import is_plain_string, matches_every_string
 from nql_lsp.analysis.lints.literals import Atom
 from nql_lsp.diagnostics import Collector, Edit, fix
 from nql_lsp.syntax.tree import Clause
 
 
 def presence_tests(clause: Clause, atom: Atom, out: Collector) -> None:
-    if atom.type != "string" or clause.value is None:
+    if not is_plain_string(atom.type) or clause.value is None:
         return
     if atom.op == "MATCHES" and matches_every_string(atom.operand):
         what = f"every string matches {clause.value.token.text}"

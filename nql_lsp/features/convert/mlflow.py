@@ -37,20 +37,11 @@ from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.language.values import ValueProblem, read_bool, read_datetime, read_number
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
-#: Where the loader puts each NQL type: a parameter, a metric, or nowhere a search can read.
-STORED_AS: dict[str, str | None] = {
-    "float": "params",
-    "int": "params",
-    "bool": "params",
-    "string": "params",
-    "datetime": "params",
-    "stringSet": "params",
-    "floatSeries": "metrics",
-    "stringSeries": None,
-    "experimentState": None,
-    "fileRef": None,
-    "artifact": None,
-}
+
+def stored_as() -> dict[str, str | None]:
+    """Where the loader puts each NQL type: a parameter, a metric, or nowhere a search can read (None)."""
+    return {name: info.mlflow for name, info in TYPES.items()}
+
 
 _UNSANITARY = re.compile(r"[^a-zA-Z0-9_\-\.\s/]")  # the loader's own pattern
 MAX_KEY_LENGTH = 250
@@ -183,7 +174,7 @@ class _Converter:
                 clause,
             )
             return None
-        where = STORED_AS[type_]
+        where = TYPES[type_].mlflow if type_ in TYPES else None
         if where is None:
             what = (
                 "is not exported" if type_ == "experimentState" else "is exported as an artifact, which no search reads"

@@ -21,18 +21,11 @@ from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, read_bool, read_integer, read_number, size_in_bytes
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
-#: neptune-query's name (``Attribute(type=...)``) for each NQL type it can name; the others it cannot.
-FILTER_TYPES: dict[str, str] = {
-    "float": "float",
-    "int": "int",
-    "bool": "bool",
-    "string": "string",
-    "datetime": "datetime",
-    "stringSet": "string_set",
-    "floatSeries": "float_series",
-    "stringSeries": "string_series",
-    "fileRef": "file",
-}
+
+def filter_types() -> dict[str, str]:
+    """neptune-query's name (``Attribute(type=...)``) for each NQL type it can name; the others it cannot."""
+    return {name: info.neptune_query for name, info in TYPES.items() if info.neptune_query is not None}
+
 
 #: The comparison each ``Filter`` static method makes (NOT CONTAINS is ``contains_none``).
 _METHODS: dict[str, str] = {
@@ -221,7 +214,8 @@ class _Converter:
             type_ = info.type
         if type_ is None:
             return _py_string(path)
-        name = FILTER_TYPES.get(type_)
+        known = TYPES.get(type_)
+        name = known.neptune_query if known is not None else None
         if name is None:
             self.problem("CNV102", f"neptune-query's Attribute has no type for `{type_}`", clause)
             return None

@@ -18,6 +18,7 @@ from typing import Any
 
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import Preview, clause_counts, explain, preview
+from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
 
@@ -45,7 +46,7 @@ def fields_of(runs: RunsSource) -> list[Field]:
 
 
 def series_fields(runs: RunsSource) -> list[str]:
-    return [f.path for f in fields_of(runs) if f.type == "floatSeries"]
+    return [f.path for f in fields_of(runs) if f.type == SERIES_TYPE]
 
 
 def projects(runs: RunsSource) -> list[tuple[str, int]]:
@@ -204,7 +205,7 @@ def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
 
 
 def _series_summary(type_: str, value: Any) -> dict[str, Any]:
-    if type_ != "floatSeries" or not isinstance(value, FloatSeries) or value.count == 0:
+    if type_ != SERIES_TYPE or not isinstance(value, FloatSeries) or value.count == 0:
         return {}
     return {"summary": f"n={value.count:,} min={value.minimum:g} max={value.maximum:g} last={value.last:g}"}
 
@@ -218,7 +219,7 @@ def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
         run = table.run(run_id)
         if run is None:
             continue
-        value = run.value(path, "floatSeries")
+        value = run.value(path, SERIES_TYPE)
         name = cell(run, "sys/name")
         if not isinstance(value, FloatSeries):
             out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})

@@ -18,7 +18,7 @@ import pytest
 
 from nql_lsp.diagnostics import Severity
 from nql_lsp.evaluation.evaluate import preview
-from nql_lsp.features.convert.from_filter import RENDERED_TYPES, from_filter
+from nql_lsp.features.convert.from_filter import from_filter, rendered_types
 from nql_lsp.features.convert.to_filter import filter_types, protect_pattern, to_filter
 from nql_lsp.language.catalog import TYPES
 from nql_lsp.runs.model import FloatSeries, Run, RunSet
@@ -218,7 +218,7 @@ def test_last_becomes_the_bare_series_with_a_note() -> None:
 def test_every_catalog_type_is_named_or_refused() -> None:
     refused = {t for t in TYPES if t not in filter_types()}
     assert refused == {"experimentState", "artifact"}
-    assert all(RENDERED_TYPES[name] == nql for nql, name in filter_types().items())
+    assert all(rendered_types()[name] == nql for nql, name in filter_types().items())
 
 
 @pytest.mark.parametrize("pattern", ["a | b", "!x", " x ", "a & !b | c", "\\\\x20", "a\\ b", "\t", "[ !]"])

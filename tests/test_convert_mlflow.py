@@ -34,6 +34,8 @@ from nql_lsp.language.catalog import TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA
 from nql_lsp.runs.model import FloatSeries, Run, RunSet
 
+from .parquet_export import SCHEMA  # the exporter's parquet schema (neptune_exporter/model.py)
+
 # MLflow's sqlite store warns of a deprecated SQLAlchemy loader strategy it uses.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -41,23 +43,6 @@ PROJECT = "ws/proj"
 OTHER_PROJECT = "ws/other"
 NOW = datetime(2024, 3, 8, 12, 0, tzinfo=UTC)
 
-# The exporter's parquet schema (neptune_exporter/model.py), less the file and histogram columns.
-SCHEMA = pa.schema(
-    [
-        ("project_id", pa.string()),
-        ("run_id", pa.string()),
-        ("attribute_path", pa.string()),
-        ("attribute_type", pa.string()),
-        ("step", pa.decimal128(18, 6)),
-        ("timestamp", pa.timestamp("ms", tz="UTC")),
-        ("int_value", pa.int64()),
-        ("float_value", pa.float64()),
-        ("string_value", pa.string()),
-        ("bool_value", pa.bool_()),
-        ("datetime_value", pa.timestamp("ms", tz="UTC")),
-        ("string_set_value", pa.list_(pa.string())),
-    ]
-)
 
 #: The exporter's attribute_type for each NQL type the generated runs hold.
 EXPORTED_TYPES = {

@@ -249,6 +249,9 @@ NOT_EXPORTED: dict[str, str] = {
 #: The exporter's spellings of those: an export holding them is read, and they are left out.
 EXPORTER_SKIPPED: tuple[str, ...] = ("histogram_series", "file_series", "file_set")
 
+#: neptune-query's names for Neptune types that queries cannot filter on, and how its NQL spells them.
+NEPTUNE_QUERY_NON_QUERYABLE: dict[str, str] = {"file_series": "fileRefSeries", "histogram_series": "histogramSeries"}
+
 SERIES_TYPE = "floatSeries"
 
 

@@ -19,23 +19,16 @@ from nql_lsp.analysis.analyze import analyze
 from nql_lsp.diagnostics import Severity
 from nql_lsp.features.convert.problems import Problem
 from nql_lsp.features.printer import format_query
+from nql_lsp.language.catalog import NEPTUNE_QUERY_NON_QUERYABLE, TYPES
 from nql_lsp.language.values import quote_string
 from nql_lsp.sources.python import parse_python
 
-#: neptune-query's Python type names and the NQL type each renders as (``Attribute.type``).
-RENDERED_TYPES: dict[str, str] = {
-    "float": "float",
-    "int": "int",
-    "string": "string",
-    "bool": "bool",
-    "datetime": "datetime",
-    "float_series": "floatSeries",
-    "string_set": "stringSet",
-    "string_series": "stringSeries",
-    "file": "fileRef",
-    "file_series": "fileRefSeries",
-    "histogram_series": "histogramSeries",
-}
+
+def rendered_types() -> dict[str, str]:
+    """neptune-query's Python type names and the NQL type each renders as (``Attribute.type``)."""
+    named = {info.neptune_query: name for name, info in TYPES.items() if info.neptune_query is not None}
+    return {**named, **NEPTUNE_QUERY_NON_QUERYABLE}
+
 
 _COMPARISONS = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _FILTER_METHODS = frozenset({*_COMPARISONS, "matches", "contains_all", "contains_none", "exists", "name"})
@@ -379,9 +372,10 @@ class _Reader:
             type_ = self.literal(type_node, depth) if type_node is not None else None
             if type_ is None:
                 return f"`{name}`"
-            if not isinstance(type_, str) or type_ not in RENDERED_TYPES:
+            rendered = rendered_types()
+            if not isinstance(type_, str) or type_ not in rendered:
                 raise _Unreadable("CNV204", f"neptune-query has no attribute type {type_!r}", type_node)
-            return f"`{name}`:{RENDERED_TYPES[type_]}"
+            return f"`{name}`:{rendered[type_]}"
         name = self.literal(node, depth)
         if not isinstance(name, str):
             raise _Unreadable("CNV204", "an attribute is a name (a string) or an Attribute(...)", node)

@@ -176,9 +176,9 @@ class _Converter:
             return None
         where = TYPES[type_].mlflow if type_ in TYPES else None
         if where is None:
-            what = (
-                "is not exported" if type_ == "experimentState" else "is exported as an artifact, which no search reads"
-            )
+            # The exporter writes no value of a type it has no spelling for; the loader keeps the rest as artifacts.
+            exported = type_ in TYPES and bool(TYPES[type_].exporter)
+            what = "is exported as an artifact, which no search reads" if exported else "is not exported"
             self.problem("CNV301", f"`{info.path}` ({type_}) {what}", clause)
             return None
         if type_ == SERIES_TYPE and info.aggregate not in (None, "last") and clause.aggregate is not None:

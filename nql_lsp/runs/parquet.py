@@ -65,7 +65,8 @@ def _sql_list(words: list[str]) -> str:
 
 
 def _present_sql() -> str:
-    """SQL true for a row that holds a value: a null value means the run does not have the attribute.
+    """SQL true for a group of ``nql_groups`` that holds a value: a null value means the run does not have
+    the attribute (a file's column holds its path).
 
     Series are the exception: a series point with a null value is a NaN the run logged (the exporter drops
     the rows of runs without the series), so a series is held by any row."""
@@ -74,10 +75,7 @@ def _present_sql() -> str:
         shape = shape_of(t)
         if shape.sql_table == "nql_scalars":
             by_column.setdefault(shape.exporter_column, []).append(spelling)
-    tests = [
-        f"(attribute_type IN {_sql_list(words)} AND {_value_sql(column)} IS NOT NULL)"
-        for column, words in by_column.items()
-    ]
+    tests = [f"(attribute_type IN {_sql_list(words)} AND {column} IS NOT NULL)" for column, words in by_column.items()]
     return "(" + " OR ".join(tests) + ")" if tests else "FALSE"
 
 
@@ -88,7 +86,10 @@ def _value_sql(column: str) -> str:
 def summary_sql() -> tuple[str, ...]:
     """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES).
 
-    A run is its project and exporter run id: ``run_id`` in the tables is a key joining the two."""
+    The export is read once: the first statement groups every row by (project, run, path, exporter type)
+    into ``nql_groups`` (a series' count and aggregates, a single value's value), and the summary tables
+    are made from those groups, a hundredth of the rows. A run is its project and exporter run id:
+    ``run_id`` in the tables is a key joining the two."""
     table_of = {spelling: shape_of(t).sql_table for spelling, t in by_exporter().items()}
     scalars = [w for w, table in table_of.items() if table == "nql_scalars"]
     series = [w for w, table in table_of.items() if table == "nql_series"]
@@ -111,12 +112,29 @@ def summary_sql() -> tuple[str, ...]:
         for w, t in by_exporter().items()
         if shape_of(t).sql_column == "str" and shape_of(t).exporter_column != "string_value"
     }
-    str_sql += "".join(f"WHEN attribute_type = '{w}' THEN {_value_sql(c)} " for w, c in moved.items())
+    str_sql += "".join(f"WHEN attribute_type = '{w}' THEN {c} " for w, c in moved.items())
     integers = [w for w, t in by_exporter().items() if shape_of(t).exporter_column == "int_value"]
-    aggregates = ",\n           ".join(
-        f"{a.sql} FILTER (WHERE NOT isnan(float_value)) AS {a.stored_as}" for a in AGGREGATES.values()
+    # Series points are aggregated with NaN read as null (aggregates skip nulls: a NaN point is no value),
+    # single values kept as they are (a NaN float parameter is held); one value per group, since a single
+    # value has one row (any_value skips nulls: a null is no value).
+    aggregates = ",\n           ".join(f"{a.sql} AS {a.stored_as}" for a in AGGREGATES.values())
+    values = ",\n           ".join(
+        f"any_value({'float_held' if c == 'float_value' else _value_sql(c)}) AS {c}" for c in _VALUE_COLUMNS
     )
     return (
+        f"""
+    CREATE TEMP TABLE nql_groups AS
+    SELECT project_id, run_id, attribute_path, attribute_type, count(*) AS rows,
+           {values},
+           count(float_value) AS n,
+           {aggregates},
+           arg_max(string_value, step_order) AS last_str
+    FROM (SELECT project_id, run_id, attribute_path, attribute_type,
+                 {", ".join(c for c in _VALUE_COLUMNS if c != "float_value")}, float_value AS float_held,
+                 CASE WHEN NOT isnan(float_value) THEN float_value END AS float_value,
+                 CAST(step AS DOUBLE) AS step_order  -- doubles order faster than decimals
+          FROM nql_long)
+    GROUP BY project_id, run_id, attribute_path, attribute_type""",
         f"""
     CREATE TABLE nql_scalars AS
     SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
@@ -127,29 +145,36 @@ def summary_sql() -> tuple[str, ...]:
            bool_value AS flag,
            epoch_ms(datetime_value) / 1000.0 AS ts,
            string_set_value AS tags,
-           file_value.path AS file
-    FROM nql_long WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}""",
+           file_value AS file
+    FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}""",
         f"""
     CREATE TABLE nql_series AS
-    SELECT run_id, attribute_path AS path,
+    SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE attribute_type {cases} END AS type,
-           count(float_value) FILTER (WHERE NOT isnan(float_value)) AS n,
-           {aggregates},
-           arg_max(string_value, step_order) AS last_str
-    FROM (SELECT * EXCLUDE (run_id), {RUN_KEY_SQL} AS run_id, CAST(step AS DOUBLE) AS step_order
-          FROM nql_long)  -- doubles order faster than decimals
-    WHERE attribute_type IN {_sql_list(series)}
-    GROUP BY run_id, attribute_path, attribute_type""",
+           n, {", ".join(a.stored_as for a in AGGREGATES.values())}, last_str
+    FROM nql_groups WHERE attribute_type IN {_sql_list(series)}""",
         f"""
     CREATE TABLE nql_runs AS
     SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
            coalesce(bool_or(a.path = '{TRASHED_PATH}' AND a.type = '{TRASHED_TYPE}' AND a.flag), false) AS trashed
     FROM (SELECT DISTINCT {RUN_KEY_SQL} AS run_id, coalesce(project_id, '') AS project, run_id AS exported_id
-          FROM nql_long WHERE attribute_type IN {_sql_list(scalars + series)}) k
-    LEFT JOIN (SELECT run_id, path, type, flag FROM nql_scalars
-               UNION ALL SELECT run_id, path, type, NULL FROM nql_series) a ON a.run_id = k.run_id
+          FROM nql_groups WHERE attribute_type IN {_sql_list(scalars + series)}) k
+    LEFT JOIN (SELECT run_id, path, type, flag FROM nql_scalars WHERE path = '{TRASHED_PATH}') a
+           ON a.run_id = k.run_id
     GROUP BY k.run_id ORDER BY k.run_id""",
     )
+
+
+#: The exporter columns a group keeps one value of (a series' points are aggregated instead).
+_VALUE_COLUMNS = (
+    "int_value",
+    "float_value",
+    "string_value",
+    "bool_value",
+    "datetime_value",
+    "string_set_value",
+    "file_value",
+)
 
 
 #: A run's key in the summary: its project and exporter run id (runs of two projects never merge).
@@ -169,28 +194,30 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
     when the folder holds no parts at all (a hand-made export)."""
     if not path.is_dir():
         return [str(path)], []
-    found = sorted(path.rglob("*.parquet"))
-    parts: dict[tuple[Path, str], list[tuple[int, Path]]] = {}
-    others: list[Path] = []
-    for file in found:
-        m = _PART.fullmatch(file.name)
-        if m is None:
-            others.append(file)
-        else:
-            parts.setdefault((file.parent, m["run"]), []).append((int(m["n"]), file))
-    for file in path.rglob("*.parquet.tmp"):  # parts still being written: never read, but counted
-        m = _PART.fullmatch(file.name.removesuffix(".tmp"))
-        if m is not None:
-            parts.setdefault((file.parent, m["run"]), [])
+    parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    others: list[str] = []
+    # One walk over names, no Path per file: an export holds tens of thousands of parts.
+    for folder, _, names in os.walk(path):
+        for name in names:
+            if name.endswith(".parquet"):
+                m = _PART.fullmatch(name)
+                if m is None:
+                    others.append(os.path.join(folder, name))
+                else:
+                    parts.setdefault((folder, m["run"]), []).append((int(m["n"]), os.path.join(folder, name)))
+            elif name.endswith(".parquet.tmp"):  # parts still being written: never read, but counted
+                m = _PART.fullmatch(name.removesuffix(".tmp"))
+                if m is not None:
+                    parts.setdefault((folder, m["run"]), [])
     if not parts:
-        return [str(f) for f in others], []
+        return sorted(others), []
     files: list[str] = []
     incomplete: list[str] = []
     for (folder, run), held in sorted(parts.items()):
         if any(n == 0 for n, _ in held):
-            files += [str(f) for _, f in sorted(held)]
+            files += [f for _, f in sorted(held)]
         else:
-            incomplete.append(str(folder / run))
+            incomplete.append(os.path.join(folder, run))
     return files, incomplete
 
 
@@ -389,10 +416,17 @@ class ParquetRunSet:
         names = {row[0] for row in con.execute("DESCRIBE nql_file_rows").fetchall()}
         project = "" if "project_id" in names else ", CAST(NULL AS VARCHAR) AS project_id"
         con.execute(f"CREATE OR REPLACE VIEW nql_long AS SELECT *{project} FROM nql_file_rows")
-        self._check_types()
         say("summarising runs and series")
-        for sql in summary_sql():
-            con.execute(sql)
+        groups, *tables = summary_sql()
+        con.execute("SET preserve_insertion_order = false")  # the tables are made in the order they need
+        try:
+            con.execute(groups)
+            self._check_types()
+            for sql in tables:
+                con.execute(sql)
+        finally:
+            con.execute("DROP TABLE IF EXISTS nql_groups")
+            con.execute("RESET preserve_insertion_order")
 
     def _check_columns(self, files: list[str]) -> None:
         names = {row[0] for row in self.con.execute("DESCRIBE nql_file_rows").fetchall()}
@@ -403,13 +437,13 @@ class ParquetRunSet:
             raise RunsError(f"{files[0]}: not a Neptune export: no column {', '.join(missing)}")
 
     def _check_types(self) -> None:
-        """One cheap pass over three columns; the file and row of a problem are looked up only when there is one.
+        """Checked over the groups, not the rows; the file and row of a problem are looked up only when there is one.
 
         Rows of an attribute type this version does not read are left out, with one warning counting them."""
         exporter = exporter_types()
         found = self.con.execute("""
-            SELECT attribute_type, count(*), count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
-            FROM nql_long GROUP BY attribute_type ORDER BY attribute_type""").fetchall()
+            SELECT attribute_type, sum(rows), count(*) FILTER (WHERE run_id IS NULL OR attribute_path IS NULL)
+            FROM nql_groups GROUP BY attribute_type ORDER BY attribute_type""").fetchall()
         unknown = [(t, n) for t, n, _ in found if t is not None and t not in exporter]
         if unknown:
             listed = ", ".join(f"{t!r} ({n:,} row{'s' if n != 1 else ''})" for t, n in unknown)

@@ -33,7 +33,11 @@ class DuckdbEngine:
     @property
     def schema(self) -> LearnedSchema:
         if self._schema is None:
-            self._schema = learn_export(self.source)
+            kept = self.source.kept_schema()
+            if kept is None:
+                kept = learn_export(self.source)
+                self.source.keep_schema(kept)
+            self._schema = kept
         return self._schema
 
     def prepare(self) -> None:

@@ -51,6 +51,11 @@ def entry(kind: str, key: str | None, suffix: str) -> Path | None:
     return root / kind / f"{key}{suffix}"
 
 
+def beside(summary: Path, name: str) -> Path:
+    """A file kept with a summary (its learned schema): named after it, pruned with it."""
+    return summary.with_name(f"{summary.stem}.{name}")
+
+
 def used(path: Path) -> None:
     """Mark a summary as just used, so pruning keeps it."""
     with suppress(OSError):
@@ -58,9 +63,16 @@ def used(path: Path) -> None:
 
 
 def prune(directory: Path, suffix: str, keep: int = KEEP) -> None:
-    """Drop all but the ``keep`` most recently used summaries in ``directory``."""
+    """Drop all but the ``keep`` most recently used summaries in ``directory``, and the files kept beside them."""
     with suppress(OSError):
         found = sorted(directory.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in found[keep:]:
             with suppress(OSError):
                 old.unlink()
+        kept = {p.stem for p in found[:keep]}
+        for file in directory.iterdir():
+            if not file.name.endswith(suffix) and file.name.split(".", 1)[0] not in kept:
+                if ".partial" in file.name:  # being written by another nql-lsp, or left by one that stopped
+                    continue
+                with suppress(OSError):
+                    file.unlink()

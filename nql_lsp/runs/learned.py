@@ -8,6 +8,7 @@ and the ones no run holds are still known, so a learned schema is a complete one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +18,17 @@ from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, FieldStats
 from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, shape_of, typical_shape
 from nql_lsp.runs.model import Run
 
-__all__ = ["COMMON", "SHAPE_POINTS", "LearnedSchema", "field_info", "learn", "stats_of", "typical_shape"]
+__all__ = [
+    "COMMON",
+    "SHAPE_POINTS",
+    "LearnedSchema",
+    "field_info",
+    "learn",
+    "schema_from_json",
+    "schema_to_json",
+    "stats_of",
+    "typical_shape",
+]
 
 
 @dataclass(slots=True)
@@ -79,3 +90,52 @@ def stats_of(type_: str, seen: list[Any]) -> FieldStats:
     stats = FieldStats(runs=len(seen))
     shape_of(type_).learn(seen, stats)
     return stats
+
+
+#: Bumped whenever what a kept schema holds changes: a schema kept by another version is learned again.
+SCHEMA_FORMAT = 1
+
+
+def schema_to_json(schema: LearnedSchema) -> str:
+    """The schema as JSON, for the summary cache: each path's statistics by type (docs and notes are the
+    catalog's, added again when it is read)."""
+    fields = {
+        path: {
+            type_: {
+                "runs": s.runs,
+                "minimum": s.minimum,
+                "maximum": s.maximum,
+                "last": s.last,
+                "common": [list(c) for c in s.common],
+                "shape": s.shape,
+            }
+            for type_, s in info.stats.items()
+        }
+        for path, info in schema.by_path.items()
+    }
+    return json.dumps({"format": SCHEMA_FORMAT, "runs": schema.runs, "exported": schema.exported, "fields": fields})
+
+
+def schema_from_json(text: str) -> LearnedSchema | None:
+    """A schema :func:`schema_to_json` wrote; None for anything else (another format, damaged)."""
+    try:
+        held = json.loads(text)
+        if not isinstance(held, dict) or held.get("format") != SCHEMA_FORMAT:
+            return None
+        by_path: dict[str, FieldInfo] = {}
+        for path, types in held["fields"].items():
+            stats = {
+                type_: FieldStats(
+                    runs=int(s["runs"]),
+                    minimum=s["minimum"],
+                    maximum=s["maximum"],
+                    last=s["last"],
+                    common=[(str(value), int(n)) for value, n in s["common"]],
+                    shape=[float(v) for v in s["shape"]],
+                )
+                for type_, s in types.items()
+            }
+            by_path[str(path)] = field_info(str(path), stats)
+        return LearnedSchema(by_path, int(held["runs"]), exported=bool(held["exported"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -13,6 +13,7 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -25,7 +26,8 @@ from nql_lsp import __version__
 from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
 from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
 from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
-from nql_lsp.runs.cache import entry, fingerprint, prune, used
+from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
+from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Attributes, Progress, Run, RunsError, RunSet
 
 REQUIRED_COLUMNS = (
@@ -83,13 +85,14 @@ def _value_sql(column: str) -> str:
     return f"{column}.path" if column == "file_value" else column
 
 
-def summary_sql() -> tuple[str, ...]:
+def summary_sql(into: str = "") -> tuple[str, ...]:
     """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES).
 
     The export is read once: the first statement groups every row by (project, run, path, exporter type)
     into ``nql_groups`` (a series' count and aggregates, a single value's value), and the summary tables
-    are made from those groups, a hundredth of the rows. A run is its project and exporter run id:
-    ``run_id`` in the tables is a key joining the two."""
+    are made from those groups, a hundredth of the rows, in the database ``into`` names (``nql_save.``: the
+    cache file, written once). A run is its project and exporter run id: ``run_id`` in the tables is a key
+    joining the two."""
     table_of = {spelling: shape_of(t).sql_table for spelling, t in by_exporter().items()}
     scalars = [w for w, table in table_of.items() if table == "nql_scalars"]
     series = [w for w, table in table_of.items() if table == "nql_series"]
@@ -136,7 +139,7 @@ def summary_sql() -> tuple[str, ...]:
           FROM nql_long)
     GROUP BY project_id, run_id, attribute_path, attribute_type""",
         f"""
-    CREATE TABLE nql_scalars AS
+    CREATE TABLE {into}nql_scalars AS
     SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE {type_sql}ELSE CASE attribute_type {cases} END END AS type,
            CASE WHEN attribute_type IN {_sql_list(integers)} THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
@@ -148,18 +151,18 @@ def summary_sql() -> tuple[str, ...]:
            file_value AS file
     FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}""",
         f"""
-    CREATE TABLE nql_series AS
+    CREATE TABLE {into}nql_series AS
     SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE attribute_type {cases} END AS type,
            n, {", ".join(a.stored_as for a in AGGREGATES.values())}, last_str
     FROM nql_groups WHERE attribute_type IN {_sql_list(series)}""",
         f"""
-    CREATE TABLE nql_runs AS
+    CREATE TABLE {into}nql_runs AS
     SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
            coalesce(bool_or(a.path = '{TRASHED_PATH}' AND a.type = '{TRASHED_TYPE}' AND a.flag), false) AS trashed
     FROM (SELECT DISTINCT {RUN_KEY_SQL} AS run_id, coalesce(project_id, '') AS project, run_id AS exported_id
           FROM nql_groups WHERE attribute_type IN {_sql_list(scalars + series)}) k
-    LEFT JOIN (SELECT run_id, path, type, flag FROM nql_scalars WHERE path = '{TRASHED_PATH}') a
+    LEFT JOIN (SELECT run_id, path, type, flag FROM {into}nql_scalars WHERE path = '{TRASHED_PATH}') a
            ON a.run_id = k.run_id
     GROUP BY k.run_id ORDER BY k.run_id""",
     )
@@ -284,6 +287,7 @@ class ParquetRunSet:
         self.warnings: list[str] = []
         self._loaded: list[Run] | None = None
         self.from_cache = False
+        self._cached = cached
         self._say = say = progress or (lambda message: None)
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
@@ -296,13 +300,51 @@ class ParquetRunSet:
         else:
             say(f"reading {len(files):,} parquet files from {label}")
             self._summarise_readable(say)
-            if cached is not None:
-                self._save(cached)
+            try:
+                if cached is None or not self._write(cached):
+                    self._make_tables("")  # in memory: nothing kept for the next run
+            finally:
+                con.execute("DROP TABLE IF EXISTS nql_groups")
         self._count: int = con.execute("SELECT count(*) FROM nql_runs").fetchone()[0]
         self.projects: list[str] = [
             r[0] for r in con.execute("SELECT DISTINCT project FROM nql_runs ORDER BY 1").fetchall()
         ]
         say(f"{self._count:,} runs")
+
+    # --- the learned schema, kept beside the summary ------------------------------------------------
+
+    def _schema_file(self) -> Path | None:
+        """Where the schema of the runs this set holds is kept: beside the summary, named by it and by the
+        runs the set's tables hold (a set narrowed to some projects keeps its own)."""
+        if self._cached is None:
+            return None
+        held = self.con.execute("SELECT project, count(*) FROM nql_runs GROUP BY project ORDER BY project").fetchall()
+        digest = hashlib.sha256(repr(held).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return beside(self._cached, f"{digest}.schema.json")
+
+    def kept_schema(self) -> LearnedSchema | None:
+        """The learned schema an earlier open kept, if any (and readable)."""
+        file = self._schema_file()
+        if file is None:
+            return None
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return schema_from_json(text)
+
+    def keep_schema(self, schema: LearnedSchema) -> None:
+        """Keep the learned schema for the next open; a cache that cannot be written only costs time."""
+        file = self._schema_file()
+        if file is None:
+            return
+        partial = file.with_name(f"{file.name}.{os.getpid()}-{threading.get_ident()}.partial")
+        try:
+            partial.write_text(schema_to_json(schema), encoding="utf-8")
+            os.replace(partial, file)
+        except OSError:
+            with contextlib.suppress(OSError):
+                partial.unlink()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -335,33 +377,40 @@ class ParquetRunSet:
         used(cached)
         return True
 
-    def _save(self, cached: Path) -> None:
-        """Keep the summary for the next run; a cache that cannot be written only costs that next run time."""
+    def _make_tables(self, into: str) -> None:
+        _, *tables = summary_sql(into)
+        self.con.execute(f"CREATE TABLE {into}nql_warnings (k INTEGER, message VARCHAR)")
+        for k, message in enumerate(self.warnings):
+            self.con.execute(f"INSERT INTO {into}nql_warnings VALUES (?, ?)", [k, message])
+        for sql in tables:
+            self.con.execute(sql)
+
+    def _write(self, cached: Path) -> bool:
+        """Make the summary tables in the cache file and read them from there: written once, not made in
+        memory and copied. False if the cache cannot be written (that only costs the next run time)."""
         import duckdb
 
         # Named for this process and thread: a server may still be summarising an export it stopped loading.
         partial = cached.with_name(f"{cached.name}.{os.getpid()}-{threading.get_ident()}.partial")
+        written = False
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             self.con.execute("ATTACH ? AS nql_save", [str(partial)])
             try:
-                for table in SUMMARY_TABLES:
-                    if table == "nql_warnings":
-                        self.con.execute("CREATE TABLE nql_save.nql_warnings (k INTEGER, message VARCHAR)")
-                        for k, message in enumerate(self.warnings):
-                            self.con.execute("INSERT INTO nql_save.nql_warnings VALUES (?, ?)", [k, message])
-                    else:
-                        self.con.execute(f"CREATE TABLE nql_save.{table} AS SELECT * FROM {table}")
+                self._make_tables("nql_save.")
             finally:
                 self.con.execute("DETACH nql_save")
             os.replace(partial, cached)  # whole or not at all, even with another nql-lsp writing the same
+            written = True
         except (OSError, duckdb.Error):
             pass
         finally:
             for leftover in (partial, partial.with_name(partial.name + ".wal")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
-        prune(cached.parent, cached.suffix)
+        if written:
+            prune(cached.parent, cached.suffix)
+        return written and self._attach(cached)
 
     def _summarise_readable(self, say: Progress) -> None:
         """Summarise the files; a file duckdb cannot read leaves its run out, with a warning naming it."""
@@ -380,8 +429,7 @@ class ParquetRunSet:
                 files = [f for f in files if f not in left]
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 self.warn(f"{bad}: cannot be read, its run is left out: {first}")
-                for table in ("nql_scalars", "nql_series", "nql_runs"):
-                    self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                self.con.execute("DROP TABLE IF EXISTS nql_groups")
                 if not files:
                     raise RunsError(f"{self.label}: cannot read the parquet export: {first}") from None
         self.files = files
@@ -417,16 +465,12 @@ class ParquetRunSet:
         project = "" if "project_id" in names else ", CAST(NULL AS VARCHAR) AS project_id"
         con.execute(f"CREATE OR REPLACE VIEW nql_long AS SELECT *{project} FROM nql_file_rows")
         say("summarising runs and series")
-        groups, *tables = summary_sql()
-        con.execute("SET preserve_insertion_order = false")  # the tables are made in the order they need
+        con.execute("SET preserve_insertion_order = false")  # no table keeps the order of the rows
         try:
-            con.execute(groups)
-            self._check_types()
-            for sql in tables:
-                con.execute(sql)
+            con.execute(summary_sql()[0])
         finally:
-            con.execute("DROP TABLE IF EXISTS nql_groups")
             con.execute("RESET preserve_insertion_order")
+        self._check_types()
 
     def _check_columns(self, files: list[str]) -> None:
         names = {row[0] for row in self.con.execute("DESCRIBE nql_file_rows").fetchall()}

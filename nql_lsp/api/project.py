@@ -22,6 +22,7 @@ from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.language.shapes import shape_of
 from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
+from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
 from nql_lsp.syntax.text import LineIndex
 
 __all__ = ["DEFAULT_SORT", "Project", "open"]
@@ -83,6 +84,7 @@ class Project:
         ordered = _sorted(matched, sort_by, ascending, self._holds(sort_by))
         if limit is not None:
             ordered = ordered[:limit]
+        read_ahead(ordered)  # an export's runs: only the rows returned are read
         rows = [_row(run, wanted) for run in ordered]
         return RunsTable(rows, total, self.label)
 
@@ -100,12 +102,16 @@ class Project:
         """The points of float series of the runs ``query`` matches, in long form.
 
         ``columns``: the float series paths (None: every float series the runs hold); runs are taken in
-        the order and number ``fetch_runs_table`` would give. A point's step is its position, from 0."""
+        the order and number ``fetch_runs_table`` would give. A point's step is the step it was logged at
+        in an export (read from its files), its position from 0 in a JSON runs file."""
         matched, _ = self._matching(query, trashed, limit, now)
         ordered = _sorted(matched, sort_by, ascending, self._holds(sort_by))
         if limit is not None:
             ordered = ordered[:limit]
         paths = None if columns is None else self._series_paths(columns)
+        if isinstance(self.runs, ParquetRunSet):  # the summary keeps aggregates: the points are in the files
+            found = self.runs.series_points(ordered, None if paths is None else sorted(paths))
+            return SeriesTable([(run.id, path, step, value) for run, path, step, value in found], self.label)
         points: list[tuple[str, str, float, float]] = []
         for run in ordered:
             for path, (type_, value) in run.attributes.items():

@@ -21,6 +21,7 @@ from nql_lsp.evaluation.evaluate import Preview, clause_counts, explain, preview
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
+from nql_lsp.runs.parquet import read_ahead
 
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
@@ -177,13 +178,15 @@ def page(
     result = shown.result
     names = columns_for(result, columns)
     ordered = sorted_runs(result.matches, sort, descending)
-    rows = [[cell(run, name) for name in names] for run in ordered[offset : offset + limit]]
+    on_page = ordered[offset : offset + limit]
+    read_ahead(on_page, names)  # an export's runs: only this page's cells are read
+    rows = [[cell(run, name) for name in names] for run in on_page]
     return {
         "matched": len(result.matches),
         "total": result.total,
         "columns": names,
         "rows": rows,
-        "ids": [run.id for run in ordered[offset : offset + limit]],
+        "ids": [run.id for run in on_page],
         "offset": offset,
         "stale": shown.stale,
         "error": shown.error,
@@ -249,7 +252,9 @@ def to_csv(table: Table, query: str, columns: Sequence[str], sort: str | None, d
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
-    for run in sorted_runs(result.matches, sort, descending):
+    ordered = sorted_runs(result.matches, sort, descending)
+    read_ahead(ordered, names)
+    for run in ordered:
         writer.writerow([_csv_safe(cell(run, name)) for name in names])
     return out.getvalue()
 

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PAT
 from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
 from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
-from nql_lsp.runs.model import Attributes, Progress, Run, RunsError, RunSet
+from nql_lsp.runs.model import Progress, Run, RunsError, RunSet
 
 REQUIRED_COLUMNS = (
     "project_id",
@@ -549,14 +549,90 @@ class ParquetRunSet:
             Run(_DeferredAttributes(batch, key), exported, sys_id, project) for key, sys_id, project, exported in rows
         ]
 
+    # --- series points, read from the files ----------------------------------------------------------
+
+    def series_points(
+        self, runs: Sequence[Run], paths: Sequence[str] | None = None
+    ) -> list[tuple[Run, str, float, float]]:
+        """The points of the float series (``paths``, or all) of these runs, read from the export's files:
+        (run, path, step, value) in run order, then path, then step; a NaN point (a null value) is NaN.
+
+        The summary keeps only each series' aggregates, so the points are read again, from the files named
+        after the runs where the exporter's names say which (``<run>_part_<N>.parquet``), else from all."""
+        keys = [_key_of(run) for run in runs]
+        if not keys:
+            return []
+        kinds = [t.name for t in TYPES.values() if SHAPES[t.shape].aggregated]
+        spellings = [w for w, t in by_exporter().items() if t in kinds]
+        where = "run_id IN (SELECT unnest(?::VARCHAR[])) AND type IN (SELECT unnest(?::VARCHAR[]))"
+        params: list[Any] = [keys, kinds]
+        if paths is not None:
+            where += " AND path IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(paths))
+        held = self.con.execute(f"SELECT run_id, path FROM nql_series WHERE {where}", params).fetchall()
+        if not held or not spellings:
+            return []
+        wanted = {(key, path) for key, path in held}
+        names = {name for key, _ in held for name in _file_names(self._exported(key))}
+        named = [f for f in self.files if (m := _PART.fullmatch(os.path.basename(f))) and m["run"] in names]
+        found: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        self._points(named, wanted, spellings, found)
+        missing = wanted - found.keys()
+        if missing:  # files not named after their runs: read them all for the rest
+            self._points([f for f in self.files if f not in set(named)], missing, spellings, found)
+        out: list[tuple[Run, str, float, float]] = []
+        for run, key in zip(runs, keys, strict=True):
+            for path in sorted(p for k, p in found if k == key):
+                out += [(run, path, step, value) for step, value in found[(key, path)]]
+        return out
+
+    def _exported(self, key: str) -> str:
+        return key.split(chr(31), 1)[1] if chr(31) in key else key
+
+    def _points(
+        self,
+        files: list[str],
+        wanted: set[tuple[str, str]],
+        spellings: list[str],
+        found: dict[tuple[str, str], list[tuple[float, float]]],
+    ) -> None:
+        if not files or not wanted:
+            return
+        self.con.read_parquet(files, union_by_name=True).create_view("nql_points", replace=True)
+        names = {row[0] for row in self.con.execute("DESCRIBE nql_points").fetchall()}
+        project = "project_id" if "project_id" in names else "CAST(NULL AS VARCHAR)"
+        key_sql = RUN_KEY_SQL.replace("project_id", project)
+        rows = self.con.execute(
+            f"""
+            SELECT {key_sql} AS key, attribute_path, CAST(step AS DOUBLE) AS step,
+                   coalesce(float_value, 'NaN'::DOUBLE)
+            FROM nql_points
+            WHERE attribute_type IN (SELECT unnest(?::VARCHAR[]))
+              AND run_id IN (SELECT unnest(?::VARCHAR[])) AND attribute_path IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY key, attribute_path, step""",
+            [spellings, sorted({self._exported(k) for k, _ in wanted}), sorted({p for _, p in wanted})],
+        ).fetchall()
+        self.con.execute("DROP VIEW nql_points")
+        for key, path, step, value in rows:
+            if (key, path) in wanted:
+                found.setdefault((key, path), []).append((step, value))
+
     # --- reading runs back -------------------------------------------------------------------------
 
-    def fetch(self, keys: list[str] | None) -> list[Run]:
-        """The runs with these summary keys (all runs for None), in key order (project, then run id)."""
+    def fetch(self, keys: list[str] | None, paths: list[str] | None = None) -> list[Run]:
+        """The runs with these summary keys (all runs for None), in key order (project, then run id);
+        with ``paths``, holding only those of their attributes."""
+        attrs, names = self._read(keys, paths)
+        return [Run(a, names[key][1], None, names[key][0]) for key, a in attrs.items()]
+
+    def _read(
+        self, keys: list[str] | None, paths: list[str] | None = None
+    ) -> tuple[dict[str, dict[str, tuple[str, Any]]], dict[str, tuple[str, str]]]:
+        """Attributes by summary key, and each run's (project, exporter run id), in key order."""
         if keys is not None and not keys:
-            return []
+            return {}, {}
         filt = "" if keys is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
-        params = [] if keys is None else [keys]
+        params: list[Any] = [] if keys is None else [keys]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
         names: dict[str, tuple[str, str]] = {}
         for key, project, exported in self.con.execute(
@@ -564,6 +640,9 @@ class ParquetRunSet:
         ).fetchall():
             attrs[key] = {}
             names[key] = (project, exported)
+        if paths is not None:
+            filt += (" AND" if filt else " WHERE") + " path IN (SELECT unnest(?::VARCHAR[]))"
+            params = [*params, paths]
         shapes = {name: SHAPES[t.shape] for name, t in TYPES.items()}
         for table, columns in (("nql_scalars", SCALAR_COLUMNS), ("nql_series", series_columns())):
             at = {name: i for i, name in enumerate(columns, 3)}
@@ -578,21 +657,92 @@ class ParquetRunSet:
                 value = shape.from_sql(row, at)
                 if value is not None:
                     held[path] = (type_, value)
-        return [Run(a, names[key][1], None, names[key][0]) for key, a in attrs.items()]
+        return attrs, names
+
+
+def _file_names(run_id: str) -> tuple[str, str]:
+    """The names a run's part files may have: its id, or as neptune-exporter names them (every character
+    but letters, digits, ``_`` and ``-`` turned into ``_``, then ``-`` and a 16-hex blake2b digest of the id)."""
+    digest = hashlib.blake2b(run_id.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return run_id, "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id) + "-" + digest
+
+
+def _key_of(run: Run) -> str:
+    """A run's key in the summary tables."""
+    held = run.attributes
+    if isinstance(held, _DeferredAttributes):
+        return held._run_id
+    return f"{run.project}{chr(31)}{run.fallback_id}"
+
+
+#: Runs read together when one of a batch is looked into whole: a page of a table, not every match.
+PAGE_RUNS = 200
+
+
+def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
+    """Read these runs' attributes now, in one query per export (only ``paths``, if given): what a page
+    of a table shows, rather than a page of the runs in match order. Runs not read from an export, or
+    already read, are left as they are."""
+    by_batch: dict[int, tuple[_Batch, list[str]]] = {}
+    for run in runs:
+        held = run.attributes
+        if isinstance(held, _DeferredAttributes) and held._run_id not in held._batch.whole:
+            by_batch.setdefault(id(held._batch), (held._batch, []))[1].append(held._run_id)
+    for batch, keys in by_batch.values():
+        batch.read(keys, None if paths is None else list(dict.fromkeys(paths)))
 
 
 class _Batch:
-    """Runs returned together, read together the first time any of them is looked into."""
+    """Runs returned together (the matches of a query), read on demand: a run looked into whole reads its
+    page of :data:`PAGE_RUNS` runs; one attribute asked of a run not read reads that attribute for every
+    run of the batch (a column to sort by, a cell of each row), in one query."""
 
     def __init__(self, owner: ParquetRunSet, ids: list[str]) -> None:
         self.owner = owner
         self.ids = ids
-        self.loaded: dict[str, Attributes] | None = None
+        self.index = {key: i for i, key in enumerate(ids)}
+        self.whole: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with every attribute
+        self.some: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with some attributes...
+        self.paths: dict[str, set[str]] = {}  # ...these ones (per run; held or not)
+        self.columns: set[str] = set()  # attributes read for every run of the batch
 
-    def attributes(self, run_id: str) -> Attributes:
-        if self.loaded is None:
-            self.loaded = dict(zip(self.ids, (run.attributes for run in self.owner.fetch(self.ids)), strict=True))
-        return self.loaded.get(run_id, {})
+    def read(self, keys: list[str], paths: list[str] | None) -> None:
+        keys = [k for k in keys if k not in self.whole]
+        if paths is not None:
+            paths = [p for p in paths if p not in self.columns]
+            keys = [k for k in keys if not set(paths) <= self.paths.get(k, set())]
+        if not keys or paths == []:
+            return
+        found, _ = self.owner._read(keys, paths)
+        for key, attrs in found.items():
+            if paths is None:
+                self.whole[key] = attrs
+                self.some.pop(key, None)
+                self.paths.pop(key, None)
+            else:
+                self.some.setdefault(key, {}).update(attrs)
+                self.paths.setdefault(key, set()).update(paths)
+
+    def attributes(self, key: str) -> dict[str, tuple[str, Any]]:
+        """Every attribute of the run, reading its page of the batch if it is not read yet."""
+        found = self.whole.get(key)
+        if found is None:
+            start = self.index.get(key, 0)
+            page = [k for k in self.ids[start : start + PAGE_RUNS] if k not in self.whole]
+            self.read(page if key in page else [key, *page], None)
+            found = self.whole.get(key, {})
+        return found
+
+    def value(self, key: str, path: str) -> tuple[str, Any] | None:
+        """One attribute of the run, reading it for the whole batch if it is not read yet."""
+        found = self.whole.get(key)
+        if found is not None:
+            return found.get(path)
+        if path not in self.columns and path not in self.paths.get(key, ()):
+            self.read(self.ids, [path])
+            self.columns.add(path)
+        held = self.whole.get(key, self.some.get(key, {}))
+        return held.get(path)
 
 
 class _DeferredAttributes(Mapping[str, tuple[str, Any]]):
@@ -605,7 +755,17 @@ class _DeferredAttributes(Mapping[str, tuple[str, Any]]):
         self._run_id = run_id
 
     def __getitem__(self, path: str) -> tuple[str, Any]:
-        return self._batch.attributes(self._run_id)[path]
+        found = self._batch.value(self._run_id, path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def get(self, path: str, default: Any = None) -> Any:
+        found = self._batch.value(self._run_id, path)
+        return default if found is None else found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._batch.value(self._run_id, path) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._batch.attributes(self._run_id))

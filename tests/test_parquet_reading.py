@@ -1,0 +1,221 @@
+"""Reading a parquet export back: the learned schema kept with the summary, pages read alone, series points
+read from the files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nql_lsp.api
+from nql_lsp.evaluation import pushdown
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.explore.data import Table, page
+from nql_lsp.runs import open_runs
+from nql_lsp.runs.cache import CACHE_ENV
+from nql_lsp.runs.learned import LearnedSchema
+from nql_lsp.runs.parquet import ParquetRunSet
+
+from .neptune_exporter_shapes import metric, neptune2_run, param, write_run
+from .parquet_export import write_export
+from .runs_fixtures import small_runs
+from .test_evaluate_properties import SAMPLE
+
+P = "acme/cls"
+
+
+def _open(root: Path) -> ParquetRunSet:
+    found = open_runs(root)
+    assert isinstance(found, ParquetRunSet)
+    return found
+
+
+# --- the learned schema in the cache -------------------------------------------------------------------
+
+
+def test_a_second_open_reads_the_kept_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    export = write_export(small_runs().runs, tmp_path / "export")
+    learned = schema_of(_open(export))
+    [kept] = (tmp_path / "cache" / "parquet").glob("*.schema.json")
+    [summary] = (tmp_path / "cache" / "parquet").glob("*.duckdb")
+    assert kept.name.startswith(summary.stem + ".")
+
+    def refuse(source: ParquetRunSet) -> None:
+        raise AssertionError("the schema was learned again")
+
+    monkeypatch.setattr(pushdown, "learn_export", refuse)
+    again = _open(export)
+    assert again.from_cache
+    schema = schema_of(again)
+    # The small fixture: `acc` is a float in A, C and D (largest 0.95) and a string in B.
+    acc = schema.field("acc")
+    assert acc is not None and acc.types == ("float", "string")
+    assert (acc.stats["float"].runs, acc.stats["float"].maximum, acc.stats["string"].runs) == (3, 0.95, 1)
+    assert isinstance(schema, LearnedSchema) and isinstance(learned, LearnedSchema)
+    assert schema.by_path == learned.by_path  # every statistic, as learned
+    assert [f.path for f in schema.fields()] == [f.path for f in learned.fields()]
+    assert schema.run_count == learned.run_count == 5
+    assert schema.exported
+
+
+def test_a_damaged_kept_schema_is_learned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    export = write_export(small_runs().runs, tmp_path / "export")
+    schema_of(_open(export))
+    [kept] = (tmp_path / "cache" / "parquet").glob("*.schema.json")
+    kept.write_text('{"format": 1, "fields": ', encoding="utf-8")
+    again = _open(export)
+    assert again.kept_schema() is None
+    acc = schema_of(again).field("acc")
+    assert acc is not None and acc.stats["float"].runs == 3
+    assert again.kept_schema() is not None  # and kept again, whole
+
+
+def test_the_kept_schema_is_that_of_the_runs_the_set_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A set whose tables hold other runs (narrowed to a project) does not read the whole export's schema."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    root = tmp_path / "export"
+    write_export(small_runs().runs[:2], root / "a", project="team/a")
+    write_export(small_runs().runs[2:], root / "b", project="team/b")
+    whole = _open(root)
+    schema_of(whole)
+    narrowed = _open(root)
+    narrowed.con.execute(
+        "CREATE OR REPLACE TEMP VIEW nql_runs AS SELECT * FROM nql_cache.nql_runs WHERE project = 'team/a'"
+    )
+    assert narrowed.kept_schema() is None
+
+
+# --- reading a page only -------------------------------------------------------------------------------
+
+
+class Reads:
+    """Every read of attributes an export's runs make: (keys, paths)."""
+
+    def __init__(self, runs: ParquetRunSet, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[list[str] | None, list[str] | None]] = []
+        real = ParquetRunSet._read
+
+        def spy(source: ParquetRunSet, keys: list[str] | None, paths: list[str] | None = None) -> Any:
+            self.calls.append((None if keys is None else list(keys), None if paths is None else list(paths)))
+            return real(source, keys, paths)
+
+        monkeypatch.setattr(ParquetRunSet, "_read", spy)
+
+    def whole(self) -> list[str]:
+        """The runs read with every attribute."""
+        return [k for keys, paths in self.calls if paths is None for k in keys or ["*"]]
+
+
+@pytest.fixture(scope="module")
+def sample_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
+    return _open(write_export(list(SAMPLE), tmp_path_factory.mktemp("sample")))
+
+
+def test_a_table_page_reads_only_its_rows_and_columns(
+    sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(sample_export) > 60  # enough runs that a page of 5 is a small part of them
+    reads = Reads(sample_export, monkeypatch)
+    got = page(Table(sample_export), "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
+    assert reads.whole() == []  # no run read with all its attributes
+    assert len(got["rows"]) == 5
+    sorted_on, *cells = reads.calls
+    assert sorted_on[1] == ["sys/name"] and sorted_on[0] is not None and len(sorted_on[0]) == got["matched"]
+    assert len(cells) == 1 and cells[0][0] is not None and len(cells[0][0]) == 5
+    assert cells[0][1] == ["sys/id", "sys/owner"]  # `sys/name` was read for every match, to sort on
+    # The same page as the runs held in memory give.
+    memory = page(Table(sample_export.in_memory()), "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
+    assert (got["rows"], got["ids"]) == (memory["rows"], memory["ids"])
+
+
+def test_fetch_runs_table_with_a_limit_reads_only_the_rows_it_returns(
+    sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = nql_lsp.api.Project(sample_export)
+    reads = Reads(sample_export, monkeypatch)
+    table = project.fetch_runs_table(limit=3)
+    assert len(table) == 3
+    assert sorted(reads.whole()) == sorted(
+        f"{run.project}\x1f{run.fallback_id}" for run in sample_export.runs if run.id in {r["sys/id"] for r in table}
+    )
+    memory = nql_lsp.api.Project(sample_export.in_memory()).fetch_runs_table(limit=3)
+    assert table.rows == memory.rows
+
+
+def test_runs_looked_into_whole_read_a_page_at_a_time(
+    sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nql_lsp.evaluation.evaluate import preview
+    from nql_lsp.runs import parquet
+
+    monkeypatch.setattr(parquet, "PAGE_RUNS", 10)
+    matches = preview("", sample_export).matches
+    reads = Reads(sample_export, monkeypatch)
+    first = dict(matches[0].attributes)
+    assert len(reads.whole()) == 10  # the first page, not every match
+    alone = sample_export.by_id(matches[0].id)
+    assert alone is not None and first == dict(alone.attributes)
+    reads.calls.clear()
+    dict(matches[3].attributes)
+    assert reads.whole() == []  # already read
+    dict(matches[25].attributes)
+    assert len(reads.whole()) == 10  # the page from the 26th match
+
+
+# --- series points from the files ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two runs as neptune-exporter writes them: steps 0, 0.5, 1, …; one run's rows in three parts."""
+    root = tmp_path_factory.mktemp("series")
+    write_run(root, P, "CLS-1", neptune2_run(P, "CLS-1", "first", [0.5, 0.7, 0.9]), parts=3)
+    rows = [
+        param(P, "CLS-2", "sys/id", "string", "CLS-2"),
+        param(P, "CLS-2", "sys/name", "string", "second"),
+        param(P, "CLS-2", "sys/trashed", "bool", False),
+        *metric(P, "CLS-2", "train/acc", [0.2, None, 0.4], first=10.0),  # None: a NaN point
+        *metric(P, "CLS-2", "train/loss", [3.0, 2.0]),
+    ]
+    write_run(root, P, "CLS-2", rows)
+    return root
+
+
+def test_fetch_series_reads_the_points_of_an_export(exported: Path) -> None:
+    project = nql_lsp.api.open(exported)
+    table = project.fetch_series(columns=["train/acc"], sort_by="sys/name", ascending=True)
+    got = [(run, path, step, None if math.isnan(v) else v) for run, path, step, v in table]
+    assert got == [
+        ("CLS-1", "train/acc", 0.0, 0.5),
+        ("CLS-1", "train/acc", 0.5, 0.7),
+        ("CLS-1", "train/acc", 1.0, 0.9),
+        ("CLS-2", "train/acc", 10.0, 0.2),
+        ("CLS-2", "train/acc", 10.5, None),
+        ("CLS-2", "train/acc", 11.0, 0.4),
+    ]
+    every = project.fetch_series(query='`sys/id` = "CLS-2"')
+    assert [(r, p, s) for r, p, s, _ in every] == [
+        ("CLS-2", "train/acc", 10.0),
+        ("CLS-2", "train/acc", 10.5),
+        ("CLS-2", "train/acc", 11.0),
+        ("CLS-2", "train/loss", 0.0),
+        ("CLS-2", "train/loss", 0.5),
+    ]
+    pytest.importorskip("pandas")
+    df = project.fetch_series(query='`sys/id` = "CLS-1"', columns=["train/acc"]).to_pandas()
+    assert list(df.columns) == ["run_id", "path", "step", "value"]
+    assert df["value"].tolist() == [0.5, 0.7, 0.9]
+
+
+def test_series_points_of_files_not_named_after_their_runs(tmp_path: Path) -> None:
+    """A hand-made export (one file, any name) is read whole for the points."""
+    root = tmp_path / "one"
+    write_run(root, P, "CLS-9", [param(P, "CLS-9", "sys/id", "string", "CLS-9"), *metric(P, "CLS-9", "m", [1.0, 2.0])])
+    [file] = root.rglob("*.parquet")
+    file.rename(file.with_name("everything.parquet"))
+    table = nql_lsp.api.open(root).fetch_series()
+    assert list(table) == [("CLS-9", "m", 0.0, 1.0), ("CLS-9", "m", 0.5, 2.0)]

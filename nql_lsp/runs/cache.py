@@ -34,12 +34,13 @@ def fingerprint(files: Iterable[str], *parts: str) -> str | None:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
+    digest.update(os.getcwd().encode("utf-8", "surrogatepass"))  # relative names are relative to it
     for name in files:
         try:
             st = os.stat(name)
         except OSError:
             return None
-        digest.update(f"{os.path.abspath(name)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+        digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 

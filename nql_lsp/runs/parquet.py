@@ -149,13 +149,15 @@ def summary_sql(into: str = "") -> tuple[str, ...]:
            epoch_ms(datetime_value) / 1000.0 AS ts,
            string_set_value AS tags,
            file_value AS file
-    FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}""",
+    FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}
+    ORDER BY path, run_id  -- a clause names one path: its rows are a few row groups, skipped to by their zone maps""",
         f"""
     CREATE TABLE {into}nql_series AS
     SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE attribute_type {cases} END AS type,
            n, {", ".join(a.stored_as for a in AGGREGATES.values())}, last_str
-    FROM nql_groups WHERE attribute_type IN {_sql_list(series)}""",
+    FROM nql_groups WHERE attribute_type IN {_sql_list(series)}
+    ORDER BY path, run_id""",
         f"""
     CREATE TABLE {into}nql_runs AS
     SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
@@ -201,13 +203,14 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
     others: list[str] = []
     # One walk over names, no Path per file: an export holds tens of thousands of parts.
     for folder, _, names in os.walk(path):
+        prefix = folder + os.sep
         for name in names:
             if name.endswith(".parquet"):
                 m = _PART.fullmatch(name)
                 if m is None:
-                    others.append(os.path.join(folder, name))
+                    others.append(prefix + name)
                 else:
-                    parts.setdefault((folder, m["run"]), []).append((int(m["n"]), os.path.join(folder, name)))
+                    parts.setdefault((folder, m["run"]), []).append((int(m["n"]), prefix + name))
             elif name.endswith(".parquet.tmp"):  # parts still being written: never read, but counted
                 m = _PART.fullmatch(name.removesuffix(".tmp"))
                 if m is not None:
@@ -217,7 +220,9 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
     files: list[str] = []
     incomplete: list[str] = []
     for (folder, run), held in sorted(parts.items()):
-        if any(n == 0 for n, _ in held):
+        if len(held) == 1 and held[0][0] == 0:  # the usual run: one part
+            files.append(held[0][1])
+        elif any(n == 0 for n, _ in held):
             files += [f for _, f in sorted(held)]
         else:
             incomplete.append(os.path.join(folder, run))
@@ -640,9 +645,10 @@ class ParquetRunSet:
         ).fetchall():
             attrs[key] = {}
             names[key] = (project, exported)
-        if paths is not None:
-            filt += (" AND" if filt else " WHERE") + " path IN (SELECT unnest(?::VARCHAR[]))"
-            params = [*params, paths]
+        if paths is not None:  # a list of values, not a subquery: duckdb skips the row groups of other paths
+            listed = f"path IN ({', '.join('?' * len(paths))})" if paths else "FALSE"
+            filt += (" AND " if filt else " WHERE ") + listed
+            params = [*params, *paths]
         shapes = {name: SHAPES[t.shape] for name, t in TYPES.items()}
         for table, columns in (("nql_scalars", SCALAR_COLUMNS), ("nql_series", series_columns())):
             at = {name: i for i, name in enumerate(columns, 3)}

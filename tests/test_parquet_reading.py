@@ -219,3 +219,21 @@ def test_series_points_of_files_not_named_after_their_runs(tmp_path: Path) -> No
     file.rename(file.with_name("everything.parquet"))
     table = nql_lsp.api.open(root).fetch_series()
     assert list(table) == [("CLS-9", "m", 0.0, 1.0), ("CLS-9", "m", 0.5, 2.0)]
+
+
+def test_a_value_written_twice_is_one_attribute_of_one_run(tmp_path: Path) -> None:
+    """Rows are grouped by (project, run, path, type): a parameter repeated across parts, or next to a null
+    row for it (Neptune 3's melted batches), is one value, counted once in the schema."""
+    rows = [
+        param(P, "CLS-7", "sys/id", "string", "CLS-7"),
+        param(P, "CLS-7", "parameters/lr", "float", None),
+        param(P, "CLS-7", "parameters/lr", "float", 0.25),
+        param(P, "CLS-7", "parameters/lr", "float", 0.25),
+    ]
+    write_run(tmp_path, P, "CLS-7", rows, parts=2)
+    runs = _open(tmp_path)
+    lr = schema_of(runs).field("parameters/lr")
+    assert lr is not None and lr.stats["float"].runs == 1
+    run = runs.by_id("CLS-7")
+    assert run is not None and run.get("parameters/lr") == ("float", 0.25)
+    assert runs.con.execute("SELECT count(*) FROM nql_scalars WHERE path = 'parameters/lr'").fetchone() == (1,)

@@ -25,8 +25,10 @@ def learn_export(source: ParquetRunSet) -> LearnedSchema:
     def ranged(type_: str) -> bool:
         return type_ in TYPES and shape_of(type_).sql_range
 
+    # A run holds a path with a type once in the summary (it is made from rows grouped that way): a count
+    # of rows is a count of runs.
     for path, type_, runs, mn, mx, last in con.execute("""
-            SELECT path, type, count(DISTINCT run_id), min(num), max(num), arg_max(num, run_id)
+            SELECT path, type, count(*), min(num), max(num), arg_max(num, run_id)
             FROM nql_scalars GROUP BY path, type""").fetchall():
         s = entry(path, type_)
         s.runs = runs

@@ -207,10 +207,13 @@ This is nql-lsp's `nql.explain' command."
 Filter code of neptune-query, an MLflow search, or NQL from Filter code.")
 
 (defun nql--lsp-position ()
-  "Point as an LSP position, in the encoding Eglot agreed with the server."
-  (if (fboundp 'eglot--pos-to-lsp-position)
-      (eglot--pos-to-lsp-position)
-    (list :line (1- (line-number-at-pos)) :character (nql--utf16-column))))
+  "Point as an LSP position, its column counted as Eglot agreed with the server.
+Eglot's public variable for that is `eglot-current-linepos-function' (from 1.12),
+`eglot-current-column-function' before; UTF-16, the LSP default, without either."
+  (let ((count (seq-find (lambda (name) (and (boundp name) (functionp (symbol-value name))))
+                         '(eglot-current-linepos-function eglot-current-column-function))))
+    (list :line (1- (line-number-at-pos))
+          :character (if count (funcall (symbol-value count)) (nql--utf16-column)))))
 
 ;;;###autoload
 (defun nql-convert (target)

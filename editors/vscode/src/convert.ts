@@ -1,16 +1,9 @@
-// The conversion commands' side that needs no editor: which command converts to what, the arguments of the
-// server's `nql.convert`, and its answer as one line of text. Kept free of the `vscode` module so that the
+// The conversion commands' side that needs no editor: the arguments of the server's `nql.convert`, and its
+// answer's problems as one line of text. Kept free of the `vscode` module so that the
 // unit tests (test/convert.test.mjs) run under plain Node.
 
 /** What `nql.convert` converts to: neptune-query Filter code, an MLflow search, or NQL (from Filter code). */
 export type ConvertTarget = 'filter' | 'mlflow' | 'nql';
-
-/** The extension's commands (package.json `contributes.commands`) and the target of each. */
-export const CONVERT_COMMANDS: Record<string, ConvertTarget> = {
-  'nql.convertToFilter': 'filter',
-  'nql.convertToMlflow': 'mlflow',
-  'nql.convertToNql': 'nql',
-};
 
 /** A position as VS Code and LSP both write it (0-based line, UTF-16 character). */
 export interface Place {

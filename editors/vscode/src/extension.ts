@@ -16,7 +16,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
-import { CONVERT_COMMANDS, convertArguments, type ConvertResult, type ConvertTarget, problemsText } from './convert';
+import { convertArguments, type ConvertResult, type ConvertTarget, problemsText } from './convert';
 import { findServer, type ServerLookup } from './server-path';
 
 /** Server commands whose results this extension shows; the arguments are filled in from the editor. */
@@ -43,9 +43,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await stopClient();
       await startClient(context);
     }),
-    ...Object.entries(CONVERT_COMMANDS).map(([command, target]) =>
-      vscode.commands.registerCommand(command, () => convert(target)),
-    ),
+    // The conversions call the server's `nql.convert`, which the language client registers itself.
+    vscode.commands.registerCommand('nql.convertToFilter', () => convert('filter')),
+    vscode.commands.registerCommand('nql.convertToMlflow', () => convert('mlflow')),
+    vscode.commands.registerCommand('nql.convertToNql', () => convert('nql')),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       // Settings that change how the client itself is set up need a restart; the rest reach the running
       // server through workspace/didChangeConfiguration.

@@ -207,9 +207,10 @@ This is nql-lsp's `nql.explain' command."
 Filter code of neptune-query, an MLflow search, or NQL from Filter code.")
 
 (defun nql--lsp-position ()
-  "Point as an LSP position, its column counted as Eglot agreed with the server.
-Eglot's public variable for that is `eglot-current-linepos-function' (from 1.12),
-`eglot-current-column-function' before; UTF-16, the LSP default, without either."
+  "Point as an LSP position, its column counted as Eglot agreed.
+Eglot's public variable for that is `eglot-current-linepos-function'
+\(from 1.12), `eglot-current-column-function' before; without either,
+UTF-16, the LSP default."
   (let ((count (seq-find (lambda (name) (and (boundp name) (functionp (symbol-value name))))
                          '(eglot-current-linepos-function eglot-current-column-function))))
     (list :line (1- (line-number-at-pos))
@@ -218,11 +219,11 @@ Eglot's public variable for that is `eglot-current-linepos-function' (from 1.12)
 ;;;###autoload
 (defun nql-convert (target)
   "Convert the query at point to TARGET and show the result.
-TARGET is \"filter\" (neptune-query Filter code), \"mlflow\" (an MLflow search
-over runs loaded by neptune-exporter) or \"nql\" (the Filter expression at point,
-in a Python buffer, as NQL).  This is nql-lsp's `nql.convert' command; the
-result is shown in the buffer *nql-convert*, and what cannot be converted is
-reported as an error naming each problem."
+TARGET is \"filter\" (neptune-query Filter code), \"mlflow\" (an MLflow
+search over runs loaded by neptune-exporter) or \"nql\" (the Filter
+expression at point, in a Python buffer, as NQL).  This is nql-lsp's
+`nql.convert' command; the result is shown in the buffer *nql-convert*,
+and what cannot be converted is reported as an error naming each problem."
   (interactive (list (completing-read "Convert to: " nql-convert-targets nil t)))
   (unless buffer-file-name
     (user-error "This buffer visits no file"))

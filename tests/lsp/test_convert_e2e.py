@@ -189,3 +189,16 @@ async def test_bad_arguments_answer_with_an_error_not_a_failure(client):
         result = await convert(client, *arguments)
         assert result["text"] is None and result["edit"] is None, arguments
         assert result["error"].startswith("nql.convert takes [uri, position or range or null, target"), arguments
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_server_announces_the_command():
+    # In process, on the wire: a client learns the commands it may send from the answer to initialize.
+    from .wire import Wire
+
+    wire = Wire()
+    answer = await wire.initialize({}, {"nql": {"runs": False}})
+    commands = answer["result"]["capabilities"]["executeCommandProvider"]["commands"]
+    assert "nql.convert" in commands
+    assert {"nql.preview", "nql.explain"} <= set(commands)
+    wire.close()

@@ -24,7 +24,7 @@ the query or expression at ``where`` and maps offsets to LSP positions.
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from lsprotocol import types
 from lsprotocol.converters import get_converter
@@ -38,6 +38,9 @@ from nql_lsp.features.convert.to_filter import filter_of
 from nql_lsp.lsp.analyses import QueryAnalysis
 from nql_lsp.lsp.context import Context
 from nql_lsp.lsp.snapshot import DocumentSnapshot
+
+if TYPE_CHECKING:
+    from nql_lsp.syntax.text import LineIndex
 
 COMMAND = "nql.convert"
 TARGETS = ("filter", "mlflow", "nql")
@@ -133,7 +136,7 @@ def _query_at(snap: DocumentSnapshot, analyses: list[QueryAnalysis], span: tuple
     return f"no query at line {row}" if not near else f"line {row} holds {len(near)} queries: place the cursor on one"
 
 
-def _lines_of(qa: QueryAnalysis, lines: Any) -> set[int]:
+def _lines_of(qa: QueryAnalysis, lines: LineIndex) -> set[int]:
     code = qa.region.source.code_span
     start, end = code if code is not None else (qa.region.file_start, qa.region.file_end)
     return set(range(lines.line_of(start), lines.line_of(end) + 1))

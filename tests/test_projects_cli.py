@@ -123,8 +123,9 @@ def test_explore_refuses_an_unknown_project_before_serving(export: Path) -> None
 def test_the_explorer_language_server_is_told_the_projects() -> None:
     message = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
     told = rewrite(message, "/data", (ONE,))
-    assert told["params"]["initializationOptions"] == {"nql": {"runs": "/data", "project": [ONE]}}
-    assert rewrite(message, "/data")["params"]["initializationOptions"] == {"nql": {"runs": "/data"}}
+    assert told is not None and told["params"]["initializationOptions"] == {"nql": {"runs": "/data", "project": [ONE]}}
+    plain = rewrite(message, "/data")
+    assert plain is not None and plain["params"]["initializationOptions"] == {"nql": {"runs": "/data"}}
 
 
 def test_explore_serves_only_the_chosen_project(export: Path, tmp_path: Path) -> None:

@@ -8,11 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import clause_counts, preview
 from nql_lsp.runs import RunsError, RunSet, open_runs
 from nql_lsp.runs.cache import CACHE_ENV
+from nql_lsp.runs.narrowed import projects_of
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .neptune_exporter_shapes import metric, param, write_run
@@ -170,3 +173,59 @@ def test_runs_that_name_no_project_cannot_be_narrowed(tmp_path: Path) -> None:
     with pytest.raises(RunsError, match=r"holds no named projects"):
         open_runs(path, projects=["team/one"])
     assert len(open_runs(path, projects=[])) == 1
+
+
+NARROW_QUERIES = [
+    "a:int EXISTS",
+    "a:int NOT EXISTS",
+    "a:int > 0",
+    "NOT a:int = 0",
+    "a:int > 0 OR m:floatSeries EXISTS",
+    "last(m:floatSeries) > 0 AND a:int <= 1",
+]
+_CELL = st.one_of(st.none(), st.integers(-2, 2))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 2), _CELL, st.lists(st.floats(-2, 2), max_size=2)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(NARROW_QUERIES),
+    st.sampled_from([ONE, TWO]),
+)
+def test_generated_two_project_exports_narrowed_agree(
+    tmp_path_factory: pytest.TempPathFactory,
+    runs: list[tuple[bool, int, int | None, list[float]]],
+    query: str,
+    chosen: str,
+) -> None:
+    """Runs of two projects drawn from three shared ids: narrowed, the pushdown, the runs in memory and a
+    count by hand over the chosen project's runs all agree."""
+    root = tmp_path_factory.mktemp("narrow")
+    held: dict[tuple[str, str], tuple[int | None, list[float]]] = {}
+    for first, n, a, points in runs:
+        project, run = (ONE if first else TWO), f"RUN-{n}"
+        held[(project, run)] = (a, points)
+    for (project, run), (a, points) in held.items():
+        rows = [param(project, run, "sys/id", "string", run), param(project, run, "a", "int", a)]
+        write_run(root, project, run, [*rows, *metric(project, run, "m", list(points))])
+    whole = open_runs(root)
+    if chosen not in projects_of(whole):
+        with pytest.raises(RunsError, match="no project"):
+            open_runs(root, projects=[chosen])
+        return
+    narrowed = _parquet(root, [chosen])
+    pushed = [(r.project, r.id) for r in preview(query, narrowed).matches]
+    memory = [(r.project, r.id) for r in preview(query, narrowed.in_memory()).matches]
+    assert pushed == memory, query
+    assert {p for p, _ in pushed} <= {chosen}
+    assert len(narrowed) == sum(1 for p, _ in held if p == chosen)
+    if query == "a:int EXISTS":  # by hand: a null value is no value
+        assert [i for _, i in pushed] == sorted(r for (p, r), (a, _) in held.items() if p == chosen and a is not None)
+    if query == "a:int > 0 OR m:floatSeries EXISTS":
+        assert [i for _, i in pushed] == sorted(
+            r for (p, r), (a, m) in held.items() if p == chosen and ((a is not None and a > 0) or m)
+        )

@@ -91,16 +91,21 @@ def _narrow_export(source: ParquetRunSet, projects: list[str]) -> ParquetRunSet:
     The copy shares the export's database (its tables, or the cached summary attached read-only) through a
     cursor of its own, whose search path finds the views first."""
     schema = f"nql_narrow_{next(_schemas)}"
-    con = source.con
     wanted = ", ".join(_quoted(p) for p in projects)
-    con.execute(f"CREATE SCHEMA {schema}")
-    con.execute(f"CREATE VIEW {schema}.nql_runs AS SELECT * FROM main.nql_runs WHERE project IN ({wanted})")
-    for table in _NARROWED_TABLES[1:]:
-        con.execute(
-            f"CREATE VIEW {schema}.{table} AS SELECT * FROM main.{table} "
-            f"WHERE run_id IN (SELECT run_id FROM {schema}.nql_runs)"
-        )
-    cursor = con.cursor()
+    # A cursor of its own for the views, too: the export's connection may be answering a query on another
+    # thread (an editor narrowing what it previews meanwhile), and a connection serves one caller at once.
+    ddl = source.con.cursor()
+    try:
+        ddl.execute(f"CREATE SCHEMA {schema}")
+        ddl.execute(f"CREATE VIEW {schema}.nql_runs AS SELECT * FROM main.nql_runs WHERE project IN ({wanted})")
+        for table in _NARROWED_TABLES[1:]:
+            ddl.execute(
+                f"CREATE VIEW {schema}.{table} AS SELECT * FROM main.{table} "
+                f"WHERE run_id IN (SELECT run_id FROM {schema}.nql_runs)"
+            )
+    finally:
+        ddl.close()
+    cursor = source.con.cursor()
     cursor.execute("SET TimeZone = 'UTC'")
     cursor.execute(f"SET search_path = '{schema},main'")
     narrowed = copy.copy(source)

@@ -106,3 +106,20 @@ def test_project_is_a_name_or_a_list_of_names():
         'nql.project: expected a project name ("workspace/project"), a list of them, or "" for every project; '
         "got ['team/one', 3], using the default"
     ]
+
+
+def test_workspace_folders_are_where_an_export_is_looked_for():
+    from lsprotocol import types
+
+    from nql_lsp.lsp.handlers.initialize import workspace_folders
+
+    caps = types.ClientCapabilities()
+    folders = [
+        types.WorkspaceFolder(uri="file:///work/a", name="a"),
+        types.WorkspaceFolder(uri="untitled:scratch", name="scratch"),  # not on disk: no search there
+        types.WorkspaceFolder(uri="file:///work/b%20c", name="b c"),
+    ]
+    params = types.InitializeParams(capabilities=caps, workspace_folders=folders)
+    assert workspace_folders(params, "/work/root") == ["/work/a", "/work/b c"]
+    assert workspace_folders(types.InitializeParams(capabilities=caps), "/work/root") == ["/work/root"]
+    assert workspace_folders(types.InitializeParams(capabilities=caps), None) == []

@@ -96,6 +96,8 @@ def test_check_against_one_project(
         (["--project", ONE], "--project is only taken with"),
         (["--convert", "mlflow", "a = 1", "--project", ONE, "--project", TWO], "--convert mlflow takes one --project"),
         (["--convert", "filter", "a = 1", "--project", ONE], "--project is taken by --convert mlflow"),
+        (["--preview", "a:int = 1", "--project", " "], "an empty --project names no project"),
+        (["explore", "--project", ""], "an empty --project names no project"),
     ],
 )
 def test_project_where_it_means_nothing_is_a_usage_error(

@@ -126,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if "" in args.paths or args.runs == "":
             parser.error("an empty PATH names no file (use . for the current directory)")
+        if any(not name.strip() for name in args.project or ()):
+            parser.error("an empty --project names no project (leave it out for every project)")
         if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
             parser.error("--diff and --line-width are only taken with --format")
         if args.convert is not None:
@@ -159,6 +161,8 @@ def _explore(argv: list[str]) -> int:
     args = _explore_parser().parse_args(argv)
     if args.path == "":
         _explore_parser().error("an empty PATH names no file")
+    if any(not name.strip() for name in args.project):
+        _explore_parser().error("an empty --project names no project (leave it out for every project)")
     from nql_lsp.cli.explore import run_explore
 
     try:

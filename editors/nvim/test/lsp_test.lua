@@ -266,7 +266,7 @@ check('a code lens counts the runs the query matches', function()
     end
     return title ~= nil
   end, 200)
-  expect(title and title:find('^matches %d+ of %d+ runs$'), 'lens: ' .. tostring(title))
+  expect(title and title:find('^matches %d+ of %d+ runs in .+$'), 'lens: ' .. tostring(title))
   -- The plugin turned the per-clause counts on when the server attached.
   expect(vim.lsp.inlay_hint.is_enabled({ bufnr = buf }), 'inlay hints are off')
 end)

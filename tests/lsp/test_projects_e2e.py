@@ -110,3 +110,23 @@ async def test_a_named_export_is_narrowed_at_start(tmp_path: Path) -> None:
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+async def test_an_mlflow_conversion_searches_the_one_project_the_runs_are_narrowed_to(tmp_path: Path) -> None:
+    _write_two_projects(tmp_path / "runs")
+    client = await _start(tmp_path, {"nql": {"runs": "runs", "project": "two"}})
+    try:
+        uri = open_doc(client, "lr:float > 0.15")
+        await _titles(client, uri, 1)  # the runs are loaded and narrowed
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="nql.convert", arguments=[uri, None, "mlflow"])
+        )
+        # the bare name the setting gave is searched by the full name the export holds
+        assert 'e.name.startswith("lab/two/")' in result["text"], result["text"]
+        named = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="nql.convert", arguments=[uri, None, "mlflow", {"project": "a/b"}])
+        )
+        assert 'e.name.startswith("a/b/")' in named["text"]  # an explicit project wins
+    finally:
+        await client.shutdown_session()
+        await client.stop()

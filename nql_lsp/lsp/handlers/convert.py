@@ -76,7 +76,21 @@ def handle(
     if isinstance(found, str):
         return _failure(found, target=target)
     project = options.get("project")
-    return _from_query(snap, found, target, project if isinstance(project, str) and project else None)
+    if not (isinstance(project, str) and project):
+        project = _narrowed_project(ctx)
+    return _from_query(snap, found, target, project)
+
+
+def _narrowed_project(ctx: Context) -> str | None:
+    """The one project ``nql.project`` narrowed the runs to, by its full name: a search of MLflow's experiments
+    then asks for the runs the lenses count, as the CLI's ``--project`` does."""
+    from nql_lsp.runs.narrowed import projects_of
+
+    state = ctx.session.runs
+    if not state.projects or state.runs is None:
+        return None
+    held = [p for p in projects_of(state.runs) if p]
+    return held[0] if len(held) == 1 else None
 
 
 # --- where: a position, a range, or the whole document ---------------------------------------------------

@@ -121,11 +121,13 @@ async def test_an_mlflow_conversion_searches_the_one_project_the_runs_are_narrow
         result = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="nql.convert", arguments=[uri, None, "mlflow"])
         )
+        assert isinstance(result, dict), result
         # the bare name the setting gave is searched by the full name the export holds
         assert 'e.name.startswith("lab/two/")' in result["text"], result["text"]
         named = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="nql.convert", arguments=[uri, None, "mlflow", {"project": "a/b"}])
         )
+        assert isinstance(named, dict), named
         assert 'e.name.startswith("a/b/")' in named["text"]  # an explicit project wins
     finally:
         await client.shutdown_session()

@@ -54,16 +54,30 @@ def summary(reports: list[FileReport]) -> str:
     return f"Found {errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}."
 
 
+# A source line longer than this is shown as a window around the diagnostic: a generated query may be one
+# line of megabytes, which neither a terminal nor a log wants whole (nor ``display_width`` to measure).
+_LONG_LINE = 1_000
+_BEFORE, _AFTER = 60, 140
+
+
 def _snippet(lines: LineIndex, d: Diagnostic) -> list[str]:
     """The source line under the header, with ``^`` under the diagnostic's range (its first line)."""
     line = lines.line_of(d.start)
     start = lines.line_start(line)
-    text = lines.line_text(line)
     end = min(d.end, lines.line_end(line))
-    pad = display_width(text[: d.start - start].expandtabs(1))
+    stop = lines.line_end(line)
+    lead = tail = ""
+    if stop - start > _LONG_LINE:
+        shown = max(start, d.start - _BEFORE)
+        lead = "…" if shown > start else ""
+        tail = "…" if shown + _BEFORE + _AFTER < stop else ""
+        start, stop = shown, min(stop, shown + _BEFORE + _AFTER)
+        end = min(end, stop)
+    text = lines.text[start:stop]
+    pad = display_width(lead) + display_width(text[: d.start - start].expandtabs(1))
     width = max(1, display_width(text[d.start - start : end - start]))
     gutter = f"{line + 1} | "
-    return [f"{gutter}{text.expandtabs(1)}", " " * (len(gutter) + pad) + "^" * width]
+    return [f"{gutter}{lead}{text.expandtabs(1)}{tail}", " " * (len(gutter) + pad) + "^" * width]
 
 
 def format_full(reports: list[FileReport]) -> str:

@@ -88,13 +88,12 @@ class CleanPrefix:
         return usable[-1] if usable else None
 
 
-def too_long(text: str) -> Diagnostic:
-    return make(
-        "NQL005",
-        f"the query is {len(text):,} characters long; Neptune's client refuses queries over {MAX_QUERY_LENGTH:,}",
-        MAX_QUERY_LENGTH,
-        len(text),
-    )
+def too_long(text: str, *, checked: bool = True) -> Diagnostic:
+    """NQL005; ``checked=False`` says that nothing else was checked (see :func:`~nql_lsp.analysis.analyze`)."""
+    message = f"the query is {len(text):,} characters long; Neptune's client refuses queries over {MAX_QUERY_LENGTH:,}"
+    if not checked:
+        message += " (a query this long is checked no further: shorten it first)"
+    return make("NQL005", message, MAX_QUERY_LENGTH, len(text))
 
 
 def as_expr(tree: object) -> Expr | None:

@@ -34,7 +34,7 @@ from nql_lsp.syntax.parsed import (
     too_long,
 )
 from nql_lsp.syntax.terminals import FUNC, WORD
-from nql_lsp.syntax.tree import Query, Token
+from nql_lsp.syntax.tree import Aggregate, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -53,16 +53,21 @@ def _lark() -> Lark:
     return lark_parser()
 
 
+# One match per token, the whitespace before it included (possessively, so that trailing whitespace is
+# never given back to ``irregular``); at the end of the text only the empty ``\Z`` alternative matches.
 _MASTER = re.compile(
     r"""
-    (?P<ws>\s+)
-  | (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
-  | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
-  | (?P<SQ_STRING>'(?:[^'\\]|\\[\s\S])*')
-  | (?P<GE>>=) | (?P<LE><=) | (?P<NE>!=) | (?P<EQEQ>==) | (?P<EQ>=) | (?P<GT>>) | (?P<LT><)
-  | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
-  | (?P<WORD>[^\s`"'():=!<>]+)
-  | (?P<irregular>[\s\S])
+    \s*+
+    (?:
+        (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
+      | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
+      | (?P<SQ_STRING>'(?:[^'\\]|\\[\s\S])*')
+      | (?P<GE>>=) | (?P<LE><=) | (?P<NE>!=) | (?P<EQEQ>==) | (?P<EQ>=) | (?P<GT>>) | (?P<LT><)
+      | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
+      | (?P<WORD>[^\s`"'():=!<>]+)
+      | (?P<irregular>[\s\S])
+      | \Z
+    )
 """,
     re.VERBOSE,
 )
@@ -73,13 +78,49 @@ _CALL_FOLLOWS = re.compile(r"\s*\(")
 Reduction = tuple[int, str, Callable[[list[Any]], Any]]
 
 
+class _FastBuilder(NodeBuilder):
+    """The node builder for the fast path, whose tokens are already ours: the same nodes, without asking
+    of each token whether it needs converting (a property test holds both paths to the same trees)."""
+
+    def or_expr(self, children: list[Any]) -> Logical:
+        return Logical("OR", children[0::2], children[1::2])
+
+    def and_expr(self, children: list[Any]) -> Logical:
+        return Logical("AND", children[0::2], children[1::2])
+
+    def negation(self, children: list[Any]) -> Not:
+        return Not(children[0], children[1])
+
+    def group(self, children: list[Any]) -> Group:
+        return Group(children[0], children[1], children[2])
+
+    def aggregate(self, children: list[Any]) -> Aggregate:
+        return Aggregate(children[0], children[1], children[2], children[3])
+
+    def field(self, children: list[Any]) -> Field:
+        if len(children) == 1:
+            return Field(children[0])
+        return Field(children[0], children[1], children[2])
+
+    def name(self, children: list[Any]) -> Name:
+        return Name(children[0])
+
+    def operator(self, children: list[Any]) -> Operator:
+        return Operator(tuple(children))
+
+    existence = operator
+
+    def value(self, children: list[Any]) -> Value:
+        return Value(children[0])
+
+
 def _reduction(origin: str, size: int, name: str, expand1: bool, include: Any) -> Reduction:
     """How a reduce by one rule builds its value, as Lark's tree builder does for the same rule: keep the
     values ``include`` names (splicing in a helper rule's list, and reusing the first one's list, so a
     long repetition grows in place), let a lone child of a ``?rule`` stand for it, else call the builder
     (or make a helper rule's :class:`~.parsed.Seq`)."""
-    method = getattr(NodeBuilder, name, None)
-    builder = NodeBuilder()
+    method = getattr(_FastBuilder, name, None)
+    builder = _FastBuilder()
 
     def node(children: list[Any]) -> Any:
         return Seq(name, children)
@@ -147,21 +188,21 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     add_token = tokens.append
     checkpoints: list[Checkpoint] = []
     row = states[lalr_table.START]
-    count = 0
     for m in _MASTER.finditer(text):
         kind = m.lastgroup
-        if kind == "ws":
-            continue
-        if kind == "irregular" or kind is None:
+        if kind is None:  # the end of the text
+            break
+        if kind == "irregular":
             return CleanPrefix(tokens, checkpoints)
-        word = m.group()
+        start, end = m.span(kind)
+        word = text[start:end]
         if kind == WORD:
             upper = word.upper() if len(word) <= longest else ""
             if upper in connectives or (upper in state_keywords and upper in row):
                 kind = upper
-            elif FUNC in row and call(word) and call_follows(text, m.end()):
+            elif FUNC in row and call(word) and call_follows(text, end):
                 kind = FUNC
-        tok = Token(kind, word, m.start(), m.end())
+        tok = Token(kind, word, start, end)
         add_token(tok)
         while True:
             action = row.get(kind)
@@ -173,19 +214,24 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
                 row = states[action]
                 break
             size, origin, build = reductions[~action]
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
+            if size == 1:  # most reduces: build in place, or (a `?rule`'s lone child) keep the value
+                if build is not _first:
+                    value_stack[-1] = build([value_stack[-1]])
+                goto = states[state_stack[-2]][origin]
+                state_stack[-1] = goto
             else:
-                children = []
-            push_value(build(children))
-            goto = states[state_stack[-1]][origin]
-            push_state(goto)
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                push_value(build(children))
+                goto = states[state_stack[-1]][origin]
+                push_state(goto)
             row = states[goto]
-        count += 1
-        if count % CHECKPOINT_EVERY == 0:
-            checkpoints.append(Checkpoint.take(tok.end, count, state_stack, value_stack))
+        if len(tokens) % CHECKPOINT_EVERY == 0:
+            checkpoints.append(Checkpoint.take(end, len(tokens), state_stack, value_stack))
     tree: object = None
     while True:  # the end of the text: reduce until the start rule is made
         action = row.get("$END")

@@ -6,6 +6,7 @@ so a document is parsed and checked once per version however many features read 
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from nql_lsp.analysis.checker import ClauseInfo, check
@@ -58,7 +59,22 @@ def analyze(text: str, schema: Schema = SYSTEM_SCHEMA, *, lints: bool = True) ->
 
 def analyze_fully(text: str, schema: Schema = SYSTEM_SCHEMA, *, lints: bool = True) -> Analysis:
     """What :func:`analyze` does to a query within the length limit, whatever its length: for measuring
-    how the analysis scales beyond the limit."""
+    how the analysis scales beyond the limit.
+
+    The cyclic garbage collector is paused meanwhile: the analysis builds an acyclic tree of many small
+    objects, and each collection the allocations would trigger walks the growing young heap for nothing
+    (about a quarter of the time of a 10,000-clause query).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze(text, schema, lints)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _analyze(text: str, schema: Schema, lints: bool) -> Analysis:
     parsed = parse(text)
     checked = check(parsed.tree, schema)
     found = parsed.errors + checked.diagnostics

@@ -30,6 +30,10 @@ class Seq:
 
 
 def _children_count(value: object) -> int:
+    """How many children a helper rule's value has now (-1 for any other value): a :class:`Seq`, or the
+    tree Lark's own callbacks build for the same rule."""
+    if isinstance(value, Token):
+        return -1
     children = getattr(value, "children", None)
     return len(children) if isinstance(children, list) else -1
 
@@ -52,7 +56,7 @@ class Checkpoint:
 
     @classmethod
     def take(cls, pos: int, index: int, states: list[int], values: list[object]) -> Checkpoint:
-        sizes = tuple(_children_count(v) for v in values)
+        sizes = tuple(len(v.children) if type(v) is Seq else _children_count(v) for v in values)
         return cls(pos, index, tuple(states), tuple(values), sizes)
 
     def value_stack(self) -> list[object]:

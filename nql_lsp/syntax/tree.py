@@ -124,7 +124,10 @@ class Operator:
 
     @property
     def missing(self) -> bool:
-        return all(t.missing for t in self.tokens)
+        tokens = self.tokens
+        if len(tokens) == 1:  # the usual operator, without a generator: the checker asks of every clause
+            return tokens[0].start == tokens[0].end
+        return all(t.start == t.end for t in tokens)
 
     @property
     def op(self) -> str:
@@ -133,9 +136,16 @@ class Operator:
         A keyword that recovery inserted after a written ``NOT`` is spelled by its kind, so a half-written
         ``NOT`` still reads as the operator it was completed to.
         """
+        tokens = self.tokens
+        if len(tokens) == 1:  # the usual operator, spelled at once
+            only = tokens[0]
+            if only.start == only.end:
+                return ""
+            text = only.text.upper()
+            return "=" if text == "==" else text
         if self.missing:
             return ""
-        text = " ".join((t.text or t.kind).upper() for t in self.tokens)
+        text = " ".join((t.text or t.kind).upper() for t in tokens)
         return "=" if text == "==" else text
 
     @property

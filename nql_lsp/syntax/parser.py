@@ -161,6 +161,24 @@ def _first(children: list[Any]) -> Any:
     return children[0]
 
 
+# Reduces by a `?rule` with one child (`lhs: field`, `not_expr: clause`, ...) keep the value and change
+# only the top state, so a run of them depends on nothing but the state below, the top one and the
+# lookahead: worked out once per such triple (there are few) and then taken in one step.
+_UNIT_CHAINS: dict[tuple[int, int, str], int] = {}
+
+
+def _unit_chain(below: int, top: int, kind: str) -> int:
+    """The top state after every one-child reduce that ``kind`` causes from ``top`` over ``below``."""
+    while True:
+        action = lalr_table.STATES[top].get(kind)
+        if action is None or action >= 0:
+            return top
+        _, origin, build = _REDUCTIONS[~action]
+        if build is not _first:
+            return top
+        top = lalr_table.STATES[below][origin]
+
+
 _REDUCTIONS: tuple[Reduction, ...] = tuple(_reduction(*rule) for rule in lalr_table.RULES)
 _KEYWORDS = terminals.keywords() - frozenset(terminals.CONNECTIVES)
 _CONNECTIVES = frozenset(terminals.CONNECTIVES)
@@ -176,6 +194,7 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     """The fast path: the whole parse of a well-formed query, or how far it got cleanly."""
     states = lalr_table.STATES
     reductions = _REDUCTIONS
+    units = _UNIT_CHAINS
     end_state = lalr_table.END
     connectives = _CONNECTIVES
     state_keywords = _KEYWORDS
@@ -215,9 +234,14 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
                 break
             size, origin, build = reductions[~action]
             if size == 1:  # most reduces: build in place, or (a `?rule`'s lone child) keep the value
-                if build is not _first:
+                if build is _first:
+                    key = (state_stack[-2], state_stack[-1], kind)
+                    goto = units.get(key)
+                    if goto is None:
+                        goto = units[key] = _unit_chain(*key)
+                else:
                     value_stack[-1] = build([value_stack[-1]])
-                goto = states[state_stack[-2]][origin]
+                    goto = states[state_stack[-2]][origin]
                 state_stack[-1] = goto
             else:
                 if size:

@@ -8,7 +8,6 @@ and the evaluator reuse it instead of resolving again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -69,13 +68,19 @@ def value_text(value: Value) -> str:
     return tok.text
 
 
-def _only(extra: str) -> Callable[[str], object]:
-    """A test that a text holds only alphanumerics (as ``str.isalnum`` says, which is what ``\\w`` less
-    ``_`` matches) and the characters of ``extra``: one regex call instead of a loop over characters."""
-    return re.compile(f"[\\w{re.escape(extra)}]*").fullmatch
+def _only(extra: str) -> Callable[[str], bool]:
+    """A test that a text holds only alphanumerics (as ``str.isalnum`` says) and the characters of
+    ``extra``: the extra characters are dropped and the rest asked at once, at C speed."""
+    drop = str.maketrans("", "", extra)
+
+    def test(text: str) -> bool:
+        rest = text.translate(drop)
+        return rest.isalnum() or not rest
+
+    return test
 
 
-_bare_name_ok = _only(catalog.BARE_NAME_EXTRA + "_")
+_bare_name_ok = _only(catalog.BARE_NAME_EXTRA)
 _bare_value_ok = _only(_BARE_VALUE_EXTRA)
 
 

@@ -1,9 +1,9 @@
 """What a parse gives back, and how a reduce builds a node: shared by the fast path and the recovering
-parser, and free of Lark so that a well-formed query parses without importing it."""
+parser, and free of Lark so that a well-formed query parses without importing it. Plain slotted classes
+rather than dataclasses, which cost start-up time to generate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from nql_lsp.diagnostics import Diagnostic, make
@@ -38,7 +38,6 @@ def _children_count(value: object) -> int:
     return len(children) if isinstance(children, list) else -1
 
 
-@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """The LALR stacks after the first ``index`` real tokens, which end at offset ``pos``. States are
     numbered as in the shipped table (``syntax/lalr_table.py``), whichever parser took the checkpoint.
@@ -48,11 +47,16 @@ class Checkpoint:
     children each had at this point (-1 for other values), and :meth:`value_stack` cuts them back.
     """
 
-    pos: int
-    index: int
-    states: tuple[int, ...]
-    values: tuple[object, ...]
-    sizes: tuple[int, ...]
+    __slots__ = ("index", "pos", "sizes", "states", "values")
+
+    def __init__(
+        self, pos: int, index: int, states: tuple[int, ...], values: tuple[object, ...], sizes: tuple[int, ...]
+    ) -> None:
+        self.pos = pos
+        self.index = index
+        self.states = states
+        self.values = values
+        self.sizes = sizes
 
     @classmethod
     def take(cls, pos: int, index: int, states: list[int], values: list[object]) -> Checkpoint:
@@ -67,22 +71,36 @@ class Checkpoint:
         ]
 
 
-@dataclass(slots=True)
 class ParseResult:
-    tree: Query
-    errors: list[Diagnostic]
-    tokens: list[Token] = field(default_factory=list)  # every real token, in order
-    skipped: list[Token] = field(default_factory=list)  # real tokens recovery had to drop
-    checkpoints: list[Checkpoint] = field(default_factory=list)  # for resuming: see expected_at
+    """A parse: the tree, the syntax errors, every real token in order, the real tokens recovery had to
+    drop, and the checkpoints to resume from (see ``expected_at``)."""
+
+    __slots__ = ("checkpoints", "errors", "skipped", "tokens", "tree")
+
+    def __init__(
+        self,
+        tree: Query,
+        errors: list[Diagnostic],
+        tokens: list[Token] | None = None,
+        skipped: list[Token] | None = None,
+        checkpoints: list[Checkpoint] | None = None,
+    ) -> None:
+        self.tree = tree
+        self.errors = errors
+        self.tokens: list[Token] = tokens if tokens is not None else []
+        self.skipped: list[Token] = skipped if skipped is not None else []
+        self.checkpoints: list[Checkpoint] = checkpoints if checkpoints is not None else []
 
 
-@dataclass(slots=True)
 class CleanPrefix:
     """How far the fast path got before the text stopped being a well-formed query: the recovering parser
     resumes from one of its checkpoints instead of parsing the clean part again."""
 
-    tokens: list[Token]
-    checkpoints: list[Checkpoint]
+    __slots__ = ("checkpoints", "tokens")
+
+    def __init__(self, tokens: list[Token], checkpoints: list[Checkpoint]) -> None:
+        self.tokens = tokens
+        self.checkpoints = checkpoints
 
     def resume_point(self) -> Checkpoint | None:
         """The last checkpoint safely before the trouble: the tokens after it include the one the fast path

@@ -12,20 +12,33 @@ named fields (``clause.operator.op``) instead of positional children.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from nql_lsp.language.values import decode_quoted
 from nql_lsp.syntax.terminals import NAME_STARTS
 
 
-@dataclass(slots=True, eq=False)
-class Token:
+class _Node:
+    """Plain slotted classes, not dataclasses: the same fields and ``repr``, without generating methods
+    for a dozen classes at every start of the command line. Nodes compare by identity."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        code = type(self).__init__.__code__  # the fields in the order the constructor takes them
+        names = code.co_varnames[1 : code.co_argcount]
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
+
+
+class Token(_Node):
     """One lexical token. ``kind`` is the terminal name from ``grammar.lark``."""
 
-    kind: str
-    text: str
-    start: int
-    end: int
+    __slots__ = ("end", "kind", "start", "text")
+
+    def __init__(self, kind: str, text: str, start: int, end: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
 
     @property
     def missing(self) -> bool:
@@ -36,11 +49,13 @@ class Token:
         return f"{self.kind}({self.text!r}@{self.start})"
 
 
-@dataclass(slots=True, eq=False)
-class Name:
+class Name(_Node):
     """An attribute path, backquoted or bare."""
 
-    token: Token
+    __slots__ = ("token",)
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
 
     @property
     def start(self) -> int:
@@ -62,13 +77,15 @@ class Name:
         return decode_quoted(self.token.text, "`").value
 
 
-@dataclass(slots=True, eq=False)
-class Field:
+class Field(_Node):
     """``name`` or ``name:type``."""
 
-    name: Name
-    colon: Token | None = None
-    type: Token | None = None
+    __slots__ = ("colon", "name", "type")
+
+    def __init__(self, name: Name, colon: Token | None = None, type: Token | None = None) -> None:
+        self.name = name
+        self.colon = colon
+        self.type = type
 
     @property
     def start(self) -> int:
@@ -83,14 +100,16 @@ class Field:
         return self.name.end
 
 
-@dataclass(slots=True, eq=False)
-class Aggregate:
+class Aggregate(_Node):
     """``function(field)``, e.g. ``last(`acc`:floatSeries)``."""
 
-    function: Token
-    lpar: Token
-    field: Field
-    rpar: Token
+    __slots__ = ("field", "function", "lpar", "rpar")
+
+    def __init__(self, function: Token, lpar: Token, field: Field, rpar: Token) -> None:
+        self.function = function
+        self.lpar = lpar
+        self.field = field
+        self.rpar = rpar
 
     @property
     def start(self) -> int:
@@ -108,11 +127,13 @@ class Aggregate:
 Lhs = Field | Aggregate
 
 
-@dataclass(slots=True, eq=False)
-class Operator:
+class Operator(_Node):
     """A comparison operator, one or two keyword tokens (``NOT CONTAINS``)."""
 
-    tokens: tuple[Token, ...]
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        self.tokens = tokens
 
     @property
     def start(self) -> int:
@@ -153,9 +174,11 @@ class Operator:
         return len(self.tokens) == 2
 
 
-@dataclass(slots=True, eq=False)
-class Value:
-    token: Token
+class Value(_Node):
+    __slots__ = ("token",)
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
 
     @property
     def start(self) -> int:
@@ -170,13 +193,15 @@ class Value:
         return self.token.missing
 
 
-@dataclass(slots=True, eq=False)
-class Clause:
+class Clause(_Node):
     """``lhs op value``, or ``lhs EXISTS`` / ``lhs NOT EXISTS`` (then ``value`` is None)."""
 
-    lhs: Lhs
-    operator: Operator
-    value: Value | None = None
+    __slots__ = ("lhs", "operator", "value")
+
+    def __init__(self, lhs: Lhs, operator: Operator, value: Value | None = None) -> None:
+        self.lhs = lhs
+        self.operator = operator
+        self.value = value
 
     @property
     def start(self) -> int:
@@ -199,10 +224,12 @@ class Clause:
         return self.lhs if isinstance(self.lhs, Aggregate) else None
 
 
-@dataclass(slots=True, eq=False)
-class Not:
-    keyword: Token
-    operand: Expr
+class Not(_Node):
+    __slots__ = ("keyword", "operand")
+
+    def __init__(self, keyword: Token, operand: Expr) -> None:
+        self.keyword = keyword
+        self.operand = operand
 
     @property
     def start(self) -> int:
@@ -213,11 +240,13 @@ class Not:
         return self.operand.end
 
 
-@dataclass(slots=True, eq=False)
-class Group:
-    lpar: Token
-    expr: Expr
-    rpar: Token
+class Group(_Node):
+    __slots__ = ("expr", "lpar", "rpar")
+
+    def __init__(self, lpar: Token, expr: Expr, rpar: Token) -> None:
+        self.lpar = lpar
+        self.expr = expr
+        self.rpar = rpar
 
     @property
     def start(self) -> int:
@@ -228,13 +257,15 @@ class Group:
         return self.rpar.end if not self.rpar.missing else self.expr.end
 
 
-@dataclass(slots=True, eq=False)
-class Logical:
+class Logical(_Node):
     """An AND or OR chain, flattened: ``a AND b AND c`` is one node with three operands."""
 
-    op: str  # "AND" or "OR"
-    operands: list[Expr]
-    keywords: list[Token]
+    __slots__ = ("keywords", "op", "operands")
+
+    def __init__(self, op: str, operands: list[Expr], keywords: list[Token]) -> None:
+        self.op = op
+        self.operands = operands
+        self.keywords = keywords
 
     @property
     def start(self) -> int:
@@ -248,13 +279,15 @@ class Logical:
 Expr = Clause | Not | Group | Logical
 
 
-@dataclass(slots=True, eq=False)
-class Query:
+class Query(_Node):
     """The root. ``expr`` is None for an empty query, which matches every run."""
 
-    expr: Expr | None
-    length: int
-    tokens: list[Token] = field(default_factory=list)
+    __slots__ = ("expr", "length", "tokens")
+
+    def __init__(self, expr: Expr | None, length: int, tokens: list[Token] | None = None) -> None:
+        self.expr = expr
+        self.length = length
+        self.tokens: list[Token] = tokens if tokens is not None else []
 
     @property
     def start(self) -> int:

@@ -7,7 +7,6 @@ so a document is parsed and checked once per version however many features read 
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 
 from nql_lsp.analysis.checker import ClauseInfo, check
 from nql_lsp.analysis.lints import lint
@@ -16,15 +15,20 @@ from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.syntax.parsed import too_long
 from nql_lsp.syntax.parser import ParseResult, parse
+from nql_lsp.syntax.records import ValueRecord
 from nql_lsp.syntax.tree import Clause, Query
 
 
-@dataclass(slots=True)
-class Analysis:
-    text: str
-    parsed: ParseResult
-    diagnostics: list[Diagnostic]
-    clauses: list[ClauseInfo]
+class Analysis(ValueRecord):
+    __slots__ = ("clauses", "diagnostics", "parsed", "text")
+
+    def __init__(
+        self, text: str, parsed: ParseResult, diagnostics: list[Diagnostic], clauses: list[ClauseInfo]
+    ) -> None:
+        self.text = text
+        self.parsed = parsed
+        self.diagnostics = diagnostics
+        self.clauses = clauses
 
     @property
     def tree(self) -> Query:

@@ -9,7 +9,6 @@ and the evaluator reuse it instead of resolving again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cache
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
@@ -17,6 +16,7 @@ from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
+from nql_lsp.syntax.records import ValueRecord
 from nql_lsp.syntax.terminals import DOUBLE_QUOTED, OPEN_QUOTES, SINGLE_QUOTED, VALUE_STARTS, WORD
 from nql_lsp.syntax.tree import Clause, Logical, Query, Token, Value, iter_exprs
 
@@ -31,24 +31,41 @@ _LOWER_NON_QUERYABLE = {name.lower(): name for name in NON_QUERYABLE_TYPES}
 _BARE_VALUE_EXTRA = "_.+-/"
 
 
-@dataclass(slots=True)
-class ClauseInfo:
-    """A clause as the checker understood it."""
+class ClauseInfo(ValueRecord):
+    """A clause as the checker understood it: ``type`` is the canonical type the clause compares as (None
+    when it cannot be known), ``type_written`` whether it came from the text (else from the schema, or
+    unknown), ``aggregate`` the canonical aggregate when valid, ``op`` the canonical operator (None when
+    missing), ``value`` the value's text with quotes and escapes resolved (None when absent)."""
 
-    clause: Clause
-    path: str
-    type: str | None  # the canonical type the clause compares as; None when it cannot be known
-    type_written: bool  # the type came from the text (else from the schema, or unknown)
-    field: FieldInfo | None
-    aggregate: str | None  # canonical aggregate name, when valid
-    op: str | None  # canonical operator, None when missing
-    value: str | None  # the value's text with quotes and escapes resolved; None when absent
+    __slots__ = ("aggregate", "clause", "field", "op", "path", "type", "type_written", "value")
+
+    def __init__(
+        self,
+        clause: Clause,
+        path: str,
+        type: str | None,
+        type_written: bool,
+        field: FieldInfo | None,
+        aggregate: str | None,
+        op: str | None,
+        value: str | None,
+    ) -> None:
+        self.clause = clause
+        self.path = path
+        self.type = type
+        self.type_written = type_written
+        self.field = field
+        self.aggregate = aggregate
+        self.op = op
+        self.value = value
 
 
-@dataclass(slots=True)
-class CheckResult:
-    diagnostics: list[Diagnostic]
-    clauses: list[ClauseInfo]
+class CheckResult(ValueRecord):
+    __slots__ = ("clauses", "diagnostics")
+
+    def __init__(self, diagnostics: list[Diagnostic], clauses: list[ClauseInfo]) -> None:
+        self.diagnostics = diagnostics
+        self.clauses = clauses
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -8,13 +8,12 @@ text, which keeps them easy to golden-test.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from nql_lsp import __version__
 from nql_lsp.diagnostics import REPOSITORY_URL, RULES, Diagnostic, Severity, rule_url
+from nql_lsp.syntax.records import ValueRecord
 from nql_lsp.syntax.text import LineIndex, display_width
 
 FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -26,11 +25,13 @@ def note(message: str) -> None:
     print(f"nql-lsp: {message}", file=sys.stderr)
 
 
-@dataclass(slots=True)
-class FileReport:
-    path: str
-    lines: LineIndex
-    diagnostics: list[Diagnostic]
+class FileReport(ValueRecord):
+    __slots__ = ("diagnostics", "lines", "path")
+
+    def __init__(self, path: str, lines: LineIndex, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.lines = lines
+        self.diagnostics = diagnostics
 
 
 def _location(lines: LineIndex, offset: int) -> dict[str, int]:
@@ -128,6 +129,8 @@ def format_json(reports: list[FileReport]) -> str:
                     "fix": fix,
                 }
             )
+    import json  # for the machine formats only
+
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -234,6 +237,8 @@ def format_sarif(reports: list[FileReport]) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -6,7 +6,7 @@ missing value, a missing ``)``), that token is present with ``missing`` set and 
 passes can tell "absent" from "wrong" and never report the same mistake twice.
 
 Nodes are plain slotted classes rather than Lark trees so that the checker, formatter and evaluator read
-named fields (``clause.operator.op``) instead of positional children.
+named fields (``clause.operator.op``) instead of positional children; they compare by identity.
 """
 
 from __future__ import annotations
@@ -14,22 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nql_lsp.language.values import decode_quoted
+from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.terminals import NAME_STARTS
 
 
-class _Node:
-    """Plain slotted classes, not dataclasses: the same fields and ``repr``, without generating methods
-    for a dozen classes at every start of the command line. Nodes compare by identity."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        code = type(self).__init__.__code__  # the fields in the order the constructor takes them
-        names = code.co_varnames[1 : code.co_argcount]
-        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
-
-
-class Token(_Node):
+class Token(Record):
     """One lexical token. ``kind`` is the terminal name from ``grammar.lark``."""
 
     __slots__ = ("end", "kind", "start", "text")
@@ -49,7 +38,7 @@ class Token(_Node):
         return f"{self.kind}({self.text!r}@{self.start})"
 
 
-class Name(_Node):
+class Name(Record):
     """An attribute path, backquoted or bare."""
 
     __slots__ = ("token",)
@@ -77,7 +66,7 @@ class Name(_Node):
         return decode_quoted(self.token.text, "`").value
 
 
-class Field(_Node):
+class Field(Record):
     """``name`` or ``name:type``."""
 
     __slots__ = ("colon", "name", "type")
@@ -100,7 +89,7 @@ class Field(_Node):
         return self.name.end
 
 
-class Aggregate(_Node):
+class Aggregate(Record):
     """``function(field)``, e.g. ``last(`acc`:floatSeries)``."""
 
     __slots__ = ("field", "function", "lpar", "rpar")
@@ -127,7 +116,7 @@ class Aggregate(_Node):
 Lhs = Field | Aggregate
 
 
-class Operator(_Node):
+class Operator(Record):
     """A comparison operator, one or two keyword tokens (``NOT CONTAINS``)."""
 
     __slots__ = ("tokens",)
@@ -174,7 +163,7 @@ class Operator(_Node):
         return len(self.tokens) == 2
 
 
-class Value(_Node):
+class Value(Record):
     __slots__ = ("token",)
 
     def __init__(self, token: Token) -> None:
@@ -193,7 +182,7 @@ class Value(_Node):
         return self.token.missing
 
 
-class Clause(_Node):
+class Clause(Record):
     """``lhs op value``, or ``lhs EXISTS`` / ``lhs NOT EXISTS`` (then ``value`` is None)."""
 
     __slots__ = ("lhs", "operator", "value")
@@ -224,7 +213,7 @@ class Clause(_Node):
         return self.lhs if isinstance(self.lhs, Aggregate) else None
 
 
-class Not(_Node):
+class Not(Record):
     __slots__ = ("keyword", "operand")
 
     def __init__(self, keyword: Token, operand: Expr) -> None:
@@ -240,7 +229,7 @@ class Not(_Node):
         return self.operand.end
 
 
-class Group(_Node):
+class Group(Record):
     __slots__ = ("expr", "lpar", "rpar")
 
     def __init__(self, lpar: Token, expr: Expr, rpar: Token) -> None:
@@ -257,7 +246,7 @@ class Group(_Node):
         return self.rpar.end if not self.rpar.missing else self.expr.end
 
 
-class Logical(_Node):
+class Logical(Record):
     """An AND or OR chain, flattened: ``a AND b AND c`` is one node with three operands."""
 
     __slots__ = ("keywords", "op", "operands")
@@ -279,7 +268,7 @@ class Logical(_Node):
 Expr = Clause | Not | Group | Logical
 
 
-class Query(_Node):
+class Query(Record):
     """The root. ``expr`` is None for an empty query, which matches every run."""
 
     __slots__ = ("expr", "length", "tokens")

@@ -16,6 +16,7 @@ from nql_lsp.explore.data import Table, page
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
 from nql_lsp.runs.learned import LearnedSchema
+from nql_lsp.runs.narrowed import narrow
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .neptune_exporter_shapes import metric, neptune2_run, param, write_run
@@ -75,18 +76,26 @@ def test_a_damaged_kept_schema_is_learned_again(tmp_path: Path, monkeypatch: pyt
 
 
 def test_the_kept_schema_is_that_of_the_runs_the_set_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A set whose tables hold other runs (narrowed to a project) does not read the whole export's schema."""
+    """An export narrowed to a project keeps a schema of its own, beside the whole export's."""
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     root = tmp_path / "export"
-    write_export(small_runs().runs[:2], root / "a", project="team/a")
-    write_export(small_runs().runs[2:], root / "b", project="team/b")
-    whole = _open(root)
-    schema_of(whole)
-    narrowed = _open(root)
-    narrowed.con.execute(
-        "CREATE OR REPLACE TEMP VIEW nql_runs AS SELECT * FROM nql_cache.nql_runs WHERE project = 'team/a'"
-    )
-    assert narrowed.kept_schema() is None
+    write_export(small_runs().runs[:2], root / "a", project="team/a")  # A and B: `acc` a float in A only
+    write_export(small_runs().runs[2:], root / "b", project="team/b")  # C, D and E: a float in C and D
+    whole = schema_of(_open(root)).field("acc")
+    assert whole is not None and whole.stats["float"].runs == 3
+    only_a = narrow(_open(root), ["team/a"])
+    assert isinstance(only_a, ParquetRunSet) and only_a.kept_schema() is None  # not the whole export's
+    acc = schema_of(only_a).field("acc")
+    assert acc is not None and acc.stats["float"].runs == 1
+    assert len(list((tmp_path / "cache" / "parquet").glob("*.schema.json"))) == 2
+
+    def refuse(source: ParquetRunSet) -> None:
+        raise AssertionError("the schema was learned again")
+
+    monkeypatch.setattr(pushdown, "learn_export", refuse)
+    again = narrow(_open(root), ["team/a"])
+    kept = schema_of(again).field("acc")
+    assert kept is not None and kept.stats["float"].runs == 1
 
 
 # --- reading a page only -------------------------------------------------------------------------------

@@ -182,3 +182,60 @@ def test_edits_between_operands_and_at_both_ends_are_incremental():
         (text.index(") AND (") + 2, 0, "  "),  # widening what joins two operands
     ]
     assert _operand_edits_taken(text, edits) == 3
+
+
+SAME_PATH = st.sampled_from(
+    [
+        '`sys/id`:string = "RUN-{i}"',
+        '`sys/id`:string != "RUN-{i}"',
+        '`sys/id`:string CONTAINS "{i}"',
+        '`sys/id`:string MATCHES "RUN-{i}.*"',
+        "`sys/id` EXISTS",
+        "`m`:float > {i}",
+        "`m`:float >= {i}",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(SAME_PATH, min_size=2, max_size=70),
+    st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.integers(0, 6),
+            st.lists(
+                st.sampled_from([*PIECES.elements, '"RUN-1"', "1", " OR ", '`sys/id`:string = "RUN-3"', "é"]),
+                max_size=3,
+            ).map("".join),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_edits_in_an_or_of_clauses_on_one_path_match_full_analysis(clauses, edits):
+    """Operands on one path are compared by the lints (repeats, one implying another): reusing the others
+    must still find every such relation the full analysis finds."""
+    text = "\nOR ".join(c.format(i=i % 7) for i, c in enumerate(clauses))
+    layout = layout_of(analyze(text))
+    for where, cut, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + cut :]
+        layout, _ = _check(layout, text)
+
+
+def test_typing_at_the_end_of_the_issues_or_query_analyses_only_the_last_clause():
+    text = "\nOR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(1000))
+    layout = layout_of(analyze(text))
+    assert layout.sigs is not None  # one path throughout: the lints compare the operands
+    for typed in ("0", "00", "0"):  # "RUN-9990", "RUN-99900", and back
+        new = text[:-1] + typed + '"'
+        result = update(layout, new)
+        assert result is not None
+        layout, part = result
+        assert part is not None and part.text.startswith('`sys/id`:string = "RUN-999')
+        assert layout.diagnostics == ()
+    # A repeat of an earlier operand is declined, and the full analysis then reports it (NQL503).
+    repeat = text[:-1] + '"' + '\nOR `sys/id`:string = "RUN-5"'
+    assert update(layout, repeat) is None
+    assert "NQL503" in [d.code for d in analyze(repeat).diagnostics]

@@ -29,12 +29,15 @@ length limit) answers None and the caller analyses the whole text. The tests com
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
 from nql_lsp.analysis.checker import check
 from nql_lsp.analysis.lints import LINT_CODES
+from nql_lsp.analysis.lints.conjunction import PATH_BUDGET
+from nql_lsp.analysis.lints.literals import atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
@@ -54,6 +57,9 @@ class Layout:
     negations: tuple[int, ...] = ()  # where each `NOT` that negates an expression stands
     top: str | None = None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
     operands: tuple[tuple[int, int], ...] = ()  # (start, end) of each operand of that chain
+    #: For an OR of plain clauses with a path used twice: each clause's (start, signature, atom path),
+    #: what the lints compare operands by (see :func:`_kin_free`); None otherwise.
+    sigs: tuple[tuple[int, object, str | None], ...] | None = None
 
 
 def layout_of(analysis: Analysis) -> Layout:
@@ -66,7 +72,44 @@ def layout_of(analysis: Analysis) -> Layout:
     negations = tuple(n.start for n in exprs if isinstance(n, Not))
     clean = not parsed.errors and not parsed.skipped and not _open(parsed.tokens)
     top, operands = _chain(analysis.tree.expr)
-    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics), clean, paths, negations, top, operands)
+    sigs = None
+    if top == "OR" and not groups and not negations and len(paths) == len(operands) > len({p for _, p in paths}):
+        sigs = _clause_sigs(analysis, 0)
+    return Layout(
+        analysis.text, tuple(groups), tuple(analysis.diagnostics), clean, paths, negations, top, operands, sigs
+    )
+
+
+def _clause_sigs(analysis: Analysis, offset: int) -> tuple[tuple[int, object, str | None], ...]:
+    """Each clause's start (moved by ``offset``), the signature of its literal and the path of its atom
+    (None for a clause the lints do not reason about), as the lints see a clause standing alone in an OR."""
+    out = []
+    for info in analysis.clauses:
+        atom = atom_of(info)
+        lit = normal_form(info.clause, {id(info.clause): atom})
+        out.append((info.clause.start + offset, lit.sig, atom.path if atom is not None else None))
+    return tuple(out)
+
+
+def _kin_free(
+    removed: tuple[tuple[int, object, str | None], ...] | list[tuple[int, object, str | None]],
+    kept: list[tuple[int, object, str | None]],
+    added: tuple[tuple[int, object, str | None], ...],
+) -> bool:
+    """Whether, in an OR of plain clauses whose lints found nothing, swapping ``removed`` for ``added``
+    still leaves the lints nothing to find between operands.
+
+    In an OR the lints relate operands only as repeats (equal signatures) and, among the clauses of one
+    path, as one implying another, which they judge only while a path holds at most ``PATH_BUDGET`` of
+    them. So: no added signature equal to another one, and every path whose count changes holds either
+    one clause or more than the budget.
+    """
+    signatures = {sig for _, sig, _ in kept}
+    if any(sig in signatures for _, sig, _ in added):
+        return False
+    counts = Counter(path for _, _, path in (*kept, *added) if path is not None)
+    touched = {path for _, _, path in (*removed, *added) if path is not None}
+    return all(counts[path] <= 1 or counts[path] > PATH_BUDGET for path in touched)
 
 
 def _chain(expr: Expr | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:
@@ -194,13 +237,24 @@ def _update_operands(
     ):
         return None
     outside = [(s, p) for s, p in layout.paths if not lo <= s < hi]
-    if {p for _, p in outside} & {info.path for info in part.clauses}:
-        return None
-    if any(d.start < hi and d.end > lo and not (d.start >= lo and d.end <= hi) for d in layout.diagnostics):
-        return None  # a diagnostic reaching across the edited operands' bounds: not one operand's
 
     def moved(x: int) -> int:
         return x + delta if x >= hi else x
+
+    new_ops = expr.operands if isinstance(expr, Logical) and expr.op == top else [expr]
+    part_layout = layout_of(part)
+    sigs = None
+    flat = not part_layout.groups and not part_layout.negations and len(part.clauses) == len(new_ops)
+    if layout.sigs is not None and flat:  # still an OR of plain clauses
+        kept_sigs = [entry for entry in layout.sigs if not lo <= entry[0] < hi]
+        removed = [entry for entry in layout.sigs if lo <= entry[0] < hi]
+        added = _clause_sigs(part, lo)
+        if _kin_free(removed, kept_sigs, added):
+            sigs = [(moved(x), sig, path) for x, sig, path in kept_sigs] + list(added)
+    if sigs is None and {p for _, p in outside} & {info.path for info in part.clauses}:
+        return None
+    if any(d.start < hi and d.end > lo and not (d.start >= lo and d.end <= hi) for d in layout.diagnostics):
+        return None  # a diagnostic reaching across the edited operands' bounds: not one operand's
 
     inner = list(part.diagnostics)
     if top == "OR" and isinstance(expr, Logical) and expr.op == "AND":
@@ -212,12 +266,10 @@ def _update_operands(
         + [_shift(d, lambda x: x + lo) for d in inner],
         key=lambda d: (d.start, d.end, d.code),
     )
-    part_layout = layout_of(part)
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not lo <= s < hi]
     groups += [(s + lo, e + lo) for s, e in part_layout.groups]
     paths = [(moved(s), p) for s, p in outside] + [(s + lo, p) for s, p in part_layout.paths]
     negations = [moved(n) for n in layout.negations if not lo <= n < hi] + [n + lo for n in part_layout.negations]
-    new_ops = expr.operands if isinstance(expr, Logical) and expr.op == top else [expr]
     operands = (
         *ops[:first],
         *((o.start + lo, o.end + lo) for o in new_ops),
@@ -232,6 +284,7 @@ def _update_operands(
         tuple(sorted(negations)),
         top,
         operands,
+        tuple(sorted(sigs, key=lambda entry: entry[0])) if sigs is not None else None,
     )
     return result, part
 

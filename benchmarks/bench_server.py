@@ -209,8 +209,8 @@ class EditRun:
 
 
 def structural_latencies(client: Client, text: str, edits: int) -> list[float]:
-    """Edits outside every group (a space added or removed at the end of the query): the whole query is
-    analysed again, the worst case of typing."""
+    """Edits outside every group (a space added or removed at the end of the query): only the top-level
+    operands the edit touches are analysed again, where a group's inside is not enough."""
     uri = f"file:///bench/s{len(text)}.nql"
     client.notify(
         "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nql", "version": 1, "text": text}}

@@ -1,4 +1,5 @@
-"""Diagnostics after an edit without re-analysing the whole query, when the edit stays inside a group.
+"""Diagnostics after an edit without re-analysing the whole query: only the group or the top-level
+operands it touches.
 
 A parenthesised group is a closed unit of NQL: it parses the same wherever it stands, the checker's
 clause checks look at one clause at a time, and the structure check sees a group as one operand. So when
@@ -20,6 +21,10 @@ when the new text of those operands is again a run of operands of the same chain
 chain would regroup its neighbours and is declined), when it starts and ends beside whitespace (so no
 token of it could join a neighbour's), and under the lint conditions above; the structure check that
 needs the chain (NQL401, an AND among ORs) is made for the new operands in place.
+
+One shared path is allowed where it is common, in an OR of plain clauses (``sys/id`` OR-ed a thousand
+times): there the lints relate operands only as repeats and as one implying another on one path, and
+the layout keeps each clause's literal signature to rule both out (:func:`_kin_free`).
 
 Anything else (an edit across a group's parentheses, syntax errors before or after, a query near the
 length limit) answers None and the caller analyses the whole text. The tests compare this with

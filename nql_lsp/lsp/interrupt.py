@@ -18,8 +18,11 @@ from typing import TypeVar
 _T = TypeVar("_T")
 
 
-class Superseded(Exception):
-    """Raised inside an analysis that a newer text has made worthless."""
+class Superseded(BaseException):
+    """Raised inside an analysis that a newer text has made worthless.
+
+    A BaseException, as KeyboardInterrupt is: the core's ``except Exception`` (a failed repair, an
+    extractor that trips on odd text) must not take it for a failure of its own and carry on."""
 
 
 def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:

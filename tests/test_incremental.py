@@ -11,28 +11,27 @@ from nql_lsp.analysis.incremental import changed_span, layout_of, update
 from .conftest import corpus_queries
 
 CORPUS = corpus_queries()
-PIECES = st.sampled_from(
-    [
-        *"`\"'\\():=!<> \n-_./",
-        "AND",
-        "OR",
-        "NOT",
-        "x",
-        "sys/tags",
-        ":float",
-        ":flot",
-        ":stringSet",
-        "1",
-        "0.5",
-        "é",
-        "😀",
-        "last(",
-        "CONTAINS",
-        '"a"',
-        "2h",
-        "(a:int = 1)",
-    ]
-)
+PIECE_TEXTS = [
+    *"`\"'\\():=!<> \n-_./",
+    "AND",
+    "OR",
+    "NOT",
+    "x",
+    "sys/tags",
+    ":float",
+    ":flot",
+    ":stringSet",
+    "1",
+    "0.5",
+    "é",
+    "😀",
+    "last(",
+    "CONTAINS",
+    '"a"',
+    "2h",
+    "(a:int = 1)",
+]
+PIECES = st.sampled_from(PIECE_TEXTS)
 
 
 def _key(d):
@@ -205,7 +204,7 @@ SAME_PATH = st.sampled_from(
             st.floats(0, 1),
             st.integers(0, 6),
             st.lists(
-                st.sampled_from([*PIECES.elements, '"RUN-1"', "1", " OR ", '`sys/id`:string = "RUN-3"', "é"]),
+                st.sampled_from([*PIECE_TEXTS, '"RUN-1"', "1", " OR ", '`sys/id`:string = "RUN-3"', "é"]),
                 max_size=3,
             ).map("".join),
         ),

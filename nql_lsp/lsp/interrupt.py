@@ -10,7 +10,6 @@ one still pending when the call ends is withdrawn before the thread goes back to
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,6 +26,8 @@ class Superseded(BaseException):
 
 def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
     """Have ``exc`` raised in thread ``thread_id`` at its next bytecode; None withdraws a pending one."""
+    import ctypes  # here, not at start-up: only a stop needs it
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
 
 

@@ -147,14 +147,72 @@ def test_csv_has_the_columns_and_no_formulas() -> None:
     assert lines[2] == "R-1,'=cmd(),0.5"  # a formula is defused
 
 
-def test_projects_and_the_project_clause() -> None:
-    runs = RunSet(
-        [Run({"sys/id": ("string", f"R-{i}"), "sys/project": ("string", p)}) for i, p in enumerate("aab")], "p"
+def two_projects() -> RunSet:
+    """team/a holds R-1 (acc 0.5), R-2 (0.9) and a trashed R-3 (0.95); team/b holds its own R-1 (0.7)."""
+
+    def run(project: str, i: str, acc: float, trashed: bool = False) -> Run:
+        attributes: dict[str, tuple[str, object]] = {
+            "sys/id": ("string", i),
+            "sys/name": ("string", f"{project}-{i}"),
+            "sys/trashed": ("bool", trashed),
+            "acc": ("float", acc),
+        }
+        return Run(attributes, project=project)
+
+    return RunSet(
+        [
+            run("team/a", "R-1", 0.5),
+            run("team/a", "R-2", 0.9),
+            run("team/a", "R-3", 0.95, True),
+            run("team/b", "R-1", 0.7),
+        ],
+        "two projects",
     )
-    assert data.projects(runs) == [("a", 2), ("b", 1)]
-    table = data.Table(runs)
-    assert data.page(table, data.with_project("", "a"), limit=10)["matched"] == 2
-    assert data.with_project("x = 1", 'q"t') == '(x = 1) AND sys/project = "q\\"t"'
+
+
+def check_two_projects(table: data.Table) -> None:
+    assert table.projects == [("team/a", 3), ("team/b", 1)]  # trashed runs counted: they are held
+    every = data.page(table, "acc:float > 0.6", limit=10)
+    assert (every["matched"], every["total"]) == (2, 3)
+    assert every["columns"][:3] == ["sys/id", data.PROJECT_COLUMN, "sys/name"]  # several: each row says
+    assert sorted(zip(every["projects"], every["ids"], strict=True)) == [("team/a", "R-2"), ("team/b", "R-1")]
+    a = data.page(table, "acc:float > 0.6", limit=10, project="team/a")
+    assert (a["matched"], a["total"], a["ids"]) == (1, 2, ["R-2"])
+    assert data.PROJECT_COLUMN not in a["columns"]  # one project chosen: no column for it
+    assert [c["count"] for c in a["counts"]] == [1]
+    b = data.page(table, "acc:float > 0.6", limit=10, project="team/b")
+    assert (b["matched"], b["total"], b["ids"]) == (1, 1, ["R-1"])
+    assert [c["count"] for c in data.page(table, "acc:float > 0.6", limit=10)["counts"]] == [2]
+    assert data.page(table, "", limit=10, project="team/a", trashed=True)["total"] == 3
+    assert data.page(table, "", limit=10, project="nowhere")["matched"] == 0
+    detail = data.run_detail(table, "R-1", "acc:float > 0.6", "team/b")
+    assert detail is not None and detail["project"] == "team/b"
+    assert {"path": "acc", "type": "float", "value": "0.7"} in detail["attributes"]
+    by_project = data.page(table, "", limit=10, sort=data.PROJECT_COLUMN, descending=True)
+    assert by_project["projects"] == ["team/b", "team/a", "team/a"]
+    csv_text = data.to_csv(table, "acc:float > 0.6", [], None, False, "team/b")
+    assert csv_text.splitlines() == ["sys/id,sys/name,acc", "R-1,team/b-R-1,0.7"]
+    assert data.to_csv(table, "", [], None, False).splitlines()[0] == "sys/id,project,sys/name"
+
+
+def test_the_project_picker_narrows_runs_held_in_memory() -> None:
+    check_two_projects(data.Table(two_projects()))
+
+
+def test_the_project_picker_narrows_a_parquet_export(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import param, write_run
+
+    for run in two_projects():
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    export = open_runs(tmp_path)
+    assert type(export).__name__ == "ParquetRunSet"  # answered by duckdb, not in memory
+    check_two_projects(data.Table(export))
+
+
+def test_one_project_gets_no_project_column(sample: data.Table) -> None:
+    assert not sample.several
+    assert data.PROJECT_COLUMN not in data.page(sample, "", limit=1)["columns"]
 
 
 def test_views_are_saved_read_and_deleted(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from nql_lsp.evaluation.engine import schema_of
-from nql_lsp.evaluation.evaluate import Preview, clause_counts, explain, preview
+from nql_lsp.evaluation.engine import engine_for, schema_of
+from nql_lsp.evaluation.evaluate import Preview, bind_query, clause_counts, explain, preview, syntax_error
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
@@ -28,7 +28,7 @@ MAX_PAGE = 1_000  # rows in one table page
 MAX_COLUMNS = 64
 MAX_SERIES_RUNS = 50  # runs in one chart
 MAX_POINTS = 5_000  # points per run sent to the chart; longer series are thinned evenly
-PROJECT_FIELD = "sys/project"  # set on runs of a source that holds several projects
+PROJECT_COLUMN = "(project)"  # the project a run is held in: not an attribute, so no path can name it
 
 
 class Refused(ValueError):
@@ -50,22 +50,14 @@ def series_fields(runs: RunsSource) -> list[str]:
 
 
 def projects(runs: RunsSource) -> list[tuple[str, int]]:
-    """The projects the source holds, with their run counts; empty when runs do not say."""
+    """The projects the source holds, with their run counts (trashed included); empty when runs do not say.
+
+    A run's project is where the export holds it (:attr:`Run.project`), known without reading attributes."""
     counts: dict[str, int] = {}
     for run in runs:
-        held = run.get(PROJECT_FIELD)
-        if held is not None and held[0] == "string":
-            counts[held[1]] = counts.get(held[1], 0) + 1
+        if run.project:
+            counts[run.project] = counts.get(run.project, 0) + 1
     return sorted(counts.items())
-
-
-def with_project(query: str, project: str | None) -> str:
-    """The query narrowed to one project (the page's project picker), quoting the name as NQL does."""
-    if not project:
-        return query
-    quoted = '"' + project.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    clause = f"{PROJECT_FIELD} = {quoted}"
-    return f"({query}) AND {clause}" if query.strip() else clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +75,15 @@ class Table:
         self._lock = threading.Lock()  # one evaluation at a time: a duckdb-backed source serves one caller
         self._last: tuple[str, bool, Preview] | None = None
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
+        self._totals: dict[tuple[str, bool], int] = {}  # runs in a project, with or without the trashed
+        self.projects = projects(runs)
+        self.several = len(self.projects) > 1  # then the table shows each run's project
 
-    def evaluate(self, query: str, trashed: bool = False) -> Shown:
-        """The runs to show for ``query``: its own, or while it has errors the last good query's, as stale."""
+    def evaluate(self, query: str, trashed: bool = False, project: str | None = None) -> Shown:
+        """The runs to show for ``query``: its own, or while it has errors the last good query's, as stale.
+
+        ``project`` narrows the answer to one project's runs (the page's project picker); the query is
+        evaluated over the whole source once and narrowed after, so switching projects costs no evaluation."""
         if len(query) > MAX_QUERY:
             raise Refused(f"a query of at most {MAX_QUERY:,} characters")
         with self._lock:
@@ -96,44 +94,86 @@ class Table:
                 self._last = (query, trashed, result)
             if result.error is None:
                 self._good = result
-                return Shown(result, None, False)
+                return Shown(self._narrow(result, trashed, project), None, False)
             if self._good is not None:
-                return Shown(self._good, result.error, True)
-            return Shown(result, result.error, False)
+                return Shown(self._narrow(self._good, trashed, project), result.error, True)
+            return Shown(self._narrow(result, trashed, project), result.error, False)
 
-    def counts(self, query: str, trashed: bool = False) -> list[dict[str, int]]:
+    def _narrow(self, result: Preview, trashed: bool, project: str | None) -> Preview:
+        if not project:
+            return result
+        matches = [run for run in result.matches if run.project == project]
+        return Preview(matches, self._project_total(project, trashed), result.fields, result.error, result.analysis)
+
+    def _project_total(self, project: str, trashed: bool) -> int:
+        key = (project, trashed)
+        if key not in self._totals:
+            every = engine_for(self.runs).select(None, {}, trashed)  # by the engine: no attribute is read
+            self._totals[key] = sum(1 for run in every if run.project == project)
+        return self._totals[key]
+
+    def counts(self, query: str, trashed: bool = False, project: str | None = None) -> list[dict[str, int]]:
+        """How many runs each clause matches alone, in the chosen project when there is one."""
         with self._lock:
             try:
-                found = clause_counts(query, self.runs, include_trashed=trashed)
+                if not project:
+                    found = clause_counts(query, self.runs, include_trashed=trashed)
+                else:
+                    found = self._project_counts(query, trashed, project)
             except RecursionError:
                 return []
         return [{"start": s, "end": e, "count": n} for s, e, n in found]
+
+    def _project_counts(self, query: str, trashed: bool, project: str) -> list[tuple[int, int, int]]:
+        bound = bind_query(query, self.runs)
+        if syntax_error(bound.analysis) is not None:
+            return []
+        engine = engine_for(self.runs)
+        out = []
+        for info in bound.analysis.clauses:
+            if info.path:
+                alone = engine.select(info.clause, bound.conditions, trashed)
+                out.append((info.clause.start, info.clause.end, sum(1 for r in alone if r.project == project)))
+        return out
 
     def explain(self, query: str, run_id: str) -> str:
         with self._lock:
             return explain(query, self.runs, run_id)
 
-    def run(self, run_id: str) -> Run | None:
+    def run(self, run_id: str, project: str | None = None) -> Run | None:
+        """The run of this id, in ``project`` when given (two projects may hold the same id)."""
         with self._lock:
-            return self.runs.by_id(run_id)
+            found = self.runs.by_id(run_id)
+            if not project or found is None or found.project == project:
+                return found
+            return next((r for r in self.runs if r.project == project and r.id == run_id), None)
 
 
-def columns_for(result: Preview, asked: Sequence[str]) -> list[str]:
-    """``sys/id``, ``sys/name``, the fields the query uses, then the user's columns; each once."""
-    names = [*DEFAULT_COLUMNS, *result.fields, *asked]
+def columns_for(result: Preview, asked: Sequence[str], project: bool = False) -> list[str]:
+    """``sys/id``, the project (``project``: the source holds several), ``sys/name``, the fields the query
+    uses, then the user's columns; each once."""
+    names = [DEFAULT_COLUMNS[0], *([PROJECT_COLUMN] if project else []), *DEFAULT_COLUMNS[1:], *result.fields, *asked]
     return list(dict.fromkeys(n for n in names if n))[:MAX_COLUMNS]
 
 
 def cell(run: Run, path: str) -> str:
     if path == "sys/id":
         return run.id
+    if path == PROJECT_COLUMN:
+        return run.project
     held = run.get(path)
     return "" if held is None else display(*held)
 
 
 def sort_key(run: Run, path: str) -> tuple[int, Any]:
     """Numbers by value, text by its lower case, times by instant; a run without the field sorts last."""
-    held: tuple[str, Any] | None = run.get(path) if path != "sys/id" else ("string", run.id)
+    held: tuple[str, Any] | None
+    if path == "sys/id":
+        held = ("string", run.id)
+    elif path == PROJECT_COLUMN:
+        held = ("string", run.project) if run.project else None
+    else:
+        held = run.get(path)
     if held is None:
         return (2, 0)
     type_, value = held
@@ -169,13 +209,14 @@ def page(
     offset: int = 0,
     limit: int = 200,
     trashed: bool = False,
+    project: str | None = None,
 ) -> dict[str, Any]:
     """One page of the table, with the counts and, for a query with errors, the error and ``stale``."""
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise Refused(f"a page of 1 to {MAX_PAGE} rows from a non-negative offset")
-    shown = table.evaluate(query, trashed)
+    shown = table.evaluate(query, trashed, project)
     result = shown.result
-    names = columns_for(result, columns)
+    names = columns_for(result, columns, table.several and not project)
     ordered = sorted_runs(result.matches, sort, descending)
     rows = [[cell(run, name) for name in names] for run in ordered[offset : offset + limit]]
     return {
@@ -184,15 +225,16 @@ def page(
         "columns": names,
         "rows": rows,
         "ids": [run.id for run in ordered[offset : offset + limit]],
+        "projects": [run.project for run in ordered[offset : offset + limit]],
         "offset": offset,
         "stale": shown.stale,
         "error": shown.error,
-        "counts": table.counts(query, trashed) if shown.error is None else [],
+        "counts": table.counts(query, trashed, project) if shown.error is None else [],
     }
 
 
-def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
-    run = table.run(run_id)
+def run_detail(table: Table, run_id: str, query: str, project: str | None = None) -> dict[str, Any] | None:
+    run = table.run(run_id, project)
     if run is None:
         return None
     if len(query) > MAX_QUERY:
@@ -201,7 +243,7 @@ def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
         {"path": path, "type": type_, "value": display(type_, value), **_series_summary(type_, value)}
         for path, (type_, value) in sorted(run.attributes.items())
     ]
-    return {"id": run.id, "attributes": attributes, "explain": table.explain(query, run_id)}
+    return {"id": run.id, "project": run.project, "attributes": attributes, "explain": table.explain(query, run_id)}
 
 
 def _series_summary(type_: str, value: Any) -> dict[str, Any]:
@@ -243,12 +285,14 @@ def thin(points: Sequence[float], most: int = MAX_POINTS) -> tuple[list[int], li
     return steps, values
 
 
-def to_csv(table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool) -> str:
-    result = table.evaluate(query).result
-    names = columns_for(result, columns)
+def to_csv(
+    table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool, project: str | None = None
+) -> str:
+    result = table.evaluate(query, project=project).result
+    names = columns_for(result, columns, table.several and not project)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(names)
+    writer.writerow(["project" if n == PROJECT_COLUMN else n for n in names])
     for run in sorted_runs(result.matches, sort, descending):
         writer.writerow([_csv_safe(cell(run, name)) for name in names])
     return out.getvalue()

@@ -258,3 +258,42 @@ def test_the_bridge_decides_which_runs_the_server_reads() -> None:
     assert rewrite([1, 2], None) is None and rewrite("text", None) is None
     body = frame({"a": "é"})
     assert body.startswith(b"Content-Length: 10\r\n\r\n") and body.endswith('{"a":"é"}'.encode())
+
+
+def test_series_points_are_read_from_a_parquet_exports_own_files(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    held: list[tuple[str, str, list[float | None]]] = [
+        ("team/a", "R-1", [0.1, None, 0.5]),
+        ("team/b", "R-1", [0.9, 0.8]),
+        ("team/b", "R-2", []),
+    ]
+    for project, run, acc in held:
+        rows = [param(project, run, "sys/id", "string", run), param(project, run, "sys/name", "string", run.lower())]
+        write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", acc))
+    table = data.Table(open_runs(tmp_path))
+    assert table.points is not None
+    r1a = table.run("R-1", "team/a")
+    assert r1a is not None
+    # Steps as the exporter writes them (0, 0.5, 1, ...); a NaN point, a null float_value, is a gap.
+    assert table.points.points(r1a, "train/acc") == ([0.0, 0.5, 1.0], [0.1, None, 0.5])
+    r1b = table.run("R-1", "team/b")
+    assert r1b is not None and table.points.points(r1b, "train/acc") == ([0.0, 0.5], [0.9, 0.8])
+    assert table.points.points(r1b, "no/such") is None
+    # Each run's points come from its own files, found by the exporter's naming.
+    assert len(table.points._files(r1b)) == 1 and "team_b" in table.points._files(r1b)[0]
+    answer = data.series(table, "train/acc", ["R-2", "missing"])
+    assert answer["series"] == [{"id": "R-2", "name": "r-2", "steps": [], "values": [], "note": "no train/acc"}]
+
+
+def test_thinning_read_points_keeps_the_last_and_gaps_for_nan() -> None:
+    steps, values = thin_points_of(10, 4)
+    assert steps == [0.0, 3.0, 6.0, 9.0] and values == [0.0, None, 6.0, 9.0]
+
+
+def thin_points_of(n: int, most: int) -> tuple[list[float], list[float | None]]:
+    from nql_lsp.explore.points import thin_points
+
+    values: list[float | None] = [float(i) for i in range(n)]
+    values[3] = float("nan")
+    return thin_points([float(i) for i in range(n)], values, most)

@@ -18,9 +18,11 @@ from typing import Any
 
 from nql_lsp.evaluation.engine import engine_for, schema_of
 from nql_lsp.evaluation.evaluate import Preview, bind_query, clause_counts, explain, preview, syntax_error
+from nql_lsp.explore.points import ExportPoints, thin_points
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
+from nql_lsp.runs.parquet import ParquetRunSet
 
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
@@ -77,6 +79,7 @@ class Table:
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
         self._totals: dict[tuple[str, bool], int] = {}  # runs in a project, with or without the trashed
         self.projects = projects(runs)
+        self.points = ExportPoints(runs) if isinstance(runs, ParquetRunSet) else None  # summaries only there
         self.several = len(self.projects) > 1  # then the table shows each run's project
 
     def evaluate(self, query: str, trashed: bool = False, project: str | None = None) -> Shown:
@@ -253,7 +256,7 @@ def _series_summary(type_: str, value: Any) -> dict[str, Any]:
 
 
 def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
-    """Points of ``path`` for each run; a source that keeps only summaries says so instead of points."""
+    """Points of ``path`` for each run: held in memory, or read from a parquet export's files."""
     if len(run_ids) > MAX_SERIES_RUNS:
         raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
     out: list[dict[str, Any]] = []
@@ -267,7 +270,12 @@ def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
             out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})
             continue
         if value.points is None:
-            out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
+            read = table.points.points(run, path) if table.points is not None else None
+            if read is None:
+                out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
+                continue
+            steps_read, values_read = thin_points(*read, MAX_POINTS)
+            out.append({"id": run.id, "name": name, "steps": steps_read, "values": values_read})
             continue
         steps, values = thin(value.points)
         out.append({"id": run.id, "name": name, "steps": steps, "values": values})

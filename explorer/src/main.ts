@@ -174,7 +174,8 @@ async function drawChart(): Promise<void> {
   try {
     const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(",") });
     const ms = chart.draw(answer, state.log, state.smooth);
-    $("chart-timing").textContent = `${answer.series.length} runs, drawn in ${Math.round(ms)} ms`;
+    const points = Math.max(0, ...answer.series.map((s) => s.steps.length));
+    $("chart-timing").textContent = `${answer.series.length} runs × ${formatCount(points)} points, drawn in ${Math.round(ms)} ms`;
   } catch (e) {
     chart.clear(e instanceof Error ? e.message : String(e));
   }

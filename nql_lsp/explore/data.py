@@ -77,6 +77,7 @@ class Table:
         self._lock = threading.Lock()  # one evaluation at a time: a duckdb-backed source serves one caller
         self._last: tuple[str, bool, Preview] | None = None
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
+        self._shown: tuple[Preview, dict[tuple[str, str | None], Run]] | None = None  # the matches by id
         self._totals: dict[tuple[str, bool], int] = {}  # runs in a project, with or without the trashed
         self.projects = projects(runs)
         self.points = ExportPoints(runs) if isinstance(runs, ParquetRunSet) else None  # summaries only there
@@ -144,8 +145,20 @@ class Table:
             return explain(query, self.runs, run_id)
 
     def run(self, run_id: str, project: str | None = None) -> Run | None:
-        """The run of this id, in ``project`` when given (two projects may hold the same id)."""
+        """The run of this id, in ``project`` when given (two projects may hold the same id).
+
+        The runs the table shows are looked up among the last query's matches first: their attributes
+        were read to fill the table, where asking the source would read them again, one run at a time."""
         with self._lock:
+            if self._last is not None:
+                if self._shown is None or self._shown[0] is not self._last[2]:
+                    self._shown = (self._last[2], {})
+                    for held in self._last[2].matches:
+                        self._shown[1].setdefault((held.id, held.project), held)
+                        self._shown[1].setdefault((held.id, None), held)
+                hit = self._shown[1].get((run_id, project or None))
+                if hit is not None:
+                    return hit
             found = self.runs.by_id(run_id)
             if not project or found is None or found.project == project:
                 return found

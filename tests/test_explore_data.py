@@ -297,3 +297,17 @@ def thin_points_of(n: int, most: int) -> tuple[list[float], list[float | None]]:
     values: list[float | None] = [float(i) for i in range(n)]
     values[3] = float("nan")
     return thin_points([float(i) for i in range(n)], values, most)
+
+
+def test_a_charts_runs_are_read_together_as_one_by_one(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    for project, run, acc in (("team/a", "R-1", [0.1, 0.2]), ("team/b", "R-1", [0.9]), ("team/b", "R-2", [0.3, 0.4])):
+        rows = [param(project, run, "sys/id", "string", run)]
+        write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", list[float | None](acc)))
+    table = data.Table(open_runs(tmp_path))
+    assert table.points is not None
+    runs = [r for r in (table.run("R-1", "team/b"), table.run("R-2"), table.run("R-1", "team/a")) if r is not None]
+    assert table.points.many(runs, "train/acc") == [([0.0], [0.9]), ([0.0, 0.5], [0.3, 0.4]), ([0.0, 0.5], [0.1, 0.2])]
+    assert table.points.many(runs, "train/acc") == [table.points.points(r, "train/acc") for r in runs]
+    assert table.points.many(runs, "nothing") == [None, None, None]

@@ -66,7 +66,7 @@ try {
   out.chart_ms = Date.now() - drawn;
   const timing = await page.locator("#chart-timing").innerText(); // "20 runs × 1,000 points, drawn in 12 ms"
   out.chart_runs = Number(/^(\d+) runs/.exec(timing)?.[1] ?? 0);
-  out.chart_points = out.chart_runs * Number((/× ([\d,]+) points/.exec(timing)?.[1] ?? "0").replaceAll(",", ""));
+  out.chart_points = Number((/× ([\d,]+) points/.exec(timing)?.[1] ?? "0").replaceAll(",", "")); // per run
   out.draw_ms = Number(/drawn in (\d+) ms/.exec(timing)?.[1] ?? NaN);
   if (pid) {
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean);

@@ -54,9 +54,10 @@ def series_fields(runs: RunsSource) -> list[str]:
 def projects(runs: RunsSource) -> list[tuple[str, int]]:
     """The projects the source holds, with their run counts (trashed included); empty when runs do not say.
 
-    A run's project is where the export holds it (:attr:`Run.project`), known without reading attributes."""
+    A run's project is where the export holds it (:attr:`Run.project`), known without reading attributes;
+    the runs are asked of the engine, since iterating a parquet export would read every run in full."""
     counts: dict[str, int] = {}
-    for run in runs:
+    for run in engine_for(runs).select(None, {}, True):
         if run.project:
             counts[run.project] = counts.get(run.project, 0) + 1
     return sorted(counts.items())
@@ -273,25 +274,25 @@ def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
     if len(run_ids) > MAX_SERIES_RUNS:
         raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
     out: list[dict[str, Any]] = []
-    for run_id in run_ids:
-        run = table.run(run_id)
-        if run is None:
-            continue
-        value = run.value(path, SERIES_TYPE)
+    found = [run for run in (table.run(i) for i in run_ids) if run is not None]
+    values = [run.value(path, SERIES_TYPE) for run in found]
+    summarised = [run for run, v in zip(found, values, strict=True) if isinstance(v, FloatSeries) and v.points is None]
+    read = dict(zip(map(id, summarised), table.points.many(summarised, path), strict=True)) if table.points else {}
+    for run, value in zip(found, values, strict=True):
         name = cell(run, "sys/name")
         if not isinstance(value, FloatSeries):
             out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})
             continue
         if value.points is None:
-            read = table.points.points(run, path) if table.points is not None else None
-            if read is None:
+            points = read.get(id(run))
+            if points is None:
                 out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
                 continue
-            steps_read, values_read = thin_points(*read, MAX_POINTS)
+            steps_read, values_read = thin_points(*points, MAX_POINTS)
             out.append({"id": run.id, "name": name, "steps": steps_read, "values": values_read})
             continue
-        steps, values = thin(value.points)
-        out.append({"id": run.id, "name": name, "steps": steps, "values": values})
+        steps, thinned = thin(value.points)
+        out.append({"id": run.id, "name": name, "steps": steps, "values": thinned})
     return {"path": path, "series": out}
 
 

@@ -282,6 +282,8 @@ def test_series_points_are_read_from_a_parquet_exports_own_files(tmp_path: Path)
     assert table.points.points(r1b, "no/such") is None
     # Each run's points come from its own files, found by the exporter's naming.
     assert len(table.points._files(r1b)) == 1 and "team_b" in table.points._files(r1b)[0]
+    picked = data.series(table, "train/acc", ["R-1"], "team/b")["series"]
+    assert [(s["name"], s["values"]) for s in picked] == [("r-1", [0.9, 0.8])]  # team/b's R-1, not team/a's
     answer = data.series(table, "train/acc", ["R-2", "missing"])
     assert answer["series"] == [{"id": "R-2", "name": "r-2", "steps": [], "values": [], "note": "no train/acc"}]
 

@@ -172,7 +172,7 @@ async function drawChart(): Promise<void> {
     return;
   }
   try {
-    const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(",") });
+    const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(","), project: state.project });
     const ms = chart.draw(answer, state.log, state.smooth);
     const points = Math.max(0, ...answer.series.map((s) => s.steps.length));
     $("chart-timing").textContent = `${answer.series.length} runs × ${formatCount(points)} points, drawn in ${Math.round(ms)} ms`;

@@ -263,7 +263,7 @@ async def run_detail(request: web.Request) -> web.StreamResponse:
 async def series(request: web.Request) -> web.StreamResponse:
     table = _table(request)
     ids = [i for i in request.query.get("ids", "").split(",") if i]
-    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids)
+    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids, _project(request))
     return web.json_response(body)
 
 

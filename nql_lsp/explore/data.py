@@ -269,12 +269,13 @@ def _series_summary(type_: str, value: Any) -> dict[str, Any]:
     return {"summary": f"n={value.count:,} min={value.minimum:g} max={value.maximum:g} last={value.last:g}"}
 
 
-def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
-    """Points of ``path`` for each run: held in memory, or read from a parquet export's files."""
+def series(table: Table, path: str, run_ids: Sequence[str], project: str | None = None) -> dict[str, Any]:
+    """Points of ``path`` for each run (of ``project``, when the page has one picked): held in memory, or read
+    from a parquet export's files."""
     if len(run_ids) > MAX_SERIES_RUNS:
         raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
     out: list[dict[str, Any]] = []
-    found = [run for run in (table.run(i) for i in run_ids) if run is not None]
+    found = [run for run in (table.run(i, project) for i in run_ids) if run is not None]
     values = [run.value(path, SERIES_TYPE) for run in found]
     summarised = [run for run, v in zip(found, values, strict=True) if isinstance(v, FloatSeries) and v.points is None]
     read = dict(zip(map(id, summarised), table.points.many(summarised, path), strict=True)) if table.points else {}

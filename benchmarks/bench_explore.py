@@ -166,9 +166,12 @@ def serve_and_measure(root: Path, env: dict[str, str], browser: bool) -> None:
             return
         b = json.loads(out.stdout)
         print(
-            f"in Chromium: page open to a filled table {b['open_ms']:.0f} ms (target 1,500: "
-            f"{verdict(b['open_ms'], 1500)}); keystroke to updated table {percentiles(b['keys_s'])} incl. the "
-            f"60 ms debounce (target p95 150 ms: {verdict(p95(b['keys_s']) * 1000, 150)})"
+            f"in Chromium: page open to a filled table {b['open_ms']:.0f} ms, of which the table request "
+            f"{b['first_table_ms']:.0f} ms (target 1,500: {verdict(b['open_ms'], 1500)})"
+        )
+        print(
+            f"in Chromium: keystroke to updated table {percentiles(b['keys_s'])} incl. the 60 ms debounce "
+            f"(target p95 150 ms: {verdict(p95(b['keys_s']) * 1000, 150)})"
         )
         print(
             f"in Chromium: chart of {b['chart_runs']} runs x {b['chart_points']:,} points each: uPlot draw "

@@ -43,6 +43,7 @@ try {
   await page.goto(url);
   await page.waitForSelector("body[data-ready='1']", { timeout: 120000 });
   out.open_ms = Date.now() - started;
+  out.first_table_ms = Number(/(\d+) ms/.exec(await page.locator("#timing").innerText())?.[1] ?? NaN); // the page's own
 
   const editor = page.locator(".cm-content");
   await editor.click();

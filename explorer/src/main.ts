@@ -8,7 +8,7 @@ import { createEditor, type Diagnostic } from "./editor";
 import { decode, encode, formatCount, type ViewState } from "./state";
 import { RunsTable, el } from "./table";
 
-const DEBOUNCE_MS = 60; // keystroke to table within 150 ms on 10,000 runs
+const DEBOUNCE_MS = 60; // a pause in typing asks for the table, not every key of a word
 const DEFAULT_CHART_RUNS = 20;
 const MAX_CHART_RUNS = 50;
 

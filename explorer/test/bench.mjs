@@ -1,8 +1,7 @@
 // The browser half of benchmarks/bench_explore.py: usage node test/bench.mjs URL [EXPLORER_PID]. Prints one
 // JSON object: page open to a filled table, keystroke-to-table times (seconds, the page's debounce included),
 // a chart of the first 20 matched runs drawn, and the editor's language server's memory (children of PID).
-import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";

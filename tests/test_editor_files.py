@@ -209,6 +209,8 @@ def test_package_json_settings_mirror_the_server_settings() -> None:
         else:
             assert f.default_factory is not dataclasses.MISSING, key
             default = f.default_factory()
+        if isinstance(default, tuple):  # JSON holds a sequence as a list
+            default = list(default)
         assert properties[key]["default"] == default, key
 
 
@@ -217,6 +219,8 @@ def test_package_json_setting_types() -> None:
     assert properties["nql.python.enable"]["type"] == "boolean"
     assert properties["nql.lineWidth"]["type"] == "integer"
     assert properties["nql.runs"]["type"] == ["string", "boolean"]
+    assert properties["nql.project"]["type"] == ["string", "array"]
+    assert properties["nql.project"]["items"] == {"type": "string"}
     severity = properties["nql.severity"]
     assert severity["type"] == "object"
     assert tuple(severity["additionalProperties"]["enum"]) == SEVERITIES

@@ -21,7 +21,9 @@
 ;; `nql-eglot-register' called after), nql-lsp serves Python buffers only where no other entry of
 ;; `eglot-server-programs' does (Eglot's own list names Python servers).
 ;; `nql-preview' shows the runs the query at point matches (the server's `nql.preview' command),
-;; `nql-explain' why a run is matched or not (`nql.explain').
+;; `nql-explain' why a run is matched or not (`nql.explain'), and `nql-convert' converts the
+;; query at point to neptune-query Filter code or an MLflow search, or the Filter expression at point
+;; to NQL (`nql.convert'), showing the result in a buffer.
 
 ;;; Code:
 
@@ -199,6 +201,47 @@ These are the runs that nql-lsp's `nql.preview' command returns."
 This is nql-lsp's `nql.explain' command."
   (interactive "sRun ID: ")
   (nql--show "nql-explain" (nql--execute "nql.explain" run-id)))
+
+(defconst nql-convert-targets '("filter" "mlflow" "nql")
+  "What `nql-convert' converts to.
+Filter code of neptune-query, an MLflow search, or NQL from Filter code.")
+
+(defun nql--lsp-position ()
+  "Point as an LSP position, its column counted as Eglot agreed.
+Eglot's public variable for that is `eglot-current-linepos-function'
+\(from 1.12), `eglot-current-column-function' before; without either,
+UTF-16, the LSP default."
+  (let ((count (seq-find (lambda (name) (and (boundp name) (functionp (symbol-value name))))
+                         '(eglot-current-linepos-function eglot-current-column-function))))
+    (list :line (1- (line-number-at-pos))
+          :character (if count (funcall (symbol-value count)) (nql--utf16-column)))))
+
+;;;###autoload
+(defun nql-convert (target)
+  "Convert the query at point to TARGET and show the result.
+TARGET is \"filter\" (neptune-query Filter code), \"mlflow\" (an MLflow
+search over runs loaded by neptune-exporter) or \"nql\" (the Filter
+expression at point, in a Python buffer, as NQL).  This is nql-lsp's
+`nql.convert' command; the result is shown in the buffer *nql-convert*,
+and what cannot be converted is reported as an error naming each problem."
+  (interactive (list (completing-read "Convert to: " nql-convert-targets nil t)))
+  (unless buffer-file-name
+    (user-error "This buffer visits no file"))
+  (let* ((server (nql--server))
+         (arguments (vector (nql--uri buffer-file-name) (nql--lsp-position) target))
+         (result (if (fboundp 'eglot-execute)
+                     (eglot-execute server (list :title "nql.convert" :command "nql.convert" :arguments arguments))
+                   (eglot-execute-command server "nql.convert" arguments)))
+         (text (and (listp result) (plist-get result :text)))
+         (problems (and (listp result) (plist-get result :message))))
+    (unless (stringp text)
+      (user-error "Not converted: %s"
+                  (or (and (stringp problems) (not (string-empty-p problems)) problems)
+                      (and (listp result) (plist-get result :error))
+                      "nothing to convert here")))
+    (prog1 (nql--show "nql-convert" text)
+      (when (and (stringp problems) (not (string-empty-p problems)))
+        (message "Converted, with caveats: %s" problems)))))
 
 (provide 'nql-mode)
 ;;; nql-mode.el ends here

@@ -49,7 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "--reverse", action="store_true", help="with --convert filter: Python Filter expressions to NQL"
     )
-    convert.add_argument("--project", metavar="NAME", help="with --convert mlflow: the Neptune project of the runs")
+    convert.add_argument(
+        "--project",
+        action="append",
+        metavar="NAME",
+        help="only the runs of project NAME (workspace/project, or project alone when one workspace holds it; "
+        "repeatable) with --preview, --check --runs and explore; with --convert mlflow: the Neptune project "
+        "of the runs (once)",
+    )
     convert.add_argument(
         "--name-prefix", metavar="PREFIX", help="with --convert mlflow: the prefix of the MLflow experiment names"
     )
@@ -100,6 +107,13 @@ def _explore_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=0, help="the port to listen on (default: any free port)")
     p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    p.add_argument(
+        "--project",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only the runs of project NAME (workspace/project, or project alone; repeatable)",
+    )
     return p
 
 
@@ -112,16 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if "" in args.paths or args.runs == "":
             parser.error("an empty PATH names no file (use . for the current directory)")
+        if any(not name.strip() for name in args.project or ()):
+            parser.error("an empty --project names no project (leave it out for every project)")
         if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
             parser.error("--diff and --line-width are only taken with --format")
         if args.convert is not None:
             return _convert(parser, args)
-        if args.reverse or args.project is not None or args.name_prefix is not None:
-            parser.error("--reverse, --project and --name-prefix are only taken with --convert")
+        if args.reverse or args.name_prefix is not None:
+            parser.error("--reverse and --name-prefix are only taken with --convert")
         if args.preview is not None:
             return _preview(parser, args)
         if args.trashed or args.columns:
             parser.error("--trashed and --columns are only taken with --preview")
+        if args.project and not (args.check and args.runs is not None and not args.format):
+            parser.error("--project is only taken with --preview, --check --runs, explore or --convert mlflow")
         if args.format:
             from nql_lsp.cli.format import run_format
 
@@ -143,10 +161,14 @@ def _explore(argv: list[str]) -> int:
     args = _explore_parser().parse_args(argv)
     if args.path == "":
         _explore_parser().error("an empty PATH names no file")
+    if any(not name.strip() for name in args.project):
+        _explore_parser().error("an empty --project names no project (leave it out for every project)")
     from nql_lsp.cli.explore import run_explore
 
     try:
-        return run_explore(args.path, args.host, args.port, open_browser=not args.no_browser)
+        return run_explore(
+            args.path, args.host, args.port, open_browser=not args.no_browser, projects=tuple(args.project)
+        )
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
 
@@ -159,7 +181,14 @@ def _preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--output-format for --preview is one of {', '.join(FORMATS)}; got {fmt!r}")
     if args.check or args.format or args.paths:
         parser.error("--preview takes its query as its argument, and no other mode or PATH")
-    return run_preview(args.preview, args.runs, trashed=args.trashed, columns=args.columns, output_format=fmt)
+    return run_preview(
+        args.preview,
+        args.runs,
+        trashed=args.trashed,
+        columns=args.columns,
+        output_format=fmt,
+        projects=tuple(args.project or ()),
+    )
 
 
 def _convert(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -167,12 +196,17 @@ def _convert(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     if args.check or args.format or args.preview is not None:
         parser.error("--convert takes PATHs or a QUERY, and no other mode")
+    projects = args.project or []
+    if projects and args.convert != "mlflow":
+        parser.error("--project is taken by --convert mlflow, not --convert filter")
+    if len(projects) > 1:
+        parser.error("--convert mlflow takes one --project: the project its runs were loaded from")
     return run_convert(
         args.convert,
         args.paths,
         reverse=args.reverse,
         runs=args.runs,
-        project=args.project,
+        project=projects[0] if projects else None,
         name_prefix=args.name_prefix,
         stdin_filename=args.stdin_filename,
         output_format=args.output_format or "text",
@@ -190,6 +224,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         args.paths,
         output_format=fmt,
         runs_path=args.runs,
+        projects=tuple(args.project or ()),
         stdin_filename=args.stdin_filename,
         warnings_as_errors=args.warnings_as_errors,
         exit_zero=args.exit_zero,

@@ -8,6 +8,7 @@ asked for, and the other files are checked as usual.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.analysis.holes import file_diagnostics
@@ -24,12 +25,13 @@ def run_check(
     *,
     output_format: str = "full",
     runs_path: str | None = None,
+    projects: Sequence[str] = (),
     stdin_filename: str | None = None,
     warnings_as_errors: bool = False,
     exit_zero: bool = False,
 ) -> ExitCode:
     """Check each path (``-`` is stdin), against the names and types of the runs at ``runs_path`` if given,
-    and print the report; returns the exit code."""
+    (only ``projects``' runs, if named), and print the report; returns the exit code."""
     schema: Schema = SYSTEM_SCHEMA
     if runs_path is not None:
         from nql_lsp.cli.preview import load_runs
@@ -37,7 +39,7 @@ def run_check(
         from nql_lsp.runs import RunsError
 
         try:
-            schema = schema_of(load_runs(runs_path))
+            schema = schema_of(load_runs(runs_path, projects))
         except RunsError as e:
             note(str(e))
             return ExitCode.USAGE

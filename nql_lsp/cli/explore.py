@@ -1,4 +1,5 @@
-"""``nql-lsp explore [PATH] [--host H] [--port N] [--no-browser]``: the runs explorer in the browser.
+"""``nql-lsp explore [PATH] [--host H] [--port N] [--no-browser] [--project NAME]...``: the runs
+explorer in the browser (``--project``: only those projects' runs, in the table and in the editor's counts).
 
 Wiring, in ``cli/app.py``: a positional PATH (optional) and ``--host`` (default ``127.0.0.1``), ``--port``
 (default 0: any free port) and ``--no-browser``, then::
@@ -19,7 +20,10 @@ import sys
 import threading
 import webbrowser
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from nql_lsp.runs import RunsSource
 
 EXIT_OK, EXIT_USAGE = 0, 2
 TOKEN_ENV = "NQL_LSP_EXPLORE_TOKEN"
@@ -33,6 +37,7 @@ def run_explore(
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    projects: tuple[str, ...] = (),
 ) -> int:
     """Serve the explorer until interrupted; 2 when it cannot start (with the reason on stderr)."""
     out = out or sys.stdout
@@ -50,13 +55,41 @@ def run_explore(
     if not 0 <= port < 65536:
         print(f"nql-lsp: --port takes 0 to 65535; got {port}", file=err)
         return EXIT_USAGE
+    runs = None
+    if projects:  # a project the source does not hold is refused here, before anything is served
+        runs = _narrowed(path, projects, err)
+        if runs is None:
+            return EXIT_USAGE
     try:
-        return asyncio.run(_serve(path, host, port, open_browser, out, err))
+        return asyncio.run(_serve(path, host, port, open_browser, out, err, projects, runs))
     except KeyboardInterrupt:
         return EXIT_OK
 
 
-async def _serve(path: str | None, host: str, port: int, open_browser: bool, out: TextIO, err: TextIO) -> int:
+def _narrowed(path: str | None, projects: tuple[str, ...], err: TextIO) -> RunsSource | None:
+    """The runs of ``projects``, ready to query; None (with the reason on ``err``) when they cannot be had."""
+    from nql_lsp.evaluation.engine import engine_for
+    from nql_lsp.runs import RunsError, open_runs
+
+    try:
+        runs = open_runs(path, projects=projects, progress=lambda m: print(f"nql-lsp: {m}", file=err, flush=True))
+        engine_for(runs).prepare()
+    except RunsError as e:
+        print(f"nql-lsp: {e}", file=err)
+        return None
+    return runs
+
+
+async def _serve(
+    path: str | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    out: TextIO,
+    err: TextIO,
+    projects: tuple[str, ...],
+    runs: RunsSource | None,
+) -> int:
     from aiohttp import web
 
     from nql_lsp.explore.app import SERVER_ARGS, Explorer, create_app
@@ -75,7 +108,7 @@ async def _serve(path: str | None, host: str, port: int, open_browser: bool, out
     guard = Guard(os.environ.get(TOKEN_ENV) or new_token())
     if not is_loopback(host):
         guard.allow_host([host])
-    app = create_app(Explorer(path, report=report), guard)
+    app = create_app(Explorer(path, runs=runs, report=report, projects=projects), guard)
     runner = web.AppRunner(app, access_log=None, handle_signals=True, **SERVER_ARGS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

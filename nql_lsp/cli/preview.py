@@ -38,8 +38,8 @@ def stderr_progress(stream: TextIO | None = None, after: float = PROGRESS_AFTER)
     return report
 
 
-def load_runs(path: str | None) -> RunsSource:
-    """Open runs for the CLI; raises RunsError with a message ready to print.
+def load_runs(path: str | None, projects: Sequence[str] = ()) -> RunsSource:
+    """Open runs for the CLI (only ``projects``' runs, if named); raises RunsError with a message ready to print.
 
     The path is looked at before any reader opens it, so that a name the system cannot hold is one line
     rather than a traceback, and a FIFO is refused rather than waited on."""
@@ -50,7 +50,7 @@ def load_runs(path: str | None) -> RunsSource:
             raise RunsError(str(e)) from None
     progress = stderr_progress()
     started = time.monotonic()
-    runs = open_runs(path, progress=progress)
+    runs = open_runs(path, progress=progress, projects=projects)
     if time.monotonic() - started >= PROGRESS_AFTER:
         progress(f"loaded {len(runs):,} runs from {runs.label}")
     for warning in getattr(runs, "warnings", ()):  # what an export left out
@@ -73,12 +73,13 @@ def run_preview(
     columns: str | None = None,
     output_format: str = "table",
     out: TextIO | None = None,
+    projects: Sequence[str] = (),
 ) -> ExitCode:
     from nql_lsp.evaluation.evaluate import preview
 
     out = out or sys.stdout
     try:
-        runs = load_runs(runs_path)
+        runs = load_runs(runs_path, projects)
     except RunsError as e:
         note(str(e))
         return ExitCode.USAGE

@@ -8,13 +8,12 @@ text, which keeps them easy to golden-test.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from nql_lsp import __version__
 from nql_lsp.diagnostics import REPOSITORY_URL, RULES, Diagnostic, Severity, rule_url
+from nql_lsp.syntax.records import ValueRecord
 from nql_lsp.syntax.text import LineIndex, display_width
 
 FORMATS = ("full", "concise", "json", "github", "sarif")
@@ -26,11 +25,13 @@ def note(message: str) -> None:
     print(f"nql-lsp: {message}", file=sys.stderr)
 
 
-@dataclass(slots=True)
-class FileReport:
-    path: str
-    lines: LineIndex
-    diagnostics: list[Diagnostic]
+class FileReport(ValueRecord):
+    __slots__ = ("diagnostics", "lines", "path")
+
+    def __init__(self, path: str, lines: LineIndex, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.lines = lines
+        self.diagnostics = diagnostics
 
 
 def _location(lines: LineIndex, offset: int) -> dict[str, int]:
@@ -54,16 +55,30 @@ def summary(reports: list[FileReport]) -> str:
     return f"Found {errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}."
 
 
+# A source line longer than this is shown as a window around the diagnostic: a generated query may be one
+# line of megabytes, which neither a terminal nor a log wants whole (nor ``display_width`` to measure).
+_LONG_LINE = 1_000
+_BEFORE, _AFTER = 60, 140
+
+
 def _snippet(lines: LineIndex, d: Diagnostic) -> list[str]:
     """The source line under the header, with ``^`` under the diagnostic's range (its first line)."""
     line = lines.line_of(d.start)
     start = lines.line_start(line)
-    text = lines.line_text(line)
     end = min(d.end, lines.line_end(line))
-    pad = display_width(text[: d.start - start].expandtabs(1))
+    stop = lines.line_end(line)
+    lead = tail = ""
+    if stop - start > _LONG_LINE:
+        shown = max(start, d.start - _BEFORE)
+        lead = "…" if shown > start else ""
+        tail = "…" if shown + _BEFORE + _AFTER < stop else ""
+        start, stop = shown, min(stop, shown + _BEFORE + _AFTER)
+        end = min(end, stop)
+    text = lines.text[start:stop]
+    pad = display_width(lead) + display_width(text[: d.start - start].expandtabs(1))
     width = max(1, display_width(text[d.start - start : end - start]))
     gutter = f"{line + 1} | "
-    return [f"{gutter}{text.expandtabs(1)}", " " * (len(gutter) + pad) + "^" * width]
+    return [f"{gutter}{lead}{text.expandtabs(1)}{tail}", " " * (len(gutter) + pad) + "^" * width]
 
 
 def format_full(reports: list[FileReport]) -> str:
@@ -114,6 +129,8 @@ def format_json(reports: list[FileReport]) -> str:
                     "fix": fix,
                 }
             )
+    import json  # for the machine formats only
+
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -220,6 +237,8 @@ def format_sarif(reports: list[FileReport]) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 

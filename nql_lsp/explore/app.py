@@ -57,8 +57,10 @@ class Explorer:
         report: Callable[[str], None] | None = None,
         views_path: Path | None = None,
         server_command: list[str] | None = None,
+        projects: tuple[str, ...] = (),
     ) -> None:
         self.runs_path = runs_path
+        self.projects = projects  # only these projects' runs (``--project``); none: all
         self.table: data.Table | None = data.Table(runs) if runs is not None else None
         self.progress = "loaded" if runs is not None else "starting"
         self.error: str | None = None
@@ -76,7 +78,7 @@ class Explorer:
             self.report(message)
 
     def _load(self) -> RunsSource:
-        runs = open_runs(self.runs_path, progress=self._say)
+        runs = open_runs(self.runs_path, progress=self._say, projects=self.projects)
         self._say(f"learning the schema of {len(runs):,} runs")
         engine_for(runs).prepare()  # the schema and the columns built once here, not on the first keystroke
         return runs
@@ -323,7 +325,7 @@ async def lsp_socket(request: web.Request) -> web.StreamResponse:
         return _fail(429, f"at most {MAX_LANGUAGE_SERVERS} editors at once; close another tab")
     socket = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024, heartbeat=30)
     await socket.prepare(request)
-    server = LanguageServer(explorer.runs_path, explorer.server_command)
+    server = LanguageServer(explorer.runs_path, explorer.server_command, explorer.projects)
     explorer.language_servers += 1
     try:
         await server.start()

@@ -45,7 +45,7 @@ def server_command() -> list[str]:
     return [sys.executable, "-m", "nql_lsp", "--stdio"]
 
 
-def rewrite(message: Any, runs_path: str | None) -> Any | None:
+def rewrite(message: Any, runs_path: str | None, projects: tuple[str, ...] = ()) -> Any | None:
     """The page's message as the server should get it, or None to drop it."""
     if not isinstance(message, dict):
         return None
@@ -55,7 +55,10 @@ def rewrite(message: Any, runs_path: str | None) -> Any | None:
     if method == "initialize":
         params = message.get("params")
         params = dict(params) if isinstance(params, dict) else {}
-        params["initializationOptions"] = {"nql": {"runs": server_runs(runs_path)}}
+        nql: dict[str, Any] = {"runs": server_runs(runs_path)}
+        if projects:
+            nql["project"] = list(projects)  # the explorer's --project: the editor counts the same runs
+        params["initializationOptions"] = {"nql": nql}
         params["rootUri"] = None
         params["rootPath"] = None
         params["workspaceFolders"] = None
@@ -106,8 +109,9 @@ async def read_message(stream: asyncio.StreamReader) -> bytes | None:
 class LanguageServer:
     """One child server, started for one editor connection and stopped with it."""
 
-    def __init__(self, runs_path: str | None, command: list[str] | None = None) -> None:
+    def __init__(self, runs_path: str | None, command: list[str] | None = None, projects: tuple[str, ...] = ()) -> None:
         self.runs_path = runs_path
+        self.projects = projects
         self.command = command or server_command()
         self.process: asyncio.subprocess.Process | None = None
 
@@ -127,7 +131,7 @@ class LanguageServer:
             message = json.loads(text)
         except ValueError:
             return
-        message = rewrite(message, self.runs_path)
+        message = rewrite(message, self.runs_path, self.projects)
         if message is None:
             return
         self.process.stdin.write(frame(message))

@@ -31,6 +31,11 @@ class Client:
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """A line in the client's log (VS Code's Output panel), for what the user may look up, not be told."""
+        with contextlib.suppress(Exception):
+            self._server.window_log_message(types.LogMessageParams(type=kind, message=message))
+
     def report(self, error: BaseException, doing: str = "") -> None:
         """Log ``error`` with its traceback, and send the same to the client's log.
 

@@ -102,12 +102,23 @@ class RunsState:
     runs: RunsSource | None = None
     error: str | None = None
     generation: int = 0
-    #: What the ``nql.runs`` setting asks for: ("off", None) or ("load", path or None for the sample).
+    #: What the ``nql.runs`` setting asks for: ("off", None) or ("load", path, or None for the workspace's
+    #: export or else the bundled sample).
     wanted: tuple[str, str | None] | None = None
     task: asyncio.Task[None] | None = None
     #: Held while evaluating: a duckdb connection serves one caller at once.
     lock: threading.Lock = field(default_factory=threading.Lock)
     cache: PreviewCache = field(default_factory=PreviewCache)
+    #: The runs as read, before ``nql.project`` narrowed them: a new narrowing starts from these.
+    base: RunsSource | None = None
+    #: Where ``base`` came from: its path, or None for the bundled sample.
+    source_path: str | None = None
+    #: The projects ``runs`` is narrowed to (none: every project), as ``nql.project`` named them.
+    projects: tuple[str, ...] = ()
+    #: The workspace folders (paths), where an export is looked for when ``nql.runs`` names none.
+    folders: list[str] = field(default_factory=list)
+    #: What the lenses say they counted against: "exports/data", "the bundled sample".
+    where: str = ""
 
     @property
     def ready(self) -> bool:
@@ -168,31 +179,72 @@ def resolve(setting: str | None, root: str | None) -> str | None:
     return str(path)
 
 
-def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
-    """Open the runs and build what every query will need (schema, columns), in the calling thread.
+def open_source(source: str | None, folders: list[str], report: Callable[[str], None]) -> tuple[RunsSource, str | None]:
+    """The runs ``source`` names, or (for None) the export found in the workspace folders, else the bundled
+    sample; and the path they came from (None: the sample). Runs in the calling thread.
 
     A named path is first checked to be a regular file or a directory, without opening it: a FIFO or a
     device would block the read forever. Raises :class:`~nql_lsp.sources.files.SourceError` naming it."""
     from nql_lsp.runs import open_runs
 
-    if source is not None:
+    if source is None:
+        from nql_lsp.runs.discover import find_export
+
+        found = find_export(folders)
+        if found is not None:
+            source = str(found)
+            report(f"no nql.runs set: using the export found in the workspace, {source}")
+        else:
+            report("no nql.runs set and no export (*_part_0.parquet) in the workspace: using the bundled sample")
+    else:
         from nql_lsp.sources.files import path_kind
 
         path_kind(source)
-    runs = open_runs(source, progress=report)
-    report(f"learning the schema of {len(runs):,} runs")
-    from nql_lsp.evaluation.engine import engine_for
+    return open_runs(source, progress=report), source
 
+
+def narrowed(base: RunsSource, projects: tuple[str, ...], report: Callable[[str], None]) -> RunsSource:
+    """``base`` narrowed to ``projects`` (without reading it again), with what every query will need (schema,
+    columns) built now, in the calling thread. Raises :class:`~nql_lsp.runs.RunsError` for a project the
+    runs do not hold."""
+    from nql_lsp.evaluation.engine import engine_for
+    from nql_lsp.runs.narrowed import narrow
+
+    runs = narrow(base, projects)
+    report(f"learning the schema of {len(runs):,} runs")
     engine_for(runs).prepare()  # built here, off the event loop, rather than on the first request
     return runs
 
 
+def load(source: str | None, report: Callable[[str], None]) -> RunsSource:
+    """Open the runs at ``source`` (None: the bundled sample), all projects, ready to query."""
+    runs, _ = open_source(source, [], report)
+    return narrowed(runs, (), report)
+
+
+def where_of(source_path: str | None, folders: list[str], narrowed: RunsSource | None) -> str:
+    """What lenses count against, as the user knows it: the path relative to the workspace, or the sample;
+    and the projects of ``narrowed`` (runs narrowed to some), by their full names."""
+    from nql_lsp.runs.discover import describe
+    from nql_lsp.runs.narrowed import narrowed_label, projects_of
+
+    where = "the bundled sample" if source_path is None else describe(source_path, folders)
+    return narrowed_label(where, projects_of(narrowed)) if narrowed is not None else where
+
+
 def apply_loaded(
-    state: RunsState, documents: Documents, runs: RunsSource | None, error: str | None, *, learned: bool
+    state: RunsState,
+    documents: Documents,
+    runs: RunsSource | None,
+    error: str | None,
+    *,
+    learned: bool,
+    where: str = "",
 ) -> None:
     """Make ``runs`` the ones previewed; with ``learned``, their schema also informs every analysis."""
     from nql_lsp.evaluation.engine import schema_of
 
+    state.where = where if runs is not None else ""
     state.loaded(runs, error)
     documents.set_schema_layer("runs", schema_of(runs) if runs is not None and learned else None)
 
@@ -204,8 +256,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def lens_title(preview: Preview) -> str:
-    return f"matches {len(preview.matches):,} of {_plural(preview.total, 'run')}"
+def lens_title(preview: Preview, where: str = "") -> str:
+    """ "matches 37 of 9,812 runs in exports/data": the count, and what it was counted against."""
+    counted = f"matches {len(preview.matches):,} of {_plural(preview.total, 'run')}"
+    return f"{counted} in {where}" if where else counted
 
 
 def code_lenses(state: RunsState, snapshots: list[QueryAnalysis], uri: str, pos: Positions) -> list[types.CodeLens]:
@@ -224,7 +278,9 @@ def code_lenses(state: RunsState, snapshots: list[QueryAnalysis], uri: str, pos:
         lenses.append(
             types.CodeLens(
                 range=at,
-                command=types.Command(title=lens_title(result), command=PREVIEW_COMMAND, arguments=[uri, index]),
+                command=types.Command(
+                    title=lens_title(result, state.where), command=PREVIEW_COMMAND, arguments=[uri, index]
+                ),
             )
         )
     return lenses
@@ -289,7 +345,7 @@ def preview_command(state: RunsState, snapshots: list[QueryAnalysis], index: Any
             row[name] = "" if held is None else display(*held)
         rows.append(row)
     label = state.runs.label if state.runs is not None else ""
-    summary = f"{lens_title(result)} ({label})"
+    summary = lens_title(result, state.where) if state.where else f"{lens_title(result)} ({label})"
     return {
         "source": label,
         "query": text,

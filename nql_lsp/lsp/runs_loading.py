@@ -2,7 +2,11 @@
 
 A load is started after ``initialized`` and whenever the setting changes to something else; a load
 overtaken by a newer setting is cancelled (its thread may finish reading, but its result is dropped and
-its progress is ended without further reports).
+its progress is ended without further reports). With no ``nql.runs``, the export found in the workspace
+folders is loaded, else the bundled sample; the log says which.
+
+``nql.project`` narrows what was read: changing it narrows the same runs again, on a worker thread, without
+reading the export again, then lenses and diagnostics follow as after a load.
 """
 
 from __future__ import annotations
@@ -24,18 +28,24 @@ _T = TypeVar("_T")
 
 
 def start(ctx: Context) -> None:
-    """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already."""
+    """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already; narrow them
+    again (without reading them again) when only ``nql.project`` changed."""
     from nql_lsp.lsp.runs import resolve
 
     state = ctx.session.runs
-    setting = ctx.session.settings.current.runs
-    wanted = ("off", None) if setting is None else ("load", resolve(setting, ctx.session.root_path))
+    settings = ctx.session.settings.current
+    setting = settings.runs
+    root = ctx.session.root_path or next(iter(state.folders), None)  # relative paths: from the workspace
+    wanted = ("off", None) if setting is None else ("load", resolve(setting, root))
     if wanted == state.wanted:
-        return
+        if state.task is None and state.base is not None and settings.project != state.projects:
+            state.task = asyncio.get_running_loop().create_task(_renarrow(ctx, wanted))
+        return  # a load or narrowing under way narrows to the projects in force when it gets there
     state.wanted = wanted
     if state.task is not None:
         state.task.cancel()
         state.task = None
+    state.base = None
     if wanted[0] == "off":
         _loaded(ctx, None, None, learned=False)
         return
@@ -59,7 +69,7 @@ async def _begin_progress(ctx: Context, path: str | None, key: object) -> str | 
 
 
 async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
-    from nql_lsp.lsp.runs import load
+    from nql_lsp.lsp.runs import open_source
     from nql_lsp.runs import RunsError
     from nql_lsp.sources.files import SourceError
 
@@ -76,29 +86,80 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
         if token is not None and not stopped.is_set():
             loop.call_soon_threadsafe(send_report, message)
 
+    def log(message: str) -> None:  # which runs are used, when the setting names none: said in the log
+        if not stopped.is_set():
+            loop.call_soon_threadsafe(ctx.client.log, f"nql-lsp: {message}")
+        report(message)
+
+    state = ctx.session.runs
+    base: RunsSource | None = None
     runs: RunsSource | None = None
+    used: str | None = None
+    projects: tuple[str, ...] = ()
     error: str | None = None
     try:
-        runs = await _in_thread(load, path, report)
+        opened, used = await _in_thread(open_source, path, list(state.folders), log if path is None else report)
+        base = opened
+        runs, projects, error = await _narrow_current(ctx, opened, report)
     except asyncio.CancelledError:
         stopped.set()
         raise  # the setting changed or the server is exiting: nothing more to tell the client
     except (RunsError, SourceError) as e:
         error = str(e)
     except Exception as e:  # anything else a reader trips on is still the file's problem
-        error = f"{path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
+        error = f"{used or path or 'the bundled sample'}: could not be read ({type(e).__name__}: {e})"
     if token is not None:
-        done = "failed" if error else f"{len(runs) if runs is not None else 0:,} runs"
+        done = "failed" if runs is None else f"{len(runs):,} runs"
         ctx.client.progress.end(token, types.WorkDoneProgressEnd(message=done))
-    state = ctx.session.runs
     if state.wanted != wanted:
         return  # the setting changed while this loaded
     state.task = None
     if error is not None:
-        ctx.client.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs.")
+        ctx.client.show(f"nql-lsp: {error}. Previews are off; fix the file or change nql.runs or nql.project.")
+    # Kept even when narrowing failed: a corrected nql.project narrows these without reading them again.
+    state.base, state.source_path, state.projects = base, used, projects
     # The bundled sample is a demonstration: its fields are not the user's, so they do not become
     # the schema that unknown-field warnings are judged against.
-    _loaded(ctx, runs, error, learned=path is not None)
+    _loaded(ctx, runs, error, learned=used is not None)
+
+
+async def _narrow_current(
+    ctx: Context, base: RunsSource, report: Callable[[str], None]
+) -> tuple[RunsSource | None, tuple[str, ...], str | None]:
+    """``base`` narrowed to the ``nql.project`` in force when the narrowing ends (narrowed again if it
+    changed meanwhile): the runs, the projects, and the error (a project ``base`` does not hold)."""
+    from nql_lsp.lsp.runs import narrowed
+    from nql_lsp.runs import RunsError
+
+    while True:
+        projects = ctx.session.settings.current.project
+        try:
+            runs: RunsSource | None = await _in_thread(narrowed, base, projects, report)
+            error = None
+        except RunsError as e:
+            runs, error = None, str(e)
+        if ctx.session.settings.current.project == projects:
+            return runs, projects, error
+
+
+async def _renarrow(ctx: Context, wanted: tuple[str, str | None]) -> None:
+    """Only ``nql.project`` changed: the runs already read, narrowed to the new projects."""
+    state = ctx.session.runs
+    base = state.base
+    assert base is not None
+    try:
+        runs, projects, error = await _narrow_current(ctx, base, lambda message: None)
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:  # a narrowing that fails is said, and the server goes on
+        runs, projects, error = None, ctx.session.settings.current.project, f"{base.label}: {type(e).__name__}: {e}"
+    if state.wanted != wanted or state.base is not base:
+        return
+    state.task = None
+    state.projects = projects
+    if error is not None:
+        ctx.client.show(f"nql-lsp: {error}. Previews are off; change nql.project.")
+    _loaded(ctx, runs, error, learned=state.source_path is not None)
 
 
 def _in_thread(fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
@@ -128,7 +189,9 @@ def _in_thread(fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
 
 
 def _loaded(ctx: Context, runs: Any, error: str | None, *, learned: bool) -> None:
-    from nql_lsp.lsp.runs import apply_loaded
+    from nql_lsp.lsp.runs import apply_loaded, where_of
 
-    apply_loaded(ctx.session.runs, ctx.session.documents, runs, error, learned=learned)
+    state = ctx.session.runs
+    where = where_of(state.source_path, state.folders, runs if state.projects else None)
+    apply_loaded(state, ctx.session.documents, runs, error, learned=learned, where=where)
     ctx.client.refresh_previews(ctx.session.capabilities)

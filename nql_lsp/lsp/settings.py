@@ -63,8 +63,19 @@ def _runs(raw: Any) -> str | None:
     if raw is False:
         return None
     if not isinstance(raw, str):
-        raise SettingError('a path to a runs file or parquet export, "" for the bundled sample, or false')
+        raise SettingError(
+            'a path to a runs file or parquet export, "" for an export found in the workspace '
+            "(else the bundled sample), or false"
+        )
     return raw.strip()
+
+
+def _projects(raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        return (raw.strip(),) if raw.strip() else ()
+    if isinstance(raw, list | tuple) and all(isinstance(p, str) for p in raw):
+        return tuple(dict.fromkeys(p.strip() for p in raw if p.strip()))
+    raise SettingError('a project name ("workspace/project"), a list of them, or "" for every project')
 
 
 def _log_level(raw: Any) -> str:
@@ -91,8 +102,11 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
-    # Where previews come from: "" the bundled sample project, a path, or None (false) for no previews.
+    # Where previews come from: a path, "" for the workspace's export or the bundled sample, or None (false)
+    # for no previews.
     runs: str | None = field(default="", metadata=setting("runs", _runs))
+    # Only the runs of these projects (of a source holding several); none: every project.
+    project: tuple[str, ...] = field(default=(), metadata=setting("project", _projects))
     # Queries inside Python strings (``query=`` of the NQL-taking methods, ``# nql`` strings).
     python_enable: bool = field(default=True, metadata=setting("python.enable", _bool))
     # How much the server logs: errors (with their tracebacks) always; "debug" adds each message handled.

@@ -2,17 +2,20 @@
 
 :func:`open_runs` picks the reader from the path: none -> the bundled sample project; a directory or a
 ``.parquet`` file -> a Neptune exporter parquet export (needs the ``parquet`` extra); anything else -> JSON
-or JSONL (docs/runs.md).
+or JSONL (docs/runs.md). ``projects`` narrows a source holding several projects to some of them
+(:mod:`nql_lsp.runs.narrowed`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 from nql_lsp.runs.jsonfile import read_json_runs
 from nql_lsp.runs.model import FloatSeries, Progress, Run, RunsError, RunSet, RunsSource
+from nql_lsp.runs.narrowed import narrow
 from nql_lsp.runs.parquet import open_parquet
 
 __all__ = ["FloatSeries", "Run", "RunSet", "RunsError", "RunsSource", "open_runs"]
@@ -21,8 +24,17 @@ SAMPLE_LABEL = "bundled sample"
 SAMPLE_RESOURCE = "sample_runs.json.gz"
 
 
-def open_runs(path: str | os.PathLike[str] | None, *, progress: Progress | None = None) -> RunsSource:
-    """The runs at ``path`` (None: the bundled sample). Raises :class:`RunsError` naming file and line/row."""
+def open_runs(
+    path: str | os.PathLike[str] | None, *, progress: Progress | None = None, projects: Sequence[str] = ()
+) -> RunsSource:
+    """The runs at ``path`` (None: the bundled sample); with ``projects``, only those projects' runs.
+
+    Raises :class:`RunsError` naming file and line/row, or the projects the source holds when ``projects``
+    names one it does not (names match as in :func:`nql_lsp.runs.narrowed.choose_projects`)."""
+    return narrow(_open(path, progress), projects)
+
+
+def _open(path: str | os.PathLike[str] | None, progress: Progress | None) -> RunsSource:
     if path is None:
         return _sample(progress)
     p = Path(path)

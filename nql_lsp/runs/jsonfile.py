@@ -5,7 +5,8 @@ number -> ``int`` (no fraction) or ``float``, bool -> ``bool``, string -> ``stri
 ``stringSet``, list of numbers -> ``floatSeries``, ``null`` -> absent. A nested object without a
 ``"type"`` key is a namespace (``{"train": {"loss": [...]}}`` is ``train/loss``); ``{"type": T, "value": V}``
 gives the type outright. ``sys/`` paths take their known type (a string in ``sys/creation_time`` is a
-datetime). Files may be gzip-compressed (``.gz``).
+datetime). A string ``sys/project`` names the run's project (a runs file may hold several, as an export does).
+Files may be gzip-compressed (``.gz``).
 
 Every problem is reported as a :class:`RunsError` naming the file, the line, and what is wrong.
 """
@@ -22,6 +23,9 @@ from nql_lsp.language.catalog import TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA
 from nql_lsp.language.shapes import Mismatch, shape_of, type_for_json
 from nql_lsp.runs.model import Progress, Run, RunsError, RunSet
+
+#: The attribute a JSON run names its project with (an export holds it in its ``project_id`` column).
+PROJECT_PATH = "sys/project"
 
 
 class _Problem(Exception):
@@ -69,7 +73,10 @@ def runs_from_objects(
             _collect(obj, "", attributes)
         except _Problem as problem:
             raise RunsError(f"{name}:{line}: {problem}") from None
-        runs.append(Run(attributes, f"#{n}"))
+        project = attributes.get(PROJECT_PATH)
+        runs.append(
+            Run(attributes, f"#{n}", project=project[1] if project is not None and project[0] == "string" else "")
+        )
     return RunSet(runs, name)
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from nql_lsp.sources.notebook import extract_notebook
-from nql_lsp.sources.python import extract_python
 from nql_lsp.sources.query import Extraction, PlainQuery, QuerySource
 
 
@@ -39,10 +37,14 @@ def _whole_file(path: str, text: str) -> Extraction:
 
 
 def _python(path: str, text: str) -> Extraction:
+    from nql_lsp.sources.python import extract_python  # loaded for Python files only: a quick cold check
+
     return extract_python(text)
 
 
 def _notebook(path: str, text: str) -> Extraction:
+    from nql_lsp.sources.notebook import extract_notebook  # loaded for notebooks only
+
     return extract_notebook(text)
 
 

@@ -13,7 +13,7 @@ Public API used elsewhere, not listed here: ``Lark(...)``, ``Lark.terminals``, `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "accepts",
     "action_row",
     "advance_lexer",
+    "export_table",
     "feed_eof",
     "lex",
     "lexer_offset",
@@ -40,6 +41,7 @@ __all__ = [
     "set_stacks",
     "silent_copy",
     "stacks",
+    "state_map",
     "tables",
     "verify",
 ]
@@ -77,6 +79,107 @@ def tables(lark: Lark) -> Tables:
         if action is not SHIFT
     }
     return Tables(table.states, table.start_states["start"], table.end_states["start"], reductions)
+
+
+#: A reduce as the shipped table spells it (see ``syntax/lalr_table.py``): the nonterminal it makes, how
+#: many values it pops, the builder callback's name, whether a single child stands for the node, and which
+#: popped values it keeps, each with whether it is a helper rule's list to splice in (None: all, plainly).
+RuleSpec = tuple[str, int, str, bool, tuple[tuple[int, bool], ...] | None]
+
+
+def export_table(lark: Lark) -> tuple[int, int, list[dict[str, int]], list[RuleSpec]]:
+    """The LALR automaton of a ``parser="lalr"`` Lark as plain data, to ship with the package so that a
+    well-formed query parses without importing Lark (start-up time of the command line).
+
+    Returns the start and end states, each state's actions by symbol (``n >= 0``: shift or go to state
+    ``n``; ``n < 0``: reduce by rule ``~n``), and the rules. States are renumbered in breadth-first order
+    from the start so the data is the same whatever numbering this process's Lark chose.
+
+    Internal, besides :func:`tables`: ``Rule.alias``, ``Rule.options.expand1 / keep_all_tokens`` and
+    ``Symbol.is_term / filter_out``, which decide (``lark.parse_tree_builder``) how a reduce builds its
+    node: a ``?rule`` with one child is that child, and a helper rule (``_name``) is spliced into its parent.
+    """
+    t = tables(lark)
+    order = _bfs_order(t.states, t.start)
+    number = {state: i for i, state in enumerate(order)}
+    rules: list[Any] = []
+    rule_number: dict[Any, int] = {}
+    states: list[dict[str, int]] = []
+    for state in order:
+        row: dict[str, int] = {}
+        for symbol in sorted(t.states[state]):
+            action, arg = t.states[state][symbol]
+            if action is SHIFT:
+                row[symbol] = number[arg]
+            else:
+                if arg not in rule_number:
+                    rule_number[arg] = len(rules)
+                    rules.append(arg)
+                row[symbol] = ~rule_number[arg]
+        states.append(row)
+    return number[t.start], number[t.end], states, [_rule_spec(rule) for rule in rules]
+
+
+def _bfs_order(states: ParseTable, start: int) -> list[int]:
+    order, seen = [start], {start}
+    for state in order:
+        for symbol in sorted(states[state]):
+            action, arg = states[state][symbol]
+            if action is SHIFT and arg not in seen:
+                seen.add(arg)
+                order.append(arg)
+    return order
+
+
+def _rule_spec(rule: Any) -> RuleSpec:
+    keep_all = bool(rule.options.keep_all_tokens)
+    include = tuple(
+        (i, not sym.is_term and sym.name.startswith("_"))
+        for i, sym in enumerate(rule.expansion)
+        if keep_all or not (sym.is_term and sym.filter_out)
+    )
+    plain = len(include) == len(rule.expansion) and not any(expand for _, expand in include)
+    name = str(rule.alias or rule.origin.name)
+    return (
+        rule_origin(rule),
+        rule_size(rule),
+        name,
+        bool(rule.options.expand1) and not rule.alias,
+        None if plain else include,
+    )
+
+
+def state_map(
+    lark: Lark, start: int, end: int, shipped: Sequence[dict[str, int]], rules: Sequence[RuleSpec]
+) -> list[int] | None:
+    """For each state of the shipped table, the same state in this Lark's own numbering; None if the two
+    automata differ anywhere (then the shipped table is stale, and nothing may mix the two)."""
+    t = tables(lark)
+    live: list[int | None] = [None] * len(shipped)
+    live[start] = t.start
+    todo = [start]
+    while todo:
+        mine = todo.pop()
+        theirs = live[mine]
+        assert theirs is not None
+        row, their_row = shipped[mine], t.states[theirs]
+        if set(row) != set(their_row):
+            return None
+        for symbol, code in row.items():
+            action, arg = their_row[symbol]
+            if code >= 0:
+                if action is not SHIFT:
+                    return None
+                if live[code] is None:
+                    live[code] = arg
+                    todo.append(code)
+                elif live[code] != arg:
+                    return None
+            elif action is SHIFT or _rule_spec(arg) != rules[~code]:
+                return None
+    if any(state is None for state in live) or live[end] != t.end:
+        return None
+    return [state for state in live if state is not None]
 
 
 def rule_size(rule: Any) -> int:
@@ -183,6 +286,7 @@ def verify(lark: Lark) -> None:
     need("Lark.parser.parser.parser.callbacks", lambda: tables(lark).reductions)
     need("lalr_analysis.Shift is a table action", lambda: _any_shift(tables(lark).states))
     need("Rule.expansion and Rule.origin.name", lambda: _a_rule_reads(tables(lark).states))
+    need("Rule.alias / options, Symbol.is_term / filter_out", lambda: export_table(lark)[3])
     ip = lark.parse_interactive("")
     need("ParserState.parse_conf.parse_table.states[position]", lambda: isinstance(action_row(ip), dict))
     need("ParserState.parse_conf.callbacks", lambda: isinstance(ip.parser_state.parse_conf.callbacks, dict))

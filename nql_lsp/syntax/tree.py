@@ -6,26 +6,28 @@ missing value, a missing ``)``), that token is present with ``missing`` set and 
 passes can tell "absent" from "wrong" and never report the same mistake twice.
 
 Nodes are plain slotted classes rather than Lark trees so that the checker, formatter and evaluator read
-named fields (``clause.operator.op``) instead of positional children.
+named fields (``clause.operator.op``) instead of positional children; they compare by identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from nql_lsp.language.values import decode_quoted
+from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.terminals import NAME_STARTS
 
 
-@dataclass(slots=True, eq=False)
-class Token:
+class Token(Record):
     """One lexical token. ``kind`` is the terminal name from ``grammar.lark``."""
 
-    kind: str
-    text: str
-    start: int
-    end: int
+    __slots__ = ("end", "kind", "start", "text")
+
+    def __init__(self, kind: str, text: str, start: int, end: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
 
     @property
     def missing(self) -> bool:
@@ -36,11 +38,13 @@ class Token:
         return f"{self.kind}({self.text!r}@{self.start})"
 
 
-@dataclass(slots=True, eq=False)
-class Name:
+class Name(Record):
     """An attribute path, backquoted or bare."""
 
-    token: Token
+    __slots__ = ("token",)
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
 
     @property
     def start(self) -> int:
@@ -62,13 +66,15 @@ class Name:
         return decode_quoted(self.token.text, "`").value
 
 
-@dataclass(slots=True, eq=False)
-class Field:
+class Field(Record):
     """``name`` or ``name:type``."""
 
-    name: Name
-    colon: Token | None = None
-    type: Token | None = None
+    __slots__ = ("colon", "name", "type")
+
+    def __init__(self, name: Name, colon: Token | None = None, type: Token | None = None) -> None:
+        self.name = name
+        self.colon = colon
+        self.type = type
 
     @property
     def start(self) -> int:
@@ -83,14 +89,16 @@ class Field:
         return self.name.end
 
 
-@dataclass(slots=True, eq=False)
-class Aggregate:
+class Aggregate(Record):
     """``function(field)``, e.g. ``last(`acc`:floatSeries)``."""
 
-    function: Token
-    lpar: Token
-    field: Field
-    rpar: Token
+    __slots__ = ("field", "function", "lpar", "rpar")
+
+    def __init__(self, function: Token, lpar: Token, field: Field, rpar: Token) -> None:
+        self.function = function
+        self.lpar = lpar
+        self.field = field
+        self.rpar = rpar
 
     @property
     def start(self) -> int:
@@ -108,11 +116,13 @@ class Aggregate:
 Lhs = Field | Aggregate
 
 
-@dataclass(slots=True, eq=False)
-class Operator:
+class Operator(Record):
     """A comparison operator, one or two keyword tokens (``NOT CONTAINS``)."""
 
-    tokens: tuple[Token, ...]
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        self.tokens = tokens
 
     @property
     def start(self) -> int:
@@ -124,7 +134,10 @@ class Operator:
 
     @property
     def missing(self) -> bool:
-        return all(t.missing for t in self.tokens)
+        tokens = self.tokens
+        if len(tokens) == 1:  # the usual operator, without a generator: the checker asks of every clause
+            return tokens[0].start == tokens[0].end
+        return all(t.start == t.end for t in tokens)
 
     @property
     def op(self) -> str:
@@ -133,9 +146,16 @@ class Operator:
         A keyword that recovery inserted after a written ``NOT`` is spelled by its kind, so a half-written
         ``NOT`` still reads as the operator it was completed to.
         """
+        tokens = self.tokens
+        if len(tokens) == 1:  # the usual operator, spelled at once
+            only = tokens[0]
+            if only.start == only.end:
+                return ""
+            text = only.text.upper()
+            return "=" if text == "==" else text
         if self.missing:
             return ""
-        text = " ".join((t.text or t.kind).upper() for t in self.tokens)
+        text = " ".join((t.text or t.kind).upper() for t in tokens)
         return "=" if text == "==" else text
 
     @property
@@ -143,9 +163,11 @@ class Operator:
         return len(self.tokens) == 2
 
 
-@dataclass(slots=True, eq=False)
-class Value:
-    token: Token
+class Value(Record):
+    __slots__ = ("token",)
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
 
     @property
     def start(self) -> int:
@@ -160,13 +182,15 @@ class Value:
         return self.token.missing
 
 
-@dataclass(slots=True, eq=False)
-class Clause:
+class Clause(Record):
     """``lhs op value``, or ``lhs EXISTS`` / ``lhs NOT EXISTS`` (then ``value`` is None)."""
 
-    lhs: Lhs
-    operator: Operator
-    value: Value | None = None
+    __slots__ = ("lhs", "operator", "value")
+
+    def __init__(self, lhs: Lhs, operator: Operator, value: Value | None = None) -> None:
+        self.lhs = lhs
+        self.operator = operator
+        self.value = value
 
     @property
     def start(self) -> int:
@@ -189,10 +213,12 @@ class Clause:
         return self.lhs if isinstance(self.lhs, Aggregate) else None
 
 
-@dataclass(slots=True, eq=False)
-class Not:
-    keyword: Token
-    operand: Expr
+class Not(Record):
+    __slots__ = ("keyword", "operand")
+
+    def __init__(self, keyword: Token, operand: Expr) -> None:
+        self.keyword = keyword
+        self.operand = operand
 
     @property
     def start(self) -> int:
@@ -203,11 +229,13 @@ class Not:
         return self.operand.end
 
 
-@dataclass(slots=True, eq=False)
-class Group:
-    lpar: Token
-    expr: Expr
-    rpar: Token
+class Group(Record):
+    __slots__ = ("expr", "lpar", "rpar")
+
+    def __init__(self, lpar: Token, expr: Expr, rpar: Token) -> None:
+        self.lpar = lpar
+        self.expr = expr
+        self.rpar = rpar
 
     @property
     def start(self) -> int:
@@ -218,13 +246,15 @@ class Group:
         return self.rpar.end if not self.rpar.missing else self.expr.end
 
 
-@dataclass(slots=True, eq=False)
-class Logical:
+class Logical(Record):
     """An AND or OR chain, flattened: ``a AND b AND c`` is one node with three operands."""
 
-    op: str  # "AND" or "OR"
-    operands: list[Expr]
-    keywords: list[Token]
+    __slots__ = ("keywords", "op", "operands")
+
+    def __init__(self, op: str, operands: list[Expr], keywords: list[Token]) -> None:
+        self.op = op
+        self.operands = operands
+        self.keywords = keywords
 
     @property
     def start(self) -> int:
@@ -238,13 +268,15 @@ class Logical:
 Expr = Clause | Not | Group | Logical
 
 
-@dataclass(slots=True, eq=False)
-class Query:
+class Query(Record):
     """The root. ``expr`` is None for an empty query, which matches every run."""
 
-    expr: Expr | None
-    length: int
-    tokens: list[Token] = field(default_factory=list)
+    __slots__ = ("expr", "length", "tokens")
+
+    def __init__(self, expr: Expr | None, length: int, tokens: list[Token] | None = None) -> None:
+        self.expr = expr
+        self.length = length
+        self.tokens: list[Token] = tokens if tokens is not None else []
 
     @property
     def start(self) -> int:

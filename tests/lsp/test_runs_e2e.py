@@ -56,7 +56,7 @@ async def test_code_lens_counts_the_runs_a_query_matches(client):
     uri = open_doc(client, "`sys/failed`:bool = true")
     [lens] = await _lenses(client, uri)
     assert lens.command is not None
-    assert lens.command.title == f"matches {failed:,} of {total:,} runs"
+    assert lens.command.title == f"matches {failed:,} of {total:,} runs in the bundled sample"
     assert lens.command.command == "nql.preview"
     assert list(lens.command.arguments or []) == [uri, 0]
     assert lens.range.start == pos(0, 0)
@@ -99,7 +99,7 @@ async def test_preview_command_returns_the_matching_runs(client):
     assert result["columns"] == ["sys/id", "sys/name"]
     assert result["source"] == "bundled sample"
     lines = result["markdown"].splitlines()
-    assert lines[0] == f"**matches {len(expected)} of {len(runs)} runs (bundled sample)**"
+    assert lines[0] == f"**matches {len(expected)} of {len(runs)} runs in the bundled sample**"
     assert lines[2] == "| `sys/id` | `sys/name` |"
     assert len(lines) == 4 + len(expected)
 
@@ -162,7 +162,8 @@ async def test_a_users_runs_file_gives_counts_and_a_learned_schema(tmp_path):
     try:
         uri = open_doc(client, "`acc`:float >= 0.9")
         [lens] = await _lenses(client, uri)
-        assert lens.command is not None and lens.command.title == "matches 1 of 3 runs"
+        # named as the workspace knows it
+        assert lens.command is not None and lens.command.title == "matches 1 of 3 runs in runs.jsonl"
         # Loading was reported as work-done progress: begun with the file's path, ended with the count.
         # pytest-lsp keeps each progress value (begin, report, end) under its token.
         [reports] = list[list[Any]](client.progress_reports.values())

@@ -85,11 +85,41 @@ def test_a_nested_setting_is_one_field(monkeypatch):
 
 def test_runs_is_a_path_the_sample_or_off():
     assert parse_settings({"nql": {"runs": " exports/proj "}})[0].runs == "exports/proj"
-    assert parse_settings({"nql": {"runs": ""}})[0].runs == ""  # the bundled sample
+    assert parse_settings({"nql": {"runs": ""}})[0].runs == ""  # the workspace's export, else the sample
     assert parse_settings({"nql": {"runs": False}})[0].runs is None  # no previews
     settings, problems = parse_settings({"nql": {"runs": 42}})
     assert settings.runs == ""
     assert problems == [
-        'nql.runs: expected a path to a runs file or parquet export, "" for the bundled sample, '
-        "or false; got 42, using the default"
+        'nql.runs: expected a path to a runs file or parquet export, "" for an export found in the workspace '
+        "(else the bundled sample), or false; got 42, using the default"
     ]
+
+
+def test_project_is_a_name_or_a_list_of_names():
+    assert parse_settings({})[0].project == ()
+    assert parse_settings({"nql": {"project": " team/one "}})[0].project == ("team/one",)
+    assert parse_settings({"nql": {"project": ""}})[0].project == ()  # every project
+    assert parse_settings({"nql.project": ["team/one", "two", "team/one", " "]})[0].project == ("team/one", "two")
+    settings, problems = parse_settings({"nql": {"project": ["team/one", 3]}})
+    assert settings.project == ()
+    assert problems == [
+        'nql.project: expected a project name ("workspace/project"), a list of them, or "" for every project; '
+        "got ['team/one', 3], using the default"
+    ]
+
+
+def test_workspace_folders_are_where_an_export_is_looked_for():
+    from lsprotocol import types
+
+    from nql_lsp.lsp.handlers.initialize import workspace_folders
+
+    caps = types.ClientCapabilities()
+    folders = [
+        types.WorkspaceFolder(uri="file:///work/a", name="a"),
+        types.WorkspaceFolder(uri="untitled:scratch", name="scratch"),  # not on disk: no search there
+        types.WorkspaceFolder(uri="file:///work/b%20c", name="b c"),
+    ]
+    params = types.InitializeParams(capabilities=caps, workspace_folders=folders)
+    assert workspace_folders(params, "/work/root") == ["/work/a", "/work/b c"]
+    assert workspace_folders(types.InitializeParams(capabilities=caps), "/work/root") == ["/work/root"]
+    assert workspace_folders(types.InitializeParams(capabilities=caps), None) == []

@@ -208,6 +208,15 @@
         (nql-expect (string-match-p (regexp-quote (car titles)) text) "preview of the first query: %s"
                     (substring text 0 (min 200 (length text))))))))
 
+(nql-check "nql-convert shows an MLflow search, and says what cannot be converted"
+  (with-current-buffer (nql-open "mlflow.nql" "sys/name = \"baseline\"\n")
+    (let ((text (with-current-buffer (nql-convert "mlflow") (buffer-string))))
+      (nql-expect (string-match-p (regexp-quote "filter_string=\"params.`sys/name` = 'baseline'\"") text)
+                  "shown: %s" text)))
+  (with-current-buffer (nql-open "min.nql" "min(`loss`:floatSeries) < 0.5\n")
+    (let ((said (condition-case err (progn (nql-convert "filter") nil) (user-error (error-message-string err)))))
+      (nql-expect (and said (string-match-p "Not converted: 1:1: CNV101" said)) "said: %S" said))))
+
 (ignore-errors (eglot-shutdown-all))
 (princ (format "%d passed, %d failed\n" nql-test-passed nql-test-failed))
 (kill-emacs (if (= nql-test-failed 0) 0 1))

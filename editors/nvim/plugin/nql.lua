@@ -13,6 +13,21 @@ vim.api.nvim_create_user_command('NqlExplain', function(args)
   require('nql').explain(0, args.args)
 end, { nargs = 1, desc = 'nql-lsp: explain why a run matches or not (nql.explain RUN_ID)' })
 
+-- :NqlConvert filter|mlflow|nql converts the query (or Filter expression) at the cursor, or in the lines of a
+-- range; with !, the result is shown in a split even where it could replace its source.
+vim.api.nvim_create_user_command('NqlConvert', function(args)
+  local range = args.range > 0 and { args.line1, args.line2 } or nil
+  require('nql').convert(0, args.args, { range = range, show = args.bang })
+end, {
+  nargs = 1,
+  bang = true,
+  range = true,
+  complete = function()
+    return require('nql').convert_targets
+  end,
+  desc = 'nql-lsp: convert the query to neptune-query Filter code or an MLflow search, or Filter code to NQL',
+})
+
 -- When nql-lsp attaches: keep its code lenses ("matches 37 of 500 runs") fresh, show its per-clause match
 -- counts as inlay hints (Neovim 0.10+; set vim.g.nql_inlay_hints = false to keep them off), and make running
 -- a lens (vim.lsp.codelens.run()) open the preview.

@@ -1,7 +1,8 @@
 // End-to-end test of the packaged extension in real VS Code (code-server) driven through headless Chromium:
 // installs the .vsix, opens a workspace of .nql files, and checks what a person sees: the error squiggle and its
 // Problems entry, completion after typing, hover, Format Document, a quick fix, the lints (an impossible query, a
-// greyed redundant clause and its fix), and NQL: Preview.
+// greyed redundant clause and its fix), NQL: Preview, and the conversions (a query string in Python converted to
+// neptune-query Filter code by its code action, and that code back to NQL by the NQL: Convert command).
 // Usage: node e2e.mjs CODE_SERVER_BIN VSIX ARTIFACT_DIR   (nql-lsp must be on PATH)
 // Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 import { spawn, execFileSync } from 'node:child_process';
@@ -41,6 +42,8 @@ fs.writeFileSync(path.join(workspace, 'two.py'), [
   'second = fetch_runs_table(query="`sys/failed`:bool = true")',
   '',
 ].join('\n'));
+// A query string to convert to neptune-query Filter code, and back to NQL.
+fs.writeFileSync(path.join(workspace, 'convert.py'), 'runs = fetch_runs_table(query="`sys/failed`:bool = true")\n');
 // code-server's extension host takes PATH from a login shell, which may not hold the test's PATH: name the
 // server found on the test's PATH explicitly (the PATH lookup itself is unit-tested in test/server-path.test.mjs).
 const serverPath = execFileSync('sh', ['-c', 'command -v nql-lsp'], { encoding: 'utf8' }).trim();
@@ -121,8 +124,15 @@ const editorText = async () =>
 // Playwright's actionability checks wait for two equal animation frames, which the workbench in headless
 // Chromium does not always give; the mouse is moved to the element's box instead.
 async function pointAt(locator, { click = true, offsetX } = {}) {
-  await locator.waitFor();
-  const box = await locator.boundingBox();
+  // An element the workbench re-renders meanwhile (a code lens refreshed) has no box for a moment: ask again.
+  let box = null;
+  for (let attempt = 0; attempt < 20 && !box; attempt += 1) {
+    await locator.waitFor();
+    box = await locator.boundingBox();
+    if (!box) {
+      await page.waitForTimeout(100);
+    }
+  }
   expect(box, 'element has no box');
   const x = box.x + (offsetX ?? box.width / 2);
   const y = box.y + box.height / 2;
@@ -409,6 +419,64 @@ try {
       const explained = await resultText('nql.explain two.py');
       expect(explained.includes('does not match'), `explain on the second query: ${explained.slice(0, 200)}`);
     });
+
+  await check('the code action "Convert to neptune-query Filter" replaces a query string in a Python file', async () => {
+    await openFile('convert.py');
+    // The cursor inside the string, on the query's text.
+    await pointAt(editor().locator('.view-lines span span', { hasText: 'sys/failed' }).first());
+    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Convert to neptune-query Filter' });
+    // The menu lists what the server answered when it opened; ask again if it opened before the server was ready.
+    for (let attempt = 1; ; attempt += 1) {
+      await runCommand('Refactor...');
+      try {
+        await action.first().waitFor({ timeout: 5000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) {
+          throw error;
+        }
+        await page.keyboard.press('Escape');
+      }
+    }
+    await pointAt(action.first());
+    await page.waitForFunction(
+      () => document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
+        .includes('Filter.eq('),
+    );
+    const text = await editorText();
+    // Worked out by hand (docs/convert.md): the import goes first, the literal becomes the expression.
+    expect(text === [
+      'from neptune_query.filters import Attribute, Filter',
+      'runs = fetch_runs_table(query=Filter.eq(Attribute("sys/failed", type="bool"), True))',
+    ].join('\n'), `after the conversion: ${JSON.stringify(text)}`);
+  });
+
+  await check('NQL: Convert Filter expression to NQL opens the NQL beside, leaving the code as it is', async () => {
+    await openFile('convert.py');
+    await pointAt(editor().locator('.view-lines'));
+    // Into the Filter expression: the last line is empty, the one above ends with `True))`.
+    await page.keyboard.press(`${mod}+End`);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await runCommand('NQL: Convert Filter expression to NQL');
+    // An untitled document's tab is named after its first line, then `Untitled-N`.
+    await page.locator('.tabs-container .tab.active[aria-label*="Untitled-"]').first().waitFor();
+    // neptune-query writes every value as a quoted string: `True` reaches NQL as "True".
+    const want = '`sys/failed`:bool = "True"';
+    await page.waitForFunction(
+      (query) => document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
+        .replace(/\u00a0/g, ' ').includes(query),
+      want,
+    );
+    const text = (await editorText()).replace(/\n$/, '');
+    expect(text === want, `the NQL shown: ${JSON.stringify(text)}`);
+    const source = page.locator('.editor-group-container', { has: page.locator('.tab', { hasText: 'convert.py' }) });
+    const code = (await source.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    expect(code.includes('query=Filter.eq('), `convert.py changed: ${code}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-convert.png') });
+  });
 
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
 } catch (error) {

@@ -1,12 +1,14 @@
 // VS Code client for nql-lsp: starts the server over stdio for NQL files (and Python files when
 // `nql.python.enable` is on). The language client registers the server's `nql.preview` / `nql.explain`
 // commands; this extension's middleware fills in their arguments from the editor (document, query at the
-// cursor, run ID) and shows what they return.
+// cursor, run ID) and shows what they return. The conversion commands (NQL: Convert ...) call the server's
+// `nql.convert` on the query or Filter expression at the cursor (see ./convert.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   CodeLensRequest,
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   type ExecuteCommandSignature,
   LanguageClient,
   type LanguageClientOptions,
@@ -14,6 +16,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
+import { convertArguments, type ConvertResult, type ConvertTarget, problemsText } from './convert';
 import { findServer, type ServerLookup } from './server-path';
 
 /** Server commands whose results this extension shows; the arguments are filled in from the editor. */
@@ -40,6 +43,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await stopClient();
       await startClient(context);
     }),
+    // The conversions call the server's `nql.convert`, which the language client registers itself.
+    vscode.commands.registerCommand('nql.convertToFilter', () => convert('filter')),
+    vscode.commands.registerCommand('nql.convertToMlflow', () => convert('mlflow')),
+    vscode.commands.registerCommand('nql.convertToNql', () => convert('nql')),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       // Settings that change how the client itself is set up need a restart; the rest reach the running
       // server through workspace/didChangeConfiguration.
@@ -290,4 +297,74 @@ async function showResult(command: string, source: vscode.Uri, text: string): Pr
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+}
+
+/**
+ * An NQL: Convert command on the query (or, to NQL, the Filter expression) at the cursor or the selection.
+ * What a user is after decides where the result goes:
+ * - NQL to Filter code in a Python file replaces the query string in place, as the code action does (undo
+ *   takes it back): the code is being moved to neptune-query;
+ * - every other result (Filter code of a .nql file, an MLflow search, the NQL of a Filter expression) opens
+ *   beside, in a new untitled document of its language, leaving the source as it is; an exact MLflow
+ *   `filter_string` can also be copied to the clipboard.
+ * What cannot be converted is an error message naming each problem; caveats of a conversion a warning.
+ */
+async function convert(target: ConvertTarget): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showWarningMessage('NQL: open an NQL file or a Python file first.');
+    return;
+  }
+  if (!client?.isRunning()) {
+    void vscode.window.showWarningMessage('NQL: the language server is not running (NQL: Restart Language Server).');
+    return;
+  }
+  const running = client;
+  const document = editor.document;
+  const uri = running.code2ProtocolConverter.asUri(document.uri);
+  let answer: unknown;
+  try {
+    answer = await running.sendRequest(ExecuteCommandRequest.type, {
+      command: 'nql.convert',
+      arguments: convertArguments(uri, editor.selection, target),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`NQL: the conversion failed: ${message}`);
+    return;
+  }
+  if (!answer || typeof answer !== 'object') {
+    void vscode.window.showErrorMessage('NQL: the language server gave no conversion.');
+    return;
+  }
+  const result = answer as ConvertResult;
+  if (typeof result.text !== 'string') {
+    void vscode.window.showErrorMessage(`NQL: not converted: ${problemsText(result) || 'nothing to convert here'}`);
+    return;
+  }
+  if (target === 'filter' && result.edit) {
+    const edit = await running.protocol2CodeConverter.asWorkspaceEdit(result.edit);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage('NQL: the document changed; run the conversion again.');
+      return;
+    }
+  } else {
+    const shown = await vscode.workspace.openTextDocument({ language: result.language ?? 'plaintext', content: result.text });
+    await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+  }
+  const caveats = problemsText(result);
+  if (caveats) {
+    void vscode.window.showWarningMessage(`NQL: converted, with caveats: ${caveats}`);
+  }
+  const filterString = result.filterString;
+  if (typeof filterString === 'string' && filterString) {
+    const copy = 'Copy filter_string';
+    void vscode.window
+      .showInformationMessage('NQL: the query is exactly an MLflow filter_string.', copy)
+      .then(async (choice) => {
+        if (choice === copy) {
+          await vscode.env.clipboard.writeText(filterString);
+        }
+      });
+  }
 }

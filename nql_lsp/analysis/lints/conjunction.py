@@ -10,11 +10,11 @@ lacks the attribute satisfies it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from nql_lsp.analysis.lints.domains import Constraint, can_hold, interval, is_moment, negate
 from nql_lsp.analysis.lints.literals import Atom, Lit
 from nql_lsp.language.catalog import SERIES_TYPE
+from nql_lsp.syntax.records import Record
 
 #: Beyond this many literals on one path, only types are compared (quadratic checks stay cheap).
 PATH_BUDGET = 48
@@ -22,10 +22,14 @@ PATH_BUDGET = 48
 AVERAGE_SLACK = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    why: str
-    others: tuple[Lit, ...]
+class Conflict(Record):
+    """Why a literal cannot hold beside the others it conflicts with."""
+
+    __slots__ = ("others", "why")
+
+    def __init__(self, why: str, others: tuple[Lit, ...]) -> None:
+        self.why = why
+        self.others = others
 
 
 def constraint(atom: Atom, positive: bool) -> Constraint:

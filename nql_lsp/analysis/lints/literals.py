@@ -13,14 +13,14 @@ the positive clause (``x NOT CONTAINS v`` is ``NOT x CONTAINS v``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.language.catalog import OPERATORS, RELATIVE_UNITS, SERIES_TYPE, TYPES, Allowed
-from nql_lsp.language.regex import regex_error
 from nql_lsp.language.values import DatetimeValue, ValueProblem, read_value
+from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
 _POSITIVE = {"NOT CONTAINS": "CONTAINS", "NOT MATCHES": "MATCHES", "NOT EXISTS": "EXISTS"}
@@ -70,6 +70,8 @@ def atom_of(info: ClauseInfo) -> Atom | None:
     mode = ""
     operand: Any
     if positive == "MATCHES":
+        from nql_lsp.language.regex import regex_error  # RE2 is loaded only for a query that matches
+
         if regex_error(info.value) is not None:
             return None
         operand = info.value
@@ -106,21 +108,30 @@ def _datetime_operand(value: DatetimeValue) -> tuple[str, float]:
 # --- the normal form --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True, eq=False)
-class Place:
-    """Where a normal-form node stands in the text: the expression written there, and its operand slot."""
+class Place(Record):
+    """Where a normal-form node stands in the text: the expression written there (the outermost at this
+    position, a group or NOT included), and its operand slot: the AND/OR chain it is an operand of, if any,
+    and its index there."""
 
-    node: Expr  # the outermost expression at this position (a group or NOT included)
-    parent: Logical | None  # the AND/OR chain it is an operand of, if any
-    index: int
+    __slots__ = ("index", "node", "parent")
+
+    def __init__(self, node: Expr, parent: Logical | None, index: int) -> None:
+        self.node = node
+        self.parent = parent
+        self.index = index
 
 
-@dataclass(slots=True, eq=False)
-class Lit:
-    clause: Clause
-    atom: Atom | None  # None: a clause the lints do not reason about
-    positive: bool  # the literal asserts the atom's positive operator
-    place: Place
+class Lit(Record):
+    """A clause in the normal form: ``atom`` is None for a clause the lints do not reason about; ``positive``
+    says whether the literal asserts the atom's positive operator."""
+
+    __slots__ = ("atom", "clause", "place", "positive")
+
+    def __init__(self, clause: Clause, atom: Atom | None, positive: bool, place: Place) -> None:
+        self.clause = clause
+        self.atom = atom
+        self.positive = positive
+        self.place = place
 
     @property
     def sig(self) -> tuple[object, ...]:
@@ -129,12 +140,16 @@ class Lit:
         return ("lit", self.atom.sig, self.positive)
 
 
-@dataclass(slots=True, eq=False)
-class Junction:
-    conjunction: bool  # AND after pushing NOT in (else OR)
-    children: list[Lit | Junction]
-    place: Place
-    _sig: tuple[object, ...] | None = field(default=None, repr=False)
+class Junction(Record):
+    """An AND (``conjunction``, after pushing NOT in) or OR of normal-form nodes."""
+
+    __slots__ = ("_sig", "children", "conjunction", "place")
+
+    def __init__(self, conjunction: bool, children: list[Lit | Junction], place: Place) -> None:
+        self.conjunction = conjunction
+        self.children = children
+        self.place = place
+        self._sig: tuple[object, ...] | None = None
 
     @property
     def sig(self) -> tuple[object, ...]:

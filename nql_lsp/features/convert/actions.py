@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nql_lsp.diagnostics import Edit
 from nql_lsp.features.convert.from_filter import find_filters
-from nql_lsp.features.convert.to_filter import to_filter
+from nql_lsp.features.convert.to_filter import FilterCode, to_filter
 from nql_lsp.sources.query import QuerySource
 
 TO_FILTER = "Convert to neptune-query Filter"
@@ -33,8 +33,13 @@ def query_to_filter(file_text: str, source: QuerySource) -> Rewrite | None:
     an f-string hole (a value known only at run time), or says what the Filter API cannot."""
     if source.code_span is None or source.holes:
         return None
-    code = to_filter(source.text)
-    if code.expression is None:
+    return filter_rewrite(file_text, source, to_filter(source.text))
+
+
+def filter_rewrite(file_text: str, source: QuerySource, code: FilterCode) -> Rewrite | None:
+    """The query's literals replaced by ``code`` (its conversion, made with whatever schema the caller
+    analysed it with); None when the query is not written in code or did not convert."""
+    if source.code_span is None or source.holes or code.expression is None:
         return None
     start, end = source.code_span
     edits = [Edit(start, end, code.expression)]

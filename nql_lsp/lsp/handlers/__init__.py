@@ -15,6 +15,7 @@ from nql_lsp.lsp.handlers import (
     code_action,
     code_lens,
     completion,
+    convert,
     diagnostic,
     did_change,
     did_change_configuration,
@@ -129,4 +130,5 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(PREVIEW_COMMAND, preview.handle, WORKER, default=preview.no_document, command=True, stale=False),
     Route(EXPLAIN_COMMAND, explain.handle, WORKER, default=explain.no_document, command=True, stale=False),
+    Route(convert.COMMAND, convert.handle, WORKER, default=convert.no_document, command=True),
 )

@@ -1,5 +1,5 @@
 -- nql-lsp for Neovim: the server command, settings, `setup()` for Neovim 0.8-0.10, and the
--- :NqlPreview / :NqlExplain commands.
+-- :NqlPreview / :NqlExplain / :NqlConvert commands.
 --
 -- Neovim 0.11+ needs only `vim.lsp.enable('nql')` (the configuration is in lsp/nql.lua);
 -- older versions call `require('nql').setup()`, which starts the server from a FileType autocmd.
@@ -205,6 +205,70 @@ function M.explain(bufnr, run_id)
   end, function(result)
     M.show('explain', M.result_lines(result))
   end)
+end
+
+--- What :NqlConvert converts to (the server's `nql.convert` targets).
+M.convert_targets = { 'filter', 'mlflow', 'nql' }
+
+--- The problems of a conversion one a line, as `nql-lsp --convert` prints them (`row:column: CODE message`).
+function M.convert_problems(result)
+  local message = type(result) == 'table' and result.message
+  if type(message) == 'string' and message ~= '' then
+    return message
+  end
+  return type(result) == 'table' and type(result.error) == 'string' and result.error or 'nothing to convert here'
+end
+
+--- Converts the query at the cursor (or, for `nql`, the Filter expression there) with the server's
+--- `nql.convert`. opts: `range` ({ line1, line2 }, 1-based, whole lines) instead of the cursor; `show` to show
+--- the result even where it could replace its source.
+--- NQL to Filter code in a Python file replaces the query string, as the code action does (`u` undoes it); every
+--- other result (Filter code of a .nql file, an MLflow search, the NQL of a Filter expression) is shown in the
+--- `nql://convert` scratch split. What cannot be converted is an error naming each problem.
+function M.convert(bufnr, target, opts)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  opts = opts or {}
+  if not vim.tbl_contains(M.convert_targets, target) then
+    vim.notify(
+      ('NqlConvert: convert to one of %s, not %s'):format(table.concat(M.convert_targets, ', '), vim.inspect(target)),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  local client = client_for(bufnr)
+  if not client then
+    vim.notify('nql-lsp is not running for this buffer', vim.log.levels.WARN)
+    return
+  end
+  local encoding = client.offset_encoding or 'utf-16'
+  local where
+  if opts.range then
+    local last = vim.api.nvim_buf_get_lines(bufnr, opts.range[2] - 1, opts.range[2], false)[1] or ''
+    where = vim.lsp.util.make_given_range_params({ opts.range[1], 0 }, { opts.range[2], #last }, bufnr, encoding).range
+  else
+    local win = vim.fn.bufwinid(bufnr)
+    where = vim.lsp.util.make_position_params(win ~= -1 and win or 0, encoding).position
+  end
+  local params = { command = 'nql.convert', arguments = { vim.uri_from_bufnr(bufnr), where, target } }
+  request(client, 'workspace/executeCommand', params, function(err, result)
+    if err then
+      vim.notify('nql.convert failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    if type(result) ~= 'table' or type(result.text) ~= 'string' then
+      vim.notify('NqlConvert: not converted:\n' .. M.convert_problems(result), vim.log.levels.ERROR)
+      return
+    end
+    if target == 'filter' and type(result.edit) == 'table' and not opts.show then
+      vim.lsp.util.apply_workspace_edit(result.edit, encoding)
+    else
+      local buf = M.show('convert', vim.split((result.text:gsub('\n$', '')), '\n', { plain = true }))
+      vim.bo[buf].syntax = result.language == 'nql' and 'nql' or 'python' -- highlighting, no server attached
+    end
+    if type(result.message) == 'string' and result.message ~= '' then
+      vim.notify('NqlConvert: converted, with caveats:\n' .. result.message, vim.log.levels.WARN)
+    end
+  end, bufnr)
 end
 
 --- Neovim 0.8-0.10 (works on 0.11 too): start nql-lsp for NQL buffers, and for Python buffers (beside the

@@ -1,0 +1,35 @@
+"""Records stand in for dataclasses: the same repr, and value equality where dataclasses had it."""
+
+from __future__ import annotations
+
+import pytest
+
+from nql_lsp.analysis.analyze import analyze
+from nql_lsp.syntax.parser import parse
+from nql_lsp.syntax.tree import Token
+
+
+def test_a_value_record_equals_one_with_equal_fields_and_is_unhashable() -> None:
+    text = "`a`:int = 1"
+    first, second = analyze(text), analyze(text)
+    assert first.clauses[0] != second.clauses[0]  # each holds its own clause node: nodes compare by identity
+    info = first.clauses[0]
+    twin = type(info)(info.clause, info.path, info.type, info.type_written, info.field, info.aggregate, info.op, "1")
+    assert twin == info and twin != type(info)(
+        info.clause, "b", *[getattr(info, n) for n in ("type", "type_written", "field", "aggregate", "op", "value")]
+    )
+    with pytest.raises(TypeError):
+        hash(info)
+
+
+def test_records_print_their_fields_in_constructor_order() -> None:
+    info = analyze("`a`:int = 1").clauses[0]
+    assert repr(info).startswith("ClauseInfo(clause=Clause(lhs=Field(name=Name(token=QNAME('`a`'@0)), colon=")
+    assert repr(info).endswith(
+        ", path='a', type='int', type_written=True, field=None, aggregate=None, op='=', value='1')"
+    )
+    tree = parse("x:int = 1").tree
+    assert repr(tree).startswith("Query(expr=Clause(") and repr(tree).endswith(
+        ", length=9, tokens=[" + ", ".join(repr(t) for t in tree.tokens) + "])"
+    )
+    assert repr(Token("WORD", "x", 0, 1)) == "WORD('x'@0)"

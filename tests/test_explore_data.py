@@ -313,3 +313,24 @@ def test_a_charts_runs_are_read_together_as_one_by_one(tmp_path: Path) -> None:
     assert table.points.many(runs, "train/acc") == [([0.0], [0.9]), ([0.0, 0.5], [0.3, 0.4]), ([0.0, 0.5], [0.1, 0.2])]
     assert table.points.many(runs, "train/acc") == [table.points.points(r, "train/acc") for r in runs]
     assert table.points.many(runs, "nothing") == [None, None, None]
+
+
+def test_requests_at_once_share_a_parquet_export_without_refusals(tmp_path: Path) -> None:
+    """The page asks for a table while an earlier one (or a scrolled page, or a chart) is being answered;
+    duckdb refuses a second call on a busy connection, so the answers take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.neptune_exporter_shapes import param, write_run
+
+    for run in two_projects():
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    for _ in range(3):
+        table = data.Table(open_runs(tmp_path))
+        queries = [f"acc:float > 0.{k}" for k in range(1, 10)]
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            pages = list(pool.map(lambda q, t=table: data.page(t, q, limit=10, sort="acc"), queries))
+            csvs = list(pool.map(lambda q, t=table: data.to_csv(t, q, [], None, False), queries))
+        # By hand: acc 0.5, 0.9, 0.7 (and the trashed 0.95, left out).
+        assert [p["matched"] for p in pages] == [3, 3, 3, 3, 2, 2, 1, 1, 0]
+        assert [len(c.splitlines()) - 1 for c in csvs] == [3, 3, 3, 3, 2, 2, 1, 1, 0]

@@ -8,13 +8,14 @@ again, so the last query's matches are kept and sorting or paging reuses them.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nql_lsp.evaluation.engine import engine_for, schema_of
 from nql_lsp.evaluation.evaluate import Preview, bind_query, clause_counts, explain, preview, syntax_error
@@ -75,7 +76,10 @@ class Table:
 
     def __init__(self, runs: RunsSource) -> None:
         self.runs = runs
-        self._lock = threading.Lock()  # one evaluation at a time: a duckdb-backed source serves one caller
+        # One caller at a time: a duckdb-backed source answers one call on its connection and refuses a second,
+        # and a page reads runs back (their attributes on first use) after evaluating. Re-entrant, since the
+        # page functions hold it around the methods that take it too.
+        self.lock = threading.RLock()
         self._last: tuple[str, bool, Preview] | None = None
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
         self._shown: tuple[Preview, dict[tuple[str, str | None], Run]] | None = None  # the matches by id
@@ -91,7 +95,7 @@ class Table:
         evaluated over the whole source once and narrowed after, so switching projects costs no evaluation."""
         if len(query) > MAX_QUERY:
             raise Refused(f"a query of at most {MAX_QUERY:,} characters")
-        with self._lock:
+        with self.lock:
             if self._last is not None and self._last[:2] == (query, trashed):
                 result = self._last[2]
             else:
@@ -119,7 +123,7 @@ class Table:
 
     def counts(self, query: str, trashed: bool = False, project: str | None = None) -> list[dict[str, int]]:
         """How many runs each clause matches alone, in the chosen project when there is one."""
-        with self._lock:
+        with self.lock:
             try:
                 if not project:
                     found = clause_counts(query, self.runs, include_trashed=trashed)
@@ -142,7 +146,7 @@ class Table:
         return out
 
     def explain(self, query: str, run_id: str) -> str:
-        with self._lock:
+        with self.lock:
             return explain(query, self.runs, run_id)
 
     def run(self, run_id: str, project: str | None = None) -> Run | None:
@@ -150,7 +154,7 @@ class Table:
 
         The runs the table shows are looked up among the last query's matches first: their attributes
         were read to fill the table, where asking the source would read them again, one run at a time."""
-        with self._lock:
+        with self.lock:
             if self._last is not None:
                 if self._shown is None or self._shown[0] is not self._last[2]:
                     self._shown = (self._last[2], {})
@@ -164,6 +168,21 @@ class Table:
             if not project or found is None or found.project == project:
                 return found
             return next((r for r in self.runs if r.project == project and r.id == run_id), None)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def holding_the_source(answer: Callable[Concatenate[Table, P], R]) -> Callable[Concatenate[Table, P], R]:
+    """An answer computed with the table's lock held throughout, reading runs back included."""
+
+    @functools.wraps(answer)
+    def held(table: Table, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with table.lock:
+            return answer(table, *args, **kwargs)
+
+    return held
 
 
 def columns_for(result: Preview, asked: Sequence[str], project: bool = False) -> list[str]:
@@ -216,6 +235,7 @@ def sorted_runs(matches: list[Run], by: str | None, descending: bool) -> list[Ru
     return present + missing  # missing values last in either direction
 
 
+@holding_the_source
 def page(
     table: Table,
     query: str,
@@ -250,6 +270,7 @@ def page(
     }
 
 
+@holding_the_source
 def run_detail(table: Table, run_id: str, query: str, project: str | None = None) -> dict[str, Any] | None:
     run = table.run(run_id, project)
     if run is None:
@@ -269,6 +290,7 @@ def _series_summary(type_: str, value: Any) -> dict[str, Any]:
     return {"summary": f"n={value.count:,} min={value.minimum:g} max={value.maximum:g} last={value.last:g}"}
 
 
+@holding_the_source
 def series(table: Table, path: str, run_ids: Sequence[str], project: str | None = None) -> dict[str, Any]:
     """Points of ``path`` for each run (of ``project``, when the page has one picked): held in memory, or read
     from a parquet export's files."""
@@ -308,6 +330,7 @@ def thin(points: Sequence[float], most: int = MAX_POINTS) -> tuple[list[int], li
     return steps, values
 
 
+@holding_the_source
 def to_csv(
     table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool, project: str | None = None
 ) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,7 @@ from nql_lsp.lsp import python
 from nql_lsp.lsp.capabilities import ResolvedCapabilities
 from nql_lsp.lsp.documents import Documents
 from nql_lsp.lsp.handlers import convert
+from nql_lsp.lsp.runs import RunsState
 from nql_lsp.lsp.settings import Settings
 from nql_lsp.lsp.snapshot import DocumentSnapshot
 from nql_lsp.syntax.text import LineIndex
@@ -85,7 +87,9 @@ def test_convert_always_answers(text, language, where, target, options, encoding
     caps = ResolvedCapabilities(document_changes=document_changes)
     snap = DocumentSnapshot(uri, 1, text, doc.kind, encoding, Settings(), caps, doc, docs)
     args = (where, target) if options is None else (where, target, options)
-    result = convert.handle(None, snap, docs.snapshots(doc), args)  # type: ignore[arg-type]
+    # A context with no runs loaded: the handler asks it only which project the runs are narrowed to.
+    ctx = SimpleNamespace(session=SimpleNamespace(runs=RunsState()))
+    result = convert.handle(ctx, snap, docs.snapshots(doc), args)  # type: ignore[arg-type]
     assert set(result) >= {"text", "edit", "problems", "message"}
     assert (result["text"] is None) == ("error" in result)
     lines = doc.lines

@@ -77,7 +77,7 @@ def handle(
         return _failure(found, target=target)
     project = options.get("project")
     if not (isinstance(project, str) and project):
-        project = _narrowed_project(ctx)
+        project = _narrowed_project(ctx) if target == "mlflow" else None
     return _from_query(snap, found, target, project)
 
 

@@ -47,6 +47,7 @@ ROUTES = [
     "/api/run?id=CLS-1",
     "/api/series?path=x",
     "/api/csv",
+    "/api/convert?to=filter&q=a%20%3D%201",
     "/api/views",
     "/lsp",
 ]
@@ -119,12 +120,26 @@ async def test_info_table_run_series_and_csv(client: TestClient[Any, Any]) -> No
     assert text.splitlines()[0] == "sys/id,sys/name,sys/tags" and len(text.splitlines()) == table["matched"] + 1
 
 
+async def test_convert_answers_code_and_problems(client: TestClient[Any, Any]) -> None:
+    query = 'sys/tags CONTAINS "baseline"'  # typed by the sample: sys/tags is a stringSet
+    answer = await (await client.get("/api/convert", params={"q": query, "to": "filter"}, headers=AUTH)).json()
+    assert answer["problems"] == [] and 'Filter.contains_all("sys/tags", "baseline")' in answer["text"]
+    blocked = await (
+        await client.get(
+            "/api/convert", params={"q": "variance(val/acc:floatSeries) > 0", "to": "mlflow"}, headers=AUTH
+        )
+    ).json()
+    assert blocked["text"] is None and [p["code"] for p in blocked["problems"]] == ["CNV302"]
+
+
 async def test_bad_requests_get_one_line_and_no_traceback(client: TestClient[Any, Any]) -> None:
     for path, params in (
         ("/api/table", {"limit": "x"}),
         ("/api/table", {"limit": "100000"}),
         ("/api/table", {"q": "a" * 20_001}),
         ("/api/series", {"path": "v", "ids": ",".join(map(str, range(99)))}),
+        ("/api/convert", {"q": "a = 1", "to": "sql"}),
+        ("/api/convert", {"q": "a" * 20_001, "to": "filter"}),
     ):
         response = await client.get(path, params=params, headers=AUTH)
         assert response.status == 400

@@ -147,14 +147,72 @@ def test_csv_has_the_columns_and_no_formulas() -> None:
     assert lines[2] == "R-1,'=cmd(),0.5"  # a formula is defused
 
 
-def test_projects_and_the_project_clause() -> None:
-    runs = RunSet(
-        [Run({"sys/id": ("string", f"R-{i}"), "sys/project": ("string", p)}) for i, p in enumerate("aab")], "p"
+def two_projects() -> RunSet:
+    """team/a holds R-1 (acc 0.5), R-2 (0.9) and a trashed R-3 (0.95); team/b holds its own R-1 (0.7)."""
+
+    def run(project: str, i: str, acc: float, trashed: bool = False) -> Run:
+        attributes: dict[str, tuple[str, object]] = {
+            "sys/id": ("string", i),
+            "sys/name": ("string", f"{project}-{i}"),
+            "sys/trashed": ("bool", trashed),
+            "acc": ("float", acc),
+        }
+        return Run(attributes, project=project)
+
+    return RunSet(
+        [
+            run("team/a", "R-1", 0.5),
+            run("team/a", "R-2", 0.9),
+            run("team/a", "R-3", 0.95, True),
+            run("team/b", "R-1", 0.7),
+        ],
+        "two projects",
     )
-    assert data.projects(runs) == [("a", 2), ("b", 1)]
-    table = data.Table(runs)
-    assert data.page(table, data.with_project("", "a"), limit=10)["matched"] == 2
-    assert data.with_project("x = 1", 'q"t') == '(x = 1) AND sys/project = "q\\"t"'
+
+
+def check_two_projects(table: data.Table) -> None:
+    assert table.projects == [("team/a", 3), ("team/b", 1)]  # trashed runs counted: they are held
+    every = data.page(table, "acc:float > 0.6", limit=10)
+    assert (every["matched"], every["total"]) == (2, 3)
+    assert every["columns"][:3] == ["sys/id", data.PROJECT_COLUMN, "sys/name"]  # several: each row says
+    assert sorted(zip(every["projects"], every["ids"], strict=True)) == [("team/a", "R-2"), ("team/b", "R-1")]
+    a = data.page(table, "acc:float > 0.6", limit=10, project="team/a")
+    assert (a["matched"], a["total"], a["ids"]) == (1, 2, ["R-2"])
+    assert data.PROJECT_COLUMN not in a["columns"]  # one project chosen: no column for it
+    assert [c["count"] for c in a["counts"]] == [1]
+    b = data.page(table, "acc:float > 0.6", limit=10, project="team/b")
+    assert (b["matched"], b["total"], b["ids"]) == (1, 1, ["R-1"])
+    assert [c["count"] for c in data.page(table, "acc:float > 0.6", limit=10)["counts"]] == [2]
+    assert data.page(table, "", limit=10, project="team/a", trashed=True)["total"] == 3
+    assert data.page(table, "", limit=10, project="nowhere")["matched"] == 0
+    detail = data.run_detail(table, "R-1", "acc:float > 0.6", "team/b")
+    assert detail is not None and detail["project"] == "team/b"
+    assert {"path": "acc", "type": "float", "value": "0.7"} in detail["attributes"]
+    by_project = data.page(table, "", limit=10, sort=data.PROJECT_COLUMN, descending=True)
+    assert by_project["projects"] == ["team/b", "team/a", "team/a"]
+    csv_text = data.to_csv(table, "acc:float > 0.6", [], None, False, "team/b")
+    assert csv_text.splitlines() == ["sys/id,sys/name,acc", "R-1,team/b-R-1,0.7"]
+    assert data.to_csv(table, "", [], None, False).splitlines()[0] == "sys/id,project,sys/name"
+
+
+def test_the_project_picker_narrows_runs_held_in_memory() -> None:
+    check_two_projects(data.Table(two_projects()))
+
+
+def test_the_project_picker_narrows_a_parquet_export(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import param, write_run
+
+    for run in two_projects():
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    export = open_runs(tmp_path)
+    assert type(export).__name__ == "ParquetRunSet"  # answered by duckdb, not in memory
+    check_two_projects(data.Table(export))
+
+
+def test_one_project_gets_no_project_column(sample: data.Table) -> None:
+    assert not sample.several
+    assert data.PROJECT_COLUMN not in data.page(sample, "", limit=1)["columns"]
 
 
 def test_views_are_saved_read_and_deleted(tmp_path: Path) -> None:
@@ -200,3 +258,77 @@ def test_the_bridge_decides_which_runs_the_server_reads() -> None:
     assert rewrite([1, 2], None) is None and rewrite("text", None) is None
     body = frame({"a": "é"})
     assert body.startswith(b"Content-Length: 10\r\n\r\n") and body.endswith('{"a":"é"}'.encode())
+
+
+def test_series_points_are_read_from_a_parquet_exports_own_files(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    held: list[tuple[str, str, list[float | None]]] = [
+        ("team/a", "R-1", [0.1, None, 0.5]),
+        ("team/b", "R-1", [0.9, 0.8]),
+        ("team/b", "R-2", []),
+    ]
+    for project, run, acc in held:
+        rows = [param(project, run, "sys/id", "string", run), param(project, run, "sys/name", "string", run.lower())]
+        write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", acc))
+    table = data.Table(open_runs(tmp_path))
+    assert table.points is not None
+    r1a = table.run("R-1", "team/a")
+    assert r1a is not None
+    # Steps as the exporter writes them (0, 0.5, 1, ...); a NaN point, a null float_value, is a gap.
+    assert table.points.points(r1a, "train/acc") == ([0.0, 0.5, 1.0], [0.1, None, 0.5])
+    r1b = table.run("R-1", "team/b")
+    assert r1b is not None and table.points.points(r1b, "train/acc") == ([0.0, 0.5], [0.9, 0.8])
+    assert table.points.points(r1b, "no/such") is None
+    picked = data.series(table, "train/acc", ["R-1"], "team/b")["series"]
+    assert [(s["name"], s["values"]) for s in picked] == [("r-1", [0.9, 0.8])]  # team/b's R-1, not team/a's
+    answer = data.series(table, "train/acc", ["R-2", "missing"])
+    assert answer["series"] == [{"id": "R-2", "name": "r-2", "steps": [], "values": [], "note": "no train/acc"}]
+
+
+def test_thinning_read_points_keeps_the_last_and_gaps_for_nan() -> None:
+    steps, values = thin_points_of(10, 4)
+    assert steps == [0.0, 3.0, 6.0, 9.0] and values == [0.0, None, 6.0, 9.0]
+
+
+def thin_points_of(n: int, most: int) -> tuple[list[float], list[float | None]]:
+    from nql_lsp.explore.points import thin_points
+
+    values: list[float | None] = [float(i) for i in range(n)]
+    values[3] = float("nan")
+    return thin_points([float(i) for i in range(n)], values, most)
+
+
+def test_a_charts_runs_are_read_together_as_one_by_one(tmp_path: Path) -> None:
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    for project, run, acc in (("team/a", "R-1", [0.1, 0.2]), ("team/b", "R-1", [0.9]), ("team/b", "R-2", [0.3, 0.4])):
+        rows = [param(project, run, "sys/id", "string", run)]
+        write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", list[float | None](acc)))
+    table = data.Table(open_runs(tmp_path))
+    assert table.points is not None
+    runs = [r for r in (table.run("R-1", "team/b"), table.run("R-2"), table.run("R-1", "team/a")) if r is not None]
+    assert table.points.many(runs, "train/acc") == [([0.0], [0.9]), ([0.0, 0.5], [0.3, 0.4]), ([0.0, 0.5], [0.1, 0.2])]
+    assert table.points.many(runs, "train/acc") == [table.points.points(r, "train/acc") for r in runs]
+    assert table.points.many(runs, "nothing") == [None, None, None]
+
+
+def test_requests_at_once_share_a_parquet_export_without_refusals(tmp_path: Path) -> None:
+    """The page asks for a table while an earlier one (or a scrolled page, or a chart) is being answered;
+    duckdb refuses a second call on a busy connection, so the answers take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.neptune_exporter_shapes import param, write_run
+
+    for run in two_projects():
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    for _ in range(3):
+        table = data.Table(open_runs(tmp_path))
+        queries = [f"acc:float > 0.{k}" for k in range(1, 10)]
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            pages = list(pool.map(lambda q, t=table: data.page(t, q, limit=10, sort="acc"), queries))
+            csvs = list(pool.map(lambda q, t=table: data.to_csv(t, q, [], None, False), queries))
+        # By hand: acc 0.5, 0.9, 0.7 (and the trashed 0.95, left out).
+        assert [p["matched"] for p in pages] == [3, 3, 3, 3, 2, 2, 1, 1, 0]
+        assert [len(c.splitlines()) - 1 for c in csvs] == [3, 3, 3, 3, 2, 2, 1, 1, 0]

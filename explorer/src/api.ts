@@ -69,6 +69,7 @@ export interface Page {
   columns: string[];
   rows: string[][];
   ids: string[];
+  projects: string[];
   offset: number;
   stale: boolean;
   error: string | null;
@@ -77,6 +78,7 @@ export interface Page {
 
 export interface RunDetail {
   id: string;
+  project: string;
   attributes: { path: string; type: string; value: string; summary?: string }[];
   explain: string;
 }
@@ -84,4 +86,21 @@ export interface RunDetail {
 export interface SeriesAnswer {
   path: string;
   series: { id: string; name: string; steps: number[]; values: (number | null)[]; note?: string }[];
+}
+
+export interface ConvertProblem {
+  code: string;
+  severity: "error" | "warning" | "information" | "hint";
+  message: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface ConvertAnswer {
+  to: "filter" | "mlflow";
+  text: string | null; // null: a problem stops the conversion
+  exact: boolean;
+  filter_string?: string | null;
+  problems: ConvertProblem[];
 }

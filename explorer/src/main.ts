@@ -3,11 +3,12 @@
 import type { EditorView } from "@codemirror/view";
 import { ApiError, get, link, post, token, type Info, type Page, type RunDetail, type SeriesAnswer } from "./api";
 import { Chart } from "./chart";
+import { copyText, setUpConversions } from "./convert";
 import { createEditor, type Diagnostic } from "./editor";
 import { decode, encode, formatCount, type ViewState } from "./state";
 import { RunsTable, el } from "./table";
 
-const DEBOUNCE_MS = 60; // keystroke to table within 150 ms on 10,000 runs
+const DEBOUNCE_MS = 60; // a pause in typing asks for the table, not every key of a word
 const DEFAULT_CHART_RUNS = 20;
 const MAX_CHART_RUNS = 50;
 
@@ -30,7 +31,7 @@ const table = new RunsTable($("table"), {
     saveState();
     refresh();
   },
-  onOpen: (id) => void openRun(id),
+  onOpen: (id, project) => void openRun(id, project),
   onPick: (id, picked) => {
     const runs = state.runs.filter((r) => r !== id);
     state = { ...state, runs: picked ? [...runs, id].slice(0, MAX_CHART_RUNS) : runs };
@@ -123,14 +124,14 @@ function showDiagnostics(found: Diagnostic[]): void {
   );
 }
 
-async function openRun(id: string): Promise<void> {
+async function openRun(id: string, project: string): Promise<void> {
   const panel = $("panel");
   panel.hidden = false;
-  $("panel-title").textContent = id;
+  $("panel-title").textContent = project && (info?.projects?.length ?? 0) > 1 ? `${id} · ${project}` : id;
   const body = $("panel-body");
   body.textContent = "Loading…";
   try {
-    const run = await get<RunDetail>("/api/run", { id, q: state.q, project: state.project });
+    const run = await get<RunDetail>("/api/run", { id, q: state.q, project });
     const why = el("pre", "explain");
     why.textContent = run.explain;
     const attrs = el("table", "attrs");
@@ -171,9 +172,10 @@ async function drawChart(): Promise<void> {
     return;
   }
   try {
-    const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(",") });
+    const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(","), project: state.project });
     const ms = chart.draw(answer, state.log, state.smooth);
-    $("chart-timing").textContent = `${answer.series.length} runs, drawn in ${Math.round(ms)} ms`;
+    const points = Math.max(0, ...answer.series.map((s) => s.steps.length));
+    $("chart-timing").textContent = `${answer.series.length} runs × ${formatCount(points)} points, drawn in ${Math.round(ms)} ms`;
   } catch (e) {
     chart.clear(e instanceof Error ? e.message : String(e));
   }
@@ -250,12 +252,20 @@ function setUpControls(): void {
   $<HTMLAnchorElement>("csv").addEventListener("click", (e) => {
     (e.currentTarget as HTMLAnchorElement).href = link("/api/csv", params());
   });
-  $("copy-nql").addEventListener("click", () => void navigator.clipboard?.writeText(state.q));
+  $("copy-nql").addEventListener("click", async () => toast((await copyText(state.q)) ? "NQL copied." : "The browser refused the clipboard."));
+  setUpConversions(() => ({ q: state.q, project: state.project }));
   $("panel-close").addEventListener("click", () => ($("panel").hidden = true));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape") $("panel").hidden = true;
   });
   void setUpViews();
+}
+
+function toast(text: string): void {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  window.setTimeout(() => (box.hidden = true), 1800);
 }
 
 function renderColumns(): void {
@@ -334,6 +344,7 @@ async function start(): Promise<void> {
   $("loading").hidden = true;
   $("source").textContent = `${info.source} · ${formatCount(info.total ?? 0)} runs`;
   setUpControls();
+  const first = refresh(); // the table does not wait for the editor's socket
   const ws = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/lsp?token=${encodeURIComponent(token)}`;
   editor = await createEditor($("editor"), state.q, ws, {
     onChange: (text) => {
@@ -347,7 +358,7 @@ async function start(): Promise<void> {
     },
   });
   editor.focus();
-  await refresh();
+  await first;
 }
 
 void start();

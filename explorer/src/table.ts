@@ -4,6 +4,7 @@
 import type { Page } from "./api";
 
 export const ROW_HEIGHT = 30;
+export const PROJECT_COLUMN = "(project)"; // the server's name for the project a run is held in
 const PAGE = 200;
 
 export interface TableSource {
@@ -12,7 +13,7 @@ export interface TableSource {
 
 export interface TableHooks {
   onSort: (column: string) => void;
-  onOpen: (runId: string) => void;
+  onOpen: (runId: string, project: string) => void;
   onPick: (runId: string, picked: boolean) => void;
   isPicked: (runId: string) => boolean;
 }
@@ -78,7 +79,7 @@ export class RunsTable {
       th.dataset.column = name;
       th.title = `sort by ${name}`;
       const label = el("span", "label");
-      label.textContent = name;
+      label.textContent = name === PROJECT_COLUMN ? "project" : name;
       th.append(label);
       if (name === this.sort) {
         const arrow = el("span", "arrow");
@@ -107,17 +108,18 @@ export class RunsTable {
       const cells = page.rows[i - at];
       const id = page.ids[i - at];
       if (cells === undefined || id === undefined) continue;
-      out.push(this.row(i, id, cells));
+      out.push(this.row(i, id, page.projects[i - at] ?? "", cells));
     }
     this.rows.replaceChildren(...out);
     this.head.style.paddingRight = `${this.body.offsetWidth - this.body.clientWidth}px`;
   }
 
-  private row(index: number, id: string, cells: string[]): HTMLElement {
+  private row(index: number, id: string, project: string, cells: string[]): HTMLElement {
     const row = el("div", "tr");
     row.style.top = `${index * ROW_HEIGHT}px`;
     row.style.gridTemplateColumns = this.template();
     row.dataset.run = id;
+    if (project) row.dataset.project = project;
     const pick = el("div", "td pick");
     const box = document.createElement("input");
     box.type = "checkbox";
@@ -137,7 +139,7 @@ export class RunsTable {
       if (/^-?\d[\d.e+-]*$/.test(text)) td.classList.add("num");
       row.append(td);
     });
-    row.addEventListener("click", () => this.hooks.onOpen(id));
+    row.addEventListener("click", () => this.hooks.onOpen(id, project));
     return row;
   }
 

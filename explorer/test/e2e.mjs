@@ -14,15 +14,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = process.argv[2] ?? join(here, "..", "artifacts");
 mkdirSync(artifacts, { recursive: true });
 const python = process.env.PYTHON ?? "python";
+const repo = join(here, "..", "..");
 const profile = mkdtempSync(join(tmpdir(), "nql-explore-chromium-"));
 const config = mkdtempSync(join(tmpdir(), "nql-explore-config-"));
+const exports = mkdtempSync(join(tmpdir(), "nql-explore-export-"));
+const env = { ...process.env, XDG_CONFIG_HOME: config, NQL_LSP_CACHE_DIR: join(exports, "cache") };
 
-function startExplorer() {
-  const child = spawn(
-    python,
-    ["-c", "import sys; from nql_lsp.cli.explore import run_explore; sys.exit(run_explore(None, '127.0.0.1', 0, False))"],
-    { env: { ...process.env, XDG_CONFIG_HOME: config }, stdio: ["ignore", "pipe", "inherit"] },
-  );
+// The explorer over PATH (null: the bundled sample); resolves with the URL it prints.
+function startExplorer(path = null) {
+  const code = "import sys; from nql_lsp.cli.explore import run_explore; sys.exit(run_explore(sys.argv[1] or None, '127.0.0.1', 0, False))";
+  const child = spawn(python, ["-c", code, path ?? ""], { env, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error("the explorer printed no URL in 30 s")), 30000);
@@ -38,8 +39,9 @@ function startExplorer() {
   });
 }
 
-function preview(query) {
-  const text = execFileSync(python, ["-m", "nql_lsp", "--preview", query, "--output-format", "json"], { encoding: "utf8" });
+function preview(query, runs = null) {
+  const args = ["-m", "nql_lsp", "--preview", query, "--output-format", "json", ...(runs ? ["--runs", runs] : [])];
+  const text = execFileSync(python, args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "ignore"] });
   const answer = JSON.parse(text);
   return { matched: answer.matched, total: answer.total };
 }
@@ -60,7 +62,8 @@ async function step(name, fn) {
 
 const { child, url } = await startExplorer();
 const origin = new URL(url).origin;
-process.on("exit", () => child.kill("SIGTERM"));
+const children = [child];
+process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
 // A fresh profile per run (playwright passes it as --user-data-dir).
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -72,6 +75,7 @@ const context = await chromium.launchPersistentContext(profile, {
   ],
 });
 const browser = context;
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
 let page = context.pages()[0] ?? (await context.newPage());
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -164,6 +168,23 @@ try {
     assert.ok(text.startsWith("sys/tags"), `completed to ${JSON.stringify(text)}`);
   });
 
+  await step("hovering a field shows its statistics from the runs", async () => {
+    await typeQuery("parameters/lr:float > 0.001");
+    await page.waitForSelector("#diagnostics:empty", { state: "attached", timeout: 10000 });
+    const field = page.locator(".cm-content").getByText("parameters/lr", { exact: false }).first();
+    const box = await field.boundingBox();
+    assert.ok(box, "the field is on screen");
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    const tooltip = page.locator(".cm-tooltip-hover");
+    await tooltip.waitFor({ timeout: 10000 });
+    const text = await tooltip.innerText();
+    assert.match(text, /parameters\/lr/);
+    assert.match(text, /in [\d,]+ runs/, `run count in ${JSON.stringify(text)}`);
+    assert.match(text, /min [\d.e-]+, max [\d.e-]+/, `min and max in ${JSON.stringify(text)}`);
+    await shot("04-hover");
+    await page.mouse.move(5, 5);
+  });
+
   await step("a quick fix from the server is applied", async () => {
     await typeQuery('sys/tags:stringSet = "prod"');
     await page.waitForSelector(".cm-lint-marker-warning", { timeout: 10000 });
@@ -171,7 +192,7 @@ try {
     const fix = page.locator(".cm-tooltip-lint .cm-diagnosticAction").first();
     await fix.waitFor({ timeout: 10000 });
     assert.match(await fix.innerText(), /CONTAINS/);
-    await shot("04-quick-fix");
+    await shot("05-quick-fix");
     await fix.click();
     await page.waitForFunction(() => document.querySelector(".cm-content")?.textContent === 'sys/tags:stringSet CONTAINS "prod"');
     await countIs(preview('sys/tags:stringSet CONTAINS "prod"'));
@@ -183,7 +204,7 @@ try {
     await countIs(preview(query));
     await page.waitForSelector("#diagnostics:empty", { state: "attached", timeout: 10000 }); // a typed query: no lint
     assert.equal(await page.locator("#clauses .clause").count(), 2, "a count per clause");
-    await shot("05-query");
+    await shot("06-query");
   });
 
   await step("a column is added and the table sorts", async () => {
@@ -202,7 +223,7 @@ try {
     );
     assert.ok(values.length > 1);
     for (let i = 1; i < values.length; i++) assert.ok(values[i - 1] >= values[i], `sorted descending: ${values}`);
-    await shot("06-sorted");
+    await shot("07-sorted");
   });
 
   await step("a run opens with its explanation", async () => {
@@ -211,7 +232,7 @@ try {
     const why = await page.locator(".explain").innerText();
     assert.match(why, /matches the query/);
     assert.ok((await page.locator(".attrs tr").count()) > 10);
-    await shot("07-run");
+    await shot("08-run");
     await page.keyboard.press("Escape");
     await page.waitForSelector("#panel[hidden]", { state: "attached" });
   });
@@ -224,7 +245,9 @@ try {
     await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
     await page.locator("#log").check();
     await page.locator(".u-over").hover();
-    await shot("08-chart");
+    await shot("09-chart");
+    // NQL_README_SHOT=1 bash explorer/test.sh refreshes the README's picture from this step.
+    if (process.env.NQL_README_SHOT) await page.screenshot({ path: join(repo, "docs", "images", "explore.png") });
   });
 
   let before = "";
@@ -239,17 +262,94 @@ try {
     await page.waitForSelector(".th[data-column='parameters/lr']");
     await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
     assert.equal(await page.locator("#log").isChecked(), true);
-    await shot("09-reloaded");
+    await shot("10-reloaded");
+  });
+
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  await step("copy as Filter shows the code and puts it on the clipboard", async () => {
+    await page.locator("#copy-filter").click();
+    await page.waitForSelector("#convert[open][data-done='1']", { timeout: 10000 });
+    const code = await page.locator("#convert-code").innerText();
+    // By hand: last() is the bare series in neptune-query, CONTAINS is contains_all, AND is &.
+    assert.match(code, /^from neptune_query\.filters import /);
+    assert.match(code, /Filter\.gt\(Attribute\("val\/acc", type="float_series"\), 0\.9\)/);
+    assert.match(code, /Filter\.contains_all\(Attribute\("sys\/tags", type="string_set"\), "baseline"\)/);
+    assert.match(code, / & /);
+    assert.match(await page.locator("#convert-status").innerText(), /Copied/);
+    assert.equal((await clipboard()).trimEnd(), code.trimEnd());
+    await shot("11-copy-filter");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#convert:not([open])", { state: "attached" });
+  });
+
+  await step("copy as MLflow shows the search and what MLflow cannot say", async () => {
+    await page.locator("#copy-mlflow").click();
+    await page.waitForSelector("#convert[open][data-done='1']", { timeout: 10000 });
+    const code = await page.locator("#convert-code").innerText();
+    assert.match(code, /metrics\.`val\/acc` > 0\.9/, code); // the last value is what MLflow keeps
+    assert.equal((await clipboard()).trimEnd(), code.trimEnd());
+    await page.keyboard.press("Escape");
+    const blocked = "max(val/acc:floatSeries) > 0.9";
+    await typeQuery(blocked);
+    await countIs(preview(blocked));
+    await page.locator("#copy-mlflow").click();
+    await page.waitForSelector("#convert[open][data-done='1']", { timeout: 10000 });
+    assert.equal(await page.locator("#convert-code").isHidden(), true, "no code when a problem stops it");
+    const problem = page.locator("#convert-problems .problem.error").first();
+    assert.match(await problem.innerText(), /CNV302/);
+    await shot("12-copy-mlflow-problem");
+    await page.keyboard.press("Escape");
   });
 
   await step("the page raised no errors", async () => {
     assert.deepEqual(pageErrors, []);
   });
+  await step("the project picker narrows a two-project export", async () => {
+    execFileSync(python, [join(here, "two_projects.py"), join(exports, "two")], {
+      cwd: repo,
+      env: { ...env, PYTHONPATH: repo },
+    });
+    const two = await startExplorer(join(exports, "two"));
+    children.push(two.child);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(two.url).origin });
+    await page.goto(two.url);
+    await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+    const picker = page.locator("#project");
+    await picker.waitFor({ state: "visible" });
+    const options = await picker.locator("option").allInnerTexts();
+    assert.deepEqual(options, ["all projects", "team/speech (2)", "team/vision (3)"]);
+    await countIs({ matched: 5, total: 5 });
+    await page.waitForSelector(".th[data-column='(project)']"); // several projects: a column says whose
+    const q = "last(train/acc:floatSeries) > 0.6"; // by hand: vision 0.9, 0.8; speech 0.7
+    await typeQuery(q);
+    await countIs({ matched: 3, total: 5 });
+    await countIs(preview(q, join(exports, "two")));
+    await shot("13-projects-all");
+    await picker.selectOption("team/vision");
+    await countIs({ matched: 2, total: 3 });
+    assert.equal(await page.locator(".th[data-column='(project)']").count(), 0);
+    assert.deepEqual(await page.locator("#clauses .clause .n").allInnerTexts(), ["2"]);
+    await shot("14-projects-vision");
+    await picker.selectOption("team/speech");
+    await countIs({ matched: 1, total: 2 });
+    await page.locator(".tr").first().click(); // RUN-1 of team/speech, not team/vision's RUN-1
+    await page.waitForSelector("#panel:not([hidden]) .explain", { timeout: 10000 });
+    assert.match(await page.locator("#panel-title").innerText(), /RUN-1 · team\/speech/);
+    assert.match(await page.locator(".attrs").innerText(), /speech-run-1/);
+    await shot("15-projects-speech-run");
+    await page.keyboard.press("Escape");
+    await page.reload();
+    await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+    await countIs({ matched: 1, total: 2 }); // the project is in the URL too
+    assert.equal(await picker.inputValue(), "team/speech");
+    assert.deepEqual(pageErrors, []);
+  });
 } finally {
   await browser.close();
-  child.kill("SIGTERM");
+  children.forEach((c) => c.kill("SIGTERM"));
   rmSync(profile, { recursive: true, force: true });
   rmSync(config, { recursive: true, force: true });
+  rmSync(exports, { recursive: true, force: true });
 }
 const failed = results.filter((r) => r[1] !== "ok").length;
 console.log(`explorer e2e: ${results.length - failed} passed, ${failed} failed`);

@@ -1,4 +1,5 @@
-"""Diagnostics after an edit without re-analysing the whole query, when the edit stays inside a group.
+"""Diagnostics after an edit without re-analysing the whole query: only the group or the top-level
+operands it touches.
 
 A parenthesised group is a closed unit of NQL: it parses the same wherever it stands, the checker's
 clause checks look at one clause at a time, and the structure check sees a group as one operand. So when
@@ -13,6 +14,18 @@ group alone, no clause of the group on a path that a clause outside it uses (eve
 clauses relates clauses on one path, or duplicate operands, which share paths), no `NOT` before the group
 (under which its ANDs become ORs), and no run counts to say "every run" with.
 
+An edit outside every group is taken the same way one level up: the query's top-level operands (the
+operands of its outermost AND or OR chain) are closed units too, so only the operands the edit touches are
+re-analysed, as a query of their own, and the others are kept with their diagnostics shifted. That holds
+when the new text of those operands is again a run of operands of the same chain (an OR inside an AND
+chain would regroup its neighbours and is declined), when it starts and ends beside whitespace (so no
+token of it could join a neighbour's), and under the lint conditions above; the structure check that
+needs the chain (NQL401, an AND among ORs) is made for the new operands in place.
+
+One shared path is allowed where it is common, in an OR of plain clauses (``sys/id`` OR-ed a thousand
+times): there the lints relate operands only as repeats and as one implying another on one path, and
+the layout keeps each clause's literal signature to rule both out (:func:`_kin_free`).
+
 Anything else (an edit across a group's parentheses, syntax errors before or after, a query near the
 length limit) answers None and the caller analyses the whole text. The tests compare this with
 :func:`nql_lsp.analysis.analyze.analyze` on generated edits.
@@ -20,16 +33,21 @@ length limit) answers None and the caller analyses the whole text. The tests com
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
+from nql_lsp.analysis.checker import check
 from nql_lsp.analysis.lints import LINT_CODES
+from nql_lsp.analysis.lints.conjunction import PATH_BUDGET
+from nql_lsp.analysis.lints.literals import atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
-from nql_lsp.syntax.tree import Group, Not, iter_exprs
+from nql_lsp.syntax.terminals import OPEN_QUOTES
+from nql_lsp.syntax.tree import Expr, Group, Logical, Not, Query, Token, iter_exprs
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,11 @@ class Layout:
     clean: bool  # no syntax errors and nothing skipped: a group can be re-analysed on its own
     paths: tuple[tuple[int, str], ...] = ()  # (start, path) of every clause
     negations: tuple[int, ...] = ()  # where each `NOT` that negates an expression stands
+    top: str | None = None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
+    operands: tuple[tuple[int, int], ...] = ()  # (start, end) of each operand of that chain
+    #: For an OR of plain clauses with a path used twice: each clause's (start, signature, atom path),
+    #: what the lints compare operands by (see :func:`_kin_free`); None otherwise.
+    sigs: tuple[tuple[int, object, str | None], ...] | None = None
 
 
 def layout_of(analysis: Analysis) -> Layout:
@@ -52,8 +75,58 @@ def layout_of(analysis: Analysis) -> Layout:
     )
     paths = tuple((info.clause.start, info.path) for info in analysis.clauses)
     negations = tuple(n.start for n in exprs if isinstance(n, Not))
-    clean = not parsed.errors and not parsed.skipped
-    return Layout(analysis.text, tuple(groups), tuple(analysis.diagnostics), clean, paths, negations)
+    clean = not parsed.errors and not parsed.skipped and not _open(parsed.tokens)
+    top, operands = _chain(analysis.tree.expr)
+    sigs = None
+    if top == "OR" and not groups and not negations and len(paths) == len(operands) > len({p for _, p in paths}):
+        sigs = _clause_sigs(analysis, 0)
+    return Layout(
+        analysis.text, tuple(groups), tuple(analysis.diagnostics), clean, paths, negations, top, operands, sigs
+    )
+
+
+def _clause_sigs(analysis: Analysis, offset: int) -> tuple[tuple[int, object, str | None], ...]:
+    """Each clause's start (moved by ``offset``), the signature of its literal and the path of its atom
+    (None for a clause the lints do not reason about), as the lints see a clause standing alone in an OR."""
+    out = []
+    for info in analysis.clauses:
+        atom = atom_of(info)
+        lit = normal_form(info.clause, {id(info.clause): atom})
+        out.append((info.clause.start + offset, lit.sig, atom.path if atom is not None else None))
+    return tuple(out)
+
+
+def _kin_free(
+    removed: tuple[tuple[int, object, str | None], ...] | list[tuple[int, object, str | None]],
+    kept: list[tuple[int, object, str | None]],
+    added: tuple[tuple[int, object, str | None], ...],
+) -> bool:
+    """Whether, in an OR of plain clauses whose lints found nothing, swapping ``removed`` for ``added``
+    still leaves the lints nothing to find between operands.
+
+    In an OR the lints relate operands only as repeats (equal signatures) and, among the clauses of one
+    path, as one implying another, which they judge only while a path holds at most ``PATH_BUDGET`` of
+    them. So: no added signature equal to another one, and every path whose count changes holds either
+    one clause or more than the budget.
+    """
+    signatures = {sig for _, sig, _ in kept}
+    if any(sig in signatures for _, sig, _ in added):
+        return False
+    counts = Counter(path for _, _, path in (*kept, *added) if path is not None)
+    touched = {path for _, _, path in (*removed, *added) if path is not None}
+    return all(counts[path] <= 1 or counts[path] > PATH_BUDGET for path in touched)
+
+
+def _chain(expr: Expr | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+    if isinstance(expr, Logical):
+        return expr.op, tuple((o.start, o.end) for o in expr.operands)
+    return None, ((expr.start, expr.end),) if expr is not None else ()
+
+
+def _open(tokens: list[Token]) -> bool:
+    """Whether a string or name runs to the end of the text unclosed: followed by more text, it would
+    have swallowed that text, so a piece holding one cannot stand for its place in a longer query."""
+    return any(t.kind in OPEN_QUOTES for t in tokens)
 
 
 def _linted(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
@@ -93,11 +166,9 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     if start == old_end == new_end:
         return replace(layout, text=new_text), None
     group = _innermost(layout.groups, start, old_end)
-    if group is None:
-        return None
+    if group is None or any(n < group[0] for n in layout.negations):
+        return _update_operands(layout, new_text, schema, start, old_end, new_end)
     g_start, g_end = group
-    if any(n < g_start for n in layout.negations):
-        return None
     delta = new_end - old_end
     part = analyze(new_text[g_start : g_end + delta], schema)
     expr = part.tree.expr
@@ -109,10 +180,10 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
         or expr.end != g_end + delta - g_start
         or _linted(part.diagnostics)
     ):
-        return None
+        return _update_operands(layout, new_text, schema, start, old_end, new_end)
     outside = [(s, p) for s, p in layout.paths if not g_start <= s < g_end]
     if {p for _, p in outside} & {info.path for info in part.clauses}:
-        return None
+        return _update_operands(layout, new_text, schema, start, old_end, new_end)
 
     def moved(x: int) -> int:
         return x + delta if x >= g_end else x
@@ -130,7 +201,97 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
         [moved(n) for n in layout.negations if not g_start <= n < g_end]
         + [n + g_start for n in layout_of(part).negations]
     )
-    return Layout(new_text, tuple(groups), tuple(diagnostics), True, tuple(paths), tuple(negations)), part
+    operands = tuple((moved(s), moved(e)) for s, e in layout.operands)
+    layout = Layout(
+        new_text, tuple(groups), tuple(diagnostics), True, tuple(paths), tuple(negations), layout.top, operands
+    )
+    return layout, part
+
+
+def _update_operands(
+    layout: Layout, new_text: str, schema: Schema, start: int, old_end: int, new_end: int
+) -> tuple[Layout, Analysis | None] | None:
+    """Re-analyse only the top-level operands the edit ``[start, old_end)`` touches (see the module's
+    docstring), or None when the whole text must be analysed."""
+    ops = layout.operands
+    top = layout.top
+    if top is None or len(ops) < 2:
+        return None
+    first = bisect_left([e for _, e in ops], start)  # the first operand ending at or after the edit
+    last = bisect_right([s for s, _ in ops], old_end) - 1  # the last starting at or before its end
+    first, last = min(first, len(ops) - 1), max(last, 0)
+    if first > last:  # the edit lies between two operands: both are re-read with what joins them
+        first, last = last, first
+    if first == 0 and last == len(ops) - 1:
+        return None  # every operand: the whole text
+    delta = new_end - old_end
+    lo = ops[first][0] if first > 0 else 0
+    hi = ops[last][1] if last < len(ops) - 1 else len(layout.text)
+    new_hi = hi + delta
+    if (lo > 0 and not new_text[lo - 1].isspace()) or (new_hi < len(new_text) and not new_text[new_hi].isspace()):
+        return None  # the new text could join a neighbour's token
+    part = analyze(new_text[lo:new_hi], schema)
+    expr = part.tree.expr
+    if (
+        expr is None
+        or part.parsed.errors
+        or part.parsed.skipped
+        or _open(part.parsed.tokens)
+        or (top == "AND" and isinstance(expr, Logical) and expr.op == "OR")
+        or _linted(part.diagnostics)
+    ):
+        return None
+    outside = [(s, p) for s, p in layout.paths if not lo <= s < hi]
+
+    def moved(x: int) -> int:
+        return x + delta if x >= hi else x
+
+    new_ops = expr.operands if isinstance(expr, Logical) and expr.op == top else [expr]
+    part_layout = layout_of(part)
+    sigs = None
+    flat = not part_layout.groups and not part_layout.negations and len(part.clauses) == len(new_ops)
+    if layout.sigs is not None and flat:  # still an OR of plain clauses
+        kept_sigs = [entry for entry in layout.sigs if not lo <= entry[0] < hi]
+        removed = [entry for entry in layout.sigs if lo <= entry[0] < hi]
+        added = _clause_sigs(part, lo)
+        if _kin_free(removed, kept_sigs, added):
+            sigs = [(moved(x), sig, path) for x, sig, path in kept_sigs] + list(added)
+    if sigs is None and {p for _, p in outside} & {info.path for info in part.clauses}:
+        return None
+    if any(d.start < hi and d.end > lo and not (d.start >= lo and d.end <= hi) for d in layout.diagnostics):
+        return None  # a diagnostic reaching across the edited operands' bounds: not one operand's
+
+    inner = list(part.diagnostics)
+    if top == "OR" and isinstance(expr, Logical) and expr.op == "AND":
+        # An AND standing alone is no operand of an OR; among the other operands it is (NQL401).
+        wrapped = check(Query(Logical("OR", [expr], []), len(part.text)), schema).diagnostics
+        inner += [d for d in wrapped if d.code == "NQL401" and (d.start, d.end) == (expr.start, expr.end)]
+    diagnostics = sorted(
+        [_shift(d, moved) for d in layout.diagnostics if not (d.start >= lo and d.end <= hi)]
+        + [_shift(d, lambda x: x + lo) for d in inner],
+        key=lambda d: (d.start, d.end, d.code),
+    )
+    groups = [(moved(s), moved(e)) for s, e in layout.groups if not lo <= s < hi]
+    groups += [(s + lo, e + lo) for s, e in part_layout.groups]
+    paths = [(moved(s), p) for s, p in outside] + [(s + lo, p) for s, p in part_layout.paths]
+    negations = [moved(n) for n in layout.negations if not lo <= n < hi] + [n + lo for n in part_layout.negations]
+    operands = (
+        *ops[:first],
+        *((o.start + lo, o.end + lo) for o in new_ops),
+        *((s + delta, e + delta) for s, e in ops[last + 1 :]),
+    )
+    result = Layout(
+        new_text,
+        tuple(sorted(groups)),
+        tuple(diagnostics),
+        True,
+        tuple(sorted(paths)),
+        tuple(sorted(negations)),
+        top,
+        operands,
+        tuple(sorted(sigs, key=lambda entry: entry[0])) if sigs is not None else None,
+    )
+    return result, part
 
 
 def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[int, int] | None:

@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from nql_lsp import __version__
 from nql_lsp.evaluation.engine import engine_for
-from nql_lsp.explore import data, views
+from nql_lsp.explore import conversions, data, views
 from nql_lsp.explore.bridge import LanguageServer
 from nql_lsp.explore.security import COOKIE, HEADER, Guard
 from nql_lsp.runs import RunsError, RunsSource, open_runs
@@ -211,9 +211,8 @@ def _columns(request: web.Request) -> list[str]:
     return [c.strip() for c in raw.split(",") if c.strip()][: data.MAX_COLUMNS]
 
 
-def _query(request: web.Request) -> str:
-    project = request.query.get("project") or None
-    return data.with_project(request.query.get("q", ""), project)
+def _project(request: web.Request) -> str | None:
+    return request.query.get("project") or None
 
 
 async def info(request: web.Request) -> web.StreamResponse:
@@ -232,7 +231,7 @@ async def info(request: web.Request) -> web.StreamResponse:
             "total": len(runs),
             "fields": [{"path": f.path, "type": f.type} for f in data.fields_of(runs)],
             "series": data.series_fields(runs),
-            "projects": [{"name": n, "runs": c} for n, c in data.projects(runs)],
+            "projects": [{"name": n, "runs": c} for n, c in table.projects],
         }
     return web.json_response(body)
 
@@ -242,13 +241,14 @@ async def table_page(request: web.Request) -> web.StreamResponse:
     body = await asyncio.to_thread(
         data.page,
         table,
-        _query(request),
+        request.query.get("q", ""),
         columns=_columns(request),
         sort=request.query.get("sort") or None,
         descending=request.query.get("desc") == "1",
         offset=_int(request, "offset", 0),
         limit=_int(request, "limit", 200),
         trashed=request.query.get("trashed") == "1",
+        project=_project(request),
     )
     return web.json_response(body)
 
@@ -256,7 +256,7 @@ async def table_page(request: web.Request) -> web.StreamResponse:
 async def run_detail(request: web.Request) -> web.StreamResponse:
     table = _table(request)
     run_id = request.query.get("id", "")
-    body = await asyncio.to_thread(data.run_detail, table, run_id, _query(request))
+    body = await asyncio.to_thread(data.run_detail, table, run_id, request.query.get("q", ""), _project(request))
     if body is None:
         return _fail(404, f"no run `{run_id}`")
     return web.json_response(body)
@@ -265,7 +265,7 @@ async def run_detail(request: web.Request) -> web.StreamResponse:
 async def series(request: web.Request) -> web.StreamResponse:
     table = _table(request)
     ids = [i for i in request.query.get("ids", "").split(",") if i]
-    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids)
+    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids, _project(request))
     return web.json_response(body)
 
 
@@ -274,16 +274,28 @@ async def csv_export(request: web.Request) -> web.StreamResponse:
     text = await asyncio.to_thread(
         data.to_csv,
         table,
-        _query(request),
+        request.query.get("q", ""),
         _columns(request),
         request.query.get("sort") or None,
         request.query.get("desc") == "1",
+        _project(request),
     )
     return web.Response(
         text=text,
         content_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="runs.csv"'},
     )
+
+
+async def convert(request: web.Request) -> web.StreamResponse:
+    table = _table(request)
+    try:
+        body = await asyncio.to_thread(
+            conversions.convert, table.runs, request.query.get("q", ""), request.query.get("to", ""), _project(request)
+        )
+    except conversions.Unknown as e:
+        raise data.Refused(str(e)) from None
+    return web.json_response(body)
 
 
 async def views_list(request: web.Request) -> web.StreamResponse:
@@ -352,6 +364,7 @@ def create_app(explorer: Explorer, guard: Guard) -> web.Application:
     app.router.add_get("/api/run", run_detail)
     app.router.add_get("/api/series", series)
     app.router.add_get("/api/csv", csv_export)
+    app.router.add_get("/api/convert", convert)
     app.router.add_get("/api/views", views_list)
     app.router.add_post("/api/views", views_save)
     app.router.add_get("/lsp", lsp_socket)

@@ -8,20 +8,22 @@ again, so the last query's matches are kept and sorting or paging reuses them.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from nql_lsp.evaluation.engine import schema_of
-from nql_lsp.evaluation.evaluate import Preview, clause_counts, explain, preview
+from nql_lsp.evaluation.engine import engine_for, schema_of
+from nql_lsp.evaluation.evaluate import Preview, bind_query, clause_counts, explain, preview, syntax_error
+from nql_lsp.explore.points import ExportPoints, thin_points
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
-from nql_lsp.runs.parquet import read_ahead
+from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
 
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
@@ -29,7 +31,7 @@ MAX_PAGE = 1_000  # rows in one table page
 MAX_COLUMNS = 64
 MAX_SERIES_RUNS = 50  # runs in one chart
 MAX_POINTS = 5_000  # points per run sent to the chart; longer series are thinned evenly
-PROJECT_FIELD = "sys/project"  # set on runs of a source that holds several projects
+PROJECT_COLUMN = "(project)"  # the project a run is held in: not an attribute, so no path can name it
 
 
 class Refused(ValueError):
@@ -51,22 +53,15 @@ def series_fields(runs: RunsSource) -> list[str]:
 
 
 def projects(runs: RunsSource) -> list[tuple[str, int]]:
-    """The projects the source holds, with their run counts; empty when runs do not say."""
+    """The projects the source holds, with their run counts (trashed included); empty when runs do not say.
+
+    A run's project is where the export holds it (:attr:`Run.project`), known without reading attributes;
+    the runs are asked of the engine, since iterating a parquet export would read every run in full."""
     counts: dict[str, int] = {}
-    for run in runs:
-        held = run.get(PROJECT_FIELD)
-        if held is not None and held[0] == "string":
-            counts[held[1]] = counts.get(held[1], 0) + 1
+    for run in engine_for(runs).select(None, {}, True):
+        if run.project:
+            counts[run.project] = counts.get(run.project, 0) + 1
     return sorted(counts.items())
-
-
-def with_project(query: str, project: str | None) -> str:
-    """The query narrowed to one project (the page's project picker), quoting the name as NQL does."""
-    if not project:
-        return query
-    quoted = '"' + project.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    clause = f"{PROJECT_FIELD} = {quoted}"
-    return f"({query}) AND {clause}" if query.strip() else clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +76,26 @@ class Table:
 
     def __init__(self, runs: RunsSource) -> None:
         self.runs = runs
-        self._lock = threading.Lock()  # one evaluation at a time: a duckdb-backed source serves one caller
+        # One caller at a time: a duckdb-backed source answers one call on its connection and refuses a second,
+        # and a page reads runs back (their attributes on first use) after evaluating. Re-entrant, since the
+        # page functions hold it around the methods that take it too.
+        self.lock = threading.RLock()
         self._last: tuple[str, bool, Preview] | None = None
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
+        self._shown: tuple[Preview, dict[tuple[str, str | None], Run]] | None = None  # the matches by id
+        self._totals: dict[tuple[str, bool], int] = {}  # runs in a project, with or without the trashed
+        self.projects = projects(runs)
+        self.points = ExportPoints(runs) if isinstance(runs, ParquetRunSet) else None  # summaries only there
+        self.several = len(self.projects) > 1  # then the table shows each run's project
 
-    def evaluate(self, query: str, trashed: bool = False) -> Shown:
-        """The runs to show for ``query``: its own, or while it has errors the last good query's, as stale."""
+    def evaluate(self, query: str, trashed: bool = False, project: str | None = None) -> Shown:
+        """The runs to show for ``query``: its own, or while it has errors the last good query's, as stale.
+
+        ``project`` narrows the answer to one project's runs (the page's project picker); the query is
+        evaluated over the whole source once and narrowed after, so switching projects costs no evaluation."""
         if len(query) > MAX_QUERY:
             raise Refused(f"a query of at most {MAX_QUERY:,} characters")
-        with self._lock:
+        with self.lock:
             if self._last is not None and self._last[:2] == (query, trashed):
                 result = self._last[2]
             else:
@@ -97,44 +103,113 @@ class Table:
                 self._last = (query, trashed, result)
             if result.error is None:
                 self._good = result
-                return Shown(result, None, False)
+                return Shown(self._narrow(result, trashed, project), None, False)
             if self._good is not None:
-                return Shown(self._good, result.error, True)
-            return Shown(result, result.error, False)
+                return Shown(self._narrow(self._good, trashed, project), result.error, True)
+            return Shown(self._narrow(result, trashed, project), result.error, False)
 
-    def counts(self, query: str, trashed: bool = False) -> list[dict[str, int]]:
-        with self._lock:
+    def _narrow(self, result: Preview, trashed: bool, project: str | None) -> Preview:
+        if not project:
+            return result
+        matches = [run for run in result.matches if run.project == project]
+        return Preview(matches, self._project_total(project, trashed), result.fields, result.error, result.analysis)
+
+    def _project_total(self, project: str, trashed: bool) -> int:
+        key = (project, trashed)
+        if key not in self._totals:
+            every = engine_for(self.runs).select(None, {}, trashed)  # by the engine: no attribute is read
+            self._totals[key] = sum(1 for run in every if run.project == project)
+        return self._totals[key]
+
+    def counts(self, query: str, trashed: bool = False, project: str | None = None) -> list[dict[str, int]]:
+        """How many runs each clause matches alone, in the chosen project when there is one."""
+        with self.lock:
             try:
-                found = clause_counts(query, self.runs, include_trashed=trashed)
+                if not project:
+                    found = clause_counts(query, self.runs, include_trashed=trashed)
+                else:
+                    found = self._project_counts(query, trashed, project)
             except RecursionError:
                 return []
         return [{"start": s, "end": e, "count": n} for s, e, n in found]
 
+    def _project_counts(self, query: str, trashed: bool, project: str) -> list[tuple[int, int, int]]:
+        bound = bind_query(query, self.runs)
+        if syntax_error(bound.analysis) is not None:
+            return []
+        engine = engine_for(self.runs)
+        out = []
+        for info in bound.analysis.clauses:
+            if info.path:
+                alone = engine.select(info.clause, bound.conditions, trashed)
+                out.append((info.clause.start, info.clause.end, sum(1 for r in alone if r.project == project)))
+        return out
+
     def explain(self, query: str, run_id: str) -> str:
-        with self._lock:
+        with self.lock:
             return explain(query, self.runs, run_id)
 
-    def run(self, run_id: str) -> Run | None:
-        with self._lock:
-            return self.runs.by_id(run_id)
+    def run(self, run_id: str, project: str | None = None) -> Run | None:
+        """The run of this id, in ``project`` when given (two projects may hold the same id).
+
+        The runs the table shows are looked up among the last query's matches first: their attributes
+        were read to fill the table, where asking the source would read them again, one run at a time."""
+        with self.lock:
+            if self._last is not None:
+                if self._shown is None or self._shown[0] is not self._last[2]:
+                    self._shown = (self._last[2], {})
+                    for held in self._last[2].matches:
+                        self._shown[1].setdefault((held.id, held.project), held)
+                        self._shown[1].setdefault((held.id, None), held)
+                hit = self._shown[1].get((run_id, project or None))
+                if hit is not None:
+                    return hit
+            found = self.runs.by_id(run_id)
+            if not project or found is None or found.project == project:
+                return found
+            return next((r for r in self.runs if r.project == project and r.id == run_id), None)
 
 
-def columns_for(result: Preview, asked: Sequence[str]) -> list[str]:
-    """``sys/id``, ``sys/name``, the fields the query uses, then the user's columns; each once."""
-    names = [*DEFAULT_COLUMNS, *result.fields, *asked]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def holding_the_source(answer: Callable[Concatenate[Table, P], R]) -> Callable[Concatenate[Table, P], R]:
+    """An answer computed with the table's lock held throughout, reading runs back included."""
+
+    @functools.wraps(answer)
+    def held(table: Table, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with table.lock:
+            return answer(table, *args, **kwargs)
+
+    return held
+
+
+def columns_for(result: Preview, asked: Sequence[str], project: bool = False) -> list[str]:
+    """``sys/id``, the project (``project``: the source holds several), ``sys/name``, the fields the query
+    uses, then the user's columns; each once."""
+    names = [DEFAULT_COLUMNS[0], *([PROJECT_COLUMN] if project else []), *DEFAULT_COLUMNS[1:], *result.fields, *asked]
     return list(dict.fromkeys(n for n in names if n))[:MAX_COLUMNS]
 
 
 def cell(run: Run, path: str) -> str:
     if path == "sys/id":
         return run.id
+    if path == PROJECT_COLUMN:
+        return run.project
     held = run.get(path)
     return "" if held is None else display(*held)
 
 
 def sort_key(run: Run, path: str) -> tuple[int, Any]:
     """Numbers by value, text by its lower case, times by instant; a run without the field sorts last."""
-    held: tuple[str, Any] | None = run.get(path) if path != "sys/id" else ("string", run.id)
+    held: tuple[str, Any] | None
+    if path == "sys/id":
+        held = ("string", run.id)
+    elif path == PROJECT_COLUMN:
+        held = ("string", run.project) if run.project else None
+    else:
+        held = run.get(path)
     if held is None:
         return (2, 0)
     type_, value = held
@@ -160,6 +235,7 @@ def sorted_runs(matches: list[Run], by: str | None, descending: bool) -> list[Ru
     return present + missing  # missing values last in either direction
 
 
+@holding_the_source
 def page(
     table: Table,
     query: str,
@@ -170,13 +246,14 @@ def page(
     offset: int = 0,
     limit: int = 200,
     trashed: bool = False,
+    project: str | None = None,
 ) -> dict[str, Any]:
     """One page of the table, with the counts and, for a query with errors, the error and ``stale``."""
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise Refused(f"a page of 1 to {MAX_PAGE} rows from a non-negative offset")
-    shown = table.evaluate(query, trashed)
+    shown = table.evaluate(query, trashed, project)
     result = shown.result
-    names = columns_for(result, columns)
+    names = columns_for(result, columns, table.several and not project)
     ordered = sorted_runs(result.matches, sort, descending)
     on_page = ordered[offset : offset + limit]
     read_ahead(on_page, names)  # an export's runs: only this page's cells are read
@@ -187,15 +264,17 @@ def page(
         "columns": names,
         "rows": rows,
         "ids": [run.id for run in on_page],
+        "projects": [run.project for run in on_page],
         "offset": offset,
         "stale": shown.stale,
         "error": shown.error,
-        "counts": table.counts(query, trashed) if shown.error is None else [],
+        "counts": table.counts(query, trashed, project) if shown.error is None else [],
     }
 
 
-def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
-    run = table.run(run_id)
+@holding_the_source
+def run_detail(table: Table, run_id: str, query: str, project: str | None = None) -> dict[str, Any] | None:
+    run = table.run(run_id, project)
     if run is None:
         return None
     if len(query) > MAX_QUERY:
@@ -204,7 +283,7 @@ def run_detail(table: Table, run_id: str, query: str) -> dict[str, Any] | None:
         {"path": path, "type": type_, "value": display(type_, value), **_series_summary(type_, value)}
         for path, (type_, value) in sorted(run.attributes.items())
     ]
-    return {"id": run.id, "attributes": attributes, "explain": table.explain(query, run_id)}
+    return {"id": run.id, "project": run.project, "attributes": attributes, "explain": table.explain(query, run_id)}
 
 
 def _series_summary(type_: str, value: Any) -> dict[str, Any]:
@@ -213,25 +292,32 @@ def _series_summary(type_: str, value: Any) -> dict[str, Any]:
     return {"summary": f"n={value.count:,} min={value.minimum:g} max={value.maximum:g} last={value.last:g}"}
 
 
-def series(table: Table, path: str, run_ids: Sequence[str]) -> dict[str, Any]:
-    """Points of ``path`` for each run; a source that keeps only summaries says so instead of points."""
+@holding_the_source
+def series(table: Table, path: str, run_ids: Sequence[str], project: str | None = None) -> dict[str, Any]:
+    """Points of ``path`` for each run (of ``project``, when the page has one picked): held in memory, or read
+    from a parquet export's files."""
     if len(run_ids) > MAX_SERIES_RUNS:
         raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
     out: list[dict[str, Any]] = []
-    for run_id in run_ids:
-        run = table.run(run_id)
-        if run is None:
-            continue
-        value = run.value(path, SERIES_TYPE)
+    found = [run for run in (table.run(i, project) for i in run_ids) if run is not None]
+    values = [run.value(path, SERIES_TYPE) for run in found]
+    summarised = [run for run, v in zip(found, values, strict=True) if isinstance(v, FloatSeries) and v.points is None]
+    read = dict(zip(map(id, summarised), table.points.many(summarised, path), strict=True)) if table.points else {}
+    for run, value in zip(found, values, strict=True):
         name = cell(run, "sys/name")
         if not isinstance(value, FloatSeries):
             out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})
             continue
         if value.points is None:
-            out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
+            points = read.get(id(run))
+            if points is None:
+                out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
+                continue
+            steps_read, values_read = thin_points(*points, MAX_POINTS)
+            out.append({"id": run.id, "name": name, "steps": steps_read, "values": values_read})
             continue
-        steps, values = thin(value.points)
-        out.append({"id": run.id, "name": name, "steps": steps, "values": values})
+        steps, thinned = thin(value.points)
+        out.append({"id": run.id, "name": name, "steps": steps, "values": thinned})
     return {"path": path, "series": out}
 
 
@@ -246,12 +332,15 @@ def thin(points: Sequence[float], most: int = MAX_POINTS) -> tuple[list[int], li
     return steps, values
 
 
-def to_csv(table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool) -> str:
-    result = table.evaluate(query).result
-    names = columns_for(result, columns)
+@holding_the_source
+def to_csv(
+    table: Table, query: str, columns: Sequence[str], sort: str | None, descending: bool, project: str | None = None
+) -> str:
+    result = table.evaluate(query, project=project).result
+    names = columns_for(result, columns, table.several and not project)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(names)
+    writer.writerow(["project" if n == PROJECT_COLUMN else n for n in names])
     ordered = sorted_runs(result.matches, sort, descending)
     read_ahead(ordered, names)
     for run in ordered:

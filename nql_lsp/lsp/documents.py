@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 #: Each region's diagnostics, in query offsets.
 Found = list[tuple[Region, "list[Diagnostic]"]]
 
+#: Documents longer than this (in code points) are held but not served: no query is looked for in them,
+#: so no analysis, lint, highlighting, folding, formatting or preview runs on them, and the user is told
+#: once (:func:`nql_lsp.lsp.publish.tell_if_oversized`). Queries over Neptune's own limit (NQL005) are
+#: still analysed below this; past it even finding the queries (parsing a Python file) costs seconds.
+MAX_DOCUMENT_SIZE = 4_000_000
+
 
 class Document:
     """An open document: its text and version as the client last sent them, and what is derived from them.
@@ -34,7 +40,7 @@ class Document:
     """
 
     __slots__ = ("_analyses", "_analyses_generation", "_layouts", "_layouts_generation", "_lines", "_regions", "kind",
-                 "text", "uri", "version")  # fmt: skip
+                 "text", "told_oversized", "uri", "version")  # fmt: skip
 
     def __init__(self, uri: str, kind: DocumentKind, version: int | None, text: str) -> None:
         self.uri = uri
@@ -48,6 +54,13 @@ class Document:
         # Diagnostics layouts, one per region, possibly of an older text: the start for incremental diagnostics.
         self._layouts: list[Layout] | None = None
         self._layouts_generation = -1
+        #: The user was told that this document is too large to serve (said once per opened document).
+        self.told_oversized = False
+
+    @property
+    def oversized(self) -> bool:
+        """Too large to serve (:data:`MAX_DOCUMENT_SIZE`): only its size is checked."""
+        return len(self.text) > MAX_DOCUMENT_SIZE
 
     def apply(self, changes: Sequence[Any], version: int | None, encoding: Encoding) -> None:
         """Apply LSP content changes (whole text, or a range and its new text) in order.
@@ -64,8 +77,8 @@ class Document:
                 text = change.text
                 continue
             lines = self.lines if text is self.text else LineIndex(text)
-            start = lines.offset(rng.start.line, rng.start.character, encoding)
-            end = lines.offset(rng.end.line, rng.end.character, encoding)
+            start = _offset(lines, rng.start.line, rng.start.character, encoding)
+            end = _offset(lines, rng.end.line, rng.end.character, encoding)
             start, end = min(start, end), max(start, end)
             text = text[:start] + change.text + text[end:]
         self.update(text, version)
@@ -96,6 +109,9 @@ class Document:
     @property
     def regions(self) -> list[Region]:
         if self._regions is None:
+            if self.oversized:
+                self._regions = []
+                return self._regions
             try:
                 found = self.kind.regions(uri_path(self.uri), self.text)
             except Exception:  # an extractor that fails on odd text must not take the document down
@@ -123,6 +139,16 @@ class Document:
     def keep_layouts(self, layouts: list[Layout], generation: int) -> None:
         self._layouts = layouts
         self._layouts_generation = generation
+
+
+def _offset(lines: LineIndex, line: int, character: int, encoding: Encoding) -> int:
+    """``lines.offset(...)``, at C speed on an ASCII line: there every encoding counts one unit per
+    character, so a position far along one long line (a generated query) needs no walk to it."""
+    if 0 <= line < lines.line_count:
+        start, end = lines.line_start(line), lines.line_end(line)
+        if lines.text[start:end].isascii():
+            return start + min(max(character, 0), end - start)
+    return lines.offset(line, character, encoding)
 
 
 @dataclass(slots=True)

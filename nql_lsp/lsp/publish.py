@@ -19,6 +19,22 @@ def schedule(ctx: Context, uri: str) -> None:
     ctx.scheduler.soon(("diagnostics", uri), lambda: _publish(ctx, uri))
 
 
+def tell_if_oversized(ctx: Context, doc: Document) -> None:
+    """Say once per opened document that it is too large to serve, when it is (each keystroke would
+    otherwise say it again)."""
+    from nql_lsp.lsp.documents import MAX_DOCUMENT_SIZE
+    from nql_lsp.lsp.kinds import uri_path
+
+    if not doc.oversized or doc.told_oversized:
+        return
+    doc.told_oversized = True
+    name = uri_path(doc.uri) or doc.uri
+    ctx.client.show(
+        f"nql-lsp: {name} is {len(doc.text):,} characters long, over the {MAX_DOCUMENT_SIZE:,} it analyses: "
+        "only its size is checked (no diagnostics, highlighting, previews or formatting) until it is shorter."
+    )
+
+
 def refresh(ctx: Context) -> None:
     """Every open document's diagnostics again (the settings or the schema changed)."""
     session = ctx.session

@@ -1,9 +1,12 @@
 """The analysis threads, the analyses in flight, and work deferred to after the current message.
 
-Analyses of the same text are shared, and one overtaken by a newer change is skipped before it starts.
-Each document has its own lane: its analyses run one after another, while other documents' run beside
-them on the other threads, so a huge document being analysed never keeps a small one waiting. Where each
-message's work runs is said by its route (:mod:`nql_lsp.lsp.dispatch`).
+Analyses of the same text are shared. Each document has its own lane: its analyses run one after another,
+while other documents' run beside them on the other threads, so a huge document being analysed never
+keeps a small one waiting. A newer text of a document supersedes its analyses in flight
+(:meth:`Scheduler.supersede`, on every change and on close): a queued one is skipped, a running one is
+stopped where it stands (:mod:`nql_lsp.lsp.interrupt`), so the lane is free for the new text at once and
+the old result is never stored nor published. Where each message's work runs is said by its route
+(:mod:`nql_lsp.lsp.dispatch`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
+
+from nql_lsp.lsp.interrupt import Interruptible
 
 if TYPE_CHECKING:
     from nql_lsp.lsp.documents import Document, Documents
@@ -26,7 +31,7 @@ LANES = 4
 class Scheduler:
     """The analysis thread, the analyses in flight, and work deferred to after the current message."""
 
-    __slots__ = ("_analyses", "_lanes", "_pool", "_soon", "_tasks")
+    __slots__ = ("_analyses", "_lanes", "_pool", "_running", "_soon", "_tasks")
 
     def __init__(self) -> None:
         # Full analyses run here, off the event loop, one document's at a time per lane.
@@ -34,6 +39,8 @@ class Scheduler:
         self._analyses: dict[tuple[str, int, int], asyncio.Future[Any]] = {}
         #: Each document's latest analysis: the next one of that document starts once it is done.
         self._lanes: dict[str, asyncio.Future[Any]] = {}
+        #: Each document's analyses in flight, to stop when a newer text supersedes them.
+        self._running: dict[str, set[Interruptible]] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
         self._soon: set[tuple[str, str]] = set()
 
@@ -75,11 +82,14 @@ class Scheduler:
         running = self._analyses.get(key)
         if running is None:
             wanted = partial(documents.current, doc, plan)
-            running = asyncio.ensure_future(self._in_lane(self._lanes.get(doc.uri), plan.run, wanted))
+            work = Interruptible()
+            self._running.setdefault(doc.uri, set()).add(work)
+            run = partial(work.call, partial(plan.run, wanted))
+            running = asyncio.ensure_future(self._in_lane(self._lanes.get(doc.uri), run))
             self._analyses[key] = running
             self._lanes[doc.uri] = running
             running.add_done_callback(partial(self._settle, key, documents, doc, plan))
-            running.add_done_callback(partial(self._leave_lane, doc.uri))
+            running.add_done_callback(partial(self._leave_lane, doc.uri, work))
         await asyncio.shield(running)
         # The future's own callback runs one loop turn after it is done; a waiter resuming first settles it,
         # so no request in between finds the analysis neither in flight nor stored and computes it again.
@@ -91,9 +101,20 @@ class Scheduler:
             await asyncio.wait([before])
         return await asyncio.get_running_loop().run_in_executor(self._pool, run, *args)
 
-    def _leave_lane(self, uri: str, done: asyncio.Future[Any]) -> None:
+    def _leave_lane(self, uri: str, work: Interruptible, done: asyncio.Future[Any]) -> None:
         if self._lanes.get(uri) is done:
             del self._lanes[uri]
+        works = self._running.get(uri)
+        if works is not None:
+            works.discard(work)
+            if not works:
+                del self._running[uri]
+
+    def supersede(self, uri: str) -> None:
+        """The document's text changed (or it closed): stop its analyses in flight, which describe an
+        older text. Their waiters find the result missing and answer as for any stale analysis."""
+        for work in self._running.pop(uri, ()):
+            work.stop()
 
     def _settle(
         self, key: tuple[str, int, int], documents: Documents, doc: Document, plan: Any, done: asyncio.Future[Any]

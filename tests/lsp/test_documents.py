@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from nql_lsp.language.schema import FieldInfo, StaticSchema
-from nql_lsp.lsp.documents import Document, Documents
+from nql_lsp.lsp.documents import Document, Documents, _offset
 from nql_lsp.lsp.kinds import NQL, DocumentKind, DocumentKinds
 from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.query import EmbeddedQuery, QuerySource
+from nql_lsp.syntax.text import LineIndex
 
 
 def opened(doc: Document | None) -> Document:
@@ -139,3 +143,15 @@ def test_changes_break_lines_only_where_lsp_does():
         [types.TextDocumentContentChangePartial(range=types.Range(start=at(0, 6), end=at(0, 7)), text="")], 4, "utf-8"
     )
     assert doc.text == "é😀 = 1"  # é is 2 UTF-8 bytes and 😀 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from([*"ab \n\r", "é", "😀"]), max_size=30),
+    st.integers(-2, 8),
+    st.integers(-2, 40),
+    st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+)
+def test_the_ascii_fast_path_finds_the_offsets_a_walk_finds(text, line, character, encoding):
+    lines = LineIndex(text)
+    assert _offset(lines, line, character, encoding) == lines.offset(line, character, encoding)

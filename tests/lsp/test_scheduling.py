@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -216,3 +217,40 @@ async def test_a_document_under_a_long_analysis_does_not_hold_up_another(monkeyp
         gate.release.set()
     assert "sys/id" in (await wire.response(asked))["result"]["contents"]["value"]
     assert analysed(gate).count(huge) == 1  # the held analysis; the change's ran after it, one at a time
+
+
+@pytest.mark.asyncio
+async def test_a_running_analysis_superseded_by_a_change_is_stopped_and_never_published(monkeypatch):
+    """The first text's analysis would run for 20 s; the change stops it where it stands, so the lane is
+    free for the new text at once (without the stop, the new text waits 20 s and the test times out)."""
+    first = " OR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(50))
+    real = analyze_module.analyze
+    entered, stopped = threading.Event(), threading.Event()
+
+    def slow(text: str, *rest: Any, **kw: Any) -> Any:
+        if text == first:
+            entered.set()
+            try:
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    time.sleep(0.001)
+            except BaseException:
+                stopped.set()
+                raise
+        return real(text, *rest, **kw)
+
+    monkeypatch.setattr(analyze_module, "analyze", slow)
+    wire = Wire()
+    await wire.initialize({}, NO_RUNS)
+    uri = "file:///w/superseded.nql"
+    wire.open(uri, first)
+    assert await asyncio.to_thread(entered.wait, 10)  # version 1 is being analysed
+    wire.change(uri, 2, "`x`:flot = 1")
+    await wire.until(lambda: 2 in wire.published(uri), timeout=10)
+    assert stopped.is_set()
+    assert wire.published(uri) == [2]  # version 1's diagnostics were never sent
+    [params] = wire.notifications("textDocument/publishDiagnostics")
+    assert [d["code"] for d in params["diagnostics"]] == ["NQL101"]
+    # The stopped analysis left nothing behind: the document is served from the new text.
+    hover = await wire.call("textDocument/hover", at(uri, 0, 2))
+    assert hover["result"]["contents"]["value"].startswith("**`x`** (field)")

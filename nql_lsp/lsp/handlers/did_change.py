@@ -1,4 +1,5 @@
-"""``textDocument/didChange``: the changes applied in the negotiated encoding, diagnostics republished."""
+"""``textDocument/didChange``: the changes applied in the negotiated encoding, the analyses of the older
+text stopped, diagnostics republished."""
 
 from __future__ import annotations
 
@@ -12,5 +13,9 @@ def handle(ctx: Context, params: types.DidChangeTextDocumentParams) -> None:
     doc = ctx.session.documents.get(params.text_document.uri)
     if doc is None:
         return
+    before = doc.text
     doc.apply(params.content_changes, params.text_document.version, ctx.session.encoding)
+    if doc.text != before:
+        ctx.scheduler.supersede(doc.uri)
+    publish.tell_if_oversized(ctx, doc)
     publish.schedule(ctx, doc.uri)

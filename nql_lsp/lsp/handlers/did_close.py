@@ -1,6 +1,6 @@
 """``textDocument/didClose``: the document is forgotten with everything kept for it (its analyses, the
-semantic tokens deltas are computed against, the previews of its queries), and its pushed diagnostics
-cleared."""
+semantic tokens deltas are computed against, the previews of its queries), its analyses in flight stopped,
+and its pushed diagnostics cleared."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def handle(ctx: Context, params: types.DidCloseTextDocumentParams) -> None:
     if doc is None:
         return
     session.documents.close(uri)
+    ctx.scheduler.supersede(uri)
     session.tokens.forget(uri)
     # Previews are kept by query text: those of its queries that no open document still holds go too.
     texts = {region.text for region in doc.regions}

@@ -1,4 +1,5 @@
-"""``textDocument/didOpen``: a document of a kind the server serves is opened and its diagnostics published."""
+"""``textDocument/didOpen``: a document of a kind the server serves is opened and its diagnostics published
+(a document too large to serve is said to be so, once)."""
 
 from __future__ import annotations
 
@@ -10,5 +11,8 @@ from nql_lsp.lsp.context import Context
 
 def handle(ctx: Context, params: types.DidOpenTextDocumentParams) -> None:
     item = params.text_document
-    if ctx.session.documents.open(item.uri, item.language_id, item.version, item.text) is not None:
+    ctx.scheduler.supersede(item.uri)  # opened again: whatever was analysed of it before is stale
+    doc = ctx.session.documents.open(item.uri, item.language_id, item.version, item.text)
+    if doc is not None:
+        publish.tell_if_oversized(ctx, doc)
         publish.schedule(ctx, item.uri)

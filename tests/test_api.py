@@ -193,3 +193,17 @@ def test_the_readme_example_runs_as_written(capsys: pytest.CaptureFixture[str]) 
     # The run and its last val/acc as docs/runs.md shows them for the same query.
     assert re.search(r"CLS-428\s+0\.9564\s+augment,debug,prod-candidate,sweep", out)
     assert out.strip().endswith("0.9564")  # the last point of its val/acc series
+
+
+def test_open_takes_the_project_a_table_came_from(tmp_path: Path) -> None:
+    from tests.test_projects import _write_two_projects
+
+    export = _write_two_projects(tmp_path / "data")
+    # lab/two holds RUN-1 (lr 0.2) and RUN-3 (no lr); team/one's RUN-1 (lr 0.1) must not be among them.
+    two = nql_lsp.api.open(export, project="lab/two").fetch_runs_table(columns=["lr"]).to_pandas()
+    assert sorted(two["sys/id"]) == ["RUN-1", "RUN-3"]
+    assert two.set_index("sys/id").loc["RUN-1", "lr"] == 0.2
+    one = nql_lsp.api.open(export, project=["one"]).fetch_runs_table(query="lr:float EXISTS").to_pandas()
+    assert list(one["sys/id"]) == ["RUN-1"]  # RUN-2 is trashed
+    with pytest.raises(NQLError, match=r"no project 'nope'; it holds lab/two, team/one"):
+        nql_lsp.api.open(export, project="nope")

@@ -31,11 +31,14 @@ DEFAULT_SORT = "sys/creation_time"
 ID_COLUMN = "sys/id"
 
 
-def open(path: str | os.PathLike[str] | None = None) -> Project:
+def open(path: str | os.PathLike[str] | None = None, project: str | Sequence[str] | None = None) -> Project:
     """The runs at ``path``: an export folder or ``.parquet`` file, a JSON/JSONL runs file, or (None) the
-    bundled sample. Raises :class:`NQLError` naming the file and what is wrong with it."""
+    bundled sample; only those of ``project`` (``"workspace/project"``, a bare project name, or several),
+    as ``neptune.init_project(project=...)`` named the one a table came from. Raises :class:`NQLError`
+    naming the file and what is wrong with it, or the projects the source holds."""
+    projects = () if project is None else (project,) if isinstance(project, str) else tuple(project)
     try:
-        return Project(open_runs(path))
+        return Project(open_runs(path, projects=projects))
     except RunsError as error:
         raise NQLError(str(error)) from None
     except OSError as error:

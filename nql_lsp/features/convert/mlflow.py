@@ -34,6 +34,7 @@ from nql_lsp.diagnostics import Severity
 from nql_lsp.features.convert.problems import Problem, query_errors
 from nql_lsp.language.catalog import RELATIVE_UNITS, SERIES_TYPE, TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
+from nql_lsp.language.shapes import shape_of
 from nql_lsp.language.values import ValueProblem, read_bool, read_datetime, read_number
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
@@ -237,7 +238,7 @@ def _clause_form(column: str, type_: str, info: ClauseInfo, clause: Clause, conv
         form = _boolean(quoted_key, col, op, value)
     elif kind == "datetime":
         form = _moment(col, op, value, clause, conv)
-    elif type_ == "stringSet":
+    elif shape_of(type_).is_set:
         form = _tag_set(col, positive, value, clause, conv)
     else:
         form = _string(quoted_key, col, positive, value, clause, conv)

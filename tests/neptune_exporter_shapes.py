@@ -10,7 +10,10 @@ What the exporter does, and these helpers copy:
   file, file_set -> the folder it was downloaded to);
 - Neptune 3: parameters melted from one wide table per batch, so a run gets a row with a null value for every
   parameter another run of its batch has; a NaN metric point is a row with a null ``float_value``;
-  histogram_series rows; run ids are ``sys/custom_run_id``.
+  histogram_series rows; run ids are ``sys/custom_run_id``;
+- ``export-models`` (Neptune 2 model registry): models and model versions written by the same writer into
+  ``<project folder>/models/`` and ``<project folder>/model_versions/``, their ids (``PROJ-MOD``,
+  ``PROJ-MOD-3``) in ``run_id``.
 """
 
 from __future__ import annotations
@@ -67,10 +70,21 @@ def metric(project: str, run: str, path: str, values: list[float | None], first:
 
 
 def write_run(
-    root: Path, project: str, run: str, rows: list[dict[str, Any]], parts: int = 1, finished: bool = True
+    root: Path,
+    project: str,
+    run: str,
+    rows: list[dict[str, Any]],
+    parts: int = 1,
+    finished: bool = True,
+    entity_scope: str | None = None,
 ) -> list[Path]:
-    """A run's rows in ``parts`` part files; unfinished: renamed as the exporter does, stopped before part_0."""
+    """A run's rows in ``parts`` part files; unfinished: renamed as the exporter does, stopped before part_0.
+
+    ``entity_scope`` (``models``, ``model_versions``): a model registry entity, as ``export-models`` writes
+    one, in that folder inside the project folder."""
     folder = root / sanitize(project)
+    if entity_scope is not None:
+        folder = folder / entity_scope
     folder.mkdir(parents=True, exist_ok=True)
     size = max(1, -(-len(rows) // parts))
     written: list[Path] = []

@@ -77,3 +77,12 @@ def test_describe_names_a_path_relative_to_its_workspace_folder(tmp_path: Path) 
     assert describe(tmp_path / "exports" / "data", [tmp_path / "other", tmp_path]) == "exports/data"
     assert describe(tmp_path, [tmp_path]) == "."
     assert describe("/elsewhere/data", [tmp_path]) == "/elsewhere/data"
+
+
+def test_model_registry_entities_do_not_make_an_export(tmp_path: Path) -> None:
+    project = "team_cls-0123456789abcdef"
+    _part(tmp_path / "exports" / "model_data" / project / "models", "CLS-MOD_part_0.parquet")
+    _part(tmp_path / "exports" / "model_data" / project / "model_versions", "CLS-MOD-1_part_0.parquet")
+    assert find_export([tmp_path]) is None
+    _part(tmp_path / "deeper" / "exports" / "data" / project)
+    assert find_export([tmp_path]) == tmp_path / "deeper" / "exports" / "data"

@@ -265,3 +265,42 @@ def test_the_preview_shows_the_project_when_there_are_several(tmp_path: Path) ->
     out = io.StringIO()
     run_preview("`sys/id`:string EXISTS", str(one), out=out, output_format="csv")
     assert out.getvalue().splitlines()[0] == "sys/id,sys/name"
+
+
+def _model(project: str, entity: str, **extra: tuple[str, object]) -> list[dict[str, object]]:
+    """A model registry entity's parameters as export-models writes them (its id in ``run_id``)."""
+    rows = [param(project, entity, "sys/id", "string", entity), param(project, entity, "sys/trashed", "bool", False)]
+    return rows + [param(project, entity, path, type_, value) for path, (type_, value) in extra.items()]
+
+
+def test_model_registry_entities_beside_runs_are_not_runs(tmp_path: Path) -> None:
+    # export-models given the runs' data path: models and versions one folder down in the project folder.
+    write_run(tmp_path, P2, "LEG-1", neptune2_run(P2, "LEG-1", "first", [0.5]))
+    write_run(tmp_path, P2, "LEG-MOD", _model(P2, "LEG-MOD"), entity_scope="models")
+    for n in (1, 2):
+        version = f"LEG-MOD-{n}"
+        rows = _model(P2, version, **{"sys/model_id": ("string", "LEG-MOD"), "sys/stage": ("string", "staging")})
+        write_run(tmp_path, P2, version, rows, entity_scope="model_versions")
+    write_run(tmp_path, P2, "LEG-MOD-3", _model(P2, "LEG-MOD-3"), entity_scope="model_versions", finished=False)
+    runs = _open(tmp_path)
+    assert [r.id for r in runs] == ["LEG-1"]
+    assert _both(runs, '`sys/id`:string MATCHES "LEG"') == [(P2, "LEG-1")]
+    assert _both(runs, "`sys/stage`:string EXISTS") == []
+    # Two complete versions: the unfinished third is neither a run nor counted.
+    assert runs.warnings == [
+        "1 model and 2 model versions left out: model registry entities written by export-models are not runs "
+        "(fetch_runs_table never listed them)"
+    ]
+
+
+def test_a_folder_of_model_registry_entities_only_is_refused_by_name(tmp_path: Path) -> None:
+    write_run(tmp_path, P2, "LEG-MOD", _model(P2, "LEG-MOD"), entity_scope="models")
+    with pytest.raises(RunsError, match=r"holds no runs; 1 model left out: model registry entities"):
+        open_runs(tmp_path)
+
+
+def test_a_folder_named_models_that_is_no_project_folder_holds_runs(tmp_path: Path) -> None:
+    # A hand-made export: project folders without the exporter's digest are not the registry's parents.
+    (tmp_path / "models").mkdir()
+    write_run(tmp_path / "models", P2, "HAND-1", [param(P2, "HAND-1", "sys/id", "string", "HAND-1")])
+    assert [r.id for r in _open(tmp_path)] == ["HAND-1"]

@@ -6,6 +6,8 @@ search is bounded, because a workspace may be a home directory or a monorepo: br
 shallowest export wins), at most :data:`MAX_DEPTH` folders down and :data:`MAX_ENTRIES` directory entries
 looked at in all, never into hidden folders (``.git``, ``.venv``, ...), ``node_modules`` or virtualenvs, and
 never through symbolic links to folders (which could lead out of the workspace or round in a circle).
+Model registry entities (``export-models``' ``models``/``model_versions`` folders) are not runs: a part
+among them does not make an export.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
+
+from nql_lsp.runs.layout import registry_scope
 
 MAX_DEPTH = 4  # folders below a workspace folder: <workspace>/exports/data/<project>/ is depth 3
 MAX_ENTRIES = 20_000  # directory entries looked at, over every workspace folder
@@ -46,7 +50,7 @@ def _search(root: Path, budget: list[int]) -> Path | None:
                     name = entry.name
                     try:
                         if entry.is_file(follow_symlinks=False):
-                            if name.endswith(PART_0):
+                            if name.endswith(PART_0) and registry_scope(str(folder)) is None:
                                 return _export_of(folder, root)
                         elif (
                             entry.is_dir(follow_symlinks=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,6 +26,9 @@ from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
 from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
 from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
 from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
+from nql_lsp.runs.layout import PART_NAME as _PART
+from nql_lsp.runs.layout import export_files as export_files  # where benchmarks and tests find it
+from nql_lsp.runs.layout import export_layout
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Progress, Run, RunsError, RunSet
 
@@ -188,53 +190,15 @@ RUN_KEY_SQL = "coalesce(project_id, '') || chr(31) || run_id"
 SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs", "nql_warnings")
 
 
-_PART = re.compile(r"(?P<run>.+)_part_(?P<n>\d+)\.parquet")
-
-
-def export_files(path: Path) -> tuple[list[str], list[str]]:
-    """The parquet files of the complete runs under ``path``, and the runs left out as incomplete.
-
-    The exporter writes a run's parts as ``.parquet.tmp`` and renames them highest first, ``part_0`` last:
-    a run is exported once its ``<run>_part_0.parquet`` exists. Files not named like parts are read only
-    when the folder holds no parts at all (a hand-made export)."""
-    if not path.is_dir():
-        return [str(path)], []
-    parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    others: list[str] = []
-    # One walk over names, no Path per file: an export holds tens of thousands of parts.
-    for folder, _, names in os.walk(path):
-        prefix = folder + os.sep
-        for name in names:
-            if name.endswith(".parquet"):
-                m = _PART.fullmatch(name)
-                if m is None:
-                    others.append(prefix + name)
-                else:
-                    parts.setdefault((folder, m["run"]), []).append((int(m["n"]), prefix + name))
-            elif name.endswith(".parquet.tmp"):  # parts still being written: never read, but counted
-                m = _PART.fullmatch(name.removesuffix(".tmp"))
-                if m is not None:
-                    parts.setdefault((folder, m["run"]), [])
-    if not parts:
-        return sorted(others), []
-    files: list[str] = []
-    incomplete: list[str] = []
-    for (folder, run), held in sorted(parts.items()):
-        if len(held) == 1 and held[0][0] == 0:  # the usual run: one part
-            files.append(held[0][1])
-        elif any(n == 0 for n, _ in held):
-            files += [f for _, f in sorted(held)]
-        else:
-            incomplete.append(os.path.join(folder, run))
-    return files, incomplete
-
-
 def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
     # What is wrong with the path comes before what is missing from the installation.
     if not path.exists():
         raise RunsError(f"{path}: no such file")
-    files, incomplete = export_files(path)
+    layout = export_layout(path)
+    files, incomplete, registry = layout.files, layout.incomplete, layout.registry_note()
     if not files and not incomplete:
+        if registry is not None:
+            raise RunsError(f"{path}: holds no runs; {registry}")
         raise RunsError(f"{path}: a directory with no .parquet files in it")
     if not files:
         raise RunsError(
@@ -259,6 +223,8 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
             f"{len(incomplete):,} incomplete run{'s' if len(incomplete) != 1 else ''} left out "
             f"(no _part_0.parquet; the export was interrupted): {shown}"
         )
+    if registry is not None:
+        found.warn(registry)
     return found
 
 

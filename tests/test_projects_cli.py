@@ -151,3 +151,21 @@ def test_explore_serves_only_the_chosen_project(export: Path, tmp_path: Path) ->
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def test_json_runs_of_several_projects_show_the_project_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = tmp_path / "runs.json"
+    runs.write_text(
+        json.dumps(
+            [
+                {"sys/id": "RUN-1", "sys/project": "team/one", "lr": 0.1},
+                {"sys/id": "RUN-1", "sys/project": "team/two", "lr": 0.2},
+            ]
+        )
+    )
+    assert main(["--preview", "lr:float > 0.15", "--runs", str(runs)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["project", "sys/id", "sys/name", "lr"]
+    assert table[2].split() == ["team/two", "RUN-1", "0.2"]
+    assert main(["--preview", "lr:float > 0.15", "--runs", str(runs), "--project", "one"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["sys/id", "sys/name", "lr"]

@@ -58,7 +58,7 @@ class Project:
     @property
     def warnings(self) -> list[str]:
         """What the source left out when it was opened (an export's incomplete runs, unknown types)."""
-        return list(getattr(self.runs, "warnings", ()))
+        return list(self.runs.warnings)
 
     def __len__(self) -> int:
         return len(self.runs)

@@ -18,6 +18,7 @@ from nql_lsp.cli.render import note
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
 from nql_lsp.runs.model import display, plain
+from nql_lsp.runs.narrowed import projects_of
 from nql_lsp.sources.files import SourceError, path_kind
 from nql_lsp.syntax.text import display_width
 
@@ -53,16 +54,12 @@ def load_runs(path: str | None, projects: Sequence[str] = ()) -> RunsSource:
     runs = open_runs(path, progress=progress, projects=projects)
     if time.monotonic() - started >= PROGRESS_AFTER:
         progress(f"loaded {len(runs):,} runs from {runs.label}")
-    for warning in getattr(runs, "warnings", ()):  # what an export left out
+    for warning in runs.warnings:  # what an export left out
         note(f"warning: {warning}")
     return runs
 
 
 PROJECT_COLUMN = "project"
-
-
-def _projects(runs: RunsSource) -> list[str]:
-    return list(getattr(runs, "projects", ()))
 
 
 def run_preview(
@@ -98,7 +95,7 @@ def run_preview(
                 note(f"no run has `{name}`{hint}")
     else:
         names = list(dict.fromkeys([*DEFAULT_COLUMNS, *result.fields]))
-    if len(_projects(runs)) > 1:  # two projects may hold runs of the same id
+    if len(projects_of(runs)) > 1:  # two projects may hold runs of the same id
         names = [PROJECT_COLUMN, *(n for n in names if n != PROJECT_COLUMN)]
     summary = f"{len(result.matches):,} of {result.total:,} runs" + (" (trashed included)" if trashed else "")
     if output_format == "json":

@@ -26,7 +26,7 @@ A runs source is data only: evaluation (:mod:`nql_lsp.evaluation`) builds what i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nql_lsp.language.schema import ID_PATH, ID_TYPE, TRASHED_PATH, TRASHED_TYPE
@@ -103,6 +103,11 @@ class RunsSource(Protocol):
 
     def by_id(self, run_id: str) -> Run | None: ...
 
+    @property
+    def warnings(self) -> list[str]:
+        """What reading the source left out or could not read, one line each (said to the user once)."""
+        ...
+
 
 @dataclass(slots=True, eq=False, weakref_slot=True)
 class RunSet:
@@ -110,6 +115,7 @@ class RunSet:
 
     runs: list[Run]
     label: str
+    warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.runs)

@@ -78,7 +78,7 @@ def narrow(runs: RunsSource, asked: Sequence[str]) -> RunsSource:
     if isinstance(runs, ParquetRunSet):
         return _narrow_export(runs, chosen)
     keep = set(chosen)
-    return RunSet([run for run in runs if run.project in keep], narrowed_label(runs.label, chosen))
+    return RunSet([run for run in runs if run.project in keep], narrowed_label(runs.label, chosen), list(runs.warnings))
 
 
 def _quoted(text: str) -> str:

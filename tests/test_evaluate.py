@@ -6,13 +6,16 @@ row closures, and the tree-walking interpreter. They must give the same, hand-ch
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from nql_lsp.evaluation.evaluate import bind_query, clause_counts, compile_rows, explain, preview
 from nql_lsp.evaluation.interpret import evaluate
 from nql_lsp.language.catalog import AGGREGATES
+from nql_lsp.runs.jsonfile import read_json_runs
 from nql_lsp.runs.model import FloatSeries, Run
 
 from .runs_fixtures import small_runs
@@ -169,3 +172,16 @@ def test_every_catalog_aggregate_reads_a_series_field() -> None:
     series = FloatSeries.of([3, 1, 2])
     expected = {"last": 2, "min": 1, "max": 3, "average": 2, "variance": 2 / 3}  # population variance: (1+1+0)/3
     assert {name: series.aggregate(name) for name in AGGREGATES} == pytest.approx(expected)
+
+
+def test_infinite_points_give_ieee_aggregates_instead_of_an_error(tmp_path: Path) -> None:
+    # JSON reads Infinity; fsum refuses inf + -inf and overflows on 1e308 + 1e308.
+    runs_file = tmp_path / "runs.json"
+    runs_file.write_text('[{"sys/id": "A", "m": [Infinity, -Infinity]}, {"sys/id": "B", "m": [1e308, 1e308, 1]}]')
+    runs = read_json_runs(runs_file)
+    a, b = (run.value("m", "floatSeries") for run in runs)
+    assert math.isnan(a.average) and math.isnan(a.variance) and (a.minimum, a.maximum) == (-math.inf, math.inf)
+    assert b.average == math.inf and b.variance == math.inf and b.last == 1.0  # the sum overflows to inf
+    # A NaN aggregate is no value: no comparison holds, NOT of one does.
+    assert [r.id for r in preview("average(m:floatSeries) > 0", runs).matches] == ["B"]
+    assert [r.id for r in preview("NOT variance(m:floatSeries) >= 0", runs).matches] == ["A"]

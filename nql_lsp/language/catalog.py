@@ -267,17 +267,28 @@ def _max(points: Sequence[float]) -> float:
     return max(points) if len(points) else math.nan
 
 
+def _sum(points: Iterable[float]) -> float:
+    """The exact sum where there is one; with infinities or beyond the float range, IEEE's (inf, or NaN)."""
+    values = list(points)
+    try:
+        return math.fsum(values)
+    except (ValueError, OverflowError):  # fsum refuses inf + -inf and overflows of its partial sums
+        return sum(values)
+
+
 def _average(points: Sequence[float]) -> float:
-    return math.fsum(points) / len(points) if len(points) else math.nan
+    return _sum(points) / len(points) if len(points) else math.nan
 
 
 def _variance(points: Sequence[float]) -> float:
     n = len(points)
     if not n:
         return math.nan
-    mean = math.fsum(points) / n
+    if n == 1:  # as duckdb's var_pop has it, even for an infinite point (where inf - inf would be NaN)
+        return 0.0
+    mean = _sum(points) / n
     deviations = list(map(operator.sub, points, repeat(mean)))
-    return math.fsum(map(operator.mul, deviations, deviations)) / n
+    return _sum(map(operator.mul, deviations, deviations)) / n
 
 
 @dataclass(frozen=True, slots=True)

@@ -371,7 +371,9 @@ class FloatSeriesShape(Shape):
         return AGGREGATES[aggregate or "last"].stored_as
 
     def sql_guard(self, key: str) -> str:
-        return f" AND n > 0 AND {key} IS NOT NULL"
+        # An aggregate over infinite points may be NaN (``inf - inf``): no value, as ``key`` says in Python,
+        # where duckdb would order NaN above every number.
+        return f" AND n > 0 AND {key} IS NOT NULL AND NOT isnan({key})"
 
     def display(self, value: Any) -> str:
         return "" if value.count == 0 else f"{value.last:g}"

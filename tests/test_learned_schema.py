@@ -87,3 +87,13 @@ def test_hover_shows_statistics_and_a_sparkline() -> None:
     shape_line = next(line for line in info.markdown.splitlines() if line.startswith("- shape: "))
     spark = shape_line.removeprefix("- shape: ")
     assert len(spark) == 24 and spark[0] == "█" and set(spark) <= set("▁▂▃▄▅▆▇█")
+
+
+def test_a_tie_between_types_goes_to_the_catalog_order_not_to_the_run_order() -> None:
+    from nql_lsp.runs.learned import learn
+    from nql_lsp.runs.model import Run
+
+    as_int, as_float = Run({"x": ("int", 0)}), Run({"x": ("float", 2.0)})
+    for runs in ([as_int, as_float], [as_float, as_int]):
+        info = learn(runs).field("x")
+        assert info is not None and info.types == ("float", "int")

@@ -60,9 +60,15 @@ class LearnedSchema:
                 yield info
 
 
+_TYPE_ORDER = {name: n for n, name in enumerate(TYPES)}
+
+
 def field_info(path: str, stats: dict[str, FieldStats]) -> FieldInfo:
-    """A learned field: its types by how many runs hold each, with the ``sys/`` documentation if any."""
-    types = tuple(sorted(stats, key=lambda t: -stats[t].runs))
+    """A learned field: its types by how many runs hold each, with the ``sys/`` documentation if any.
+
+    A tie goes to the catalog's order of types, never to the order runs were read in: an export's summary
+    and the same runs in memory list them differently, and an untyped field must compare the same."""
+    types = tuple(sorted(stats, key=lambda t: (-stats[t].runs, _TYPE_ORDER.get(t, len(_TYPE_ORDER)))))
     system = SYSTEM_SCHEMA.field(path)
     if system is None:
         return FieldInfo(path, types, stats=stats)

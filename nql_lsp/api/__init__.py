@@ -10,7 +10,7 @@ pandas is imported only by ``to_pandas`` (install the ``pandas`` extra). See doc
 from __future__ import annotations
 
 from nql_lsp.api.errors import NQLError
-from nql_lsp.api.project import Project, open
+from nql_lsp.api.project import Model, Project, open
 from nql_lsp.api.tables import RunsTable, SeriesTable
 
-__all__ = ["NQLError", "Project", "RunsTable", "SeriesTable", "open"]
+__all__ = ["Model", "NQLError", "Project", "RunsTable", "SeriesTable", "open"]

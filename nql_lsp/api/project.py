@@ -8,7 +8,7 @@ neptune-client 1.x (docs/python-api.md). The query is evaluated by the same eval
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +21,15 @@ from nql_lsp.diagnostics import Severity
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.language.shapes import shape_of
-from nql_lsp.runs import Run, RunsError, RunsSource, open_runs
+from nql_lsp.runs import RegistryOnlyError, Run, RunsError, RunSet, RunsSource, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
 from nql_lsp.syntax.text import LineIndex
 
-__all__ = ["DEFAULT_SORT", "Project", "open"]
+__all__ = ["DEFAULT_SORT", "Model", "Project", "open"]
 
 DEFAULT_SORT = "sys/creation_time"
 ID_COLUMN = "sys/id"
+MODEL_ID_PATH = "sys/model_id"  # a model version's model
 
 
 def open(path: str | os.PathLike[str] | None = None, project: str | Sequence[str] | None = None) -> Project:
@@ -38,7 +39,20 @@ def open(path: str | os.PathLike[str] | None = None, project: str | Sequence[str
     naming the file and what is wrong with it, or the projects the source holds."""
     projects = () if project is None else (project,) if isinstance(project, str) else tuple(project)
     try:
-        return Project(open_runs(path, projects=projects))
+        runs = _open(path, projects, None)
+    except NQLError as error:
+        if not isinstance(error.__cause__, RegistryOnlyError):
+            raise
+        # export-models' own folder: no runs, but its models and their versions can be fetched.
+        runs = RunSet([], str(path), [str(error)])
+    return Project(runs, path, projects)
+
+
+def _open(path: str | os.PathLike[str] | None, projects: Sequence[str], scope: str | None) -> RunsSource:
+    try:
+        return open_runs(path, projects=projects, scope=scope)
+    except RegistryOnlyError as error:
+        raise NQLError(str(error)) from error
     except RunsError as error:
         raise NQLError(str(error)) from None
     except OSError as error:
@@ -46,10 +60,16 @@ def open(path: str | os.PathLike[str] | None = None, project: str | Sequence[str
 
 
 class Project:
-    """Runs to fetch tables from, as a neptune-client 1.x project was."""
+    """Runs to fetch tables from, as a neptune-client 1.x project was; and its models, read from the
+    same export when ``neptune-exporter export-models`` wrote them there."""
 
-    def __init__(self, runs: RunsSource) -> None:
+    def __init__(
+        self, runs: RunsSource, path: str | os.PathLike[str] | None = None, projects: Sequence[str] = ()
+    ) -> None:
         self.runs = runs
+        self._path = path
+        self._projects = tuple(projects)
+        self._registry: dict[str, Project] = {}
 
     @property
     def label(self) -> str:
@@ -82,7 +102,56 @@ class Project:
         ``columns``: field paths or namespaces to include (``sys/id`` and ``sort_by`` always are); None:
         every field. ``trashed``: False only runs not trashed, True only trashed ones, None both.
         ``now`` fixes the moment relative datetimes (``"-2d"``) count from."""
+        return self._table(query, columns, trashed, limit, sort_by, ascending, now)
+
+    def fetch_models_table(
+        self,
+        *,
+        query: str | None = None,
+        columns: Iterable[str] | None = None,
+        trashed: bool | None = False,
+        limit: int | None = None,
+        sort_by: str = DEFAULT_SORT,
+        ascending: bool = False,
+        now: datetime | None = None,
+    ) -> RunsTable:
+        """The models ``query`` matches, as ``fetch_runs_table`` answers for runs (neptune-client 1.x's
+        ``Project.fetch_models_table``), from the ``models`` folders export-models wrote."""
+        return self._scope("models")._table(query, columns, trashed, limit, sort_by, ascending, now)
+
+    def model(self, with_id: str) -> Model:
+        """The model ``with_id`` (``"CLS-MOD"``), as ``neptune.init_model(with_id=...)`` opened it."""
+        given: object = with_id  # callers without type checking pass anything
+        if not isinstance(given, str) or not given:
+            raise NQLError(f'with_id must be a model id such as "CLS-MOD", not {with_id!r}')
+        models = self._scope("models")
+        if models.runs.by_id(with_id) is None:
+            held = sorted(run.id for run in models.runs)
+            shown = ", ".join(held[:5]) + (", …" if len(held) > 5 else "")
+            raise NQLError(f"model `{with_id}`: {models.label} holds no such model (it holds {shown})")
+        return Model(with_id, self)
+
+    def _scope(self, scope: str) -> Project:
+        """This export's model registry entities of ``scope``, opened once."""
+        found = self._registry.get(scope)
+        if found is None:
+            found = self._registry[scope] = Project(_open(self._path, self._projects, scope))
+        return found
+
+    def _table(
+        self,
+        query: str | None,
+        columns: Iterable[str] | None,
+        trashed: bool | None,
+        limit: int | None,
+        sort_by: str,
+        ascending: bool,
+        now: datetime | None,
+        keep: Callable[[Run], bool] | None = None,
+    ) -> RunsTable:
         matched, total = self._matching(query, trashed, limit, now)
+        if keep is not None:
+            matched = [run for run in matched if keep(run)]
         wanted = self._columns(columns, sort_by)
         ordered = _sorted(matched, sort_by, ascending, self._holds(sort_by))
         if limit is not None:
@@ -188,6 +257,36 @@ class Project:
             if info is not None and not any(shape_of(t).aggregated for t in info.types):
                 raise NQLError(f"series `{name}`: it is a {info.type}, not a float series")
         return set(names)
+
+
+class Model:
+    """A model of an export's model registry, to fetch its versions from (neptune-client 1.x's ``Model``)."""
+
+    def __init__(self, model_id: str, project: Project) -> None:
+        self.id = model_id
+        self._project = project
+
+    def __repr__(self) -> str:
+        return f"Model({self.id!r})"
+
+    def fetch_model_versions_table(
+        self,
+        *,
+        query: str | None = None,
+        columns: Iterable[str] | None = None,
+        limit: int | None = None,
+        sort_by: str = DEFAULT_SORT,
+        ascending: bool = False,
+        now: datetime | None = None,
+    ) -> RunsTable:
+        """This model's versions that are not trashed and that ``query`` matches, sorted and cut as
+        ``fetch_runs_table`` does: neptune-client 1.x asked for ``sys/model_id`` and ``sys/trashed``."""
+        versions = self._project._scope("model_versions")
+
+        def of_this_model(run: Run) -> bool:
+            return bool(run.value(MODEL_ID_PATH, "string") == self.id)
+
+        return versions._table(query, columns, False, limit, sort_by, ascending, now, of_this_model)
 
 
 def _names(columns: Iterable[str]) -> list[str]:

@@ -55,42 +55,45 @@ def registry_scope(folder: str) -> str | None:
     return None
 
 
-def export_layout(path: Path) -> ExportLayout:
+def export_layout(path: Path, scope: str | None = None) -> ExportLayout:
     """The parquet files of the complete runs under ``path`` (searched recursively), and what was left out.
 
-    Files not named like parts are read only when the folder holds no parts at all (a hand-made export)."""
+    ``scope`` (``models``, ``model_versions``): that scope's model registry entities instead of the runs.
+    Files not named like parts are read as runs only when the folder holds no parts at all (a hand-made
+    export)."""
     if not path.is_dir():
-        return ExportLayout(files=[str(path)])
+        return ExportLayout(files=[str(path)] if scope is None else [])
     parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
     others: list[str] = []
     registry: dict[str, set[str]] = {}
     # One walk over names, no Path per file: an export holds tens of thousands of parts.
     for folder, _, names in os.walk(path):
         prefix = folder + os.sep
-        scope = registry_scope(folder)
+        held = registry_scope(folder)
+        wanted = held == scope
         for name in names:
             if name.endswith(".parquet"):
                 m = PART_NAME.fullmatch(name)
                 if m is None:
-                    others.append(prefix + name)
-                elif scope is not None:
-                    if m["n"] == "0":
-                        registry.setdefault(scope, set()).add(m["run"])
-                else:
+                    if held is None:
+                        others.append(prefix + name)
+                elif wanted:
                     parts.setdefault((folder, m["run"]), []).append((int(m["n"]), prefix + name))
-            elif name.endswith(".parquet.tmp") and scope is None:  # still being written: never read, but counted
+                elif held is not None and m["n"] == "0":
+                    registry.setdefault(held, set()).add(m["run"])
+            elif name.endswith(".parquet.tmp") and wanted:  # still being written: never read, but counted
                 m = PART_NAME.fullmatch(name.removesuffix(".tmp"))
                 if m is not None:
                     parts.setdefault((folder, m["run"]), [])
-    counts = {scope: len(names) for scope, names in registry.items()}
+    counts = {held: len(names) for held, names in registry.items()}
     if not parts:
-        return ExportLayout(files=sorted(others), registry=counts)
+        return ExportLayout(files=sorted(others) if scope is None else [], registry=counts)
     layout = ExportLayout(registry=counts)
-    for (folder, run), held in sorted(parts.items()):
-        if len(held) == 1 and held[0][0] == 0:  # the usual run: one part
-            layout.files.append(held[0][1])
-        elif any(n == 0 for n, _ in held):
-            layout.files += [f for _, f in sorted(held)]
+    for (folder, run), found in sorted(parts.items()):
+        if len(found) == 1 and found[0][0] == 0:  # the usual run: one part
+            layout.files.append(found[0][1])
+        elif any(n == 0 for n, _ in found):
+            layout.files += [f for _, f in sorted(found)]
         else:
             layout.incomplete.append(os.path.join(folder, run))
     return layout

@@ -43,6 +43,10 @@ class RunsError(Exception):
     """A runs source that cannot be read; the message names the file, the line or row, and the problem."""
 
 
+class RegistryOnlyError(RunsError):
+    """An export holding model registry entities and no runs: its models can still be read."""
+
+
 @dataclass(slots=True, eq=False)
 class Run:
     """One run: attribute path -> (NQL type, value).

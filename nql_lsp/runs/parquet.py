@@ -27,10 +27,10 @@ from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PAT
 from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
 from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
 from nql_lsp.runs.layout import PART_NAME as _PART
+from nql_lsp.runs.layout import REGISTRY_SCOPES, export_layout
 from nql_lsp.runs.layout import export_files as export_files  # where benchmarks and tests find it
-from nql_lsp.runs.layout import export_layout
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
-from nql_lsp.runs.model import Progress, Run, RunsError, RunSet
+from nql_lsp.runs.model import Progress, RegistryOnlyError, Run, RunsError, RunSet
 
 REQUIRED_COLUMNS = (
     "project_id",
@@ -190,19 +190,24 @@ RUN_KEY_SQL = "coalesce(project_id, '') || chr(31) || run_id"
 SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs", "nql_warnings")
 
 
-def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
+def open_parquet(path: Path, progress: Progress | None = None, scope: str | None = None) -> ParquetRunSet:
+    """The export at ``path``: its runs, or (``scope``: ``models``, ``model_versions``) those registry entities."""
     # What is wrong with the path comes before what is missing from the installation.
     if not path.exists():
         raise RunsError(f"{path}: no such file")
-    layout = export_layout(path)
-    files, incomplete, registry = layout.files, layout.incomplete, layout.registry_note()
+    layout = export_layout(path, scope)
+    files, incomplete = layout.files, layout.incomplete
+    registry = layout.registry_note() if scope is None else None
+    runs = "runs" if scope is None else f"{REGISTRY_SCOPES[scope]}s"
     if not files and not incomplete:
         if registry is not None:
-            raise RunsError(f"{path}: holds no runs; {registry}")
+            raise RegistryOnlyError(f"{path}: holds no runs; {registry}")
+        if scope is not None:
+            raise RunsError(f"{path}: holds no {runs} (export-models writes them into <project folder>/{scope}/)")
         raise RunsError(f"{path}: a directory with no .parquet files in it")
     if not files:
         raise RunsError(
-            f"{path}: every run is incomplete ({len(incomplete):,} runs without their _part_0.parquet): "
+            f"{path}: every {runs[:-1]} is incomplete ({len(incomplete):,} {runs} without their _part_0.parquet): "
             "the export was interrupted; run the exporter again"
         )
     try:
@@ -220,7 +225,7 @@ def open_parquet(path: Path, progress: Progress | None = None) -> ParquetRunSet:
     if incomplete:
         shown = ", ".join(incomplete[:3]) + (", …" if len(incomplete) > 3 else "")
         found.warn(
-            f"{len(incomplete):,} incomplete run{'s' if len(incomplete) != 1 else ''} left out "
+            f"{len(incomplete):,} incomplete {runs if len(incomplete) != 1 else runs[:-1]} left out "
             f"(no _part_0.parquet; the export was interrupted): {shown}"
         )
     if registry is not None:

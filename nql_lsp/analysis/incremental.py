@@ -36,7 +36,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
 from nql_lsp.analysis.checker import check
@@ -46,25 +45,49 @@ from nql_lsp.analysis.lints.literals import atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
+from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.terminals import OPEN_QUOTES
 from nql_lsp.syntax.tree import Expr, Group, Logical, Not, Query, Token, iter_exprs
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(FrozenRecord):
     """What incremental diagnostics need of a text: its groups, its diagnostics, and whether it parsed."""
 
     text: str
     groups: tuple[tuple[int, int], ...]  # (start, end) of every closed group, sorted by start
     diagnostics: tuple[Diagnostic, ...]
     clean: bool  # no syntax errors and nothing skipped: a group can be re-analysed on its own
-    paths: tuple[tuple[int, str], ...] = ()  # (start, path) of every clause
-    negations: tuple[int, ...] = ()  # where each `NOT` that negates an expression stands
-    top: str | None = None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
-    operands: tuple[tuple[int, int], ...] = ()  # (start, end) of each operand of that chain
+    paths: tuple[tuple[int, str], ...]  # (start, path) of every clause
+    negations: tuple[int, ...]  # where each `NOT` that negates an expression stands
+    top: str | None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
+    operands: tuple[tuple[int, int], ...]  # (start, end) of each operand of that chain
     #: For an OR of plain clauses with a path used twice: each clause's (start, signature, atom path),
     #: what the lints compare operands by (see :func:`_kin_free`); None otherwise.
-    sigs: tuple[tuple[int, object, str | None], ...] | None = None
+    sigs: tuple[tuple[int, object, str | None], ...] | None
+
+    __slots__ = ("clean", "diagnostics", "groups", "negations", "operands", "paths", "sigs", "text", "top")
+
+    def __init__(
+        self,
+        text: str,
+        groups: tuple[tuple[int, int], ...],
+        diagnostics: tuple[Diagnostic, ...],
+        clean: bool,
+        paths: tuple[tuple[int, str], ...] = (),
+        negations: tuple[int, ...] = (),
+        top: str | None = None,
+        operands: tuple[tuple[int, int], ...] = (),
+        sigs: tuple[tuple[int, object, str | None], ...] | None = None,
+    ) -> None:
+        self.text = text
+        self.groups = groups
+        self.diagnostics = diagnostics
+        self.clean = clean
+        self.paths = paths
+        self.negations = negations
+        self.top = top
+        self.operands = operands
+        self.sigs = sigs
 
 
 def layout_of(analysis: Analysis) -> Layout:
@@ -164,7 +187,7 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
         return None
     start, old_end, new_end = changed_span(old, new_text)
     if start == old_end == new_end:
-        return replace(layout, text=new_text), None
+        return layout.replace(text=new_text), None
     group = _innermost(layout.groups, start, old_end)
     if group is None or any(n < group[0] for n in layout.negations):
         return _update_operands(layout, new_text, schema, start, old_end, new_end)
@@ -312,4 +335,4 @@ def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tup
 def _shift(d: Diagnostic, at: Callable[[int], int]) -> Diagnostic:
     fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in d.fixes)
     related = tuple(Related(at(r.start), at(r.end), r.message) for r in d.related)
-    return replace(d, start=at(d.start), end=at(d.end), fixes=fixes, related=related)
+    return d.replace(start=at(d.start), end=at(d.end), fixes=fixes, related=related)

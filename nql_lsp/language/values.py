@@ -13,10 +13,10 @@ import math
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from nql_lsp.language.catalog import AGGREGATES, BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
+from nql_lsp.records import FrozenRecord
 
 
 class ValueProblem(Exception):
@@ -28,13 +28,19 @@ class ValueProblem(Exception):
         self.code = code
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(FrozenRecord):
     """A quoted token's content. ``unknown_escapes`` are ``(start, end)`` offsets within the token text."""
 
     value: str
-    unknown_escapes: tuple[tuple[int, int], ...] = ()
-    closed: bool = True
+    unknown_escapes: tuple[tuple[int, int], ...]
+    closed: bool
+
+    __slots__ = ("closed", "unknown_escapes", "value")
+
+    def __init__(self, value: str, unknown_escapes: tuple[tuple[int, int], ...] = (), closed: bool = True) -> None:
+        self.value = value
+        self.unknown_escapes = unknown_escapes
+        self.closed = closed
 
 
 def decode_quoted(text: str, quote: str) -> Decoded:
@@ -151,12 +157,17 @@ def read_state(text: str) -> str:
 # --- datetimes -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RelativeTime:
+class RelativeTime(FrozenRecord):
     """``-<amount><unit>``: the instant that far before *now*."""
 
     amount: int
     unit: str  # a key of RELATIVE_UNITS
+
+    __slots__ = ("amount", "unit")
+
+    def __init__(self, amount: int, unit: str) -> None:
+        self.amount = amount
+        self.unit = unit
 
     def resolve(self, now: datetime) -> datetime:
         name = RELATIVE_UNITS[self.unit][0]
@@ -178,13 +189,24 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-@dataclass(frozen=True, slots=True)
-class DatetimeValue:
+class DatetimeValue(FrozenRecord):
     """An absolute instant or a relative time, plus warnings about how it was read."""
 
-    instant: datetime | None = None
-    relative: RelativeTime | None = None
-    warnings: tuple[ValueProblem, ...] = field(default=())
+    instant: datetime | None
+    relative: RelativeTime | None
+    warnings: tuple[ValueProblem, ...]
+
+    __slots__ = ("instant", "relative", "warnings")
+
+    def __init__(
+        self,
+        instant: datetime | None = None,
+        relative: RelativeTime | None = None,
+        warnings: tuple[ValueProblem, ...] = (),
+    ) -> None:
+        self.instant = instant
+        self.relative = relative
+        self.warnings = warnings
 
     def resolve(self, now: datetime) -> datetime:
         if self.relative is not None:
@@ -247,8 +269,7 @@ _READERS = {
 # --- float series ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FloatSeries:
+class FloatSeries(FrozenRecord):
     """A float series with its aggregates computed once (each as ``catalog.AGGREGATES`` says).
 
     ``points`` is None when a source gave only the summary (a large parquet export is summarised by duckdb
@@ -262,8 +283,30 @@ class FloatSeries:
     maximum: float
     average: float
     variance: float  # population variance: divides by n
-    points: Sequence[float] | None = None
-    extra: Mapping[str, float] | None = None
+    points: Sequence[float] | None
+    extra: Mapping[str, float] | None
+
+    __slots__ = ("average", "count", "extra", "last", "maximum", "minimum", "points", "variance")
+
+    def __init__(
+        self,
+        count: int,
+        last: float,
+        minimum: float,
+        maximum: float,
+        average: float,
+        variance: float,
+        points: Sequence[float] | None = None,
+        extra: Mapping[str, float] | None = None,
+    ) -> None:
+        self.count = count
+        self.last = last
+        self.minimum = minimum
+        self.maximum = maximum
+        self.average = average
+        self.variance = variance
+        self.points = points
+        self.extra = extra
 
     @classmethod
     def of(cls, points: Iterable[float]) -> FloatSeries:

@@ -7,16 +7,17 @@ exactly the value the evaluator compares with. Each reader returns the value or 
 
 from __future__ import annotations
 
-import calendar
-import difflib
 import math
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from nql_lsp.language.catalog import AGGREGATES, BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
 from nql_lsp.records import FrozenRecord
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class ValueProblem(Exception):
@@ -149,6 +150,8 @@ def read_state(text: str) -> str:
         return RUN_STATES[text.strip().lower()]
     except KeyError:
         states = ", ".join(f"`{s}`" for s in RUN_STATES)
+        import difflib  # only for a misspelt state: kept off the start-up of a check
+
         close = difflib.get_close_matches(text.strip().lower(), RUN_STATES, n=1)
         hint = f"did you mean `{close[0]}`?" if close else f"use one of {states}"
         raise ValueProblem(f"`{text}` is not a run state; {hint}") from None
@@ -175,6 +178,8 @@ class RelativeTime(FrozenRecord):
             return _add_months(now, -self.amount)
         if name == "years":
             return _add_months(now, -12 * self.amount)
+        from datetime import timedelta
+
         return now - timedelta(**{name: self.amount})
 
     def describe(self) -> str:
@@ -183,6 +188,8 @@ class RelativeTime(FrozenRecord):
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
+    import calendar  # datetimes are imported where a query holds one, not on every start
+
     total = moment.year * 12 + (moment.month - 1) + months
     year, month = divmod(total, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
@@ -233,6 +240,8 @@ def read_datetime(text: str) -> DatetimeValue:
         if amount > 100_000:
             raise ValueProblem(f"`{s}` is too far in the past")
         return DatetimeValue(relative=RelativeTime(amount, unit), warnings=warnings)
+    from datetime import UTC, datetime
+
     try:
         moment = datetime.fromisoformat(s)
     except ValueError:

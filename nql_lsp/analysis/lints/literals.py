@@ -13,7 +13,6 @@ the positive clause (``x NOT CONTAINS v`` is ``NOT x CONTAINS v``).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from nql_lsp.analysis.checker import ClauseInfo
@@ -117,6 +116,8 @@ def _datetime_operand(value: DatetimeValue) -> tuple[str, float]:
     rel = value.relative
     assert rel is not None
     if rel.unit in _FIXED_UNITS:
+        from datetime import timedelta  # imported where a query compares a relative time
+
         seconds = timedelta(**{RELATIVE_UNITS[rel.unit][0]: rel.amount}).total_seconds()
         return FIXED, -seconds
     # "-n months" is strictly earlier for a larger n, whatever "now" is; years are 12 months.

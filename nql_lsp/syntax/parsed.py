@@ -38,6 +38,10 @@ def _children_count(value: object) -> int:
     return len(children) if isinstance(children, list) else -1
 
 
+#: The values that never have children: our tokens and nodes (only Lark's trees and :class:`Seq` do).
+_CHILDLESS = frozenset({Token, Aggregate, Clause, Field, Group, Logical, Name, Not, Operator, Value})
+
+
 class Checkpoint:
     """The LALR stacks after the first ``index`` real tokens, which end at offset ``pos``. States are
     numbered as in the shipped table (``syntax/lalr_table.py``), whichever parser took the checkpoint.
@@ -60,7 +64,9 @@ class Checkpoint:
 
     @classmethod
     def take(cls, pos: int, index: int, states: list[int], values: list[object]) -> Checkpoint:
-        sizes = tuple(len(v.children) if type(v) is Seq else _children_count(v) for v in values)
+        sizes = tuple(
+            len(v.children) if type(v) is Seq else -1 if type(v) in _CHILDLESS else _children_count(v) for v in values
+        )
         return cls(pos, index, tuple(states), tuple(values), sizes)
 
     def value_stack(self) -> list[object]:

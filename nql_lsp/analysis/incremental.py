@@ -11,8 +11,17 @@ then costs one clause's analysis instead of the whole query's.
 The lints (:mod:`nql_lsp.analysis.lints`) look at the whole query, so an edit is taken incrementally
 only where they provably say nothing before and after it: no lint finding in the old text nor in the
 group alone, no clause of the group on a path that a clause outside it uses (every lint that relates two
-clauses relates clauses on one path, or duplicate operands, which share paths), no `NOT` before the group
-(under which its ANDs become ORs), and no run counts to say "every run" with.
+clauses relates clauses on one path, or duplicate operands, which share paths), and no `NOT` before the group
+(under which its ANDs become ORs).
+
+A learned schema with run counts adds two lints (:mod:`nql_lsp.analysis.lints.data`). NQL601, a clause
+no loaded run satisfies, is one clause's own: the group alone says it as the whole query does, so it is
+kept and moved like a checker's diagnostic. NQL602, a query every run satisfies, is the whole query's,
+and is taken as the other lints are: the edit is declined when the old text or the re-analysed part has
+it. Without a `NOT` above the part that suffices: AND and OR only grow with their operands, so a whole
+query that every run satisfied after the edit, though none did before, needs a part that every run
+satisfies. (Nesting deeper than the lints can follow leaves the whole query unlinted; such a text is
+never taken incrementally where a data lint is in play.)
 
 An edit outside every group is taken the same way one level up: the query's top-level operands (the
 operands of its outermost AND or OR chain) are closed units too, so only the operands the edit touches are
@@ -152,8 +161,31 @@ def _open(tokens: list[Token]) -> bool:
     return any(t.kind in OPEN_QUOTES for t in tokens)
 
 
+#: The lints one clause alone decides: moved with their clause like the checker's diagnostics.
+CLAUSE_LINTS = frozenset({"NQL601"})
+_WHOLE_QUERY_LINTS = LINT_CODES - CLAUSE_LINTS
+#: Group nesting beyond which the lints of a whole query may give up (see the module's docstring).
+_DEEP = 100
+
+
 def _linted(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
-    return any(d.code in LINT_CODES for d in diagnostics)
+    """Whether a lint about more than one clause found something: then the edit is declined."""
+    return any(d.code in _WHOLE_QUERY_LINTS for d in diagnostics)
+
+
+def _too_deep(groups: list[tuple[int, int]], *found: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
+    """Whether a clause's own lint is in play among ``found`` while the ``groups`` (sorted by start, nested
+    or disjoint) nest so deep that the whole query's lints might have given up."""
+    if not any(d.code in CLAUSE_LINTS for diagnostics in found for d in diagnostics):
+        return False
+    open_ends: list[int] = []
+    for start, end in groups:
+        while open_ends and open_ends[-1] <= start:
+            open_ends.pop()
+        open_ends.append(end)
+        if len(open_ends) > _DEEP:
+            return True
+    return False
 
 
 def changed_span(old: str, new: str) -> tuple[int, int, int]:
@@ -183,7 +215,7 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     old = layout.text
     if not layout.clean or len(old) > MAX_QUERY_LENGTH or len(new_text) > MAX_QUERY_LENGTH:
         return None
-    if _linted(layout.diagnostics) or (schema.learned and schema.run_count is not None):
+    if _linted(layout.diagnostics):
         return None
     start, old_end, new_end = changed_span(old, new_text)
     if start == old_end == new_end:
@@ -217,6 +249,8 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not (s >= g_start and e <= g_end)]
     groups += [(s + g_start, e + g_start) for s, e in layout_of(part).groups]
     groups.sort()
+    if _too_deep(groups, layout.diagnostics, part.diagnostics):
+        return None
     paths = sorted(
         [(moved(s), p) for s, p in outside] + [(info.clause.start + g_start, info.path) for info in part.clauses]
     )
@@ -296,6 +330,9 @@ def _update_operands(
     )
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not lo <= s < hi]
     groups += [(s + lo, e + lo) for s, e in part_layout.groups]
+    groups.sort()
+    if _too_deep(groups, layout.diagnostics, inner):
+        return None
     paths = [(moved(s), p) for s, p in outside] + [(s + lo, p) for s, p in part_layout.paths]
     negations = [moved(n) for n in layout.negations if not lo <= n < hi] + [n + lo for n in part_layout.negations]
     operands = (
@@ -305,7 +342,7 @@ def _update_operands(
     )
     result = Layout(
         new_text,
-        tuple(sorted(groups)),
+        tuple(groups),
         tuple(diagnostics),
         True,
         tuple(sorted(paths)),

@@ -9,7 +9,7 @@ and the evaluator reuse it instead of resolving again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
@@ -76,6 +76,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+@lru_cache(maxsize=4096)
+def _closest_path(path: str, known: tuple[str, ...]) -> str | None:
+    """:func:`did_you_mean` for a field path among a schema's paths, remembered: a query naming a thousand
+    fields no run has is re-analysed on edits, and each guess is a fuzzy match against every known path."""
+    return did_you_mean(path, known)
+
+
 def value_text(value: Value) -> str:
     """What a value token stands for: quotes and escapes resolved, bare words as written."""
     tok = value.token
@@ -106,6 +113,7 @@ class _Checker:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self.out = Collector()
+        self.known_paths: tuple[str, ...] | None = None  # the schema's paths, listed once a guess needs them
 
     # --- clause resolution -----------------------------------------------------------------------
 
@@ -171,8 +179,9 @@ class _Checker:
             self.unknown_escapes(tok, decoded.unknown_escapes, "`")
         info = self.schema.field(path)
         if info is None and (self.schema.learned or path.startswith("sys/")):
-            candidates = [f.path for f in self.schema.fields()]
-            guess = did_you_mean(path, candidates)
+            if self.known_paths is None:
+                self.known_paths = tuple(f.path for f in self.schema.fields())
+            guess = _closest_path(path, self.known_paths)
             where = "system field" if path.startswith("sys/") else "field"
             message = f"unknown {where} `{path}`"
             fixes: tuple[Fix, ...] = ()

@@ -370,6 +370,14 @@ def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tup
 
 
 def _shift(d: Diagnostic, at: Callable[[int], int]) -> Diagnostic:
-    fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in d.fixes)
-    related = tuple(Related(at(r.start), at(r.end), r.message) for r in d.related)
-    return d.replace(start=at(d.start), end=at(d.end), fixes=fixes, related=related)
+    """``d`` with every offset moved by ``at``; ``d`` itself where nothing moves (most diagnostics stand
+    before an edit, and a long query may hold a thousand of them)."""
+    start, end = at(d.start), at(d.end)
+    fixes, related = d.fixes, d.related
+    if fixes:
+        fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in fixes)
+    if related:
+        related = tuple(Related(at(r.start), at(r.end), r.message) for r in related)
+    if start == d.start and end == d.end and fixes == d.fixes and related == d.related:
+        return d
+    return Diagnostic(d.code, d.severity, d.message, start, end, fixes, related)

@@ -52,21 +52,22 @@ def decode_quoted(text: str, quote: str) -> Decoded:
         return Decoded(body, (), closed)
     out: list[str] = []
     unknown: list[tuple[int, int]] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in (quote, "\\"):
-                out.append(nxt)
-            else:
-                out.append(ch + nxt)
-                unknown.append((i + 1, i + 3))
-            i += 2
+    last = 0
+    for m in _PAIR.finditer(body):  # each backslash and the character after it, left to right
+        i = m.start()
+        out.append(body[last:i])
+        nxt = body[i + 1]
+        if nxt == quote or nxt == "\\":
+            out.append(nxt)
         else:
-            out.append(ch)
-            i += 1
+            out.append(m.group())
+            unknown.append((i + 1, i + 3))
+        last = i + 2
+    out.append(body[last:])  # a lone backslash at the end is kept as it is
     return Decoded("".join(out), tuple(unknown), closed)
+
+
+_PAIR = re.compile(r"\\[\s\S]")
 
 
 def _escaped_at_end(text: str) -> bool:

@@ -24,6 +24,7 @@ from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.syntax import lalr_table, terminals
 from nql_lsp.syntax.parsed import (
     CHECKPOINT_EVERY,
+    FIRST_CHECKPOINT,
     LOOKAHEAD,
     Checkpoint,
     CleanPrefix,
@@ -250,7 +251,7 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     checkpoints: list[Checkpoint] = []
     take = Checkpoint.take
     row = states[lalr_table.START]
-    until_checkpoint = CHECKPOINT_EVERY
+    until_checkpoint = FIRST_CHECKPOINT
     for m in _MASTER.finditer(text):
         kind = m.lastgroup
         if kind is None:  # the end of the text
@@ -318,7 +319,15 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
         if action is None:
             return CleanPrefix(tokens, checkpoints)
         assert action < 0, "the end is never shifted"
-        size, origin, direct, build, _ = steps[~action]
+        size, origin, direct, build, unit = steps[~action]
+        if unit:  # a `?rule`'s lone child stands for it: only the top state changes
+            goto = states[state_stack[-2]][origin]
+            if goto == end_state:
+                tree = value_stack[-1]
+                break
+            state_stack[-1] = goto
+            row = states[goto]
+            continue
         if size:
             children = value_stack[-size:]
             del state_stack[-size:]

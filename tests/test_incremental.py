@@ -277,3 +277,24 @@ def test_an_edit_that_makes_the_query_match_every_run_is_analysed_whole():
     every = text.replace("MATCHES", "NOT MATCHES")
     assert update(layout, every, LEARNED) is None
     assert "NQL602" in [d.code for d in analyze(every, LEARNED).diagnostics]
+
+
+def test_an_or_of_up_to_48_clauses_on_one_path_is_edited_incrementally_unless_one_implies_another():
+    """Within the lints' budget of 48 clauses a path, one clause implying another is redundant (NQL503): an
+    edited clause is compared with the others on its path, and only a new implication declines."""
+    text = "\nOR ".join(f"`m`:float = {i}" for i in range(40))
+    layout = layout_of(analyze(text))
+    assert layout.diagnostics == () and layout.sigs is not None
+    # The last clause made `m >= 3`: every clause `m = 3` to `m = 38` only matches what it matches ...
+    implied = text.removesuffix("= 39") + ">= 3"
+    assert update(layout, implied) is None
+    assert [d.code for d in analyze(implied).diagnostics] == ["NQL503"] * 36
+    # ... while a clause on the path that neither implies nor is implied by another is taken alone.
+    text = "\nOR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(48))
+    layout = layout_of(analyze(text))
+    new = text[:-1] + '0"'
+    result = update(layout, new)
+    assert result is not None
+    layout, part = result
+    assert part is not None and part.text == '`sys/id`:string = "RUN-470"'
+    assert layout.diagnostics == () == tuple(analyze(new).diagnostics)

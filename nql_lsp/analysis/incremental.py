@@ -49,14 +49,14 @@ from collections.abc import Callable
 from nql_lsp.analysis.analyze import Analysis, analyze
 from nql_lsp.analysis.checker import check
 from nql_lsp.analysis.lints import LINT_CODES
-from nql_lsp.analysis.lints.conjunction import PATH_BUDGET
-from nql_lsp.analysis.lints.literals import atom_of, normal_form
+from nql_lsp.analysis.lints.conjunction import PATH_BUDGET, implies
+from nql_lsp.analysis.lints.literals import Atom, Lit, Place, atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.terminals import OPEN_QUOTES
-from nql_lsp.syntax.tree import Expr, Group, Logical, Not, Query, Token, iter_exprs
+from nql_lsp.syntax.tree import Clause, Expr, Field, Group, Logical, Name, Not, Operator, Query, Token, iter_exprs
 
 
 class Layout(FrozenRecord):
@@ -138,15 +138,49 @@ def _kin_free(
 
     In an OR the lints relate operands only as repeats (equal signatures) and, among the clauses of one
     path, as one implying another, which they judge only while a path holds at most ``PATH_BUDGET`` of
-    them. So: no added signature equal to another one, and every path whose count changes holds either
-    one clause or more than the budget.
+    them. So: no added signature equal to another one, and on every path whose count changes, either one
+    clause, more than the budget, or no added clause implying or implied by another of the path (the
+    kept ones implied none of each other before, and still do not).
     """
     signatures = {sig for _, sig, _ in kept}
     if any(sig in signatures for _, sig, _ in added):
         return False
+    if len({sig for _, sig, _ in added}) < len(added):
+        return False
     counts = Counter(path for _, _, path in (*kept, *added) if path is not None)
     touched = {path for _, _, path in (*removed, *added) if path is not None}
-    return all(counts[path] <= 1 or counts[path] > PATH_BUDGET for path in touched)
+    judged = {path for path in touched if 1 < counts[path] <= PATH_BUDGET}
+    if not judged:
+        return True
+    new = [(sig, path) for _, sig, path in added if path in judged]
+    others = [(sig, path) for _, sig, path in kept if path in judged] + new
+    for i, (sig, path) in enumerate(new):
+        for j, (other, other_path) in enumerate(others):
+            if other_path == path and j != len(others) - len(new) + i and _related_literals(sig, other):
+                return False
+    return True
+
+
+# Where the literals rebuilt from signatures stand: nowhere (implies() reads only their atoms and signs).
+_NO_CLAUSE = Clause(Field(Name(Token("WORD", "", 0, 0))), Operator((Token("EQ", "", 0, 0),)))
+_NO_PLACE = Place(_NO_CLAUSE, None, 0)
+
+
+def _related_literals(a: object, b: object) -> bool:
+    """Whether the literals of two signatures (see :meth:`~nql_lsp.analysis.lints.literals.Lit.sig`) are
+    such that the redundancy lint could call one of them redundant: one implies the other."""
+    first, second = _literal(a), _literal(b)
+    if first is None or second is None:
+        return True  # not a literal the lints reason about: say they may relate
+    return implies(first, second) or implies(second, first)
+
+
+def _literal(sig: object) -> Lit | None:
+    """The literal a signature stands for, enough to ask :func:`implies` of it (it reads atoms only)."""
+    if not (isinstance(sig, tuple) and len(sig) == 3 and sig[0] == "lit"):
+        return None
+    _, fields, positive = sig
+    return Lit(_NO_CLAUSE, Atom(*fields), positive, _NO_PLACE)
 
 
 def _chain(expr: Expr | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:

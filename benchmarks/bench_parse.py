@@ -60,6 +60,17 @@ def generated(n: int) -> str:
     return " OR ".join(f"(`metrics/acc_{i}`:float >= 0.{i % 97}5)" for i in range(n))
 
 
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """The best of ``repeat`` timings of ``fn`` (the median from five on), for the benchmarks that time
+    one thing against its own baseline (bench_lints.py)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times) if repeat < 5 else statistics.median(times)
+
+
 def interleaved(full: Callable[[], object], base: Callable[[], object], repeat: int) -> tuple[float, float, float]:
     """Median seconds of ``full`` and of ``base``, and the median of their ratio, timed alternately: on a
     shared machine the load changes from one moment to the next, so each ratio compares two timings

@@ -1,8 +1,9 @@
 """Server latency against a bare pygls server, both measured in this run over stdio.
 
-Figures, each twice: with the default settings (the bundled sample runs loaded for previews, timed only
-once their load has ended) and with runs off. didChange -> publishDiagnostics p50/p95/p99 for a 5-clause
-query and a generated 1,000-clause AND of groups (incremental sync, a digit typed inside a group); for
+Figures, three times: with the default settings (the bundled sample runs loaded for previews, timed only
+once their load has ended), with runs off, and with a runs file named (its learned schema, with run
+counts, informs every analysis). didChange -> publishDiagnostics p50/p95/p99 for a 5-clause query and a
+generated 1,000-clause AND of groups (incremental sync, a digit typed inside a group); for
 the 1,000 OR-ed clauses `` `sys/id`:string = "RUN-i" `` (full-document sync, the last value edited);
 for edits outside every group (a space added or removed at the end); completion at the end of the
 1,000-clause query; cold start (spawn to the ``initialize`` result). The bare server (bare_server.py)
@@ -28,8 +29,15 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-#: The settings each pass runs under: the defaults (the bundled sample runs on), and runs off.
-MODES: dict[str, dict[str, Any]] = {"default settings (sample runs on)": {}, "runs off": {"runs": False}}
+#: A runs file as a user names one: its schema is learned, with run counts, and informs every analysis
+#: (the bundled sample, named by its path; by default it only feeds previews).
+RUNS_FILE = HERE.parent / "nql_lsp" / "data" / "sample_runs.json.gz"
+#: The settings each pass runs under: the defaults (the bundled sample runs on), runs off, and a runs file.
+MODES: dict[str, dict[str, Any]] = {
+    "default settings (sample runs on)": {},
+    "runs off": {"runs": False},
+    "a runs file (learned schema with counts)": {"runs": str(RUNS_FILE)},
+}
 NQL = [sys.executable, "-m", "nql_lsp"]
 BARE = [sys.executable, str(HERE / "bare_server.py")]
 

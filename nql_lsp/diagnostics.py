@@ -7,8 +7,9 @@ edge. Codes are stable: tools and users suppress or re-rank them by code, so a c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from nql_lsp.records import FrozenRecord
 
 
 class Severity(StrEnum):
@@ -18,41 +19,58 @@ class Severity(StrEnum):
     HINT = "hint"
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(FrozenRecord):
     """Replace ``text[start:end]`` with ``new_text``."""
 
-    start: int
-    end: int
-    new_text: str
+    __slots__ = ("end", "new_text", "start")
+
+    def __init__(self, start: int, end: int, new_text: str) -> None:
+        self.start = start
+        self.end = end
+        self.new_text = new_text
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(FrozenRecord):
     """A mechanical correction; a surface may apply it as one unit (a quick fix)."""
 
-    message: str
-    edits: tuple[Edit, ...]
+    __slots__ = ("edits", "message")
+
+    def __init__(self, message: str, edits: tuple[Edit, ...]) -> None:
+        self.message = message
+        self.edits = edits
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(FrozenRecord):
     """Another place that explains the diagnostic, such as the ``(`` a missing ``)`` would close."""
 
-    start: int
-    end: int
-    message: str
+    __slots__ = ("end", "message", "start")
+
+    def __init__(self, start: int, end: int, message: str) -> None:
+        self.start = start
+        self.end = end
+        self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    code: str
-    severity: Severity
-    message: str
-    start: int
-    end: int
-    fixes: tuple[Fix, ...] = ()
-    related: tuple[Related, ...] = ()
+class Diagnostic(FrozenRecord):
+    __slots__ = ("code", "end", "fixes", "message", "related", "severity", "start")
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        start: int,
+        end: int,
+        fixes: tuple[Fix, ...] = (),
+        related: tuple[Related, ...] = (),
+    ) -> None:
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.start = start
+        self.end = end
+        self.fixes = fixes
+        self.related = related
 
     @property
     def rule(self) -> Rule:
@@ -66,16 +84,27 @@ class Tag(StrEnum):
     UNNECESSARY = "unnecessary"  # greyed out: text that does nothing
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    tags: frozenset[Tag] = frozenset()
-    # The check depends on which field a name is, so it is blind where the name is not known (an f-string
-    # hole stands for it).
-    about_field: bool = False
+class Rule(FrozenRecord):
+    """One diagnostic code. ``about_field``: the check depends on which field a name is, so it is blind
+    where the name is not known (an f-string hole stands for it)."""
+
+    __slots__ = ("about_field", "code", "name", "severity", "summary", "tags")
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        severity: Severity,
+        summary: str,
+        tags: frozenset[Tag] = frozenset(),
+        about_field: bool = False,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.tags = tags
+        self.about_field = about_field
 
 
 _E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
@@ -188,11 +217,13 @@ def fix(message: str, *edits: Edit) -> Fix:
     return Fix(message, tuple(edits))
 
 
-@dataclass(slots=True)
 class Collector:
     """Gathers diagnostics from one pass; rules append, the pass returns them sorted."""
 
-    items: list[Diagnostic] = field(default_factory=list)
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Diagnostic] | None = None) -> None:
+        self.items: list[Diagnostic] = items if items is not None else []
 
     def add(
         self, code: str, message: str, start: int, end: int, *fixes: Fix, related: tuple[Related, ...] = ()

@@ -7,10 +7,17 @@ from hypothesis import strategies as st
 
 from nql_lsp.analysis.analyze import analyze
 from nql_lsp.analysis.incremental import changed_span, layout_of, update
+from nql_lsp.evaluation.engine import schema_of
+from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
+from nql_lsp.runs import open_runs
 
 from .conftest import corpus_queries
 
 CORPUS = corpus_queries()
+#: A schema learned from runs, with run counts: the bundled sample's 500 runs. Many corpus clauses match
+#: none of them (NQL601), and a few queries match all of them (NQL602).
+LEARNED = schema_of(open_runs(None))
+SCHEMAS = st.sampled_from([SYSTEM_SCHEMA, LEARNED])
 PIECE_TEXTS = [
     *"`\"'\\():=!<> \n-_./",
     "AND",
@@ -38,9 +45,9 @@ def _key(d):
     return (d.start, d.end, d.code, d.message, d.fixes, d.related)
 
 
-def _check(before_layout, new_text):
-    result = update(before_layout, new_text)
-    full = layout_of(analyze(new_text))
+def _check(before_layout, new_text, schema: Schema = SYSTEM_SCHEMA):
+    result = update(before_layout, new_text, schema)
+    full = layout_of(analyze(new_text, schema))
     if result is None:
         return full, False
     layout, _ = result
@@ -62,14 +69,15 @@ def _check(before_layout, new_text):
     st.lists(
         st.tuples(st.floats(0, 1), st.integers(0, 4), st.lists(PIECES, max_size=3).map("".join)), min_size=1, max_size=6
     ),
+    SCHEMAS,
 )
-def test_edits_inside_groups_match_full_analysis(queries, edits):
+def test_edits_inside_groups_match_full_analysis(queries, edits, schema):
     text = " AND ".join(f"({q})" for q in queries)
-    layout = layout_of(analyze(text))
+    layout = layout_of(analyze(text, schema))
     for where, cut, insert in edits:
         at = int(where * len(text))
         text = text[:at] + insert + text[at + cut :]
-        layout, _ = _check(layout, text)
+        layout, _ = _check(layout, text, schema)
 
 
 def test_an_edit_in_one_clause_of_a_long_query_is_incremental():
@@ -114,16 +122,18 @@ def _chain_text(queries, joiner, grouped):
     st.lists(
         st.tuples(st.floats(0, 1), st.integers(0, 4), st.lists(PIECES, max_size=3).map("".join)), min_size=1, max_size=6
     ),
+    SCHEMAS,
 )
-def test_edits_anywhere_in_a_chain_match_full_analysis(queries, joiner, grouped, edits):
+def test_edits_anywhere_in_a_chain_match_full_analysis(queries, joiner, grouped, edits, schema):
     """Edits outside every group (between operands, in an ungrouped operand, at either end, in non-ASCII
-    text) re-analyse only the operands they touch, and still give what the full analysis gives."""
+    text) re-analyse only the operands they touch, and still give what the full analysis gives, with the
+    system schema or one learned from runs."""
     text = _chain_text(queries, joiner, grouped)
-    layout = layout_of(analyze(text))
+    layout = layout_of(analyze(text, schema))
     for where, cut, insert in edits:
         at = int(where * len(text))
         text = text[:at] + insert + text[at + cut :]
-        layout, _ = _check(layout, text)
+        layout, _ = _check(layout, text, schema)
 
 
 def _operand_edits_taken(text, edits):
@@ -211,16 +221,17 @@ SAME_PATH = st.sampled_from(
         min_size=1,
         max_size=8,
     ),
+    SCHEMAS,
 )
-def test_edits_in_an_or_of_clauses_on_one_path_match_full_analysis(clauses, edits):
+def test_edits_in_an_or_of_clauses_on_one_path_match_full_analysis(clauses, edits, schema):
     """Operands on one path are compared by the lints (repeats, one implying another): reusing the others
     must still find every such relation the full analysis finds."""
     text = "\nOR ".join(c.format(i=i % 7) for i, c in enumerate(clauses))
-    layout = layout_of(analyze(text))
+    layout = layout_of(analyze(text, schema))
     for where, cut, insert in edits:
         at = int(where * len(text))
         text = text[:at] + insert + text[at + cut :]
-        layout, _ = _check(layout, text)
+        layout, _ = _check(layout, text, schema)
 
 
 def test_typing_at_the_end_of_the_issues_or_query_analyses_only_the_last_clause():
@@ -238,3 +249,52 @@ def test_typing_at_the_end_of_the_issues_or_query_analyses_only_the_last_clause(
     repeat = text[:-1] + '"' + '\nOR `sys/id`:string = "RUN-5"'
     assert update(layout, repeat) is None
     assert "NQL503" in [d.code for d in analyze(repeat).diagnostics]
+
+
+def test_edits_with_a_learned_schema_are_incremental_and_keep_each_clauses_data_lints():
+    """With a runs file's counts, a clause that no run satisfies (NQL601) is that clause's own finding: an
+    edit elsewhere is still taken incrementally, and the finding moves with its clause."""
+    text = "\nOR ".join(f'`sys/owner`:string = "user{i}"' for i in range(200))  # no sample run has one
+    layout = layout_of(analyze(text, LEARNED))
+    assert [d.code for d in layout.diagnostics] == ["NQL601"] * 200
+    new = text.replace('"user150"', '"user1500"')
+    result = update(layout, new, LEARNED)
+    assert result is not None
+    layout, part = result
+    assert part is not None and part.text == '`sys/owner`:string = "user1500"'  # that operand alone
+    assert list(layout.diagnostics) == analyze(new, LEARNED).diagnostics
+    last = layout.diagnostics[-1]
+    assert last.message == 'no run of the 500 has `sys/owner` = "user199"'
+    assert (last.start, last.end) == (new.rindex("`sys/owner`"), len(new))  # moved one character on
+
+
+def test_an_edit_that_makes_the_query_match_every_run_is_analysed_whole():
+    """NQL602 is the whole query's: an edit that brings it (or takes it away) is declined, and the full
+    analysis reports it."""
+    text = '(`parameters/optimizer`:string MATCHES "Ada\\\\w+") OR (`sys/failed`:bool = true)'
+    layout = layout_of(analyze(text, LEARNED))
+    assert "NQL602" not in [d.code for d in layout.diagnostics]
+    every = text.replace("MATCHES", "NOT MATCHES")
+    assert update(layout, every, LEARNED) is None
+    assert "NQL602" in [d.code for d in analyze(every, LEARNED).diagnostics]
+
+
+def test_an_or_of_up_to_48_clauses_on_one_path_is_edited_incrementally_unless_one_implies_another():
+    """Within the lints' budget of 48 clauses a path, one clause implying another is redundant (NQL503): an
+    edited clause is compared with the others on its path, and only a new implication declines."""
+    text = "\nOR ".join(f"`m`:float = {i}" for i in range(40))
+    layout = layout_of(analyze(text))
+    assert layout.diagnostics == () and layout.sigs is not None
+    # The last clause made `m >= 3`: every clause `m = 3` to `m = 38` only matches what it matches ...
+    implied = text.removesuffix("= 39") + ">= 3"
+    assert update(layout, implied) is None
+    assert [d.code for d in analyze(implied).diagnostics] == ["NQL503"] * 36
+    # ... while a clause on the path that neither implies nor is implied by another is taken alone.
+    text = "\nOR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(48))
+    layout = layout_of(analyze(text))
+    new = text[:-1] + '0"'
+    result = update(layout, new)
+    assert result is not None
+    layout, part = result
+    assert part is not None and part.text == '`sys/id`:string = "RUN-470"'
+    assert layout.diagnostics == () == tuple(analyze(new).diagnostics)

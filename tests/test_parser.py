@@ -198,3 +198,14 @@ def test_expected_at_resumes_from_checkpoints_of_a_well_formed_parse() -> None:
     assert parsed.errors == [] and len(parsed.checkpoints) > 10
     for offset in range(0, len(text) + 1, 37):
         assert expected_at(text, offset, parsed) == expected_at(text, offset), offset
+
+
+def test_a_query_of_the_usual_length_takes_no_checkpoints_and_a_long_one_one_every_16_tokens() -> None:
+    short = '(`sys/tags`:stringSet CONTAINS "prod") AND (last(`metrics/acc`:floatSeries) >= 0.85)'
+    parsed = parse(short)
+    assert parsed.errors == [] and len(parsed.tokens) == 18 and parsed.checkpoints == []
+    for offset in range(len(short) + 1):  # completion then parses from the start, with the same answer
+        assert expected_at(short, offset, parsed) == expected_at(short, offset)
+    long = " OR ".join(f"`m/{i}`:float >= {i}" for i in range(20))  # 20 clauses of 5 tokens, 19 ORs
+    indexes = [c.index for c in parse(long).checkpoints]
+    assert indexes == [48, 64, 80, 96, 112]

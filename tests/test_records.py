@@ -33,3 +33,31 @@ def test_records_print_their_fields_in_constructor_order() -> None:
         ", length=9, tokens=[" + ", ".join(repr(t) for t in tree.tokens) + "])"
     )
     assert repr(Token("WORD", "x", 0, 1)) == "WORD('x'@0)"
+
+
+def test_a_frozen_record_equals_and_hashes_by_its_fields_as_a_frozen_dataclass() -> None:
+    from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related, Severity, make
+
+    a = make("NQL104", "no type", 0, 3, (Fix("Add `:int`", (Edit(3, 3, ":int"),)),))
+    b = make("NQL104", "no type", 0, 3, (Fix("Add `:int`", (Edit(3, 3, ":int"),)),))
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != make("NQL104", "no type", 0, 4, a.fixes)
+    assert Edit(1, 2, "x") != Related(1, 2, "x")  # another class, whatever its fields
+    assert repr(Edit(1, 2, "x")) == "Edit(start=1, end=2, new_text='x')"
+    assert a.severity is Severity.WARNING and isinstance(a, Diagnostic)
+
+
+def test_replace_copies_a_record_with_some_fields_changed() -> None:
+    from nql_lsp.diagnostics import make
+    from nql_lsp.language.schema import SYSTEM_SCHEMA
+
+    d = make("NQL110", "unknown field", 4, 9)
+    moved = d.replace(start=14, end=19)
+    assert (moved.code, moved.message, moved.start, moved.end) == ("NQL110", "unknown field", 14, 19)
+    assert (d.start, d.end) == (4, 9)  # the original is left as it was
+    info = SYSTEM_SCHEMA.field("sys/id")
+    assert info is not None
+    noted = info.replace(note="not exported")
+    assert noted.note == "not exported" and noted.path == "sys/id" and info.note == ""
+    with pytest.raises(TypeError):
+        d.replace(colour="red")

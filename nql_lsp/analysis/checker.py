@@ -9,7 +9,8 @@ and the evaluator reuse it instead of resolving again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
 from nql_lsp.language import catalog
@@ -18,7 +19,7 @@ from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
 from nql_lsp.syntax.records import ValueRecord
 from nql_lsp.syntax.terminals import DOUBLE_QUOTED, OPEN_QUOTES, SINGLE_QUOTED, VALUE_STARTS, WORD
-from nql_lsp.syntax.tree import Clause, Logical, Query, Token, Value, iter_exprs
+from nql_lsp.syntax.tree import Aggregate, Clause, Field, Group, Logical, Name, Query, Token, Value
 
 
 @cache
@@ -75,6 +76,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+@lru_cache(maxsize=4096)
+def _closest_path(path: str, known: tuple[str, ...]) -> str | None:
+    """:func:`did_you_mean` for a field path among a schema's paths, remembered: a query naming a thousand
+    fields no run has is re-analysed on edits, and each guess is a fuzzy match against every known path."""
+    return did_you_mean(path, known)
+
+
 def value_text(value: Value) -> str:
     """What a value token stands for: quotes and escapes resolved, bare words as written."""
     tok = value.token
@@ -105,28 +113,38 @@ class _Checker:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self.out = Collector()
+        self.known_paths: tuple[str, ...] | None = None  # the schema's paths, listed once a guess needs them
 
     # --- clause resolution -----------------------------------------------------------------------
 
     def clause(self, clause: Clause) -> ClauseInfo:
-        fld = clause.field
-        if fld.name.token.missing:  # invented by recovery: the syntax error already says so
+        # The field and aggregate are read once here and handed to each check: every check asks for them.
+        lhs = clause.lhs
+        if isinstance(lhs, Aggregate):
+            agg: Aggregate | None = lhs
+            fld = lhs.field
+        else:
+            agg = None
+            fld = lhs
+        name_token = fld.name.token
+        if name_token.start == name_token.end:  # invented by recovery: the syntax error already says so
             return ClauseInfo(clause, "", None, False, None, None, None, None)
-        path, info = self.check_name(clause)
-        written, type_ = self.resolve_type(clause, info)
-        aggregate = self.check_aggregate(clause, type_)
-        op = None if clause.operator.missing else clause.operator.op
+        path, info = self.check_name(fld.name)
+        written, type_ = self.resolve_type(fld, agg, info)
+        aggregate = self.check_aggregate(clause, agg, type_) if agg is not None else None
+        operator = clause.operator
+        op = None if operator.missing else operator.op
         if type_ is not None and op is not None:
-            self.check_operator(clause, type_, op)
+            self.check_operator(clause, fld, agg, type_, op)
         if info is not None and info.note and (op not in (None, "EXISTS", "NOT EXISTS") or not info.note_on_values):
-            self.out.add("NQL110", info.note, fld.name.token.start, fld.name.token.end)
+            self.out.add("NQL110", info.note, name_token.start, name_token.end)
         value = None
-        if clause.value is not None and not clause.value.missing:
-            value = self.check_value(clause, type_, op)
+        written_value = clause.value
+        if written_value is not None and written_value.token.start != written_value.token.end:
+            value = self.check_value(written_value, type_, op)
         return ClauseInfo(clause, path, type_, written, info, aggregate, op, value)
 
-    def check_name(self, clause: Clause) -> tuple[str, FieldInfo | None]:
-        name = clause.field.name
+    def check_name(self, name: Name) -> tuple[str, FieldInfo | None]:
         tok = name.token
         if not name.quoted:
             path = tok.text
@@ -161,8 +179,9 @@ class _Checker:
             self.unknown_escapes(tok, decoded.unknown_escapes, "`")
         info = self.schema.field(path)
         if info is None and (self.schema.learned or path.startswith("sys/")):
-            candidates = [f.path for f in self.schema.fields()]
-            guess = did_you_mean(path, candidates)
+            if self.known_paths is None:
+                self.known_paths = tuple(f.path for f in self.schema.fields())
+            guess = _closest_path(path, self.known_paths)
             where = "system field" if path.startswith("sys/") else "field"
             message = f"unknown {where} `{path}`"
             fixes: tuple[Fix, ...] = ()
@@ -174,12 +193,11 @@ class _Checker:
             self.out.add("NQL110", message, tok.start, tok.end, *fixes)
         return path, info
 
-    def resolve_type(self, clause: Clause, info: FieldInfo | None) -> tuple[bool, str | None]:
-        fld = clause.field
+    def resolve_type(self, fld: Field, agg: Aggregate | None, info: FieldInfo | None) -> tuple[bool, str | None]:
         tok = fld.type
         if tok is None:
             known = info.type if info is not None else None
-            if known is None and clause.aggregate is not None:
+            if known is None and agg is not None:
                 known = catalog.SERIES_TYPE
             fixes: tuple[Fix, ...] = ()
             if known is not None:
@@ -265,10 +283,7 @@ class _Checker:
             change,
         )
 
-    def check_aggregate(self, clause: Clause, type_: str | None) -> str | None:
-        agg = clause.aggregate
-        if agg is None:
-            return None
+    def check_aggregate(self, clause: Clause, agg: Aggregate, type_: str | None) -> str | None:
         func = agg.function
         name = func.text.lower()
         valid = name in AGGREGATES
@@ -290,16 +305,11 @@ class _Checker:
             )
         return name if valid else None
 
-    def check_operator(self, clause: Clause, type_: str, op: str) -> None:
+    def check_operator(self, clause: Clause, fld: Field, agg: Aggregate | None, type_: str, op: str) -> None:
         info = TYPES[type_]
         op_info = OPERATORS[op]
         span = clause.operator
-        if (
-            type_ == catalog.SERIES_TYPE
-            and clause.aggregate is None
-            and op_info.family in (catalog.EQUALITY, catalog.ORDER)
-        ):
-            fld = clause.field
+        if type_ == catalog.SERIES_TYPE and agg is None and op_info.family in (catalog.EQUALITY, catalog.ORDER):
             self.out.add(
                 "NQL203",
                 "this floatSeries is compared as `last(…)`, its last value: write `last(…)` to say so, "
@@ -327,9 +337,7 @@ class _Checker:
                 fix(f"Change to `{better}`", Edit(span.start, span.end, better)),
             )
 
-    def check_value(self, clause: Clause, type_: str | None, op: str | None) -> str:
-        value = clause.value
-        assert value is not None
+    def check_value(self, value: Value, type_: str | None, op: str | None) -> str:
         tok = value.token
         if tok.kind in VALUE_STARTS and tok.kind not in OPEN_QUOTES:
             quote = tok.text[0]
@@ -458,10 +466,22 @@ def _listing(names: Iterable[str], last: str = " and ") -> str:
 def check(tree: Query, schema: Schema = SYSTEM_SCHEMA) -> CheckResult:
     """Check a parsed query; syntax errors are the parser's and are not repeated here."""
     checker = _Checker(schema)
-    infos = []
-    for node in iter_exprs(tree.expr):  # one walk: clauses in order, and the AND-in-OR structure
-        if isinstance(node, Clause):
-            infos.append(checker.clause(node))
-        elif isinstance(node, Logical):
+    infos: list[ClauseInfo] = []
+    add = infos.append
+    # One walk in pre-order (as iter_exprs, without its generator): clauses in order, and the AND-in-OR
+    # structure. Iterative, so that 10,000 OR-ed clauses never near the recursion limit.
+    stack: list[Any] = [tree.expr] if tree.expr is not None else []
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is Clause:
+            add(checker.clause(node))
+        elif kind is Logical:
             checker.structure(node)
+            extend(reversed(node.operands))
+        elif kind is Group:
+            push(node.expr)
+        else:
+            push(node.operand)
     return CheckResult(checker.out.sorted(), infos)

@@ -11,8 +11,17 @@ then costs one clause's analysis instead of the whole query's.
 The lints (:mod:`nql_lsp.analysis.lints`) look at the whole query, so an edit is taken incrementally
 only where they provably say nothing before and after it: no lint finding in the old text nor in the
 group alone, no clause of the group on a path that a clause outside it uses (every lint that relates two
-clauses relates clauses on one path, or duplicate operands, which share paths), no `NOT` before the group
-(under which its ANDs become ORs), and no run counts to say "every run" with.
+clauses relates clauses on one path, or duplicate operands, which share paths), and no `NOT` before the group
+(under which its ANDs become ORs).
+
+A learned schema with run counts adds two lints (:mod:`nql_lsp.analysis.lints.data`). NQL601, a clause
+no loaded run satisfies, is one clause's own: the group alone says it as the whole query does, so it is
+kept and moved like a checker's diagnostic. NQL602, a query every run satisfies, is the whole query's,
+and is taken as the other lints are: the edit is declined when the old text or the re-analysed part has
+it. Without a `NOT` above the part that suffices: AND and OR only grow with their operands, so a whole
+query that every run satisfied after the edit, though none did before, needs a part that every run
+satisfies. (Nesting deeper than the lints can follow leaves the whole query unlinted; such a text is
+never taken incrementally where a data lint is in play.)
 
 An edit outside every group is taken the same way one level up: the query's top-level operands (the
 operands of its outermost AND or OR chain) are closed units too, so only the operands the edit touches are
@@ -36,35 +45,58 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from nql_lsp.analysis.analyze import Analysis, analyze
 from nql_lsp.analysis.checker import check
 from nql_lsp.analysis.lints import LINT_CODES
-from nql_lsp.analysis.lints.conjunction import PATH_BUDGET
-from nql_lsp.analysis.lints.literals import atom_of, normal_form
+from nql_lsp.analysis.lints.conjunction import PATH_BUDGET, implies
+from nql_lsp.analysis.lints.literals import Atom, Lit, Place, atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
+from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.terminals import OPEN_QUOTES
-from nql_lsp.syntax.tree import Expr, Group, Logical, Not, Query, Token, iter_exprs
+from nql_lsp.syntax.tree import Clause, Expr, Field, Group, Logical, Name, Not, Operator, Query, Token, iter_exprs
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(FrozenRecord):
     """What incremental diagnostics need of a text: its groups, its diagnostics, and whether it parsed."""
 
     text: str
     groups: tuple[tuple[int, int], ...]  # (start, end) of every closed group, sorted by start
     diagnostics: tuple[Diagnostic, ...]
     clean: bool  # no syntax errors and nothing skipped: a group can be re-analysed on its own
-    paths: tuple[tuple[int, str], ...] = ()  # (start, path) of every clause
-    negations: tuple[int, ...] = ()  # where each `NOT` that negates an expression stands
-    top: str | None = None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
-    operands: tuple[tuple[int, int], ...] = ()  # (start, end) of each operand of that chain
+    paths: tuple[tuple[int, str], ...]  # (start, path) of every clause
+    negations: tuple[int, ...]  # where each `NOT` that negates an expression stands
+    top: str | None  # the outermost chain's connective ("AND" or "OR"), None for a single operand
+    operands: tuple[tuple[int, int], ...]  # (start, end) of each operand of that chain
     #: For an OR of plain clauses with a path used twice: each clause's (start, signature, atom path),
     #: what the lints compare operands by (see :func:`_kin_free`); None otherwise.
-    sigs: tuple[tuple[int, object, str | None], ...] | None = None
+    sigs: tuple[tuple[int, object, str | None], ...] | None
+
+    __slots__ = ("clean", "diagnostics", "groups", "negations", "operands", "paths", "sigs", "text", "top")
+
+    def __init__(
+        self,
+        text: str,
+        groups: tuple[tuple[int, int], ...],
+        diagnostics: tuple[Diagnostic, ...],
+        clean: bool,
+        paths: tuple[tuple[int, str], ...] = (),
+        negations: tuple[int, ...] = (),
+        top: str | None = None,
+        operands: tuple[tuple[int, int], ...] = (),
+        sigs: tuple[tuple[int, object, str | None], ...] | None = None,
+    ) -> None:
+        self.text = text
+        self.groups = groups
+        self.diagnostics = diagnostics
+        self.clean = clean
+        self.paths = paths
+        self.negations = negations
+        self.top = top
+        self.operands = operands
+        self.sigs = sigs
 
 
 def layout_of(analysis: Analysis) -> Layout:
@@ -106,15 +138,49 @@ def _kin_free(
 
     In an OR the lints relate operands only as repeats (equal signatures) and, among the clauses of one
     path, as one implying another, which they judge only while a path holds at most ``PATH_BUDGET`` of
-    them. So: no added signature equal to another one, and every path whose count changes holds either
-    one clause or more than the budget.
+    them. So: no added signature equal to another one, and on every path whose count changes, either one
+    clause, more than the budget, or no added clause implying or implied by another of the path (the
+    kept ones implied none of each other before, and still do not).
     """
     signatures = {sig for _, sig, _ in kept}
     if any(sig in signatures for _, sig, _ in added):
         return False
+    if len({sig for _, sig, _ in added}) < len(added):
+        return False
     counts = Counter(path for _, _, path in (*kept, *added) if path is not None)
     touched = {path for _, _, path in (*removed, *added) if path is not None}
-    return all(counts[path] <= 1 or counts[path] > PATH_BUDGET for path in touched)
+    judged = {path for path in touched if 1 < counts[path] <= PATH_BUDGET}
+    if not judged:
+        return True
+    new = [(sig, path) for _, sig, path in added if path in judged]
+    others = [(sig, path) for _, sig, path in kept if path in judged] + new
+    for i, (sig, path) in enumerate(new):
+        for j, (other, other_path) in enumerate(others):
+            if other_path == path and j != len(others) - len(new) + i and _related_literals(sig, other):
+                return False
+    return True
+
+
+# Where the literals rebuilt from signatures stand: nowhere (implies() reads only their atoms and signs).
+_NO_CLAUSE = Clause(Field(Name(Token("WORD", "", 0, 0))), Operator((Token("EQ", "", 0, 0),)))
+_NO_PLACE = Place(_NO_CLAUSE, None, 0)
+
+
+def _related_literals(a: object, b: object) -> bool:
+    """Whether the literals of two signatures (see :meth:`~nql_lsp.analysis.lints.literals.Lit.sig`) are
+    such that the redundancy lint could call one of them redundant: one implies the other."""
+    first, second = _literal(a), _literal(b)
+    if first is None or second is None:
+        return True  # not a literal the lints reason about: say they may relate
+    return implies(first, second) or implies(second, first)
+
+
+def _literal(sig: object) -> Lit | None:
+    """The literal a signature stands for, enough to ask :func:`implies` of it (it reads atoms only)."""
+    if not (isinstance(sig, tuple) and len(sig) == 3 and sig[0] == "lit"):
+        return None
+    _, fields, positive = sig
+    return Lit(_NO_CLAUSE, Atom(*fields), positive, _NO_PLACE)
 
 
 def _chain(expr: Expr | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:
@@ -129,8 +195,31 @@ def _open(tokens: list[Token]) -> bool:
     return any(t.kind in OPEN_QUOTES for t in tokens)
 
 
+#: The lints one clause alone decides: moved with their clause like the checker's diagnostics.
+CLAUSE_LINTS = frozenset({"NQL601"})
+_WHOLE_QUERY_LINTS = LINT_CODES - CLAUSE_LINTS
+#: Group nesting beyond which the lints of a whole query may give up (see the module's docstring).
+_DEEP = 100
+
+
 def _linted(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
-    return any(d.code in LINT_CODES for d in diagnostics)
+    """Whether a lint about more than one clause found something: then the edit is declined."""
+    return any(d.code in _WHOLE_QUERY_LINTS for d in diagnostics)
+
+
+def _too_deep(groups: list[tuple[int, int]], *found: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
+    """Whether a clause's own lint is in play among ``found`` while the ``groups`` (sorted by start, nested
+    or disjoint) nest so deep that the whole query's lints might have given up."""
+    if not any(d.code in CLAUSE_LINTS for diagnostics in found for d in diagnostics):
+        return False
+    open_ends: list[int] = []
+    for start, end in groups:
+        while open_ends and open_ends[-1] <= start:
+            open_ends.pop()
+        open_ends.append(end)
+        if len(open_ends) > _DEEP:
+            return True
+    return False
 
 
 def changed_span(old: str, new: str) -> tuple[int, int, int]:
@@ -160,11 +249,11 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     old = layout.text
     if not layout.clean or len(old) > MAX_QUERY_LENGTH or len(new_text) > MAX_QUERY_LENGTH:
         return None
-    if _linted(layout.diagnostics) or (schema.learned and schema.run_count is not None):
+    if _linted(layout.diagnostics):
         return None
     start, old_end, new_end = changed_span(old, new_text)
     if start == old_end == new_end:
-        return replace(layout, text=new_text), None
+        return layout.replace(text=new_text), None
     group = _innermost(layout.groups, start, old_end)
     if group is None or any(n < group[0] for n in layout.negations):
         return _update_operands(layout, new_text, schema, start, old_end, new_end)
@@ -194,6 +283,8 @@ def update(layout: Layout, new_text: str, schema: Schema = SYSTEM_SCHEMA) -> tup
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not (s >= g_start and e <= g_end)]
     groups += [(s + g_start, e + g_start) for s, e in layout_of(part).groups]
     groups.sort()
+    if _too_deep(groups, layout.diagnostics, part.diagnostics):
+        return None
     paths = sorted(
         [(moved(s), p) for s, p in outside] + [(info.clause.start + g_start, info.path) for info in part.clauses]
     )
@@ -273,6 +364,9 @@ def _update_operands(
     )
     groups = [(moved(s), moved(e)) for s, e in layout.groups if not lo <= s < hi]
     groups += [(s + lo, e + lo) for s, e in part_layout.groups]
+    groups.sort()
+    if _too_deep(groups, layout.diagnostics, inner):
+        return None
     paths = [(moved(s), p) for s, p in outside] + [(s + lo, p) for s, p in part_layout.paths]
     negations = [moved(n) for n in layout.negations if not lo <= n < hi] + [n + lo for n in part_layout.negations]
     operands = (
@@ -282,7 +376,7 @@ def _update_operands(
     )
     result = Layout(
         new_text,
-        tuple(sorted(groups)),
+        tuple(groups),
         tuple(diagnostics),
         True,
         tuple(sorted(paths)),
@@ -310,6 +404,14 @@ def _innermost(groups: tuple[tuple[int, int], ...], start: int, end: int) -> tup
 
 
 def _shift(d: Diagnostic, at: Callable[[int], int]) -> Diagnostic:
-    fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in d.fixes)
-    related = tuple(Related(at(r.start), at(r.end), r.message) for r in d.related)
-    return replace(d, start=at(d.start), end=at(d.end), fixes=fixes, related=related)
+    """``d`` with every offset moved by ``at``; ``d`` itself where nothing moves (most diagnostics stand
+    before an edit, and a long query may hold a thousand of them)."""
+    start, end = at(d.start), at(d.end)
+    fixes, related = d.fixes, d.related
+    if fixes:
+        fixes = tuple(Fix(f.message, tuple(Edit(at(e.start), at(e.end), e.new_text) for e in f.edits)) for f in fixes)
+    if related:
+        related = tuple(Related(at(r.start), at(r.end), r.message) for r in related)
+    if start == d.start and end == d.end and fixes == d.fixes and related == d.related:
+        return d
+    return Diagnostic(d.code, d.severity, d.message, start, end, fixes, related)

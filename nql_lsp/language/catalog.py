@@ -11,9 +11,10 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
+
+from nql_lsp.records import FrozenRecord
 
 
 class Allowed(Enum):
@@ -30,12 +31,19 @@ MATCHES = "matches"
 EXISTS = "exists"
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorInfo:
+class OperatorInfo(FrozenRecord):
     symbol: str  # canonical spelling, as the formatter writes it
     family: str
     doc: str
-    negated: bool = False
+    negated: bool
+
+    __slots__ = ("doc", "family", "negated", "symbol")
+
+    def __init__(self, symbol: str, family: str, doc: str, negated: bool = False) -> None:
+        self.symbol = symbol
+        self.family = family
+        self.doc = doc
+        self.negated = negated
 
 
 OPERATORS: dict[str, OperatorInfo] = {
@@ -67,8 +75,7 @@ OPERATORS: dict[str, OperatorInfo] = {
 OPERATOR_SYNONYMS: dict[str, str] = {"==": "="}
 
 
-@dataclass(frozen=True, slots=True)
-class TypeInfo:
+class TypeInfo(FrozenRecord):
     """One NQL type: its spelling, the operators that apply, and the facts every stage asks of it.
 
     ``shape`` names the semantic class (:mod:`nql_lsp.language.shapes`) that says how a value is compared,
@@ -81,12 +88,52 @@ class TypeInfo:
     operators: dict[str, Allowed]  # family -> allowed
     value_kind: str  # how a written value is read: see values.read_value
     example: str
-    shape: str = "text"  # a key of shapes.SHAPES
-    exporter: tuple[str, ...] = ()
-    json: tuple[str, ...] = ()  # the untyped JSON values read as this type (docs/runs.md): see shapes.JSON_KINDS
-    export_note: str = ""  # what a comparison of its values cannot know from a parquet export
-    neptune_query: str | None = None  # the name neptune-query's ``Attribute(type=...)`` takes; None: it has none
-    mlflow: str | None = None  # where neptune-exporter's MLflow loader puts it: "params", "metrics", None: nowhere
+    shape: str  # a key of shapes.SHAPES
+    exporter: tuple[str, ...]
+    json: tuple[str, ...]  # the untyped JSON values read as this type (docs/runs.md): see shapes.JSON_KINDS
+    export_note: str  # what a comparison of its values cannot know from a parquet export
+    neptune_query: str | None  # the name neptune-query's ``Attribute(type=...)`` takes; None: it has none
+    mlflow: str | None  # where neptune-exporter's MLflow loader puts it: "params", "metrics", None: nowhere
+
+    __slots__ = (
+        "doc",
+        "example",
+        "export_note",
+        "exporter",
+        "json",
+        "mlflow",
+        "name",
+        "neptune_query",
+        "operators",
+        "shape",
+        "value_kind",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        doc: str,
+        operators: dict[str, Allowed],
+        value_kind: str,
+        example: str,
+        shape: str = "text",
+        exporter: tuple[str, ...] = (),
+        json: tuple[str, ...] = (),
+        export_note: str = "",
+        neptune_query: str | None = None,
+        mlflow: str | None = None,
+    ) -> None:
+        self.name = name
+        self.doc = doc
+        self.operators = operators
+        self.value_kind = value_kind
+        self.example = example
+        self.shape = shape
+        self.exporter = exporter
+        self.json = json
+        self.export_note = export_note
+        self.neptune_query = neptune_query
+        self.mlflow = mlflow
 
     def allows(self, op: str) -> Allowed:
         return self.operators.get(OPERATORS[op].family, Allowed.NO)
@@ -291,8 +338,7 @@ def _variance(points: Sequence[float]) -> float:
     return _sum(map(operator.mul, deviations, deviations)) / n
 
 
-@dataclass(frozen=True, slots=True)
-class AggregateInfo:
+class AggregateInfo(FrozenRecord):
     """An aggregate of a float series: how it is computed over the points, and where sources keep it.
 
     ``field`` is the :class:`~nql_lsp.language.values.FloatSeries` attribute holding it (None: kept among
@@ -302,10 +348,28 @@ class AggregateInfo:
 
     name: str
     doc: str
-    compute: Callable[[Sequence[float]], float] = _last
-    field: str | None = None
-    sql: str = "arg_max(float_value, step_order)"
-    column: str = ""
+    compute: Callable[[Sequence[float]], float]
+    field: str | None
+    sql: str
+    column: str
+
+    __slots__ = ("column", "compute", "doc", "field", "name", "sql")
+
+    def __init__(
+        self,
+        name: str,
+        doc: str,
+        compute: Callable[[Sequence[float]], float] = _last,
+        field: str | None = None,
+        sql: str = "arg_max(float_value, step_order)",
+        column: str = "",
+    ) -> None:
+        self.name = name
+        self.doc = doc
+        self.compute = compute
+        self.field = field
+        self.sql = sql
+        self.column = column
 
     @property
     def stored_as(self) -> str:

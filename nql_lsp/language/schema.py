@@ -9,31 +9,68 @@ learned from runs (see :mod:`nql_lsp.runs`) adds the user's own paths and layers
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Protocol
 
+from nql_lsp.records import ValueRecord
 
-@dataclass(slots=True)
-class FieldStats:
+
+class FieldStats(ValueRecord):
     """Value statistics a learned schema keeps per (path, type); all optional."""
 
-    runs: int = 0
-    minimum: float | None = None
-    maximum: float | None = None
-    last: float | None = None
-    common: list[tuple[str, int]] = field(default_factory=list)  # most common values / tags, with counts
-    shape: list[float] = field(default_factory=list)  # a series' typical shape, resampled, for sparklines
+    runs: int
+    minimum: float | None
+    maximum: float | None
+    last: float | None
+    common: list[tuple[str, int]]  # most common values / tags, with counts
+    shape: list[float]  # a series' typical shape, resampled, for sparklines
+
+    __slots__ = ("common", "last", "maximum", "minimum", "runs", "shape")
+
+    def __init__(
+        self,
+        runs: int = 0,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        last: float | None = None,
+        common: list[tuple[str, int]] | None = None,
+        shape: list[float] | None = None,
+    ) -> None:
+        self.runs = runs
+        self.minimum = minimum
+        self.maximum = maximum
+        self.last = last
+        self.common = common if common is not None else []
+        self.shape = shape if shape is not None else []
 
 
-@dataclass(slots=True)
-class FieldInfo:
+class FieldInfo(ValueRecord):
     path: str
     types: tuple[str, ...]  # every type the path is held with; the first is the usual one
-    doc: str = ""
-    system: bool = False  # a sys/ field: a wrong type there is an error, not a warning
-    stats: dict[str, FieldStats] = field(default_factory=dict)  # per type
-    note: str = ""  # what the runs it was learned from cannot answer about it (a warning where it is used)
-    note_on_values: bool = False  # ...only when a clause compares a value
+    doc: str
+    system: bool  # a sys/ field: a wrong type there is an error, not a warning
+    stats: dict[str, FieldStats]  # per type
+    note: str  # what the runs it was learned from cannot answer about it (a warning where it is used)
+    note_on_values: bool  # ...only when a clause compares a value
+
+    __slots__ = ("doc", "note", "note_on_values", "path", "stats", "system", "types")
+
+    def __init__(
+        self,
+        path: str,
+        types: tuple[str, ...],
+        doc: str = "",
+        system: bool = False,
+        stats: dict[str, FieldStats] | None = None,
+        note: str = "",
+        note_on_values: bool = False,
+    ) -> None:
+        self.path = path
+        self.types = types
+        self.doc = doc
+        self.system = system
+        self.stats = stats if stats is not None else {}
+        self.note = note
+        self.note_on_values = note_on_values
 
     @property
     def type(self) -> str:
@@ -56,13 +93,19 @@ class Schema(Protocol):
         ...
 
 
-@dataclass(slots=True)
-class StaticSchema:
+class StaticSchema(ValueRecord):
     """A fixed set of fields."""
 
     by_path: dict[str, FieldInfo]
-    learned: bool = False
-    run_count: int | None = None
+    learned: bool
+    run_count: int | None
+
+    __slots__ = ("by_path", "learned", "run_count")
+
+    def __init__(self, by_path: dict[str, FieldInfo], learned: bool = False, run_count: int | None = None) -> None:
+        self.by_path = by_path
+        self.learned = learned
+        self.run_count = run_count
 
     def field(self, path: str) -> FieldInfo | None:
         return self.by_path.get(path)
@@ -71,11 +114,15 @@ class StaticSchema:
         return iter(self.by_path.values())
 
 
-@dataclass(slots=True)
-class LayeredSchema:
+class LayeredSchema(ValueRecord):
     """The first layer that knows a path answers for it; ``fields`` lists each path once."""
 
     layers: tuple[Schema, ...]
+
+    __slots__ = ("layers",)
+
+    def __init__(self, layers: tuple[Schema, ...]) -> None:
+        self.layers = layers
 
     @property
     def learned(self) -> bool:

@@ -19,14 +19,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, RUN_STATES, TYPES
 from nql_lsp.language.schema import FieldStats
 from nql_lsp.language.values import DatetimeValue, FloatSeries
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 COMMON = 12  # most common values a learned schema keeps per field
 SHAPE_POINTS = 24  # a series' typical shape, resampled to this many points
@@ -261,6 +263,8 @@ class Moment(Shape):
     def convert(self, value: Any) -> Any:
         if not isinstance(value, str):
             raise Mismatch("expected an ISO 8601 string")
+        from datetime import UTC, datetime  # imported where runs hold datetimes, not on every start
+
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
@@ -268,6 +272,8 @@ class Moment(Shape):
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
     def from_sql(self, row: Sequence[Any], at: Mapping[str, int]) -> Any:
+        from datetime import UTC, datetime
+
         ts = row[at["ts"]]
         return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 

@@ -7,16 +7,17 @@ exactly the value the evaluator compares with. Each reader returns the value or 
 
 from __future__ import annotations
 
-import calendar
-import difflib
 import math
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from nql_lsp.language.catalog import AGGREGATES, BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
+from nql_lsp.records import FrozenRecord
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class ValueProblem(Exception):
@@ -28,13 +29,19 @@ class ValueProblem(Exception):
         self.code = code
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(FrozenRecord):
     """A quoted token's content. ``unknown_escapes`` are ``(start, end)`` offsets within the token text."""
 
     value: str
-    unknown_escapes: tuple[tuple[int, int], ...] = ()
-    closed: bool = True
+    unknown_escapes: tuple[tuple[int, int], ...]
+    closed: bool
+
+    __slots__ = ("closed", "unknown_escapes", "value")
+
+    def __init__(self, value: str, unknown_escapes: tuple[tuple[int, int], ...] = (), closed: bool = True) -> None:
+        self.value = value
+        self.unknown_escapes = unknown_escapes
+        self.closed = closed
 
 
 def decode_quoted(text: str, quote: str) -> Decoded:
@@ -45,21 +52,22 @@ def decode_quoted(text: str, quote: str) -> Decoded:
         return Decoded(body, (), closed)
     out: list[str] = []
     unknown: list[tuple[int, int]] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in (quote, "\\"):
-                out.append(nxt)
-            else:
-                out.append(ch + nxt)
-                unknown.append((i + 1, i + 3))
-            i += 2
+    last = 0
+    for m in _PAIR.finditer(body):  # each backslash and the character after it, left to right
+        i = m.start()
+        out.append(body[last:i])
+        nxt = body[i + 1]
+        if nxt == quote or nxt == "\\":
+            out.append(nxt)
         else:
-            out.append(ch)
-            i += 1
+            out.append(m.group())
+            unknown.append((i + 1, i + 3))
+        last = i + 2
+    out.append(body[last:])  # a lone backslash at the end is kept as it is
     return Decoded("".join(out), tuple(unknown), closed)
+
+
+_PAIR = re.compile(r"\\[\s\S]")
 
 
 def _escaped_at_end(text: str) -> bool:
@@ -143,6 +151,8 @@ def read_state(text: str) -> str:
         return RUN_STATES[text.strip().lower()]
     except KeyError:
         states = ", ".join(f"`{s}`" for s in RUN_STATES)
+        import difflib  # only for a misspelt state: kept off the start-up of a check
+
         close = difflib.get_close_matches(text.strip().lower(), RUN_STATES, n=1)
         hint = f"did you mean `{close[0]}`?" if close else f"use one of {states}"
         raise ValueProblem(f"`{text}` is not a run state; {hint}") from None
@@ -151,12 +161,17 @@ def read_state(text: str) -> str:
 # --- datetimes -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RelativeTime:
+class RelativeTime(FrozenRecord):
     """``-<amount><unit>``: the instant that far before *now*."""
 
     amount: int
     unit: str  # a key of RELATIVE_UNITS
+
+    __slots__ = ("amount", "unit")
+
+    def __init__(self, amount: int, unit: str) -> None:
+        self.amount = amount
+        self.unit = unit
 
     def resolve(self, now: datetime) -> datetime:
         name = RELATIVE_UNITS[self.unit][0]
@@ -164,6 +179,8 @@ class RelativeTime:
             return _add_months(now, -self.amount)
         if name == "years":
             return _add_months(now, -12 * self.amount)
+        from datetime import timedelta
+
         return now - timedelta(**{name: self.amount})
 
     def describe(self) -> str:
@@ -172,19 +189,32 @@ class RelativeTime:
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
+    import calendar  # datetimes are imported where a query holds one, not on every start
+
     total = moment.year * 12 + (moment.month - 1) + months
     year, month = divmod(total, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-@dataclass(frozen=True, slots=True)
-class DatetimeValue:
+class DatetimeValue(FrozenRecord):
     """An absolute instant or a relative time, plus warnings about how it was read."""
 
-    instant: datetime | None = None
-    relative: RelativeTime | None = None
-    warnings: tuple[ValueProblem, ...] = field(default=())
+    instant: datetime | None
+    relative: RelativeTime | None
+    warnings: tuple[ValueProblem, ...]
+
+    __slots__ = ("instant", "relative", "warnings")
+
+    def __init__(
+        self,
+        instant: datetime | None = None,
+        relative: RelativeTime | None = None,
+        warnings: tuple[ValueProblem, ...] = (),
+    ) -> None:
+        self.instant = instant
+        self.relative = relative
+        self.warnings = warnings
 
     def resolve(self, now: datetime) -> datetime:
         if self.relative is not None:
@@ -211,6 +241,8 @@ def read_datetime(text: str) -> DatetimeValue:
         if amount > 100_000:
             raise ValueProblem(f"`{s}` is too far in the past")
         return DatetimeValue(relative=RelativeTime(amount, unit), warnings=warnings)
+    from datetime import UTC, datetime
+
     try:
         moment = datetime.fromisoformat(s)
     except ValueError:
@@ -247,8 +279,7 @@ _READERS = {
 # --- float series ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FloatSeries:
+class FloatSeries(FrozenRecord):
     """A float series with its aggregates computed once (each as ``catalog.AGGREGATES`` says).
 
     ``points`` is None when a source gave only the summary (a large parquet export is summarised by duckdb
@@ -262,8 +293,30 @@ class FloatSeries:
     maximum: float
     average: float
     variance: float  # population variance: divides by n
-    points: Sequence[float] | None = None
-    extra: Mapping[str, float] | None = None
+    points: Sequence[float] | None
+    extra: Mapping[str, float] | None
+
+    __slots__ = ("average", "count", "extra", "last", "maximum", "minimum", "points", "variance")
+
+    def __init__(
+        self,
+        count: int,
+        last: float,
+        minimum: float,
+        maximum: float,
+        average: float,
+        variance: float,
+        points: Sequence[float] | None = None,
+        extra: Mapping[str, float] | None = None,
+    ) -> None:
+        self.count = count
+        self.last = last
+        self.minimum = minimum
+        self.maximum = maximum
+        self.average = average
+        self.variance = variance
+        self.points = points
+        self.extra = extra
 
     @classmethod
     def of(cls, points: Iterable[float]) -> FloatSeries:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from nql_lsp.language.catalog import NOT_EXPORTED, TYPES
@@ -47,10 +47,10 @@ class LearnedSchema:
         if found is None:
             system = SYSTEM_SCHEMA.field(path)
             if system is not None and self.exported and path in NOT_EXPORTED:
-                return replace(system, note=NOT_EXPORTED[path])
+                return system.replace(note=NOT_EXPORTED[path])
             return system
         if self.exported and (note := TYPES[found.type].export_note if found.type in TYPES else ""):
-            return replace(found, note=note, note_on_values=True)
+            return found.replace(note=note, note_on_values=True)
         return found
 
     def fields(self) -> Iterator[FieldInfo]:

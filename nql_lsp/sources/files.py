@@ -11,21 +11,34 @@ import codecs
 import os
 import stat
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from nql_lsp.records import ValueRecord
 from nql_lsp.sources.query import Extraction, PlainQuery, QuerySource
 
 
-@dataclass(slots=True)
-class SourceFile:
+class SourceFile(ValueRecord):
     path: str  # as given or found; "-" for standard input
     text: str
-    queries: list[QuerySource] = field(default_factory=list)
+    queries: list[QuerySource]
     # Parts of the file whose queries could not be read (a Python syntax error, a notebook cell that is not
     # Python), one sentence each; surfaces show them but they are not diagnostics of a query.
-    notes: list[str] = field(default_factory=list)
+    notes: list[str]
+
+    __slots__ = ("notes", "path", "queries", "text")
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        queries: list[QuerySource] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.queries = queries if queries is not None else []
+        self.notes = notes if notes is not None else []
 
 
 #: Finds the queries in a file: (path, text) -> what was found.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from nql_lsp.records import ValueRecord
 
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 _SIMPLE_ESCAPES = {
@@ -35,8 +36,7 @@ class LiteralError(ValueError):
     """The span does not read as the literals ``ast`` saw; the caller skips the string."""
 
 
-@dataclass(slots=True)
-class Literal:
+class Literal(ValueRecord):
     """One string token: ``prefix`` + quote + content + quote, at file offsets."""
 
     start: int
@@ -45,6 +45,16 @@ class Literal:
     quote: str
     content_start: int
     content_end: int
+
+    __slots__ = ("content_end", "content_start", "end", "prefix", "quote", "start")
+
+    def __init__(self, start: int, end: int, prefix: str, quote: str, content_start: int, content_end: int) -> None:
+        self.start = start
+        self.end = end
+        self.prefix = prefix
+        self.quote = quote
+        self.content_start = content_start
+        self.content_end = content_end
 
     @property
     def raw(self) -> bool:
@@ -63,8 +73,7 @@ class Literal:
         return len(self.quote) == 3
 
 
-@dataclass(slots=True)
-class Hole:
+class Hole(ValueRecord):
     """An f-string replacement field ``{...}``: ``at`` is the index in the decoded characters it precedes."""
 
     at: int
@@ -72,9 +81,16 @@ class Hole:
     end: int
     literal: int
 
+    __slots__ = ("at", "end", "literal", "start")
 
-@dataclass(slots=True)
-class Decoded:
+    def __init__(self, at: int, start: int, end: int, literal: int) -> None:
+        self.at = at
+        self.start = start
+        self.end = end
+        self.literal = literal
+
+
+class Decoded(ValueRecord):
     """The value of a run of literals, character by character, with where each came from.
 
     ``starts[i]``/``ends[i]`` are the file offsets of the source text that produced character ``i`` (one
@@ -82,11 +98,29 @@ class Decoded:
     """
 
     literals: list[Literal]
-    chars: list[str] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
-    lits: list[int] = field(default_factory=list)
-    holes: list[Hole] = field(default_factory=list)
+    chars: list[str]
+    starts: list[int]
+    ends: list[int]
+    lits: list[int]
+    holes: list[Hole]
+
+    __slots__ = ("chars", "ends", "holes", "literals", "lits", "starts")
+
+    def __init__(
+        self,
+        literals: list[Literal],
+        chars: list[str] | None = None,
+        starts: list[int] | None = None,
+        ends: list[int] | None = None,
+        lits: list[int] | None = None,
+        holes: list[Hole] | None = None,
+    ) -> None:
+        self.literals = literals
+        self.chars = chars if chars is not None else []
+        self.starts = starts if starts is not None else []
+        self.ends = ends if ends is not None else []
+        self.lits = lits if lits is not None else []
+        self.holes = holes if holes is not None else []
 
     def parts(self) -> list[str | None]:
         """The value as ``ast`` shows a JoinedStr: text runs (adjacent ones merged, empty dropped), None per hole."""

@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from nql_lsp.diagnostics import Edit
+from nql_lsp.records import FrozenRecord
 
 #: Encodes replacement text for the file range ``[start, end)`` of a segment; None when the text cannot be
 #: written there (the segment would no longer read as the same kind of literal).
 Encoder = Callable[[str, int, int], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(FrozenRecord):
     content_start: int
     content_end: int
     encode: Encoder
+
+    __slots__ = ("content_end", "content_start", "encode")
+
+    def __init__(self, content_start: int, content_end: int, encode: Encoder) -> None:
+        self.content_start = content_start
+        self.content_end = content_end
+        self.encode = encode
 
 
 class CharMap:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
+from nql_lsp.records import ValueRecord
 from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.python import find_queries, syntax_note
 from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource, Through
@@ -30,13 +30,19 @@ class NotebookError(ValueError):
     pass
 
 
-@dataclass(slots=True)
-class _JStr:
+class _JStr(ValueRecord):
     """A JSON string with the span of its literal (quotes included) in the file."""
 
     value: str
     start: int
     end: int
+
+    __slots__ = ("end", "start", "value")
+
+    def __init__(self, value: str, start: int, end: int) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
 
 
 def _skip_ws(text: str, i: int) -> int:

@@ -17,8 +17,8 @@ import bisect
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from nql_lsp.records import ValueRecord
 from nql_lsp.sources.holes import WORD_PLACEHOLDER, placeholder
 from nql_lsp.sources.literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from nql_lsp.sources.mapping import CharMap, Encoder, Segment
@@ -67,13 +67,24 @@ class _Lines:
         return self.text[start:end]
 
 
-@dataclass(slots=True)
-class _Found:
+class _Found(ValueRecord):
     """What one walk over the tree collects."""
 
-    arguments: list[ast.expr] = field(default_factory=list)  # query= of the NQL-taking methods
-    strings: list[StrNode] = field(default_factory=list)  # every string expression, outermost only
-    statements: dict[int, ast.stmt] = field(default_factory=dict)  # the outermost statement starting per line
+    arguments: list[ast.expr]  # query= of the NQL-taking methods
+    strings: list[StrNode]  # every string expression, outermost only
+    statements: dict[int, ast.stmt]  # the outermost statement starting per line
+
+    __slots__ = ("arguments", "statements", "strings")
+
+    def __init__(
+        self,
+        arguments: list[ast.expr] | None = None,
+        strings: list[StrNode] | None = None,
+        statements: dict[int, ast.stmt] | None = None,
+    ) -> None:
+        self.arguments = arguments if arguments is not None else []
+        self.strings = strings if strings is not None else []
+        self.statements = statements if statements is not None else {}
 
 
 def _walk(tree: ast.AST, hot: list[int], whole: set[int]) -> _Found:
@@ -116,12 +127,19 @@ def _walk(tree: ast.AST, hot: list[int], whole: set[int]) -> _Found:
     return found
 
 
-@dataclass(slots=True)
-class _Marker:
+class _Marker(ValueRecord):
     offset: int
     line: int
     trailing: bool  # after code on its line (marks a string covering the line), else on its own line
     next_line: int | None  # for a marker on its own line: the next line with code
+
+    __slots__ = ("line", "next_line", "offset", "trailing")
+
+    def __init__(self, offset: int, line: int, trailing: bool, next_line: int | None) -> None:
+        self.offset = offset
+        self.line = line
+        self.trailing = trailing
+        self.next_line = next_line
 
 
 def _markers(text: str, lines: _Lines) -> list[_Marker]:

@@ -13,10 +13,10 @@ Callers ask the source; none of them needs to know which kind it holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Protocol
 
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
+from nql_lsp.records import FrozenRecord
 
 #: ``[start, end)`` offsets into a query's text.
 Span = tuple[int, int]
@@ -89,20 +89,37 @@ def map_diagnostic(source: QuerySource, d: Diagnostic) -> Diagnostic:
             fixes.append(Fix(f.message, tuple(e for m in mapped if m is not None for e in m)))
     related = tuple(Related(*source.file_range(r.start, r.end), r.message) for r in d.related)
     start, end = source.file_range(d.start, d.end)
-    return replace(d, start=start, end=end, fixes=tuple(fixes), related=related)
+    return d.replace(start=start, end=end, fixes=tuple(fixes), related=related)
 
 
-@dataclass(frozen=True, slots=True)
-class PlainQuery:
+class PlainQuery(FrozenRecord):
     """A query the file holds verbatim, starting at ``start``."""
 
     text: str
-    start: int = 0
+    start: int
 
-    holes: tuple[Span, ...] = ()
-    multiline: bool = True
-    in_code: bool = False
-    code_span: Span | None = None
+    holes: tuple[Span, ...]
+    multiline: bool
+    in_code: bool
+    code_span: Span | None
+
+    __slots__ = ("code_span", "holes", "in_code", "multiline", "start", "text")
+
+    def __init__(
+        self,
+        text: str,
+        start: int = 0,
+        holes: tuple[Span, ...] = (),
+        multiline: bool = True,
+        in_code: bool = False,
+        code_span: Span | None = None,
+    ) -> None:
+        self.text = text
+        self.start = start
+        self.holes = holes
+        self.multiline = multiline
+        self.in_code = in_code
+        self.code_span = code_span
 
     @property
     def verbatim(self) -> bool:
@@ -148,18 +165,37 @@ class Placement(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddedQuery:
+class EmbeddedQuery(FrozenRecord):
     """A query decoded from code: every offset and edit goes through its placement."""
 
     text: str
     placement: Placement
-    holes: tuple[Span, ...] = ()
-    multiline: bool = True
-    code_span: Span | None = None
+    holes: tuple[Span, ...]
+    multiline: bool
+    code_span: Span | None
 
-    in_code: bool = True
-    verbatim: bool = False
+    in_code: bool
+    verbatim: bool
+
+    __slots__ = ("code_span", "holes", "in_code", "multiline", "placement", "text", "verbatim")
+
+    def __init__(
+        self,
+        text: str,
+        placement: Placement,
+        holes: tuple[Span, ...] = (),
+        multiline: bool = True,
+        code_span: Span | None = None,
+        in_code: bool = True,
+        verbatim: bool = False,
+    ) -> None:
+        self.text = text
+        self.placement = placement
+        self.holes = holes
+        self.multiline = multiline
+        self.code_span = code_span
+        self.in_code = in_code
+        self.verbatim = verbatim
 
     def file_offset(self, offset: int) -> int:
         return self.placement.to_file(offset)
@@ -178,12 +214,17 @@ class EmbeddedQuery:
         return self.placement.map_edit(edit)
 
 
-@dataclass(frozen=True, slots=True)
-class Through:
+class Through(FrozenRecord):
     """A placement inside another: a query placed in a notebook cell's text, the cell placed in the file."""
 
     outer: Placement
     inner: QuerySource
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, outer: Placement, inner: QuerySource) -> None:
+        self.outer = outer
+        self.inner = inner
 
     def to_file(self, offset: int) -> int:
         return self.outer.to_file(self.inner.file_offset(offset))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token, sub_exprs
 
 # Roles a token can play.
@@ -46,13 +46,19 @@ def too_deep_gives(default: Callable[[], Any]) -> Callable[[Callable[_P, _R]], C
     return wrap
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(FrozenRecord):
     """A real token, what it is, and the node that holds it (the clause for clause parts)."""
 
     token: Token
     role: str
     node: Expr
+
+    __slots__ = ("node", "role", "token")
+
+    def __init__(self, token: Token, role: str, node: Expr) -> None:
+        self.token = token
+        self.role = role
+        self.node = node
 
 
 def token_at(tokens: list[Token], offset: int) -> Token | None:

@@ -15,6 +15,10 @@ LOOKAHEAD = 3
 # A parse keeps a snapshot of the parser stacks every this many tokens, so that questions about a point
 # late in a long query (completion) resume from a nearby snapshot instead of re-parsing the whole prefix.
 CHECKPOINT_EVERY = 16
+# The fast path's first snapshot is taken only after this many tokens: resuming a query shorter than that
+# from its start costs less than snapshotting every query of the length users type (and CLI runs, which
+# never resume a clean parse, pay nothing for them).
+FIRST_CHECKPOINT = 3 * CHECKPOINT_EVERY
 
 
 class Seq:
@@ -36,6 +40,10 @@ def _children_count(value: object) -> int:
         return -1
     children = getattr(value, "children", None)
     return len(children) if isinstance(children, list) else -1
+
+
+#: The values that never have children: our tokens and nodes (only Lark's trees and :class:`Seq` do).
+_CHILDLESS = frozenset({Token, Aggregate, Clause, Field, Group, Logical, Name, Not, Operator, Value})
 
 
 class Checkpoint:
@@ -60,7 +68,9 @@ class Checkpoint:
 
     @classmethod
     def take(cls, pos: int, index: int, states: list[int], values: list[object]) -> Checkpoint:
-        sizes = tuple(len(v.children) if type(v) is Seq else _children_count(v) for v in values)
+        sizes = tuple(
+            len(v.children) if type(v) is Seq else -1 if type(v) in _CHILDLESS else _children_count(v) for v in values
+        )
         return cls(pos, index, tuple(states), tuple(values), sizes)
 
     def value_stack(self) -> list[object]:
@@ -118,9 +128,12 @@ def too_long(text: str, *, checked: bool = True) -> Diagnostic:
     return make("NQL005", message, MAX_QUERY_LENGTH, len(text))
 
 
+_EXPRESSIONS = (Clause, Not, Group, Logical)
+
+
 def as_expr(tree: object) -> Expr | None:
     """The built tree: the start rule's callback always gives an expression or None."""
-    assert tree is None or isinstance(tree, Clause | Not | Group | Logical)
+    assert tree is None or isinstance(tree, _EXPRESSIONS)
     return tree
 
 

@@ -24,6 +24,7 @@ from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.syntax import lalr_table, terminals
 from nql_lsp.syntax.parsed import (
     CHECKPOINT_EVERY,
+    FIRST_CHECKPOINT,
     LOOKAHEAD,
     Checkpoint,
     CleanPrefix,
@@ -34,7 +35,7 @@ from nql_lsp.syntax.parsed import (
     too_long,
 )
 from nql_lsp.syntax.terminals import FUNC, WORD
-from nql_lsp.syntax.tree import Aggregate, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
+from nql_lsp.syntax.tree import Aggregate, Clause, Field, Group, Logical, Name, Not, Operator, Query, Token, Value
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -114,6 +115,34 @@ class _FastBuilder(NodeBuilder):
         return Value(children[0])
 
 
+def _one_operator(tok: Token) -> Operator:
+    return Operator((tok,))
+
+
+def _two_operator(first: Token, second: Token) -> Operator:
+    return Operator((first, second))
+
+
+# The reduces that build one node straight from the popped values, as their :class:`_FastBuilder` method
+# would from the list of them: called with the values themselves, which saves a list and a call per node
+# in the common reduces (most reduces build a name, a field, an operator, a value, a clause or a group).
+_DIRECT: dict[tuple[str, int], Callable[..., Any]] = {
+    ("name", 1): Name,
+    ("field", 1): Field,
+    ("field", 3): Field,
+    ("operator", 1): _one_operator,
+    ("operator", 2): _two_operator,
+    ("existence", 1): _one_operator,
+    ("existence", 2): _two_operator,
+    ("value", 1): Value,
+    ("clause", 2): Clause,
+    ("clause", 3): Clause,
+    ("group", 3): Group,
+    ("negation", 2): Not,
+    ("aggregate", 4): Aggregate,
+}
+
+
 def _reduction(origin: str, size: int, name: str, expand1: bool, include: Any) -> Reduction:
     """How a reduce by one rule builds its value, as Lark's tree builder does for the same rule: keep the
     values ``include`` names (splicing in a helper rule's list, and reusing the first one's list, so a
@@ -157,6 +186,13 @@ def _reduction(origin: str, size: int, name: str, expand1: bool, include: Any) -
     return size, origin, filtered
 
 
+def _direct(origin: str, size: int, name: str, expand1: bool, include: Any) -> Callable[..., Any] | None:
+    """The constructor a reduce may call with its popped values (see ``_DIRECT``), or None."""
+    if include is not None or expand1:
+        return None
+    return _DIRECT.get((name, size))
+
+
 def _first(children: list[Any]) -> Any:
     return children[0]
 
@@ -180,6 +216,12 @@ def _unit_chain(below: int, top: int, kind: str) -> int:
 
 
 _REDUCTIONS: tuple[Reduction, ...] = tuple(_reduction(*rule) for rule in lalr_table.RULES)
+# Per rule, as the fast loop reads it: (values popped, nonterminal made, direct constructor or None, list
+# builder, whether it is a `?rule`'s lone child kept as it is).
+_STEPS: tuple[tuple[int, str, Callable[..., Any] | None, Callable[[list[Any]], Any], bool], ...] = tuple(
+    (size, origin, _direct(*rule), build, build is _first)
+    for rule, (size, origin, build) in zip(lalr_table.RULES, _REDUCTIONS, strict=True)
+)
 _KEYWORDS = terminals.keywords() - frozenset(terminals.CONNECTIVES)
 _CONNECTIVES = frozenset(terminals.CONNECTIVES)
 
@@ -193,7 +235,7 @@ def _fast_parse(text: str) -> ParseResult | None:
 def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     """The fast path: the whole parse of a well-formed query, or how far it got cleanly."""
     states = lalr_table.STATES
-    reductions = _REDUCTIONS
+    steps = _STEPS
     units = _UNIT_CHAINS
     end_state = lalr_table.END
     connectives = _CONNECTIVES
@@ -203,10 +245,13 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     state_stack = [lalr_table.START]
     value_stack: list[object] = []
     push_state, push_value = state_stack.append, value_stack.append
+    pop_value = value_stack.pop
     tokens: list[Token] = []
     add_token = tokens.append
     checkpoints: list[Checkpoint] = []
+    take = Checkpoint.take
     row = states[lalr_table.START]
+    until_checkpoint = FIRST_CHECKPOINT
     for m in _MASTER.finditer(text):
         kind = m.lastgroup
         if kind is None:  # the end of the text
@@ -232,44 +277,64 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
                 push_value(tok)
                 row = states[action]
                 break
-            size, origin, build = reductions[~action]
+            size, origin, direct, build, unit = steps[~action]
             if size == 1:  # most reduces: build in place, or (a `?rule`'s lone child) keep the value
-                if build is _first:
+                if unit:
                     key = (state_stack[-2], state_stack[-1], kind)
                     goto = units.get(key)
                     if goto is None:
                         goto = units[key] = _unit_chain(*key)
                 else:
-                    value_stack[-1] = build([value_stack[-1]])
+                    value_stack[-1] = direct(value_stack[-1]) if direct is not None else build([value_stack[-1]])
                     goto = states[state_stack[-2]][origin]
                 state_stack[-1] = goto
             else:
-                if size:
+                if direct is not None:  # pop the values straight into the node's constructor
+                    del state_stack[-size:]
+                    if size == 3:
+                        c = pop_value()
+                        b = pop_value()
+                        push_value(direct(pop_value(), b, c))
+                    else:
+                        children = value_stack[-size:]
+                        del value_stack[-size:]
+                        push_value(direct(*children))
+                elif size:
                     children = value_stack[-size:]
                     del state_stack[-size:]
                     del value_stack[-size:]
+                    push_value(build(children))
                 else:
-                    children = []
-                push_value(build(children))
+                    push_value(build([]))
                 goto = states[state_stack[-1]][origin]
                 push_state(goto)
             row = states[goto]
-        if len(tokens) % CHECKPOINT_EVERY == 0:
-            checkpoints.append(Checkpoint.take(end, len(tokens), state_stack, value_stack))
+        until_checkpoint -= 1
+        if not until_checkpoint:
+            until_checkpoint = CHECKPOINT_EVERY
+            checkpoints.append(take(end, len(tokens), state_stack, value_stack))
     tree: object = None
     while True:  # the end of the text: reduce until the start rule is made
         action = row.get("$END")
         if action is None:
             return CleanPrefix(tokens, checkpoints)
         assert action < 0, "the end is never shifted"
-        size, origin, build = reductions[~action]
+        size, origin, direct, build, unit = steps[~action]
+        if unit:  # a `?rule`'s lone child stands for it: only the top state changes
+            goto = states[state_stack[-2]][origin]
+            if goto == end_state:
+                tree = value_stack[-1]
+                break
+            state_stack[-1] = goto
+            row = states[goto]
+            continue
         if size:
             children = value_stack[-size:]
             del state_stack[-size:]
             del value_stack[-size:]
         else:
             children = []
-        tree = build(children)
+        tree = direct(*children) if direct is not None else build(children)
         goto = states[state_stack[-1]][origin]
         if goto == end_state:
             break

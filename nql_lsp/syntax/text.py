@@ -96,7 +96,7 @@ class LineIndex:
         segment = self.text[start:offset]
         if segment.isascii():
             return line, len(segment)
-        return line, sum(_units(ch, encoding) for ch in segment)
+        return line, _length(segment, encoding)
 
     def offset(self, line: int, character: int, encoding: Encoding = "utf-16") -> int:
         """The code-point offset of an LSP position; past the end of a line means its end."""
@@ -108,14 +108,31 @@ class LineIndex:
         end = self.line_end(line)
         if encoding == "utf-32":
             return min(start + max(character, 0), end)
-        units = 0
-        i = start
-        while i < end and units < character:
-            units += _units(self.text[i], encoding)
-            if units > character:  # inside a surrogate pair or multi-byte sequence: stay before it
-                break
-            i += 1
-        return i
+        if character <= 0:
+            return start
+        # Each code point takes one unit or more, so the answer lies within ``character`` code points.
+        segment = self.text[start : min(end, start + character)]
+        if segment.isascii() or _length(segment, encoding) <= character:
+            return start + len(segment)
+        # The longest prefix that fits in ``character`` units (a position inside a surrogate pair or a
+        # multi-byte sequence stays before it), found by halving: each step measures a prefix at C speed,
+        # where walking a long non-ASCII line a character at a time took milliseconds.
+        lo, hi = 0, len(segment)  # the prefix of lo code points fits, the one of hi does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _length(segment[:mid], encoding) <= character:
+                lo = mid
+            else:
+                hi = mid
+        return start + lo
+
+
+def _length(text: str, encoding: Encoding) -> int:
+    """How many code units of ``encoding`` (UTF-8 or UTF-16) ``text`` takes, counted by the codec. A lone
+    surrogate (a JSON client may send one) is encoded as itself, taking the units ``_units`` gives it."""
+    if encoding == "utf-16":
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _next_break(text: str, i: int) -> int:

@@ -185,6 +185,7 @@ def searches(pattern: str, text: str) -> bool:
     return _regex(pattern).search(text) is not None
 
 
+@lru_cache(maxsize=512)
 def matches_every_string(pattern: str) -> bool:
     """True when an RE2 search for ``pattern`` succeeds in any string.
 

@@ -13,13 +13,12 @@ the positive clause (``x NOT CONTAINS v`` is ``NOT x CONTAINS v``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.language.catalog import OPERATORS, RELATIVE_UNITS, SERIES_TYPE, TYPES, Allowed
 from nql_lsp.language.values import DatetimeValue, ValueProblem, read_value
+from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 
@@ -32,8 +31,7 @@ _FIXED_UNITS = {name for name, (unit, _) in RELATIVE_UNITS.items() if unit not i
 ABSOLUTE, FIXED, MONTHS = "absolute", "fixed", "months"
 
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+class Atom(FrozenRecord):
     path: str
     type: str
     aggregate: str | None  # floatSeries only: the aggregate compared ("last" for a bare series)
@@ -41,6 +39,26 @@ class Atom:
     op: str  # the positive operator
     operand: Any  # float for numbers and datetimes, bool, canonical state, str (MATCHES: the pattern)
     negated: bool  # written with a negated operator
+
+    __slots__ = ("aggregate", "mode", "negated", "op", "operand", "path", "type")
+
+    def __init__(
+        self,
+        path: str,
+        type: str,
+        aggregate: str | None,
+        mode: str,
+        op: str,
+        operand: Any,
+        negated: bool,
+    ) -> None:
+        self.path = path
+        self.type = type
+        self.aggregate = aggregate
+        self.mode = mode
+        self.op = op
+        self.operand = operand
+        self.negated = negated
 
     @property
     def key(self) -> tuple[str, str, str | None, str]:
@@ -98,6 +116,8 @@ def _datetime_operand(value: DatetimeValue) -> tuple[str, float]:
     rel = value.relative
     assert rel is not None
     if rel.unit in _FIXED_UNITS:
+        from datetime import timedelta  # imported where a query compares a relative time
+
         seconds = timedelta(**{RELATIVE_UNITS[rel.unit][0]: rel.amount}).total_seconds()
         return FIXED, -seconds
     # "-n months" is strictly earlier for a larger n, whatever "now" is; years are 12 months.

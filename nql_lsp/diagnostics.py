@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 
 
 class Severity(StrEnum):

@@ -17,8 +17,9 @@ PACKAGE = Path(nql_lsp.__file__).parent
 
 #: Rooms in the order of the flow. A module may import from its own room and the rooms listed before it.
 ROOMS: tuple[tuple[str, ...], ...] = (
-    ("nql_lsp", "nql_lsp.diagnostics"),  # the version, and what a diagnostic is
-    ("nql_lsp.language",),  # the catalog: types, operators, aggregates, values, schema
+    ("nql_lsp",),  # the version
+    ("nql_lsp.language",),  # the catalog: types, operators, aggregates, values, schema, record classes
+    ("nql_lsp.diagnostics",),  # what a diagnostic is, every code
     ("nql_lsp.syntax",),  # text, tokens, tree, parser
     ("nql_lsp.sources",),  # where queries stand in files
     ("nql_lsp.analysis",),  # checks, diagnostics of a query
@@ -76,6 +77,14 @@ def imports() -> dict[str, set[str]]:
 def test_every_module_is_in_a_room() -> None:
     for module in imports():
         rank(module)
+
+
+#: The modules the package keeps at its top level; everything else lives in a room's folder.
+TOP_LEVEL = {"__init__", "__main__", "server", "diagnostics", "completion"}
+
+
+def test_only_the_fixed_modules_stand_at_the_top_level() -> None:
+    assert {p.stem for p in PACKAGE.glob("*.py")} == TOP_LEVEL
 
 
 def test_no_room_imports_from_a_later_room() -> None:

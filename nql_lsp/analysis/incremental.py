@@ -53,8 +53,8 @@ from nql_lsp.analysis.lints.conjunction import PATH_BUDGET, implies
 from nql_lsp.analysis.lints.literals import Atom, Lit, Place, atom_of, normal_form
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
+from nql_lsp.language.records import FrozenRecord
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
-from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.terminals import OPEN_QUOTES
 from nql_lsp.syntax.tree import Clause, Expr, Field, Group, Logical, Name, Not, Operator, Query, Token, iter_exprs
 

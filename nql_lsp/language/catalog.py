@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from enum import Enum
 from itertools import repeat
 
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 
 
 class Allowed(Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from nql_lsp.records import ValueRecord
+from nql_lsp.language.records import ValueRecord
 
 
 class FieldStats(ValueRecord):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from nql_lsp.language.catalog import AGGREGATES, BOOLEANS, RELATIVE_UNITS, RUN_STATES, SIZE_UNITS
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 
 if TYPE_CHECKING:
     from datetime import datetime

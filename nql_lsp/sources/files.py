@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Literal
 
-from nql_lsp.records import ValueRecord
+from nql_lsp.language.records import ValueRecord
 from nql_lsp.sources.query import Extraction, PlainQuery, QuerySource
 
 

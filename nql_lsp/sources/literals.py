@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from nql_lsp.records import ValueRecord
+from nql_lsp.language.records import ValueRecord
 
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 _SIMPLE_ESCAPES = {

@@ -13,7 +13,7 @@ import bisect
 from collections.abc import Callable
 
 from nql_lsp.diagnostics import Edit
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 
 #: Encodes replacement text for the file range ``[start, end)`` of a segment; None when the text cannot be
 #: written there (the segment would no longer read as the same kind of literal).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from nql_lsp.records import ValueRecord
+from nql_lsp.language.records import ValueRecord
 from nql_lsp.sources.mapping import CharMap, Segment
 from nql_lsp.sources.python import find_queries, syntax_note
 from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource, Through

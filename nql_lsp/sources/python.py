@@ -18,7 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator
 
-from nql_lsp.records import ValueRecord
+from nql_lsp.language.records import ValueRecord
 from nql_lsp.sources.holes import WORD_PLACEHOLDER, placeholder
 from nql_lsp.sources.literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from nql_lsp.sources.mapping import CharMap, Encoder, Segment

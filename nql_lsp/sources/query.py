@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from nql_lsp.diagnostics import Diagnostic, Edit, Fix, Related
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 
 #: ``[start, end)`` offsets into a query's text.
 Span = tuple[int, int]

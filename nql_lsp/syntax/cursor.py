@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
-from nql_lsp.records import FrozenRecord
+from nql_lsp.language.records import FrozenRecord
 from nql_lsp.syntax.tree import Aggregate, Clause, Expr, Group, Logical, Not, Query, Token, sub_exprs
 
 # Roles a token can play.

@@ -1,7 +1,7 @@
-"""The record classes (:mod:`nql_lsp.records`), where the syntax room and the rooms after it import them."""
+"""The record classes (:mod:`nql_lsp.language.records`), re-exported where the syntax room has long found them."""
 
 from __future__ import annotations
 
-from nql_lsp.records import FrozenRecord, Record, ValueRecord, fields_of
+from nql_lsp.language.records import FrozenRecord, Record, ValueRecord, fields_of
 
 __all__ = ["FrozenRecord", "Record", "ValueRecord", "fields_of"]

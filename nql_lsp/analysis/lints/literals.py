@@ -17,8 +17,8 @@ from typing import Any
 
 from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.language.catalog import OPERATORS, RELATIVE_UNITS, SERIES_TYPE, TYPES, Allowed
+from nql_lsp.language.records import FrozenRecord
 from nql_lsp.language.values import DatetimeValue, ValueProblem, read_value
-from nql_lsp.records import FrozenRecord
 from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
 

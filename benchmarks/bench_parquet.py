@@ -41,7 +41,8 @@ from nql_lsp.evaluation.export_schema import learn_export
 from nql_lsp.explore.data import cell, sorted_runs
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
-from nql_lsp.runs.parquet import ParquetRunSet, export_files, read_ahead
+from nql_lsp.runs.layout import export_files
+from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
 
 QUERY = (
     "last(`metrics/m0`:floatSeries) > 0.5 AND max(`metrics/m1`:floatSeries) < 0.99 AND "

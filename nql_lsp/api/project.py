@@ -39,24 +39,25 @@ def open(path: str | os.PathLike[str] | None = None, project: str | Sequence[str
     naming the file and what is wrong with it, or the projects the source holds."""
     projects = () if project is None else (project,) if isinstance(project, str) else tuple(project)
     try:
-        runs = _open(path, projects, None)
-    except NQLError as error:
-        if not isinstance(error.__cause__, RegistryOnlyError):
-            raise
-        # export-models' own folder: no runs, but its models and their versions can be fetched.
+        runs = open_runs(path, projects=projects)
+    except RegistryOnlyError as error:  # export-models' own folder: no runs, but its models can be fetched
         runs = RunSet([], str(path), [str(error)])
+    except (RunsError, OSError) as error:
+        raise _refused(path, error) from None
     return Project(runs, path, projects)
 
 
-def _open(path: str | os.PathLike[str] | None, projects: Sequence[str], scope: str | None) -> RunsSource:
+def _open(path: str | os.PathLike[str] | None, projects: Sequence[str], scope: str) -> RunsSource:
     try:
         return open_runs(path, projects=projects, scope=scope)
-    except RegistryOnlyError as error:
-        raise NQLError(str(error)) from error
-    except RunsError as error:
-        raise NQLError(str(error)) from None
-    except OSError as error:
-        raise NQLError(f"{path}: {error.strerror or error}") from None
+    except (RunsError, OSError) as error:
+        raise _refused(path, error) from None
+
+
+def _refused(path: str | os.PathLike[str] | None, error: RunsError | OSError) -> NQLError:
+    if isinstance(error, OSError):
+        return NQLError(f"{path}: {error.strerror or error}")
+    return NQLError(str(error))
 
 
 class Project:

@@ -28,7 +28,6 @@ from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
 from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
 from nql_lsp.runs.layout import PART_NAME as _PART
 from nql_lsp.runs.layout import REGISTRY_SCOPES, export_layout
-from nql_lsp.runs.layout import export_files as export_files  # where benchmarks and tests find it
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Progress, RegistryOnlyError, Run, RunsError, RunSet
 

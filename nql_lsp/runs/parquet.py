@@ -189,6 +189,8 @@ SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs", "nql_warnings")
 
 
 _PART = re.compile(r"(?P<run>.+)_part_(?P<n>\d+)\.parquet")
+#: A part file's name: ``<run>_part_<N>.parquet`` (readers of the files outside this module use it too).
+PART_NAME = _PART
 
 
 def export_files(path: Path) -> tuple[list[str], list[str]]:
@@ -671,6 +673,10 @@ def _file_names(run_id: str) -> tuple[str, str]:
     but letters, digits, ``_`` and ``-`` turned into ``_``, then ``-`` and a 16-hex blake2b digest of the id)."""
     digest = hashlib.blake2b(run_id.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     return run_id, "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id) + "-" + digest
+
+
+#: The names a run's part files may have (see ``_file_names``), for readers of the files outside this module.
+run_file_names = _file_names
 
 
 def _key_of(run: Run) -> str:

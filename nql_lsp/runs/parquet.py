@@ -204,10 +204,13 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
     parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
     others: list[str] = []
     # One walk over names, no Path per file: an export holds tens of thousands of parts.
+    first = "_part_0.parquet"
     for folder, _, names in os.walk(path):
         prefix = folder + os.sep
         for name in names:
-            if name.endswith(".parquet"):
+            if name.endswith(first) and len(name) > len(first):  # the usual part, named without a regex
+                parts.setdefault((folder, name[: -len(first)]), []).append((0, prefix + name))
+            elif name.endswith(".parquet"):
                 m = _PART.fullmatch(name)
                 if m is None:
                     others.append(prefix + name)
@@ -221,7 +224,8 @@ def export_files(path: Path) -> tuple[list[str], list[str]]:
         return sorted(others), []
     files: list[str] = []
     incomplete: list[str] = []
-    for (folder, run), held in sorted(parts.items()):
+    # Sorted as (folder, run) pairs would be, by one string each: comparing tuples costs more than the walk.
+    for (folder, run), held in sorted(parts.items(), key=lambda item: f"{item[0][0]}\0{item[0][1]}"):
         if len(held) == 1 and held[0][0] == 0:  # the usual run: one part
             files.append(held[0][1])
         elif any(n == 0 for n, _ in held):

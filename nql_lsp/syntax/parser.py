@@ -56,16 +56,23 @@ def _lark() -> Lark:
 
 # One match per token, the whitespace before it included (possessively, so that trailing whitespace is
 # never given back to ``irregular``); at the end of the text only the empty ``\Z`` alternative matches.
+# The regex engine tries the alternatives in turn, so the commonest tokens come first: words (names,
+# types, keywords, numbers), parentheses, backquoted names. Only alternatives that can start with the same
+# character need an order of their own (``>=`` before ``>``, ``==`` before ``=``, ``irregular`` last), and
+# a word starts with none of the characters the others start with. A quoted token is read as runs of
+# plain characters between escapes ("the unrolled loop"): the same match as ``(?:[^"\\]|\\.)*``, which
+# the engine takes a character at a time.
 _MASTER = re.compile(
     r"""
     \s*+
     (?:
-        (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
-      | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
-      | (?P<SQ_STRING>'(?:[^'\\]|\\[\s\S])*')
+        (?P<WORD>[^\s`"'():=!<>]+)
+      | (?P<LPAR>\() | (?P<RPAR>\))
+      | (?P<QNAME>`[^`\\]*+(?:\\[\s\S][^`\\]*+)*+`)
+      | (?P<COLON>:)
+      | (?P<STRING>"[^"\\]*+(?:\\[\s\S][^"\\]*+)*+")
       | (?P<GE>>=) | (?P<LE><=) | (?P<NE>!=) | (?P<EQEQ>==) | (?P<EQ>=) | (?P<GT>>) | (?P<LT><)
-      | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
-      | (?P<WORD>[^\s`"'():=!<>]+)
+      | (?P<SQ_STRING>'[^'\\]*+(?:\\[\s\S][^'\\]*+)*+')
       | (?P<irregular>[\s\S])
       | \Z
     )

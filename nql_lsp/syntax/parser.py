@@ -253,6 +253,7 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     value_stack: list[object] = []
     push_state, push_value = state_stack.append, value_stack.append
     pop_value = value_stack.pop
+    new_token = object.__new__
     tokens: list[Token] = []
     add_token = tokens.append
     checkpoints: list[Checkpoint] = []
@@ -273,7 +274,13 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
                 kind = upper
             elif FUNC in row and call(word) and call_follows(text, end):
                 kind = FUNC
-        tok = Token(kind, word, start, end)
+        # Token(kind, word, start, end) without the call of its __init__, the dearest step of lexing a
+        # token (tests/test_parser.py holds Token to these four fields, so that none is left unset here).
+        tok = new_token(Token)
+        tok.kind = kind
+        tok.text = word
+        tok.start = start
+        tok.end = end
         add_token(tok)
         while True:
             action = row.get(kind)

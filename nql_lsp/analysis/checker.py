@@ -15,6 +15,7 @@ from typing import Any
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
 from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
+from nql_lsp.language.regex import regex_error  # RE2 itself is loaded only for a query that matches
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
 from nql_lsp.syntax.records import ValueRecord
@@ -133,7 +134,7 @@ class _Checker:
         written, type_ = self.resolve_type(fld, agg, info)
         aggregate = self.check_aggregate(clause, agg, type_) if agg is not None else None
         operator = clause.operator
-        op = None if operator.missing else operator.op
+        op = operator.op or None  # spelled "" exactly when recovery invented every token of it
         if type_ is not None and op is not None:
             self.check_operator(clause, fld, agg, type_, op)
         if info is not None and info.note and (op not in (None, "EXISTS", "NOT EXISTS") or not info.note_on_values):
@@ -391,8 +392,6 @@ class _Checker:
         return text
 
     def check_regex(self, value: Value, pattern: str) -> None:
-        from nql_lsp.language.regex import regex_error  # RE2 is loaded only for a query that matches
-
         error = regex_error(pattern)
         if error is not None:
             self.out.add("NQL302", f"invalid RE2 regex: {error}", value.start, value.end)

@@ -34,15 +34,18 @@ def lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema) -> l
     return out.items
 
 
-def _related(tree: Query, clauses: list[ClauseInfo]) -> bool:
+def _related(text: str, tree: Query, clauses: list[ClauseInfo]) -> bool:
     """Whether anything could relate two clauses: a path used twice, or a `NOT` that may meet another.
 
     Without either, no contradiction but a lone clause's, no redundancy and no `NOT NOT` can be found, so
-    the common query (each clause on its own field) skips the normal form.
+    the common query (each clause on its own field) skips the normal form. Every `NOT` token is a `not` in
+    the text in some case, so a text with fewer than two has no two tokens to count.
     """
     paths = {info.path for info in clauses}
     if len(paths) < len(clauses):
         return True
+    if text.upper().count("NOT") < 2:
+        return False
     return sum(1 for tok in tree.tokens if tok.kind == "NOT") > 1
 
 
@@ -55,7 +58,7 @@ def _lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema, out
     assert tree.expr is not None
     learned = schema.learned
     total = schema.run_count if learned else None
-    if not (total or _related(tree, clauses)):
+    if not (total or _related(text, tree, clauses)):
         # Each clause on its own: only what one clause says of itself, and atoms only where that can be.
         for info in clauses:
             if not (

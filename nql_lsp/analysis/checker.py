@@ -132,9 +132,9 @@ class _Checker:
             return ClauseInfo(clause, "", None, False, None, None, None, None)
         path, info = self.check_name(fld.name)
         written, type_ = self.resolve_type(fld, agg, info)
-        aggregate = self.check_aggregate(clause, agg, type_) if agg is not None else None
         operator = clause.operator
         op = operator.op or None  # spelled "" exactly when recovery invented every token of it
+        aggregate = self.check_aggregate(clause, agg, type_, op) if agg is not None else None
         if type_ is not None and op is not None:
             self.check_operator(clause, fld, agg, type_, op)
         if info is not None and info.note and (op not in (None, "EXISTS", "NOT EXISTS") or not info.note_on_values):
@@ -284,7 +284,7 @@ class _Checker:
             change,
         )
 
-    def check_aggregate(self, clause: Clause, agg: Aggregate, type_: str | None) -> str | None:
+    def check_aggregate(self, clause: Clause, agg: Aggregate, type_: str | None, op: str | None) -> str | None:
         func = agg.function
         name = func.text.lower()
         valid = name in AGGREGATES
@@ -295,11 +295,11 @@ class _Checker:
             self.out.add("NQL205", f"unknown aggregate `{func.text}`; {hint}", func.start, func.end, *fixes)
         if type_ is not None and type_ != catalog.SERIES_TYPE:
             self.out.add("NQL204", f"aggregates apply to `floatSeries` only, not to `{type_}`", func.start, agg.end)
-        op = clause.operator
-        if not op.missing and OPERATORS.get(op.op) and OPERATORS[op.op].family == catalog.EXISTS:
+        op_info = OPERATORS.get(op) if op is not None else None
+        if op_info is not None and op_info.family == catalog.EXISTS:
             self.out.add(
                 "NQL206",
-                f"`{op.op}` tests the series itself; drop the aggregate `{name}`",
+                f"`{op}` tests the series itself; drop the aggregate `{name}`",
                 agg.start,
                 agg.end,
                 fix("Remove the aggregate", Edit(agg.start, agg.end, _field_text(clause))),

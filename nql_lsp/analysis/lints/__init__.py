@@ -49,6 +49,10 @@ def _related(text: str, tree: Query, clauses: list[ClauseInfo]) -> bool:
     return sum(1 for tok in tree.tokens if tok.kind == "NOT") > 1
 
 
+#: The operators of a clause :func:`.tautologies.presence_tests` may find to test only presence.
+_PRESENCE_TEST_OPERATORS = frozenset({"MATCHES", "NOT MATCHES", "CONTAINS", "NOT CONTAINS"})
+
+
 def _alone(atom: Atom) -> bool:
     """A clause that can be impossible by itself: a variance compared below zero."""
     return atom.aggregate == "variance" and atom.op in ("=", "<", "<=")
@@ -59,12 +63,18 @@ def _lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema, out
     learned = schema.learned
     total = schema.run_count if learned else None
     if not (total or _related(text, tree, clauses)):
-        # Each clause on its own: only what one clause says of itself, and atoms only where that can be.
+        # Each clause on its own: only what one clause says of itself, and atoms only where that can be
+        # (without runs: a variance that may be impossible, or a string test that may always pass).
         for info in clauses:
             if not (
                 learned
                 or info.aggregate == "variance"
-                or (info.type is not None and is_plain_string(info.type) and info.value is not None)
+                or (
+                    info.op in _PRESENCE_TEST_OPERATORS
+                    and info.type is not None
+                    and is_plain_string(info.type)
+                    and info.value is not None
+                )
             ):
                 continue
             atom = atom_of(info)

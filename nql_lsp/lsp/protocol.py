@@ -26,9 +26,13 @@ from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import (
+    JsonRpcContentModified,
     JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+    JsonRpcParseError,
+    JsonRpcRequestCancelled,
     JsonRpcServerNotInitialized,
 )
 from pygls.io_ import StdinAsyncReader, StdoutWriter
@@ -46,6 +50,44 @@ MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 # searched for at the end of a line: after a body shorter than its announced length, or a bad header, the
 # next header arrives glued to the bytes before it, and the stream resynchronises on it.
 _CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n?\Z", re.IGNORECASE)
+
+
+#: Errors that are the client's doing (a bad message, a cancel): answered, and logged in one line, never with
+#: a traceback or as an error of the server.
+CLIENT_ERRORS: tuple[type[JsonRpcException], ...] = (
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+    JsonRpcParseError,
+    JsonRpcRequestCancelled,
+    JsonRpcContentModified,
+    JsonRpcServerNotInitialized,
+)
+
+
+class _OneLine(logging.Filter):
+    """pygls logs a message it cannot structure, and a client error it answers, with a traceback at error
+    level; the client's mistake is not the server's failure. The first is dropped (the protocol logs its own
+    line), the second kept as one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Unable to deserialize message"):
+            return False
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, CLIENT_ERRORS):
+            record.exc_info = record.exc_text = None
+            record.msg, record.args = "%s", (f"{record.getMessage()}: {error}",)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _name in ("pygls.protocol.json_rpc", "pygls.protocol.language_server"):
+    logging.getLogger(_name).addFilter(_OneLine())
+
+
+def _valid_id(msg_id: Any) -> bool:
+    """LSP ids are integers or strings; JSON-RPC allows any number (a float is answered, with its id)."""
+    return isinstance(msg_id, int | float | str) and not isinstance(msg_id, bool)
 
 
 class _Unreadable:
@@ -101,6 +143,10 @@ class NqlProtocol(LanguageServerProtocol):
         method = getattr(message, "method", None)
         is_request = method is not None and getattr(message, "id", None) is not None
         if method == types.INITIALIZE:
+            if self.initialized and is_request:
+                again = JsonRpcInvalidRequest("initialize: the server is already initialized (LSP: only once)")
+                self._send_response(message.id, None, again.to_response_error())
+                return
             self.initialized = True
         elif not self.initialized and method != types.EXIT:
             if is_request:
@@ -156,21 +202,58 @@ class NqlProtocol(LanguageServerProtocol):
 # --- framing -------------------------------------------------------------------------------------------
 
 
+class _Replay:
+    """A reader with bytes put back in front of it: what followed a body that could not be read, from the
+    first header in it (a body shorter than it announced swallows the next message's header)."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._pending = b""
+
+    def put_back(self, data: bytes) -> None:
+        self._pending = data + self._pending
+
+    async def readline(self) -> bytes:
+        if self._pending:
+            end = self._pending.find(b"\n")
+            if end >= 0:
+                line, self._pending = self._pending[: end + 1], self._pending[end + 1 :]
+                return line
+            head, self._pending = self._pending, b""
+            rest: bytes = await self._reader.readline()
+            return head + rest
+        line: bytes = await self._reader.readline()
+        return line
+
+    async def readexactly(self, n: int) -> bytes:
+        head, self._pending = self._pending[:n], self._pending[n:]
+        if len(head) == n:
+            return head
+        rest: bytes = await self._reader.readexactly(n - len(head))
+        return head + rest if rest else head
+
+
+_HEADER_IN_BODY = re.compile(rb"content-length[ \t]*:", re.IGNORECASE)
+
+
 async def read_messages(
     stop: threading.Event, reader: Any, protocol: LanguageServerProtocol, on_error: Callable[[Exception, Any], Any]
 ) -> None:
     """Read ``Content-Length`` framed messages and hand each to ``protocol``, as ``pygls.io_.run_async``
     does, except that a header name is matched in any case, the stream resynchronises on the next
     ``Content-Length`` header after anything it cannot read (the latest such header before a blank line
-    wins), and a length above :data:`MAX_CONTENT_LENGTH` is refused without reading its body.
+    wins; a header inside a body that is not JSON is read again from there), a length above
+    :data:`MAX_CONTENT_LENGTH` is refused without reading its body, and a body that is not one JSON-RPC
+    message is answered as JSON-RPC says (:func:`handle_body`).
 
     ``reader`` is pygls's ``StdinAsyncReader`` or an ``asyncio.StreamReader``: ``readline`` and
     ``readexactly``, each awaitable, an empty result at the end of the stream.
     """
+    replay = _Replay(reader)
     length: int | None = None
     while not stop.is_set():
         try:
-            line: bytes = await reader.readline()
+            line: bytes = await replay.readline()
         except (ValueError, asyncio.LimitOverrunError):  # a line over the stream's limit: junk, skipped
             continue
         if not line:
@@ -190,15 +273,68 @@ async def read_messages(
                 MAX_CONTENT_LENGTH,
             )
             continue
-        body: bytes = await reader.readexactly(announced) if announced else b""
+        body: bytes = await replay.readexactly(announced) if announced else b""
         if announced and not body:
             break
         try:
-            message = json.loads(body, object_hook=protocol.structure_message)
-            protocol.handle_message(message)
+            handle_body(body, protocol, replay.put_back)
         except Exception as exc:
             log.exception("Unable to handle message")
             on_error(exc, JsonRpcException)
+
+
+def handle_body(body: bytes, protocol: LanguageServerProtocol, put_back: Callable[[bytes], None]) -> None:
+    """One message's body: JSON-RPC 2.0 checked, then structured and handled by ``protocol``.
+
+    What is not JSON is answered ParseError and what is not one request, notification or response
+    (a batch, which LSP does not have; a number; a bad ``jsonrpc`` or ``id``) InvalidRequest, with the id
+    when there is one, else null, as JSON-RPC 2.0 says; each is logged in one line. A body that is not
+    JSON but holds a ``Content-Length`` header (the one before it announced more than it sent) is read
+    again from that header, so the message that header frames is not lost.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError included
+        if (found := _HEADER_IN_BODY.search(body, 1)) is not None:
+            log.warning("a message body is not JSON (%s); reading resumes at the header inside it", exc)
+            put_back(body[found.start() :])
+        else:
+            log.warning("a message body is not JSON, answered ParseError: %s", exc)
+        protocol._send_response(None, None, JsonRpcParseError(f"not JSON: {exc}").to_response_error())  # type: ignore[arg-type]  # pygls types the id as not null; JSON-RPC answers a parse error with null
+        return
+    problem = _not_a_message(data)
+    if problem is not None:
+        msg_id = data.get("id") if isinstance(data, dict) and _valid_id(data.get("id")) else None
+        log.warning("an invalid message was answered InvalidRequest: %s", problem)
+        if not (isinstance(data, dict) and "method" not in data and "id" in data):  # a response is not answered
+            error = JsonRpcInvalidRequest(problem).to_response_error()
+            protocol._send_response(msg_id, None, error)  # type: ignore[arg-type]  # as above
+        return
+    try:
+        message = protocol.structure_message(data)
+    except JsonRpcException as exc:  # a notification (or response) whose params could not be read
+        log.warning("%s: dropped, %s", data.get("method") or f"response {data.get('id')!r}", exc)
+        return
+    protocol.handle_message(message)
+
+
+def _not_a_message(data: Any) -> str | None:
+    """Why ``data`` is not one JSON-RPC 2.0 message, or None."""
+    if isinstance(data, list):
+        return "a batch (a JSON array): LSP sends one message at a time"
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    if data.get("jsonrpc") != "2.0":
+        return f"jsonrpc is {data.get('jsonrpc')!r}, not \"2.0\""
+    if "id" in data and not _valid_id(data["id"]):
+        return f"the id {data['id']!r} is neither a number nor a string"
+    if "method" in data and not isinstance(data["method"], str):
+        return f"the method {data['method']!r} is not a string"
+    if "method" not in data and "id" not in data:
+        return "neither a method nor an id"
+    if "params" in data and not isinstance(data["params"], dict | list | type(None)):
+        return "params is neither an object nor an array"
+    return None
 
 
 def serve_io(server: JsonRPCServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:

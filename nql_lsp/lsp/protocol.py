@@ -2,12 +2,13 @@
 
 pygls 2.x is pinned below 3 in ``pyproject.toml`` for these: ``LanguageServerProtocol.structure_message``
 and ``handle_message`` (public, but their contracts are pygls's own), ``get_message_type`` (public),
-``_send_response``, ``_handle_response``, ``_request_futures`` and ``_shutdown`` (private), the
+``_send_response``, ``_send_data``, ``_serialize_message``, ``_include_headers``, ``_handle_response``,
+``_request_futures`` and ``_shutdown`` (private), the
 ``lsp_method`` decorator and the built-in handlers ``lsp_exit`` and ``lsp_text_document__did_*``
 (overridden by name), and ``fm.features`` (the feature manager's table of user handlers).
 
 The framing of stdio and TCP is read here too (:func:`read_messages`, in place of ``pygls.io_.run_async``),
-with pygls's ``StdinAsyncReader``, ``StdoutWriter``, ``JsonRPCServer.thread_pool``, ``shutdown``,
+with pygls's ``StdoutWriter``, ``JsonRPCServer.thread_pool``, ``shutdown``,
 ``report_server_error`` and the private ``_stop_event`` and ``_server`` it sets, as
 ``JsonRPCServer._start_io_async`` and ``start_tcp`` use them.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import re
@@ -28,6 +30,7 @@ from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcContentModified,
     JsonRpcException,
+    JsonRpcInternalError,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
     JsonRpcMethodNotFound,
@@ -35,7 +38,7 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
     JsonRpcServerNotInitialized,
 )
-from pygls.io_ import StdinAsyncReader, StdoutWriter
+from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.server import JsonRPCServer
@@ -85,6 +88,23 @@ for _name in ("pygls.protocol.json_rpc", "pygls.protocol.language_server"):
     logging.getLogger(_name).addFilter(_OneLine())
 
 
+#: Writes under way on an asynchronous transport: a task the loop holds only weakly is kept here till done.
+_PENDING_WRITES: set[asyncio.Future[Any]] = set()
+
+
+def _strict(value: Any, kind: type) -> Any:
+    """``value`` as ``kind`` (int, str or bool) if it is one already (an integral float is an int, as
+    JSON does not tell them apart), else TypeError. A subclass (an enum: SymbolKind, MarkupKind) is
+    made as cattrs makes it, by calling it, which refuses a value it does not list."""
+    if kind not in (int, str, bool):
+        return kind(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    raise TypeError(f"{value!r} is not a{'n' if kind is int else ''} {kind.__name__}")
+
+
 def _valid_id(msg_id: Any) -> bool:
     """LSP ids are integers or strings; JSON-RPC allows any number (a float is answered, with its id)."""
     return isinstance(msg_id, int | float | str) and not isinstance(msg_id, bool)
@@ -121,6 +141,14 @@ class NqlProtocol(LanguageServerProtocol):
     exit_code: int | None = None
     #: Called with the status on ``exit`` to end the process there and then; None in process (tests).
     end_process: Callable[[int], None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # cattrs reads an ``int`` with ``int(value)``, a ``str`` with ``str(value)``, a ``bool`` with
+        # ``bool(value)``: a position {"line": 0.5} or {"line": "3"}, a uri 5, were taken as 0, 3 and "5".
+        # LSP types them (uinteger, string, boolean); a value of another type is InvalidParams.
+        for kind in (int, str, bool):
+            self._converter.register_structure_hook(kind, _strict)  # pygls private: the protocol's converter
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         # A request of a method pygls has no type for is read as a generic request, which must have params;
@@ -169,6 +197,37 @@ class NqlProtocol(LanguageServerProtocol):
             self.end_process(self.exit_code)
         yield from LanguageServerProtocol.lsp_exit(self, *args)
 
+    def _send_data(self, data: Any) -> None:
+        """pygls's, except that a response that cannot be serialised (an answer nested deeper than the
+        converter's recursion, say) is answered InternalError: pygls logs the failure and sends nothing,
+        and the client waits for ever. Serialised once, then framed as pygls frames it (``writer``,
+        ``_include_headers``, ``CONTENT_TYPE`` and ``CHARSET`` are pygls's)."""
+        if not data or self.writer is None:
+            super()._send_data(data)  # pygls: nothing to send, or no transport (logged)
+            return
+        try:
+            body = json.dumps(data, default=self._serialize_message)
+        except (RecursionError, TypeError, ValueError, AttributeError) as exc:
+            msg_id = getattr(data, "id", None)
+            log.error("%s could not be serialised: %s", f"the answer to {msg_id!r}" if msg_id else "a message", exc)
+            if msg_id is not None and getattr(data, "method", None) is None and getattr(data, "error", None) is None:
+                failed = JsonRpcInternalError(f"the answer could not be serialised: {type(exc).__name__}")
+                self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": failed.to_response_error()})
+            return
+        header = ""
+        if self._include_headers:
+            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        try:
+            written = self.writer.write((header + body).encode(self.CHARSET))
+            if inspect.isawaitable(written):  # a TCP or WebSocket writer: kept until written
+                pending = asyncio.ensure_future(written)
+                _PENDING_WRITES.add(pending)
+                pending.add_done_callback(_PENDING_WRITES.discard)
+        except BrokenPipeError:
+            raise  # the client has gone: pygls's reader ends the server on it
+        except Exception as exc:
+            self._server._report_server_error(exc, JsonRpcInternalError)  # pygls private, as pygls reports it
+
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         """A response the server no longer waits for (the task that sent the request was cancelled: a
         load overtaken by a newer setting) is dropped: pygls would set a result on the cancelled future
@@ -203,8 +262,12 @@ class NqlProtocol(LanguageServerProtocol):
 
 
 class _Replay:
-    """A reader with bytes put back in front of it: what followed a body that could not be read, from the
-    first header in it (a body shorter than it announced swallows the next message's header)."""
+    """A reader with bytes put back in front of it: what followed the start of a body that turned out to
+    hold the next message's header (a body shorter than it announced swallows the message after it).
+
+    ``read_some`` returns what has arrived, at most ``n`` bytes, so a body can be looked at as it comes
+    in rather than only once its announced length is complete (which, for a short body, may be never).
+    """
 
     def __init__(self, reader: Any) -> None:
         self._reader = reader
@@ -217,23 +280,69 @@ class _Replay:
         if self._pending:
             end = self._pending.find(b"\n")
             if end >= 0:
-                line, self._pending = self._pending[: end + 1], self._pending[end + 1 :]
-                return line
+                kept, self._pending = self._pending[: end + 1], self._pending[end + 1 :]
+                return kept
             head, self._pending = self._pending, b""
             rest: bytes = await self._reader.readline()
             return head + rest
         line: bytes = await self._reader.readline()
         return line
 
-    async def readexactly(self, n: int) -> bytes:
-        head, self._pending = self._pending[:n], self._pending[n:]
-        if len(head) == n:
+    async def read_some(self, n: int) -> bytes:
+        if self._pending:
+            head, self._pending = self._pending[:n], self._pending[n:]
             return head
-        rest: bytes = await self._reader.readexactly(n - len(head))
-        return head + rest if rest else head
+        data: bytes = await self._reader.read(n)
+        return data
 
 
-_HEADER_IN_BODY = re.compile(rb"content-length[ \t]*:", re.IGNORECASE)
+class PipeReader:
+    """A binary stream read on a thread pool, as pygls's ``StdinAsyncReader`` reads stdin, with ``read``
+    returning what the pipe holds (``read1``: at most ``n`` bytes, without waiting for all of them), as
+    ``asyncio.StreamReader.read`` does."""
+
+    def __init__(self, stream: BinaryIO, executor: Any) -> None:
+        self._stream = stream
+        self._executor = executor
+
+    async def readline(self) -> bytes:
+        line: bytes = await asyncio.get_running_loop().run_in_executor(self._executor, self._stream.readline)
+        return line
+
+    async def read(self, n: int) -> bytes:
+        read1 = getattr(self._stream, "read1", self._stream.read)
+        data: bytes = await asyncio.get_running_loop().run_in_executor(self._executor, read1, n)
+        return data
+
+
+# A whole header line inside a body: never part of valid JSON (a raw line break cannot stand in a string,
+# and ``Content-Length`` is no JSON token), so the body before it was shorter than it announced.
+_HEADER_LINE = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r?\n", re.IGNORECASE)
+# How far back a header line split between two reads is searched for.
+_HEADER_OVERLAP = 64
+
+
+async def read_body(replay: _Replay, announced: int) -> bytes | None:
+    """``announced`` bytes of body, as they arrive; None at the end of the stream. A body in which the
+    next message's header line appears stops there: the header and what follows it are put back to be
+    read as the next message, and what came before (the short body) is returned, to be answered as not
+    JSON."""
+    body = bytearray()
+    while len(body) < announced:
+        piece = await replay.read_some(announced - len(body))
+        if not piece:
+            return None
+        start = max(0, len(body) - _HEADER_OVERLAP)
+        body += piece
+        if (found := _HEADER_LINE.search(body, start)) is not None:
+            log.warning(
+                "a message body announced %d bytes but the next header came after %d; reading resumes there",
+                announced,
+                found.start(),
+            )
+            replay.put_back(bytes(body[found.start() :]))
+            return bytes(body[: found.start()])
+    return bytes(body)
 
 
 async def read_messages(
@@ -242,12 +351,12 @@ async def read_messages(
     """Read ``Content-Length`` framed messages and hand each to ``protocol``, as ``pygls.io_.run_async``
     does, except that a header name is matched in any case, the stream resynchronises on the next
     ``Content-Length`` header after anything it cannot read (the latest such header before a blank line
-    wins; a header inside a body that is not JSON is read again from there), a length above
-    :data:`MAX_CONTENT_LENGTH` is refused without reading its body, and a body that is not one JSON-RPC
-    message is answered as JSON-RPC says (:func:`handle_body`).
+    wins; a header line arriving inside a body ends that body and is read from there,
+    :func:`read_body`), a length above :data:`MAX_CONTENT_LENGTH` is refused without reading its body,
+    and a body that is not one JSON-RPC message is answered as JSON-RPC says (:func:`handle_body`).
 
-    ``reader`` is pygls's ``StdinAsyncReader`` or an ``asyncio.StreamReader``: ``readline`` and
-    ``readexactly``, each awaitable, an empty result at the end of the stream.
+    ``reader`` is a :class:`PipeReader` or an ``asyncio.StreamReader``: ``readline`` and ``read``, each
+    awaitable, an empty result at the end of the stream.
     """
     replay = _Replay(reader)
     length: int | None = None
@@ -273,42 +382,35 @@ async def read_messages(
                 MAX_CONTENT_LENGTH,
             )
             continue
-        body: bytes = await replay.readexactly(announced) if announced else b""
-        if announced and not body:
+        body = await read_body(replay, announced)
+        if body is None:
             break
         try:
-            handle_body(body, protocol, replay.put_back)
+            handle_body(body, protocol)
         except Exception as exc:
             log.exception("Unable to handle message")
             on_error(exc, JsonRpcException)
 
 
-def handle_body(body: bytes, protocol: LanguageServerProtocol, put_back: Callable[[bytes], None]) -> None:
+def handle_body(body: bytes, protocol: LanguageServerProtocol) -> None:
     """One message's body: JSON-RPC 2.0 checked, then structured and handled by ``protocol``.
 
     What is not JSON is answered ParseError and what is not one request, notification or response
     (a batch, which LSP does not have; a number; a bad ``jsonrpc`` or ``id``) InvalidRequest, with the id
-    when there is one, else null, as JSON-RPC 2.0 says; each is logged in one line. A body that is not
-    JSON but holds a ``Content-Length`` header (the one before it announced more than it sent) is read
-    again from that header, so the message that header frames is not lost.
+    when there is one, else null, as JSON-RPC 2.0 says; each is logged in one line.
     """
     try:
         data = json.loads(body)
     except ValueError as exc:  # UnicodeDecodeError included
-        if (found := _HEADER_IN_BODY.search(body, 1)) is not None:
-            log.warning("a message body is not JSON (%s); reading resumes at the header inside it", exc)
-            put_back(body[found.start() :])
-        else:
-            log.warning("a message body is not JSON, answered ParseError: %s", exc)
-        protocol._send_response(None, None, JsonRpcParseError(f"not JSON: {exc}").to_response_error())  # type: ignore[arg-type]  # pygls types the id as not null; JSON-RPC answers a parse error with null
+        log.warning("a message body is not JSON, answered ParseError: %s", exc)
+        _answer_error(protocol, None, JsonRpcParseError(f"not JSON: {exc}"))
         return
     problem = _not_a_message(data)
     if problem is not None:
         msg_id = data.get("id") if isinstance(data, dict) and _valid_id(data.get("id")) else None
         log.warning("an invalid message was answered InvalidRequest: %s", problem)
         if not (isinstance(data, dict) and "method" not in data and "id" in data):  # a response is not answered
-            error = JsonRpcInvalidRequest(problem).to_response_error()
-            protocol._send_response(msg_id, None, error)  # type: ignore[arg-type]  # as above
+            _answer_error(protocol, msg_id, JsonRpcInvalidRequest(problem))
         return
     try:
         message = protocol.structure_message(data)
@@ -318,6 +420,13 @@ def handle_body(body: bytes, protocol: LanguageServerProtocol, put_back: Callabl
     protocol.handle_message(message)
 
 
+def _answer_error(protocol: LanguageServerProtocol, msg_id: Any, error: JsonRpcException) -> None:
+    """An error response written as a plain object, so that a null ``id`` is sent as ``"id": null``, as
+    JSON-RPC 2.0 requires of the answer to a message whose id could not be read (pygls's response type
+    leaves a null id out)."""
+    protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "error": error.to_response_error()})  # pygls private
+
+
 def _not_a_message(data: Any) -> str | None:
     """Why ``data`` is not one JSON-RPC 2.0 message, or None."""
     if isinstance(data, list):
@@ -325,7 +434,7 @@ def _not_a_message(data: Any) -> str | None:
     if not isinstance(data, dict):
         return f"a JSON {type(data).__name__}, not an object"
     if data.get("jsonrpc") != "2.0":
-        return f"jsonrpc is {data.get('jsonrpc')!r}, not \"2.0\""
+        return f'jsonrpc is {data.get("jsonrpc")!r}, not "2.0"'
     if "id" in data and not _valid_id(data["id"]):
         return f"the id {data['id']!r} is neither a number nor a string"
     if "method" in data and not isinstance(data["method"], str):
@@ -340,7 +449,7 @@ def _not_a_message(data: Any) -> str | None:
 def serve_io(server: JsonRPCServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
     """pygls's ``_start_io_async`` with :func:`read_messages` for its reading loop."""
     server._stop_event = stop = threading.Event()  # pygls private: what ``shutdown`` sets
-    reader = StdinAsyncReader(stdin or sys.stdin.buffer, server.thread_pool)
+    reader = PipeReader(stdin or sys.stdin.buffer, server.thread_pool)
     server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
     try:
         asyncio.run(read_messages(stop, reader, server.protocol, server.report_server_error))  # type: ignore[arg-type]  # pygls's protocol attribute is the JSON-RPC base class

@@ -3,7 +3,7 @@
 pygls 2.x is pinned below 3 in ``pyproject.toml`` for these: ``LanguageServerProtocol.structure_message``
 and ``handle_message`` (public, but their contracts are pygls's own), ``get_message_type`` (public),
 ``_send_response``, ``_send_data``, ``_serialize_message``, ``_include_headers``, ``_handle_response``,
-``_request_futures`` and ``_shutdown`` (private), the
+``_execute_handler``, ``_check_handler_result``, ``_request_futures`` and ``_shutdown`` (private), the
 ``lsp_method`` decorator and the built-in handlers ``lsp_exit`` and ``lsp_text_document__did_*``
 (overridden by name), and ``fm.features`` (the feature manager's table of user handlers).
 
@@ -227,6 +227,28 @@ class NqlProtocol(LanguageServerProtocol):
             raise  # the client has gone: pygls's reader ends the server on it
         except Exception as exc:
             self._server._report_server_error(exc, JsonRpcInternalError)  # pygls private, as pygls reports it
+
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Callable[[Any], None],
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """pygls keeps the future of every notification it handles (in ``_request_futures``, under a
+        made-up id) and never lets it go: every didOpen, didChange and didClose stayed there for the
+        server's life, with its result or exception and traceback. Once a notification's handler is done,
+        its future is dropped; a request's is dropped by pygls as it sends the answer."""
+        if callback == self._check_handler_result:  # pygls's callback for notifications
+            check = callback
+
+            def done(future: Any) -> None:
+                self._request_futures.pop(msg_id, None)  # pygls private: the futures of messages in flight
+                check(future)
+
+            callback = done
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)  # pygls private
 
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         """A response the server no longer waits for (the task that sent the request was cancelled: a

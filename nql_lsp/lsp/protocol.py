@@ -244,7 +244,9 @@ class NqlProtocol(LanguageServerProtocol):
             check = callback
 
             def done(future: Any) -> None:
-                self._request_futures.pop(msg_id, None)  # pygls private: the futures of messages in flight
+                # A cancelled one is left: pygls's shutdown cancels them while it iterates over the table.
+                if not future.cancelled():
+                    self._request_futures.pop(msg_id, None)  # pygls private: the futures of messages in flight
                 check(future)
 
             callback = done

@@ -157,3 +157,23 @@ def test_a_query_nested_20000_levels_deep_is_answered_promptly():
         assert "sys/failed" in s.answer(4)["result"]["contents"]["value"]
         assert time.monotonic() - started < 20
     assert b"RecursionError" not in s.stderr
+
+
+def test_shutdown_while_notifications_are_handled_is_answered_null():
+    """``initialized`` asks the client for its settings (``workspace/configuration``), which this client
+    never answers; a shutdown then cancels that notification's handler while pygls walks its table of
+    handlers in flight (a handler that took itself off the table then broke the walk)."""
+    server = RawServer()
+    try:
+        server.listen()
+        capabilities = {"window": {"workDoneProgress": True}, "workspace": {"configuration": True}}
+        params = {**INITIALIZE["params"], "capabilities": capabilities}
+        server.write(frame({**INITIALIZE, "params": params}))
+        server.wait_for(partial(_answers, 1))
+        server.write(frame({"method": "initialized", "params": {}}) + frame(_open(TEXT)))
+        server.wait_for(lambda m: m.get("method") == "workspace/configuration")
+        server.send({"id": 2, "method": "shutdown"})
+        answer = server.wait_for(partial(_answers, 2))
+        assert answer.get("result", "missing") is None and "error" not in answer
+    finally:
+        server.close()

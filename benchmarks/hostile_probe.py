@@ -77,6 +77,9 @@ class Client:
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
         self.capabilities = capabilities if capabilities is not None else default_capabilities()
+        #: How the server's own requests are answered: None is as an editor does; otherwise a function
+        #: of the request giving the message to send back, or None to leave it unanswered.
+        self.reply: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
 
     # framing, by hand
     def _read(self) -> None:
@@ -115,6 +118,10 @@ class Client:
                 self.stderr += chunk
 
     def _answer_server_request(self, message: dict[str, Any]) -> None:
+        if self.reply is not None:
+            if (answer := self.reply(message)) is not None:
+                self.send(answer)
+            return
         method = message["method"]
         if method == "workspace/configuration":
             items = message.get("params", {}).get("items", [])
@@ -1188,6 +1195,128 @@ def _(p: Probe) -> None:
     expect_error(c.response(c.request("workspace/symbol", {"query": ""})), (-32601,), "unadvertised")
 
 
+@attack("lifecycle", "$/cancelRequest of an in-flight request: answered, with a result or RequestCancelled")
+def _(p: Probe) -> None:
+    c = p.main
+    uri = "file:///probe/cancel-big.nql"
+    clause = '(`sys/id`:string = "RUN-1" AND `sys/tags`:stringSet CONTAINS "x")\nOR '
+    c.open(uri, clause * (2_000_000 // len(clause)) + '`sys/id`:string = "x"')
+    ids = [
+        c.request(
+            "textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}
+        )
+    ]
+    ids.append(c.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}}))
+    for msg_id in ids:
+        c.notify("$/cancelRequest", {"id": msg_id})
+    for msg_id in ids:
+        a = c.response(msg_id, timeout=60)
+        if "error" in a and a["error"].get("code") != -32800:
+            raise ProbeError(f"a cancelled request answered {a['error']}")
+        if "error" not in a and "result" not in a:
+            raise ProbeError(f"a cancelled request answered {a}")
+    c.close_document(uri)
+
+
+@attack("lifecycle", "initialize with unreadable params -> an error, then a valid initialize serves")
+def _(p: Probe) -> None:
+    c = p.fresh()
+    try:
+        for params in ({"processId": None}, None, {"processId": "me", "capabilities": 5}):
+            a = c.response(c.request("initialize", params))
+            if "error" not in a:
+                raise ProbeError(f"initialize with {params!r} answered {str(a)[:200]}")
+        c.initialize()
+        p.health.check(c)
+    finally:
+        c.stop()
+
+
+@attack("lifecycle", "the root of the file system as the workspace, folders added and removed")
+def _(p: Probe) -> None:
+    c = p.fresh()
+    try:
+        c.initialize(extra={"rootUri": "file:///", "workspaceFolders": [{"uri": "file:///", "name": "root"}]})
+        p.health.check(c, timeout=15)
+        c.notify(
+            "workspace/didChangeWorkspaceFolders",
+            {
+                "event": {
+                    "added": [{"uri": "file:///proc", "name": "proc"}, {"uri": "file:///dev", "name": "dev"}],
+                    "removed": [{"uri": "file:///", "name": "root"}, {"uri": "file:///never", "name": "x"}],
+                }
+            },
+        )
+        c.notify("workspace/didChangeWorkspaceFolders", {"event": {"added": "x", "removed": None}})
+        p.health.check(c, timeout=15)
+    finally:
+        c.stop()
+
+
+def _error_reply(message: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32603, "message": "the client failed"}}
+
+
+def _garbage_reply(message: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": message["id"], "result": {"nql": 5} if "configuration" in message["method"] else 5}
+
+
+@attack("lifecycle", "the client answers the server's requests with errors, garbage, or never")
+def _(p: Probe) -> None:
+    c = p.fresh()
+    try:
+        for reply in (_error_reply, _garbage_reply, lambda m: None):
+            c.reply = reply
+            if reply is _error_reply:
+                c.initialize()
+            c.notify("workspace/didChangeConfiguration", {"settings": None})
+            c.drain(0.5)
+            p.health.check(c)
+    finally:
+        c.reply = None
+        c.stop()
+
+
+@attack("params", "didChange with no changes, a null text, no textDocument, then a full change")
+def _(p: Probe) -> None:
+    c = p.main
+    uri = "file:///probe/odd-changes.nql"
+    c.open(uri, '`sys/id`:string = "a"')
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": []})
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": None}]})
+    c.notify("textDocument/didChange", {"contentChanges": [{"text": "x"}]})
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{}]})
+    c.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": "file:///probe/no-text.nql", "languageId": "nql", "version": 1}},
+    )
+    c.notify(
+        "textDocument/didChange", {"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": ONE_ERROR}]}
+    )
+    if [d["range"] for d in c.diagnostics(uri, 5)] != [ONE_ERROR_RANGE]:
+        raise ProbeError("a full change after odd ones was not honoured")
+    c.close_document(uri)
+
+
+@attack("memory", "1,000 documents opened then closed, twice: the second round keeps nothing more")
+def _(p: Probe) -> None:
+    # The first round raises the allocator's high-water mark (1,000 analyses held at once), which CPython
+    # does not give back to the system in full; what is kept for closed documents would grow the second.
+    c = p.main
+    text = " OR ".join(f'`sys/id`:string = "RUN-{i}"' for i in range(50))
+    rss = [c.rss_mib()]
+    for round_ in range(2):
+        for i in range(1000):
+            c.open(f"file:///probe/many-{round_}-{i}.nql", text)
+        c.diagnostics(f"file:///probe/many-{round_}-999.nql", 1, timeout=60)
+        for i in range(1000):
+            c.close_document(f"file:///probe/many-{round_}-{i}.nql")
+        c.drain(1.0)
+        rss.append(c.rss_mib())
+    if rss[2] - rss[1] > 20:
+        raise ProbeError(f"RSS {rss[0]:.0f} -> {rss[1]:.0f} -> {rss[2]:.0f} MiB over two rounds of 1,000 documents")
+
+
 # commands -----------------------------------------------------------------------------------------------
 
 
@@ -1441,25 +1570,30 @@ def main(argv: list[str] | None = None) -> int:
             c.close_document(m["params"]["uri"])
     c.drain(1.0)
     # one more health check after closing everything; its documents are closed by it
+    extra = 0
     try:
         p.health.check(c)
         c.drain(1.0)
     except ProbeError as e:
-        failures += 1
+        extra += 1
         print(f"FAIL [memory] health after closing every document: {e}")
     rss_closed = c.rss_mib()
     print(
         f"RSS of the long-lived server: {rss_start:.0f} MiB at start, {rss_after:.0f} MiB after the attacks, "
         f"{rss_closed:.0f} MiB after closing every document"
     )
-    if rss_closed - rss_start > 100:
-        failures += 1
+    # What is kept for closed documents is caught by the two-round attack; this bound is for what no
+    # attack measures: the high-water mark of 1,000 analyses at once is about 100 MiB on its own.
+    if rss_closed - rss_start > 200:
+        extra += 1
         print(f"FAIL [memory] RSS after closing every document is {rss_closed - rss_start:.0f} MiB over the start")
     code = c.stop()
+    finals = f", and {extra} final check(s)" if extra else ""
     print(
-        f"{ran - failures if failures <= ran else 0} of {ran} attacks passed, {failures} failed "
+        f"{ran - failures} of {ran} attacks passed, {failures} failed{finals} "
         f"({time.monotonic() - t_all:.0f} s); the long-lived server exited with status {code}"
     )
+    failures += extra
     shutil.rmtree(p.tmp, ignore_errors=True)
     return 1 if failures else 0
 

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import queue
+import shlex
 import shutil
 import socket
 import subprocess
@@ -39,7 +40,13 @@ from typing import Any
 # --- the client ---------------------------------------------------------------------------------------
 
 
+#: The command that starts the server, when ``--server`` names one.
+SERVER: list[str] = []
+
+
 def server_command() -> list[str]:
+    if SERVER:
+        return SERVER
     script = Path(sys.executable).with_name("nql-lsp")
     if script.exists():
         return [str(script)]
@@ -1521,7 +1528,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="only the attacks whose name holds this")
     parser.add_argument("-v", action="store_true", help="print the server's stderr of failed attacks")
+    parser.add_argument(
+        "--server", default="", help="the command starting the server (default: the nql-lsp next to this Python)"
+    )
     args = parser.parse_args(argv)
+    SERVER[:] = shlex.split(args.server)
     p = Probe(args.v)
     failures = 0
     ran = 0

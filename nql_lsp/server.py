@@ -17,7 +17,6 @@ import sys
 from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 
 from nql_lsp import __version__
@@ -26,7 +25,7 @@ from nql_lsp.lsp.client import Client
 from nql_lsp.lsp.context import Context
 from nql_lsp.lsp.dispatch import Route, entry
 from nql_lsp.lsp.handlers import ROUTES
-from nql_lsp.lsp.protocol import NqlProtocol, serve_io, serve_tcp
+from nql_lsp.lsp.protocol import CLIENT_ERRORS, NqlProtocol, serve_io, serve_tcp
 from nql_lsp.lsp.scheduler import Scheduler
 from nql_lsp.lsp.session import Session
 from nql_lsp.lsp.settings import Settings
@@ -53,9 +52,11 @@ class NqlLanguageServer(LanguageServer):
         serve_tcp(self, host, port)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Failures pygls catches itself (a notification handler that raised, a lost connection); a method
-        the server does not serve is the client's business, answered MethodNotFound and logged at info."""
-        if isinstance(error, JsonRpcMethodNotFound):
+        """Failures pygls catches itself (a notification handler that raised, a lost connection). A method
+        the server does not serve, or a command it does not know, is the client's business: pygls has
+        answered it already (MethodNotFound, InvalidParams), so it is logged in one line at info, not sent
+        to the client's log as a failure of the server with a traceback."""
+        if isinstance(error, CLIENT_ERRORS):
             log.info("%s", error)
             return
         self.context.client.report(error)

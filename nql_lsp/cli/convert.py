@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def run_convert(
             return ExitCode.USAGE
     items: list[_Item] = []
     unreadable = False
-    if len(inputs) == 1 and inputs[0] != "-" and not Path(inputs[0]).exists():
+    if len(inputs) == 1 and inputs[0] != "-" and not _names_a_path(inputs[0], Path.exists):
         # A query (or, reversed, Python code) written on the command line.
         text = inputs[0]
         if reverse:
@@ -110,10 +111,20 @@ def run_convert(
                 note(unread)
             for query in found.queries:
                 items.append(_forward(mode, name, found.text, query, schema, project, name_prefix))
-    _report(items, output_format, single=len(inputs) == 1 and not Path(inputs[0]).is_dir())
+    _report(items, output_format, single=len(inputs) == 1 and not _names_a_path(inputs[0], Path.is_dir))
     if unreadable:
         return ExitCode.USAGE
     return ExitCode.OK if all(item.converted for item in items) else ExitCode.PROBLEMS
+
+
+def _names_a_path(argument: str, test: Callable[[Path], bool]) -> bool:
+    """``test(Path(argument))``, False where the argument cannot be a path at all: a query of more than
+    255 characters written on the command line is a name too long for the system (ENAMETOOLONG), which
+    ``Path.exists`` raises rather than answers."""
+    try:
+        return test(Path(argument))
+    except (OSError, ValueError):  # ValueError: a NUL byte
+        return False
 
 
 def _problem(lines: LineIndex, path: str, p: Problem, where: tuple[int, int]) -> dict[str, Any]:

@@ -141,9 +141,15 @@ def folding_ranges(analysis: Analysis) -> list[tuple[int, int]]:
     return out
 
 
+#: The most ranges around one offset: the innermost ones, then the whole query. Nobody expands a selection
+#: by hand through thousands of ``NOT`` s, and an editor is sent the chain as nested objects.
+SELECTION_DEPTH = 100
+
+
 @too_deep_gives(list)
 def selection_ranges(analysis: Analysis, offset: int) -> list[tuple[int, int]]:
-    """Ranges around ``offset``, innermost first: token, field/operator part, clause, groups, query."""
+    """Ranges around ``offset``, innermost first: token, field/operator part, clause, groups, query
+    (at most :data:`SELECTION_DEPTH`)."""
     text = analysis.text
     offset = max(0, min(offset, len(text)))
     ranges: list[tuple[int, int]] = []
@@ -154,11 +160,14 @@ def selection_ranges(analysis: Analysis, offset: int) -> list[tuple[int, int]]:
     pos = tok.start if tok is not None else offset
     path = cursor.expr_path(tree, pos)
     for node in reversed(path):
+        if len(ranges) >= SELECTION_DEPTH:
+            break
         if isinstance(node, Clause):
             for part in (node.field, node.lhs):
                 if part.start <= pos < part.end:
                     ranges.append((part.start, part.end))
         ranges.append((node.start, node.end))
+    ranges = ranges[: SELECTION_DEPTH - 1]
     ranges.append((0, len(text)))
     out: list[tuple[int, int]] = []
     for r in ranges:

@@ -50,7 +50,7 @@ class Positions:
         if self.encoding == "utf-32" or segment.isascii():
             return len(segment)
         if self.encoding == "utf-16":
-            return len(segment.encode("utf-16-le")) // 2
+            return len(segment.encode("utf-16-le", "surrogatepass")) // 2
         return len(segment.encode("utf-8", "surrogatepass"))
 
 

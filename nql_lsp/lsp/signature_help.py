@@ -34,4 +34,4 @@ def signature_help(
 
 def _utf16(label: str, offset: int) -> int:
     """Parameter offsets in a signature label are UTF-16 code units whatever the position encoding."""
-    return len(label[:offset].encode("utf-16-le")) // 2
+    return len(label[:offset].encode("utf-16-le", "surrogatepass")) // 2

@@ -35,6 +35,7 @@ class _Problem(Exception):
 def read_json_runs(path: Path, label: str | None = None, progress: Progress | None = None) -> RunSet:
     name = label or str(path)
     try:
+        _sniff(path, name)
         raw = path.read_bytes()
         if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
@@ -55,6 +56,28 @@ def read_json_runs(path: Path, label: str | None = None, progress: Progress | No
         return runs_from_objects(objects, name, progress)
     except RecursionError:
         raise RunsError(f"{name}: objects nested too deeply to read") from None
+
+
+#: How much of a file is looked at before it is read whole.
+_SNIFF_BYTES = 64 * 1024
+
+
+def _sniff(path: Path, name: str) -> None:
+    """Refuse a file that cannot be runs from its first bytes, before reading it whole: a 1 GB file of
+    NUL bytes (or any large file that is not JSON) would otherwise be read, decoded and copied, gigabytes
+    of memory, only to fail on its first character. A gzip file is judged once decompressed."""
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+    if head[:2] == b"\x1f\x8b":
+        return
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if not (len(head) == _SNIFF_BYTES and e.reason == "unexpected end of data"):  # not a cut character
+            raise RunsError(f"{name}: not UTF-8 text (byte {e.start})") from None
+    first = head.lstrip(b" \t\r\n")[:1]
+    if first and first not in b"[{":
+        raise RunsError(f"{name}:1: not JSON (it starts with {first!r}); expected runs as JSON or JSONL (docs/runs.md)")
 
 
 def runs_from_objects(

@@ -19,6 +19,11 @@ CHECKPOINT_EVERY = 16
 # from its start costs less than snapshotting every query of the length users type (and CLI runs, which
 # never resume a clean parse, pay nothing for them).
 FIRST_CHECKPOINT = 3 * CHECKPOINT_EVERY
+# No snapshot is taken while the parser stacks are deeper than this: a snapshot copies the stacks, and a
+# query nested thousands of levels deep (``NOT NOT …``, ``((((…``) would otherwise keep a copy of a
+# stack that deep every few tokens, hundreds of megabytes for 80 kB of text. A question about such a
+# point resumes from an earlier snapshot, or the start.
+CHECKPOINT_DEPTH = 256
 
 
 class Seq:

@@ -23,6 +23,7 @@ from nql_lsp.diagnostics import Diagnostic
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.syntax import lalr_table, terminals
 from nql_lsp.syntax.parsed import (
+    CHECKPOINT_DEPTH,
     CHECKPOINT_EVERY,
     FIRST_CHECKPOINT,
     LOOKAHEAD,
@@ -326,7 +327,8 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
         until_checkpoint -= 1
         if not until_checkpoint:
             until_checkpoint = CHECKPOINT_EVERY
-            checkpoints.append(take(end, len(tokens), state_stack, value_stack))
+            if len(state_stack) <= CHECKPOINT_DEPTH:
+                checkpoints.append(take(end, len(tokens), state_stack, value_stack))
     tree: object = None
     while True:  # the end of the text: reduce until the start rule is made
         action = row.get("$END")

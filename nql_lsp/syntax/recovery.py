@@ -31,6 +31,7 @@ from nql_lsp.language.values import quote_string
 from nql_lsp.syntax import lark_internals as internals
 from nql_lsp.syntax import terminals
 from nql_lsp.syntax.parsed import (
+    CHECKPOINT_DEPTH,
     CHECKPOINT_EVERY,
     LOOKAHEAD,
     Checkpoint,
@@ -238,6 +239,8 @@ class Run:
         if maps is None:
             return
         live, values = internals.stacks(self.ip)
+        if len(live) > CHECKPOINT_DEPTH:
+            return
         states = [maps[1][s] for s in live]
         self.checkpoints.append(Checkpoint.take(_end(tok), len(self.tokens), states, values))
 

@@ -214,11 +214,12 @@ class Clause(Record):
 
 
 class Not(Record):
-    __slots__ = ("keyword", "operand")
+    __slots__ = ("_end", "keyword", "operand")
 
     def __init__(self, keyword: Token, operand: Expr) -> None:
         self.keyword = keyword
         self.operand = operand
+        self._end = -1  # the end, once :func:`end_of` has found it
 
     @property
     def start(self) -> int:
@@ -226,16 +227,17 @@ class Not(Record):
 
     @property
     def end(self) -> int:
-        return self.operand.end
+        return end_of(self.operand)
 
 
 class Group(Record):
-    __slots__ = ("expr", "lpar", "rpar")
+    __slots__ = ("_end", "expr", "lpar", "rpar")
 
     def __init__(self, lpar: Token, expr: Expr, rpar: Token) -> None:
         self.lpar = lpar
         self.expr = expr
         self.rpar = rpar
+        self._end = -1  # the end of an unclosed group, once :func:`end_of` has found it
 
     @property
     def start(self) -> int:
@@ -243,7 +245,7 @@ class Group(Record):
 
     @property
     def end(self) -> int:
-        return self.rpar.end if not self.rpar.missing else self.expr.end
+        return self.rpar.end if not self.rpar.missing else end_of(self.expr)
 
 
 class Logical(Record):
@@ -262,10 +264,36 @@ class Logical(Record):
 
     @property
     def end(self) -> int:
-        return self.operands[-1].end
+        return end_of(self.operands[-1])
 
 
 Expr = Clause | Not | Group | Logical
+
+
+def end_of(node: Expr) -> int:
+    """Where ``node`` ends: found by walking down its last operand in a loop, not by recursion, so that
+    ``NOT NOT …`` (or unclosed groups) thousands of levels deep never near the recursion limit. Each
+    ``NOT`` and unclosed group walked through remembers the end (nodes never change once built), so
+    asking every node of a path from the root for its end costs the depth once, not its square."""
+    walked: list[Not | Group] = []
+    while True:
+        if isinstance(node, Not | Group) and node._end >= 0:
+            end = node._end
+            break
+        if isinstance(node, Not):
+            walked.append(node)
+            node = node.operand
+        elif isinstance(node, Group) and node.rpar.missing:
+            walked.append(node)
+            node = node.expr
+        elif isinstance(node, Logical):
+            node = node.operands[-1]
+        else:
+            end = node.end
+            break
+    for n in walked:
+        n._end = end
+    return end
 
 
 class Query(Record):

@@ -108,9 +108,9 @@ class Reads:
         self.calls: list[tuple[list[str] | None, list[str] | None]] = []
         real = ParquetRunSet._read
 
-        def spy(source: ParquetRunSet, keys: list[str] | None, paths: list[str] | None = None) -> Any:
+        def spy(source: ParquetRunSet, keys: list[str] | None, paths: list[str] | None = None, **kw: Any) -> Any:
             self.calls.append((None if keys is None else list(keys), None if paths is None else list(paths)))
-            return real(source, keys, paths)
+            return real(source, keys, paths, **kw)
 
         monkeypatch.setattr(ParquetRunSet, "_read", spy)
 
@@ -124,21 +124,46 @@ def sample_export(tmp_path_factory: pytest.TempPathFactory) -> ParquetRunSet:
     return _open(write_export(list(SAMPLE), tmp_path_factory.mktemp("sample")))
 
 
-def test_a_table_page_reads_only_its_rows_and_columns(
+def test_a_table_page_reads_only_its_columns_once_and_no_run_whole(
     sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert len(sample_export) > 60  # enough runs that a page of 5 is a small part of them
+    sample_export.__dict__.pop("_columns", None)  # no column read by an earlier test
     reads = Reads(sample_export, monkeypatch)
-    got = page(Table(sample_export), "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
+    table = Table(sample_export)
+    got = page(table, "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
     assert reads.whole() == []  # no run read with all its attributes
     assert len(got["rows"]) == 5
-    sorted_on, *cells = reads.calls
-    assert sorted_on[1] == ["sys/name"] and sorted_on[0] is not None and len(sorted_on[0]) == got["matched"]
-    assert len(cells) == 1 and cells[0][0] is not None and len(cells[0][0]) == 5
-    assert cells[0][1] == ["sys/id", "sys/owner"]  # `sys/name` was read for every match, to sort on
-    # The same page as the runs held in memory give.
-    memory = page(Table(sample_export.in_memory()), "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
-    assert (got["rows"], got["ids"]) == (memory["rows"], memory["ids"])
+    # The column sorted on, then the page's other cells: each path read once, for every run at once.
+    assert reads.calls == [(None, ["sys/name"]), (None, ["sys/id", "sys/owner"])]
+    # Another query, another page, the same columns: nothing is read again.
+    again = page(table, "`sys/owner`:string = 'alice'", columns=["sys/owner"], sort="sys/name", limit=5)
+    assert len(reads.calls) == 2 and again["rows"]
+    # The same pages as the runs held in memory give.
+    memory = Table(sample_export.in_memory())
+    held = page(memory, "", columns=["sys/owner"], sort="sys/name", offset=10, limit=5)
+    assert (got["rows"], got["ids"]) == (held["rows"], held["ids"])
+    held = page(memory, "`sys/owner`:string = 'alice'", columns=["sys/owner"], sort="sys/name", limit=5)
+    assert (again["rows"], again["ids"], again["matched"]) == (held["rows"], held["ids"], held["matched"])
+
+
+def test_an_export_keeps_at_most_its_share_of_columns(
+    sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nql_lsp.runs import parquet
+
+    monkeypatch.setattr(parquet, "KEPT_COLUMNS", 2)
+    sample_export.__dict__.pop("_columns", None)
+    sample_export.columns(["sys/id"])
+    sample_export.columns(["sys/name"])
+    sample_export.columns(["sys/id"])  # used again: the latest
+    sample_export.columns(["sys/owner"])
+    assert list(sample_export._columns) == ["sys/id", "sys/owner"]
+    # Asked for more at once than are kept: all of them are answered.
+    names, ids, owners = sample_export.columns(["sys/name", "sys/id", "sys/owner"])
+    assert len(ids) == len(sample_export) and all(value[0] == "string" for value in names.values())
+    assert {"alice", "bob"} <= {value[1] for value in owners.values()} and len(sample_export._columns) == 3
+    sample_export.__dict__.pop("_columns", None)
 
 
 def test_fetch_runs_table_with_a_limit_reads_only_the_rows_it_returns(

@@ -11,7 +11,7 @@ a source answers many queries while a user edits, and builds what it needs on fi
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from nql_lsp.evaluation.columns import Columns
@@ -46,6 +46,10 @@ class Engine(Protocol):
 
     def count(self, cond: Condition, include_trashed: bool) -> int:
         """How many runs the clause alone matches."""
+        ...
+
+    def counts(self, conds: Sequence[Condition], include_trashed: bool) -> list[int]:
+        """How many runs each clause alone matches (all of a query's clauses, asked together)."""
         ...
 
 
@@ -88,6 +92,9 @@ class ColumnarEngine:
 
     def count(self, cond: Condition, include_trashed: bool) -> int:
         return (self.columns.test(cond) & self._base(include_trashed)).bit_count()
+
+    def counts(self, conds: Sequence[Condition], include_trashed: bool) -> list[int]:
+        return [self.count(cond, include_trashed) for cond in conds]
 
 
 def compile_columns(expr: Expr | None, conditions: Mapping[int, Condition]) -> ColumnPredicate:

@@ -157,11 +157,9 @@ def clause_counts(
     """For each clause: its start and end offsets and how many runs it matches alone."""
     bound = bind_query(text, runs, now)
     engine = engine_for(runs)
-    return [
-        (i.clause.start, i.clause.end, engine.count(bound.conditions[id(i.clause)], include_trashed))
-        for i in bound.analysis.clauses
-        if i.path
-    ]
+    named = [i for i in bound.analysis.clauses if i.path]
+    found = engine.counts([bound.conditions[id(i.clause)] for i in named], include_trashed)
+    return [(i.clause.start, i.clause.end, n) for i, n in zip(named, found, strict=True)]
 
 
 def explain(text: str, runs: RunsSource, run_id: str, *, now: datetime | None = None) -> str:

@@ -84,6 +84,7 @@ class Table:
         self._good: Preview | None = None  # the last query without errors, shown stale while one has errors
         self._shown: tuple[Preview, dict[tuple[str, str | None], Run]] | None = None  # the matches by id
         self._totals: dict[tuple[str, bool], int] = {}  # runs in a project, with or without the trashed
+        self._counted: tuple[tuple[str, bool, str | None], list[dict[str, int]]] | None = None  # the last counts
         self.projects = projects(runs)
         self.points = ExportPoints(runs) if isinstance(runs, ParquetRunSet) else None  # summaries only there
         self.several = len(self.projects) > 1  # then the table shows each run's project
@@ -123,7 +124,10 @@ class Table:
 
     def counts(self, query: str, trashed: bool = False, project: str | None = None) -> list[dict[str, int]]:
         """How many runs each clause matches alone, in the chosen project when there is one."""
+        asked = (query, trashed, project)
         with self.lock:
+            if self._counted is not None and self._counted[0] == asked:  # another page or sort of the same query
+                return self._counted[1]
             try:
                 if not project:
                     found = clause_counts(query, self.runs, include_trashed=trashed)
@@ -131,7 +135,9 @@ class Table:
                     found = self._project_counts(query, trashed, project)
             except RecursionError:
                 return []
-        return [{"start": s, "end": e, "count": n} for s, e, n in found]
+            counted = [{"start": s, "end": e, "count": n} for s, e, n in found]
+            self._counted = (asked, counted)
+        return counted
 
     def _project_counts(self, query: str, trashed: bool, project: str) -> list[tuple[int, int, int]]:
         bound = bind_query(query, self.runs)
@@ -229,10 +235,10 @@ def sort_key(run: Run, path: str) -> tuple[int, Any]:
 def sorted_runs(matches: list[Run], by: str | None, descending: bool) -> list[Run]:
     if not by:
         return matches
-    present = [r for r in matches if sort_key(r, by)[0] != 2]
-    missing = [r for r in matches if sort_key(r, by)[0] == 2]
-    present.sort(key=lambda r: sort_key(r, by), reverse=descending)
-    return present + missing  # missing values last in either direction
+    keyed = [(sort_key(r, by), r) for r in matches]  # each run's key worked out once
+    present = [(k, r) for k, r in keyed if k[0] != 2]
+    present.sort(key=lambda kr: kr[0], reverse=descending)
+    return [r for _, r in present] + [r for k, r in keyed if k[0] == 2]  # missing values last in either direction
 
 
 @holding_the_source

@@ -13,10 +13,12 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -594,6 +596,49 @@ class ParquetRunSet:
 
     # --- reading runs back -------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _names(self) -> dict[str, tuple[str | None, str, str]]:
+        """Every run's (sys/id, project, exporter run id) by summary key, read once: the export does not
+        change while it is open, so a query's matches are then only their keys (no join per keystroke)."""
+        rows = self.con.execute(
+            """
+            SELECT r.run_id, s.str, r.project, r.exported_id FROM nql_runs r
+            LEFT JOIN nql_scalars s ON s.run_id = r.run_id AND s.path = ? AND s.type = ?""",
+            [ID_PATH, ID_TYPE],
+        ).fetchall()
+        return {key: (sys_id, project, exported) for key, sys_id, project, exported in rows}
+
+    def matching(self, sql: str, params: Sequence[Any]) -> list[Run]:
+        """The runs whose summary keys ``sql`` selects (one column, in its order), read on first use."""
+        names = self._names
+        keys = self.con.execute(sql, list(params)).fetchnumpy()["run_id"].tolist()
+        return self.deferred([(key, *names[key]) for key in keys])
+
+    @functools.cached_property
+    def _columns(self) -> OrderedDict[str, dict[str, tuple[str, Any]]]:
+        return OrderedDict()
+
+    def columns(self, paths: Sequence[str]) -> list[dict[str, tuple[str, Any]]]:
+        """For each path, every run's value of it by summary key (runs without it absent).
+
+        A table shows the same few columns keystroke after keystroke, and the export does not change
+        while open: a column is read once, for every run (a path's rows are a few row groups, where a
+        page's runs are scattered over them all), and the last :data:`KEPT_COLUMNS` are kept."""
+        held = self._columns
+        missing = [p for p in dict.fromkeys(paths) if p not in held]
+        if missing:
+            found, _ = self._read(None, missing, names=False)
+            by_path: dict[str, dict[str, tuple[str, Any]]] = {p: {} for p in missing}
+            for key, attrs in found.items():
+                for path, value in attrs.items():
+                    by_path[path][key] = value
+            held.update(by_path)
+        for p in paths:
+            held.move_to_end(p)
+        while len(held) > max(KEPT_COLUMNS, len(paths)):
+            held.popitem(last=False)
+        return [held[p] for p in paths]
+
     def fetch(self, keys: list[str] | None, paths: list[str] | None = None) -> list[Run]:
         """The runs with these summary keys (all runs for None), in key order (project, then run id);
         with ``paths``, holding only those of their attributes."""
@@ -601,20 +646,22 @@ class ParquetRunSet:
         return [Run(a, names[key][1], None, names[key][0]) for key, a in attrs.items()]
 
     def _read(
-        self, keys: list[str] | None, paths: list[str] | None = None
+        self, keys: list[str] | None, paths: list[str] | None = None, names: bool = True
     ) -> tuple[dict[str, dict[str, tuple[str, Any]]], dict[str, tuple[str, str]]]:
-        """Attributes by summary key, and each run's (project, exporter run id), in key order."""
+        """Attributes by summary key, and each run's (project, exporter run id), in key order
+        (``names`` False: the runs holding any of the attributes, in no order, and no names)."""
         if keys is not None and not keys:
             return {}, {}
         filt = "" if keys is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
         params: list[Any] = [] if keys is None else [keys]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
-        names: dict[str, tuple[str, str]] = {}
-        for key, project, exported in self.con.execute(
-            f"SELECT run_id, project, exported_id FROM nql_runs{filt} ORDER BY run_id", params
-        ).fetchall():
-            attrs[key] = {}
-            names[key] = (project, exported)
+        named: dict[str, tuple[str, str]] = {}
+        if names:
+            for key, project, exported in self.con.execute(
+                f"SELECT run_id, project, exported_id FROM nql_runs{filt} ORDER BY run_id", params
+            ).fetchall():
+                attrs[key] = {}
+                named[key] = (project, exported)
         if paths is not None:  # a list of values, not a subquery: duckdb skips the row groups of other paths
             listed = f"path IN ({', '.join('?' * len(paths))})" if paths else "FALSE"
             filt += (" AND " if filt else " WHERE ") + listed
@@ -626,14 +673,14 @@ class ParquetRunSet:
                 f"SELECT run_id, path, type, {', '.join(columns)} FROM {table}{filt}", params
             ).fetchall():
                 key, path, type_ = row[0], row[1], row[2]
-                held = attrs.get(key)
+                held = attrs.get(key) if names else attrs.setdefault(key, {})
                 shape = shapes.get(type_)
                 if held is None or shape is None:
                     continue
                 value = shape.from_sql(row, at)
                 if value is not None:
                     held[path] = (type_, value)
-        return attrs, names
+        return attrs, named
 
 
 def _file_names(run_id: str) -> tuple[str, str]:
@@ -653,6 +700,9 @@ def _key_of(run: Run) -> str:
 
 #: Runs read together when one of a batch is looked into whole: a page of a table, not every match.
 PAGE_RUNS = 200
+
+#: Columns (a path's value for every run) an export keeps read: a table's columns and a sort's.
+KEPT_COLUMNS = 32
 
 
 def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
@@ -689,15 +739,21 @@ class _Batch:
             keys = [k for k in keys if not set(paths) <= self.paths.get(k, set())]
         if not keys or paths == []:
             return
-        found, _ = self.owner._read(keys, paths)
+        if paths is not None:  # cells of a table: from the export's columns, read once for every run
+            for path, column in zip(paths, self.owner.columns(paths), strict=True):
+                for key in keys:
+                    held = self.paths.setdefault(key, set())
+                    if path not in held:
+                        held.add(path)
+                        value = column.get(key)
+                        if value is not None:
+                            self.some.setdefault(key, {})[path] = value
+            return
+        found, _ = self.owner._read(keys)
         for key, attrs in found.items():
-            if paths is None:
-                self.whole[key] = attrs
-                self.some.pop(key, None)
-                self.paths.pop(key, None)
-            else:
-                self.some.setdefault(key, {}).update(attrs)
-                self.paths.setdefault(key, set()).update(paths)
+            self.whole[key] = attrs
+            self.some.pop(key, None)
+            self.paths.pop(key, None)
 
     def attributes(self, key: str) -> dict[str, tuple[str, Any]]:
         """Every attribute of the run, reading its page of the batch if it is not read yet."""

@@ -15,7 +15,7 @@ points), opens it once to build the summary cache, then starts ``nql-lsp explore
   open to a filled table, keystroke to updated table (with the page's 60 ms debounce), and a chart of 20
   runs drawn (target <= 300 ms).
 
-Run: python benchmarks/bench_explore.py [--runs N] [--points N] [--full] [--keep DIR] [--no-browser]
+Run: python benchmarks/bench_explore.py [--runs N] [--points N] [--full] [--keep DIR] [--cache DIR] [--no-browser]
 (--full is the issue's size, 10,000 runs x 1,000-point series: about 100 million rows, minutes to write.)
 The machine may be shared: run it twice and compare the figures of one run with each other.
 """
@@ -217,10 +217,11 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="10,000 runs x 1,000-point series")
     ap.add_argument("--keep", metavar="DIR", help="generate into DIR (or reuse the export there) and keep it")
     ap.add_argument("--no-browser", action="store_true", help="only the HTTP figures")
+    ap.add_argument("--cache", metavar="DIR", help="keep the summary cache in DIR (a second run skips summarising)")
     args = ap.parse_args()
     runs = 10_000 if args.full else args.runs
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="nql-bench-explore-"))
-    cache = Path(tempfile.mkdtemp(prefix="nql-bench-explore-cache-"))
+    cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="nql-bench-explore-cache-"))
     os.environ[CACHE_ENV] = str(cache)
     env = {**os.environ, CACHE_ENV: str(cache)}
     try:
@@ -243,7 +244,8 @@ def main() -> None:
         serve_and_measure(root, env, browser=not args.no_browser)
         where_the_time_goes(root)
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        if not args.cache:
+            shutil.rmtree(cache, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

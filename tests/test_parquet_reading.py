@@ -17,7 +17,7 @@ from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
 from nql_lsp.runs.learned import LearnedSchema
 from nql_lsp.runs.narrowed import narrow
-from nql_lsp.runs.parquet import ParquetRunSet
+from nql_lsp.runs.parquet import Matches, ParquetRunSet
 
 from .neptune_exporter_shapes import metric, neptune2_run, param, write_run
 from .parquet_export import write_export
@@ -145,6 +145,48 @@ def test_a_table_page_reads_only_its_columns_once_and_no_run_whole(
     assert (got["rows"], got["ids"]) == (held["rows"], held["ids"])
     held = page(memory, "`sys/owner`:string = 'alice'", columns=["sys/owner"], sort="sys/name", limit=5)
     assert (again["rows"], again["ids"], again["matched"]) == (held["rows"], held["ids"], held["matched"])
+
+
+def test_a_page_makes_only_its_own_runs(sample_export: ParquetRunSet) -> None:
+    table = Table(sample_export)
+    got = page(table, "", sort="sys/name", descending=True, offset=20, limit=7)
+    matches = table.evaluate("").result.matches
+    assert isinstance(matches, Matches) and len(matches) == got["matched"] == len(sample_export)
+    assert len(matches._batch.made) == 7  # the page's runs; the other matches stay keys
+    assert [r.id for r in matches._batch.made.values()] == got["ids"]
+
+
+def _ids_and_projects(got: dict[str, Any]) -> list[tuple[str, str]]:
+    return list(zip(got["ids"], got["projects"], strict=True))
+
+
+def test_sorting_an_export_is_sorting_its_runs_in_memory(sample_export: ParquetRunSet) -> None:
+    """Every field of the sample, both ways, over all runs and over a query's: the order of the keys'
+    ranks is the order the runs' own values give (ties in match order, runs without the field last)."""
+    export, memory = Table(sample_export), Table(sample_export.in_memory())
+    paths = ["sys/id", *(f.path for f in schema_of(sample_export).fields())]
+    assert len(paths) > 10
+    for query in ("", "`sys/owner`:string = 'alice' OR `sys/failed`:bool = true"):
+        for path in paths:
+            for descending in (False, True):
+                asked = {"sort": path, "descending": descending, "limit": 1000}
+                got, held = page(export, query, **asked), page(memory, query, **asked)  # type: ignore[arg-type]
+                assert _ids_and_projects(got) == _ids_and_projects(held), (query, path, descending)
+
+
+def test_sorting_an_export_by_hand(tmp_path: Path) -> None:
+    """The order worked out by hand: numbers by value, text ignoring case, times by instant, missing last."""
+    from .test_explore_data import small
+
+    table = Table(_open(write_export(list(small().runs), tmp_path)))
+    assert page(table, "", sort="acc", limit=10)["ids"] == ["R-4", "R-1", "R-3", "R-2"]
+    assert page(table, "", sort="acc", descending=True, limit=10)["ids"] == ["R-3", "R-1", "R-4", "R-2"]
+    assert page(table, "", sort="sys/name", limit=10)["ids"] == ["R-4", "R-1", "R-3", "R-2"]
+    by_time = page(table, "", sort="sys/creation_time", descending=True, limit=10)["ids"]
+    assert by_time == ["R-4", "R-3", "R-2", "R-1"]
+    # A series by its last value: R-1 ends at 1.0, R-2 at 4.0; the others have none.
+    assert page(table, "", sort="loss", descending=True, limit=10)["ids"] == ["R-2", "R-1", "R-3", "R-4"]
+    assert page(table, "acc:float > 0.2", sort="acc", descending=True, limit=10)["ids"] == ["R-3", "R-1"]
 
 
 def test_an_export_keeps_at_most_its_share_of_columns(

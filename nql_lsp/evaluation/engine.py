@@ -40,7 +40,7 @@ class Engine(Protocol):
         """How many runs a query considers."""
         ...
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         """The runs the query matches, in the source's order; ``conditions`` maps ``id(clause)``."""
         ...
 
@@ -84,7 +84,7 @@ class ColumnarEngine:
     def total(self, include_trashed: bool) -> int:
         return self._base(include_trashed).bit_count()
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         cols = self.columns
         mask = compile_columns(expr, conditions)(cols) & self._base(include_trashed)
         runs = self.source.runs

@@ -28,6 +28,7 @@ class DuckdbEngine:
     def __init__(self, source: ParquetRunSet) -> None:
         self.source = source
         self._schema: LearnedSchema | None = None
+        self._totals: dict[bool, int] = {}
 
     @property
     def schema(self) -> LearnedSchema:
@@ -43,9 +44,12 @@ class DuckdbEngine:
         self.schema  # noqa: B018 - built now
 
     def total(self, include_trashed: bool) -> int:
-        return self.source.count(include_trashed)
+        """Counted once each way: an open export does not change, and every keystroke asks."""
+        if include_trashed not in self._totals:
+            self._totals[include_trashed] = self.source.count(include_trashed)
+        return self._totals[include_trashed]
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         sql, params = query_sql(expr, conditions, include_trashed)
         return self.source.matching(sql, params)
 

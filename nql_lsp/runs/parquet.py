@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from nql_lsp import __version__
 from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
@@ -518,14 +518,6 @@ class ParquetRunSet:
         found: int = self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
         return found
 
-    def deferred(self, rows: list[tuple[str, str | None, str, str]]) -> list[Run]:
-        """Runs by (summary key, sys/id, project, exporter run id): the ids known at once, the attributes
-        read together on first use."""
-        batch = _Batch(self, [key for key, *_ in rows])
-        return [
-            Run(_DeferredAttributes(batch, key), exported, sys_id, project) for key, sys_id, project, exported in rows
-        ]
-
     # --- series points, read from the files ----------------------------------------------------------
 
     def series_points(
@@ -608,11 +600,10 @@ class ParquetRunSet:
         ).fetchall()
         return {key: (sys_id, project, exported) for key, sys_id, project, exported in rows}
 
-    def matching(self, sql: str, params: Sequence[Any]) -> list[Run]:
-        """The runs whose summary keys ``sql`` selects (one column, in its order), read on first use."""
-        names = self._names
+    def matching(self, sql: str, params: Sequence[Any]) -> Matches:
+        """The runs whose summary keys ``sql`` selects (one column, in its order), made and read on first use."""
         keys = self.con.execute(sql, list(params)).fetchnumpy()["run_id"].tolist()
-        return self.deferred([(key, *names[key]) for key in keys])
+        return Matches(self, keys)
 
     @functools.cached_property
     def _columns(self) -> OrderedDict[str, dict[str, tuple[str, Any]]]:
@@ -718,6 +709,60 @@ def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
         batch.read(keys, None if paths is None else list(dict.fromkeys(paths)))
 
 
+class Matches(Sequence[Run]):
+    """The runs a query matched, by summary key, in order: a :class:`Run` is made only when asked for.
+
+    A keystroke matches thousands of runs and the table shows a page of them: the count, the project of
+    each and a new order (:meth:`reordered`) are answered from the keys, and only the page's runs are made.
+    Every subset or reordering shares one :class:`_Batch`, so what one has read the others hold too."""
+
+    __slots__ = ("_batch", "_made", "keys", "owner")
+
+    def __init__(self, owner: ParquetRunSet, keys: list[str], batch: _Batch | None = None) -> None:
+        self.owner = owner
+        self.keys = keys
+        self._batch = batch if batch is not None else _Batch(owner, keys)
+        self._made: dict[str, Run] = {} if batch is None else batch.made
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _run(self, key: str) -> Run:
+        found = self._made.get(key)
+        if found is None:
+            sys_id, project, exported = self.owner._names[key]
+            found = self._made[key] = Run(_DeferredAttributes(self._batch, key), exported, sys_id, project)
+        return found
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        if isinstance(index, slice):
+            return [self._run(key) for key in self.keys[index]]
+        return self._run(self.keys[index])
+
+    def __iter__(self) -> Iterator[Run]:
+        return (self._run(key) for key in self.keys)
+
+    def projects(self) -> list[str]:
+        """Each match's project, in order, with no run made."""
+        names = self.owner._names
+        return [names[key][1] for key in self.keys]
+
+    def ids(self) -> list[str]:
+        """Each match's id (its ``sys/id``, else the exporter's run id), in order, with no run made."""
+        names = self.owner._names
+        return [sys_id if sys_id is not None else exported for sys_id, _, exported in map(names.__getitem__, self.keys)]
+
+    def reordered(self, keys: list[str]) -> Matches:
+        """These of the matches (a subset, or a new order), sharing what has been read of them."""
+        return Matches(self.owner, keys, self._batch)
+
+
 class _Batch:
     """Runs returned together (the matches of a query), read on demand: a run looked into whole reads its
     page of :data:`PAGE_RUNS` runs; one attribute asked of a run not read reads that attribute for every
@@ -731,6 +776,7 @@ class _Batch:
         self.some: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with some attributes...
         self.paths: dict[str, set[str]] = {}  # ...these ones (per run; held or not)
         self.columns: set[str] = set()  # attributes read for every run of the batch
+        self.made: dict[str, Run] = {}  # the runs made of it so far, by key (see :class:`Matches`)
 
     def read(self, keys: list[str], paths: list[str] | None) -> None:
         keys = [k for k in keys if k not in self.whole]

@@ -102,6 +102,23 @@ def test_the_schema_of_a_narrowed_export_counts_only_its_runs(export: Path) -> N
     assert lr_one is not None and lr_one.stats["float"].runs == 2 and lr_one.stats["float"].maximum == 0.3
 
 
+def _acc_shape(runs: ParquetRunSet) -> list[float]:
+    acc = schema_of(runs).field("acc")
+    assert acc is not None
+    shape = acc.stats["floatSeries"].shape
+    assert shape is not None
+    return shape
+
+
+def test_the_series_shape_of_a_narrowed_export_is_sampled_from_its_runs_only(export: Path) -> None:
+    # acc rises 0.1 -> 0.9 in team/one's RUN-1 and falls 0.5 -> 0.2 in lab/two's RUN-1, the same run id:
+    # each narrowing's shape (what hover shows) is its own run's series, not the mean of both.
+    one, two, whole = (_acc_shape(_parquet(export, projects)) for projects in ([ONE], [TWO], []))
+    assert [one[0], one[-1]] == pytest.approx([0.1, 0.9])
+    assert [two[0], two[-1]] == pytest.approx([0.5, 0.2])
+    assert [whole[0], whole[-1]] == pytest.approx([0.3, 0.55])
+
+
 def test_a_bare_project_name_matches_when_one_workspace_holds_it(export: Path) -> None:
     assert _parquet(export, ["one"]).projects == [ONE]
     assert _parquet(export, ["two", ONE]).projects == [TWO, ONE]

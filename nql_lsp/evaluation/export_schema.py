@@ -6,13 +6,16 @@ each type's shape says which summary column holds its range and its common value
 
 from __future__ import annotations
 
+import os
+
 from nql_lsp.language.catalog import AGGREGATES, TYPES
 from nql_lsp.language.schema import FieldStats
 from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, SHAPES, FloatSeriesShape, shape_of
+from nql_lsp.runs.layout import PART_NAME
 from nql_lsp.runs.learned import LearnedSchema, field_info
-from nql_lsp.runs.parquet import ParquetRunSet
+from nql_lsp.runs.parquet import RUN_KEY_SQL, ParquetRunSet, run_file_names
 
-SHAPE_FILES = 50  # files read again for series shapes
+SHAPE_FILES = 50  # runs whose files are read again for series shapes
 
 
 def learn_export(source: ParquetRunSet) -> LearnedSchema:
@@ -66,26 +69,43 @@ def learn_export(source: ParquetRunSet) -> LearnedSchema:
 
 
 def _shapes(source: ParquetRunSet, spellings: list[str]) -> dict[str, list[float]]:
-    """Each float series' typical shape, from a few files: the mean over runs of each run's series
-    resampled to SHAPE_POINTS by position along its length."""
+    """Each float series' typical shape, from a few runs: the mean over runs of each run's series
+    resampled to SHAPE_POINTS by position along its length.
+
+    The runs are the first SHAPE_FILES the source holds (a source narrowed to some projects holds only
+    theirs), read from their own files where the exporter's names say which, else from the first files;
+    rows of other runs are left out either way."""
     if not spellings:
         return {}
     con = source.con
-    rel = con.read_parquet(source.files[:SHAPE_FILES], union_by_name=True)
+    sampled = con.execute(f"SELECT run_id, exported_id FROM nql_runs ORDER BY run_id LIMIT {SHAPE_FILES}").fetchall()
+    if not sampled:
+        return {}
+    names = {name for _, exported in sampled for name in run_file_names(exported)}
+    files = [f for f in source.files if (m := PART_NAME.fullmatch(os.path.basename(f))) and m["run"] in names]
+    rel = con.read_parquet(files or source.files[:SHAPE_FILES], union_by_name=True)
     rel.create_view("nql_shape_sample", replace=True)
+    held = {row[0] for row in con.execute("DESCRIBE nql_shape_sample").fetchall()}
+    key_sql = RUN_KEY_SQL if "project_id" in held else RUN_KEY_SQL.replace("project_id", "CAST(NULL AS VARCHAR)")
     kinds = ", ".join(f"'{w}'" for w in spellings)
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         WITH points AS (
             SELECT run_id, attribute_path AS path, float_value AS v,
                    row_number() OVER (PARTITION BY run_id, attribute_path ORDER BY step) - 1 AS i,
                    count(*) OVER (PARTITION BY run_id, attribute_path) AS n
-            FROM nql_shape_sample
-            WHERE attribute_type IN ({kinds}) AND NOT isnan(float_value))
+            FROM (SELECT {key_sql} AS run_id, attribute_path, float_value, step, attribute_type
+                  FROM nql_shape_sample)
+            WHERE attribute_type IN ({kinds}) AND NOT isnan(float_value)
+              AND run_id IN (SELECT unnest(?::VARCHAR[])))
         SELECT path, k, avg(v) FROM (
             SELECT path, run_id, k, v FROM points,
                    (SELECT unnest(range({SHAPE_POINTS})) AS k)
             WHERE i = least(n - 1, (k * n) // {SHAPE_POINTS}))
-        GROUP BY path, k ORDER BY path, k""").fetchall()
+        GROUP BY path, k ORDER BY path, k""",
+        [[key for key, _ in sampled]],
+    ).fetchall()
+    con.execute("DROP VIEW nql_shape_sample")
     shapes: dict[str, list[float]] = {}
     for path, _, v in rows:
         shapes.setdefault(path, []).append(v)

@@ -102,8 +102,8 @@ class RunsState:
     runs: RunsSource | None = None
     error: str | None = None
     generation: int = 0
-    #: What the ``nql.runs`` setting asks for: ("off", None) or ("load", path, or None for the workspace's
-    #: export or else the bundled sample).
+    #: What the ``nql.runs`` setting asks for: ("off", None), ("sample", None) for the bundled sample, or
+    #: ("load", path, or None for the workspace's export or else the bundled sample).
     wanted: tuple[str, str | None] | None = None
     task: asyncio.Task[None] | None = None
     #: Held while evaluating: a duckdb connection serves one caller at once.
@@ -179,15 +179,20 @@ def resolve(setting: str | None, root: str | None) -> str | None:
     return str(path)
 
 
-def open_source(source: str | None, folders: list[str], report: Callable[[str], None]) -> tuple[RunsSource, str | None]:
-    """The runs ``source`` names, or (for None) the export found in the workspace folders, else the bundled
-    sample; and the path they came from (None: the sample). Runs in the calling thread.
+def open_source(
+    source: str | None, folders: list[str], report: Callable[[str], None], *, discover: bool = True
+) -> tuple[RunsSource, str | None]:
+    """The runs ``source`` names, or (for None) the export found in the workspace folders (unless not
+    ``discover``), else the bundled sample; and the path they came from (None: the sample). Runs in the
+    calling thread.
 
     A named path is first checked to be a regular file or a directory, without opening it: a FIFO or a
     device would block the read forever. Raises :class:`~nql_lsp.sources.files.SourceError` naming it."""
     from nql_lsp.runs import open_runs
 
-    if source is None:
+    if source is None and not discover:
+        report("nql.runs asks for the bundled sample")
+    elif source is None:
         from nql_lsp.runs.discover import find_export
 
         found = find_export(folders)

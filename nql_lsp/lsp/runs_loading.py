@@ -3,7 +3,9 @@
 A load is started after ``initialized`` and whenever the setting changes to something else; a load
 overtaken by a newer setting is cancelled (its thread may finish reading, but its result is dropped and
 its progress is ended without further reports). With no ``nql.runs``, the export found in the workspace
-folders is loaded, else the bundled sample; the log says which.
+folders is loaded, else the bundled sample; the log says which. ``nql.runs: "sample"`` loads the bundled
+sample even where the workspace holds an export. A change of workspace folders searches them again when
+the runs came from that search (:func:`folders_changed`).
 
 ``nql.project`` narrows what was read: changing it narrows the same runs again, on a worker thread, without
 reading the export again, then lenses and diagnostics follow as after a load.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,12 +34,19 @@ def start(ctx: Context) -> None:
     """Load the runs ``nql.runs`` names, unless they are what is loaded or loading already; narrow them
     again (without reading them again) when only ``nql.project`` changed."""
     from nql_lsp.lsp.runs import resolve
+    from nql_lsp.lsp.settings import SAMPLE_RUNS
 
     state = ctx.session.runs
     settings = ctx.session.settings.current
     setting = settings.runs
     root = ctx.session.root_path or next(iter(state.folders), None)  # relative paths: from the workspace
-    wanted = ("off", None) if setting is None else ("load", resolve(setting, root))
+    wanted: tuple[str, str | None] = (
+        ("off", None)
+        if setting is None
+        else ("sample", None)
+        if setting == SAMPLE_RUNS
+        else ("load", resolve(setting, root))
+    )
     if wanted == state.wanted:
         if state.task is None and state.base is not None and settings.project != state.projects:
             state.task = asyncio.get_running_loop().create_task(_renarrow(ctx, wanted))
@@ -98,7 +108,8 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
     projects: tuple[str, ...] = ()
     error: str | None = None
     try:
-        opened, used = await _in_thread(open_source, path, list(state.folders), log if path is None else report)
+        reader = functools.partial(open_source, discover=wanted[0] == "load")
+        opened, used = await _in_thread(reader, path, list(state.folders), log if path is None else report)
         base = opened
         runs, projects, error = await _narrow_current(ctx, opened, report)
     except asyncio.CancelledError:
@@ -195,3 +206,24 @@ def _loaded(ctx: Context, runs: Any, error: str | None, *, learned: bool) -> Non
     where = where_of(state.source_path, state.folders, runs if state.projects else None)
     apply_loaded(state, ctx.session.documents, runs, error, learned=learned, where=where)
     ctx.client.refresh_previews(ctx.session.capabilities)
+
+
+async def folders_changed(ctx: Context, added: list[str], removed: list[str]) -> None:
+    """The workspace folders changed: when no ``nql.runs`` names the runs (they came from the search of the
+    folders, or the sample stood in for an export not found), search the new folders, and load what they
+    hold if it is not what is loaded or loading. Runs a setting names are left as they are."""
+    from nql_lsp.runs.discover import find_export
+
+    state = ctx.session.runs
+    gone = set(removed)
+    state.folders = [f for f in state.folders if f not in gone] + [f for f in added if f not in state.folders]
+    if state.wanted != ("load", None):
+        return  # a path, the sample or no previews: the folders do not say what is loaded
+    folders = list(state.folders)
+    found = await _in_thread(find_export, folders)
+    if state.wanted != ("load", None) or state.folders != folders:
+        return  # the setting or the folders changed again meanwhile: that change loads what it needs
+    if state.task is None and (str(found) if found is not None else None) == state.source_path:
+        return  # the same export (or still none): nothing to read again
+    state.wanted = None  # what start() compares with: the same setting, loaded again
+    start(ctx)

@@ -59,13 +59,18 @@ def _severity(raw: Any) -> dict[str, str]:
     return out
 
 
+#: The ``nql.runs`` value that asks for the bundled sample even where the workspace holds an export (a file
+#: or folder named so is ``./sample``).
+SAMPLE_RUNS = "sample"
+
+
 def _runs(raw: Any) -> str | None:
     if raw is False:
         return None
     if not isinstance(raw, str):
         raise SettingError(
             'a path to a runs file or parquet export, "" for an export found in the workspace '
-            "(else the bundled sample), or false"
+            f'(else the bundled sample), "{SAMPLE_RUNS}" for the bundled sample, or false'
         )
     return raw.strip()
 
@@ -102,8 +107,8 @@ class PartialSetting(SettingError):
 class Settings:
     line_width: int = field(default=80, metadata=setting("lineWidth", _line_width))
     severity: Mapping[str, str] = field(default_factory=dict, metadata=setting("severity", _severity))
-    # Where previews come from: a path, "" for the workspace's export or the bundled sample, or None (false)
-    # for no previews.
+    # Where previews come from: a path, "" for the workspace's export or the bundled sample, SAMPLE_RUNS for
+    # the bundled sample, or None (false) for no previews.
     runs: str | None = field(default="", metadata=setting("runs", _runs))
     # Only the runs of these projects (of a source holding several); none: every project.
     project: tuple[str, ...] = field(default=(), metadata=setting("project", _projects))

@@ -21,6 +21,7 @@ PART_NAME = re.compile(r"(?P<run>.+)_part_(?P<n>\d+)\.parquet")
 #: The folders ``export-models`` writes inside a project folder, and what each holds.
 REGISTRY_SCOPES = {"models": "model", "model_versions": "model version"}
 _PROJECT_FOLDER = re.compile(r".+-[0-9a-f]{16}")
+_FIRST = "_part_0.parquet"
 
 
 @dataclass
@@ -72,7 +73,9 @@ def export_layout(path: Path, scope: str | None = None) -> ExportLayout:
         held = registry_scope(folder)
         wanted = held == scope
         for name in names:
-            if name.endswith(".parquet"):
+            if wanted and name.endswith(_FIRST) and len(name) > len(_FIRST):  # the usual part: no regex
+                parts.setdefault((folder, name[: -len(_FIRST)]), []).append((0, prefix + name))
+            elif name.endswith(".parquet"):
                 m = PART_NAME.fullmatch(name)
                 if m is None:
                     if held is None:
@@ -89,7 +92,8 @@ def export_layout(path: Path, scope: str | None = None) -> ExportLayout:
     if not parts:
         return ExportLayout(files=sorted(others) if scope is None else [], registry=counts)
     layout = ExportLayout(registry=counts)
-    for (folder, run), found in sorted(parts.items()):
+    # Sorted as (folder, run) pairs would be, by one string each: comparing tuples costs more than the walk.
+    for (folder, run), found in sorted(parts.items(), key=lambda item: f"{item[0][0]}\0{item[0][1]}"):
         if len(found) == 1 and found[0][0] == 0:  # the usual run: one part
             layout.files.append(found[0][1])
         elif any(n == 0 for n, _ in found):

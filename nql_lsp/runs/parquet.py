@@ -681,6 +681,10 @@ def _file_names(run_id: str) -> tuple[str, str]:
     return run_id, "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id) + "-" + digest
 
 
+#: The names a run's part files may have (see ``_file_names``), for readers of the files outside this module.
+run_file_names = _file_names
+
+
 def _key_of(run: Run) -> str:
     """A run's key in the summary tables."""
     held = run.attributes

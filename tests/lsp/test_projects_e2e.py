@@ -8,6 +8,7 @@ team/one's RUN-2 (lr 0.3) is trashed, so left out of every count here.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,74 @@ async def test_an_mlflow_conversion_searches_the_one_project_the_runs_are_narrow
         )
         assert isinstance(named, dict), named
         assert 'e.name.startswith("a/b/")' in named["text"]  # an explicit project wins
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+def _folders(client: NqlClient, added: list[Path] = (), removed: list[Path] = ()) -> None:  # type: ignore[assignment]
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=p.as_uri(), name=p.name) for p in added],
+                removed=[types.WorkspaceFolder(uri=p.as_uri(), name=p.name) for p in removed],
+            )
+        )
+    )
+
+
+async def test_a_folder_added_or_removed_is_searched_again_when_no_runs_are_named(tmp_path: Path) -> None:
+    notes, project = tmp_path / "notes", tmp_path / "project"
+    notes.mkdir()
+    _write_two_projects(project / "exports" / "data")
+    client = await _start(notes, {})
+    try:
+        uri = open_doc(client, "lr:float EXISTS")
+        [title] = await _titles(client, uri, 1)
+        assert title.endswith(" runs in the bundled sample"), title
+
+        _folders(client, added=[project])  # the new folder holds an export: it is loaded
+        assert await _titles(client, uri, 2) == ["matches 2 of 3 runs in exports/data"]
+        logged = [m.message for m in client.log_messages]
+        assert any("using the export found in the workspace" in m and "exports/data" in m for m in logged), logged
+
+        _folders(client, removed=[project])  # gone again: back to the sample
+        [title] = await _titles(client, uri, 3)
+        assert title.endswith(" runs in the bundled sample"), title
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_a_folder_change_leaves_runs_the_setting_names_alone(tmp_path: Path) -> None:
+    _write_two_projects(tmp_path / "runs")
+    other = tmp_path / "other"
+    _write_two_projects(other / "exports" / "data")
+    client = await _start(tmp_path, {"nql": {"runs": "runs"}})
+    try:
+        uri = open_doc(client, "lr:float EXISTS")
+        assert await _titles(client, uri, 1) == ["matches 2 of 3 runs in runs"]
+        _folders(client, added=[other], removed=[tmp_path])  # a search would find other/exports/data
+        await asyncio.sleep(1.0)  # time for a load it would start (a search, a summary from the cache)
+        assert await _titles(client, uri, 1) == ["matches 2 of 3 runs in runs"]
+        assert client.preview_refreshes == 1 and len(client.progress_reports) == 1  # never read again
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_the_sample_setting_loads_the_bundled_sample_beside_an_export(tmp_path: Path) -> None:
+    _write_two_projects(tmp_path / "exports" / "data")
+    client = await _start(tmp_path, {"nql": {"runs": "sample"}})
+    try:
+        uri = open_doc(client, "`sys/failed`:bool = true")
+        [title] = await _titles(client, uri, 1)
+        assert title.endswith(" runs in the bundled sample"), title
+        logged = [m.message for m in client.log_messages]
+        assert not any("using the export found in the workspace" in m for m in logged), logged
+
+        _configure(client, runs="")  # back to the search: the export is found
+        assert await _titles(client, uri, 2) == ["matches 0 of 3 runs in exports/data"]
     finally:
         await client.shutdown_session()
         await client.stop()

@@ -87,11 +87,12 @@ def test_runs_is_a_path_the_sample_or_off():
     assert parse_settings({"nql": {"runs": " exports/proj "}})[0].runs == "exports/proj"
     assert parse_settings({"nql": {"runs": ""}})[0].runs == ""  # the workspace's export, else the sample
     assert parse_settings({"nql": {"runs": False}})[0].runs is None  # no previews
+    assert parse_settings({"nql": {"runs": " sample "}})[0].runs == "sample"  # the sample, even beside an export
     settings, problems = parse_settings({"nql": {"runs": 42}})
     assert settings.runs == ""
     assert problems == [
         'nql.runs: expected a path to a runs file or parquet export, "" for an export found in the workspace '
-        "(else the bundled sample), or false; got 42, using the default"
+        '(else the bundled sample), "sample" for the bundled sample, or false; got 42, using the default'
     ]
 
 

@@ -726,7 +726,7 @@ class Matches(Sequence[Run]):
         self.owner = owner
         self.keys = keys
         self._batch = batch if batch is not None else _Batch(owner, keys)
-        self._made: dict[str, Run] = {} if batch is None else batch.made
+        self._made = self._batch.made  # one run per key, whichever subset or order makes it
 
     def __len__(self) -> int:
         return len(self.keys)

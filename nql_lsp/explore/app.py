@@ -264,8 +264,20 @@ async def run_detail(request: web.Request) -> web.StreamResponse:
 
 async def series(request: web.Request) -> web.StreamResponse:
     table = _table(request)
-    ids = [i for i in request.query.get("ids", "").split(",") if i]
-    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids, _project(request))
+    ids = request.query.get("ids", "").split(",")
+    # Each run's project, in the same order (two projects may hold the same run id); none: the picked one.
+    held = request.query["projects"].split(",") if "projects" in request.query else [""] * len(ids)
+    if len(held) != len(ids):
+        raise data.Refused("`projects` to name one project for each of `ids`")
+    runs = [(i, p) for i, p in zip(ids, held, strict=True) if i]
+    body = await asyncio.to_thread(
+        data.series,
+        table,
+        request.query.get("path", ""),
+        [(i, p or None) for i, p in runs],
+        _project(request),
+        _int(request, "width", data.DEFAULT_WIDTH),
+    )
     return web.json_response(body)
 
 

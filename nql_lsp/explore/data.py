@@ -19,18 +19,19 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nql_lsp.evaluation.engine import engine_for, schema_of
 from nql_lsp.evaluation.evaluate import Bound, Preview, bind_query, clause_counts, explain, preview, syntax_error
-from nql_lsp.explore.points import ExportPoints, thin_points
+from nql_lsp.explore.points import thin_line
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
 from nql_lsp.runs.model import display
-from nql_lsp.runs.parquet import Matches, ParquetRunSet, read_ahead
+from nql_lsp.runs.parquet import Matches, ParquetRunSet, key_of, read_ahead
 
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
 MAX_PAGE = 1_000  # rows in one table page
 MAX_COLUMNS = 64
 MAX_SERIES_RUNS = 50  # runs in one chart
-MAX_POINTS = 5_000  # points per run sent to the chart; longer series are thinned evenly
+DEFAULT_WIDTH = 1_000  # pixels of a chart, when the page does not say: series are thinned to about 4 points a pixel
+MIN_WIDTH, MAX_WIDTH = 100, 8_000
 KEPT_ORDERS = 8  # columns whose order over every run a table keeps, to sort each keystroke's matches by
 PROJECT_COLUMN = "(project)"  # the project a run is held in: not an attribute, so no path can name it
 
@@ -99,7 +100,7 @@ class Table:
         self._counted: tuple[tuple[str, bool, str | None], list[dict[str, int]]] | None = None  # the last counts
         self._orders: dict[str, dict[str, int]] = {}  # a column's rank of each run by summary key (an export's)
         self.projects = projects(runs)
-        self.points = ExportPoints(runs) if isinstance(runs, ParquetRunSet) else None  # summaries only there
+        self.charted: tuple[Any, dict[str, Any]] | None = None  # the last chart's runs and answer (see series)
         self.several = len(self.projects) > 1  # then the table shows each run's project
 
     def evaluate(self, query: str, trashed: bool = False, project: str | None = None) -> Shown:
@@ -365,43 +366,51 @@ def _series_summary(type_: str, value: Any) -> dict[str, Any]:
 
 
 @holding_the_source
-def series(table: Table, path: str, run_ids: Sequence[str], project: str | None = None) -> dict[str, Any]:
-    """Points of ``path`` for each run (of ``project``, when the page has one picked): held in memory, or read
-    from a parquet export's files."""
-    if len(run_ids) > MAX_SERIES_RUNS:
+def series(
+    table: Table,
+    path: str,
+    runs: Sequence[tuple[str, str | None]],
+    project: str | None = None,
+    width: int = DEFAULT_WIDTH,
+) -> dict[str, Any]:
+    """Points of ``path`` for each run, by (run id, project), thinned to a chart ``width`` pixels wide (see
+    :mod:`nql_lsp.explore.points`): held in memory, or read from a parquet export's files in one query.
+
+    A run given without a project is looked for in ``project`` (the page's picked one), else in the first
+    project holding its id. The last answer is kept: the page asks again after every table refresh, and the
+    runs it draws change far less often than the query."""
+    if len(runs) > MAX_SERIES_RUNS:
         raise Refused(f"at most {MAX_SERIES_RUNS} runs in one chart")
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise Refused(f"a chart width of {MIN_WIDTH} to {MAX_WIDTH} pixels")
+    found = [run for run in (table.run(i, p or project) for i, p in runs) if run is not None]
+    asked = (path, width, tuple((run.project, run.id) for run in found))
+    if table.charted is not None and table.charted[0] == asked:
+        return table.charted[1]
+    export = table.runs if isinstance(table.runs, ParquetRunSet) else None
+    lines, held = export.series_lines(found, path, width) if export is not None else ({}, set())
     out: list[dict[str, Any]] = []
-    found = [run for run in (table.run(i, project) for i in run_ids) if run is not None]
-    values = [run.value(path, SERIES_TYPE) for run in found]
-    summarised = [run for run, v in zip(found, values, strict=True) if isinstance(v, FloatSeries) and v.points is None]
-    read = dict(zip(map(id, summarised), table.points.many(summarised, path), strict=True)) if table.points else {}
-    for run, value in zip(found, values, strict=True):
+    for run in found:
         name = cell(run, "sys/name")
+        line: dict[str, Any] = {"id": run.id, "project": run.project, "name": name, "steps": [], "values": []}
+        out.append(line)
+        if export is not None:
+            key = key_of(run)
+            if key in lines:
+                line["steps"], line["values"] = lines[key]
+            else:
+                line["note"] = "only a summary is stored" if key in held else f"no {path}"
+            continue
+        value = run.value(path, SERIES_TYPE)
         if not isinstance(value, FloatSeries):
-            out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": f"no {path}"})
-            continue
-        if value.points is None:
-            points = read.get(id(run))
-            if points is None:
-                out.append({"id": run.id, "name": name, "steps": [], "values": [], "note": "only a summary is stored"})
-                continue
-            steps_read, values_read = thin_points(*points, MAX_POINTS)
-            out.append({"id": run.id, "name": name, "steps": steps_read, "values": values_read})
-            continue
-        steps, thinned = thin(value.points)
-        out.append({"id": run.id, "name": name, "steps": steps, "values": thinned})
-    return {"path": path, "series": out}
-
-
-def thin(points: Sequence[float], most: int = MAX_POINTS) -> tuple[list[int], list[float | None]]:
-    """Steps and values, at most ``most`` of them, evenly spaced; NaN and infinities become gaps."""
-    n = len(points)
-    stride = max(1, math.ceil(n / most))
-    steps = list(range(0, n, stride))
-    if steps and steps[-1] != n - 1:
-        steps.append(n - 1)  # the last point is the one queries read: always shown
-    values = [points[i] if math.isfinite(points[i]) else None for i in steps]
-    return steps, values
+            line["note"] = f"no {path}"
+        elif value.points is None:
+            line["note"] = "only a summary is stored"
+        else:
+            line["steps"], line["values"] = thin_line(range(len(value.points)), value.points, width)
+    answer = {"path": path, "series": out}
+    table.charted = (asked, answer)
+    return answer
 
 
 @holding_the_source

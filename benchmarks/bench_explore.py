@@ -178,8 +178,8 @@ def serve_and_measure(root: Path, env: dict[str, str], browser: bool) -> None:
         )
         print(
             f"in Chromium: chart of {b['chart_runs']} runs x {b['chart_points']:,} points each: uPlot draw "
-            f"{b['draw_ms']:.0f} ms, pick to drawn {b['chart_ms']:.0f} ms "
-            f"(target 300 ms: {verdict(b['chart_ms'], 300)})"
+            f"{b['draw_ms']:.0f} ms, pick to drawn {b['chart_page_ms']:.0f} ms in the page "
+            f"(target 300 ms: {verdict(b['chart_page_ms'], 300)}), {b['chart_ms']:.0f} ms as the driver sees it"
         )
         print(
             f"memory with a page open: explorer {explorer.rss_mb():.0f} MB, its language server "

@@ -12,7 +12,7 @@ import pytest
 import nql_lsp.api
 from nql_lsp.evaluation import pushdown
 from nql_lsp.evaluation.engine import schema_of
-from nql_lsp.explore.data import Table, page
+from nql_lsp.explore.data import Table, page, series
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
 from nql_lsp.runs.learned import LearnedSchema
@@ -296,6 +296,19 @@ def test_series_points_of_files_not_named_after_their_runs(tmp_path: Path) -> No
     file.rename(file.with_name("everything.parquet"))
     table = nql_lsp.api.open(root).fetch_series()
     assert list(table) == [("CLS-9", "m", 0.0, 1.0), ("CLS-9", "m", 0.5, 2.0)]
+    # A chart's lines too; and a run holding no such series is told from one holding only its summary.
+    chart = Table(_open(root))
+    assert [(s["steps"], s["values"]) for s in series(chart, "m", [("CLS-9", None)])["series"]] == [
+        ([0.0, 0.5], [1.0, 2.0])
+    ]
+    assert series(chart, "nothing", [("CLS-9", None)])["series"][0]["note"] == "no nothing"
+
+
+def test_a_chart_tells_a_series_held_only_as_a_summary(tmp_path: Path) -> None:
+    write_run(tmp_path, P, "CLS-9", [param(P, "CLS-9", "sys/id", "string", "CLS-9"), *metric(P, "CLS-9", "m", [1.0])])
+    export = _open(tmp_path)
+    export.files = []  # the summary left, the files not there to read
+    assert series(Table(export), "m", [("CLS-9", None)])["series"][0]["note"] == "only a summary is stored"
 
 
 def test_a_value_written_twice_is_one_attribute_of_one_run(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from nql_lsp.explore import conversions, data, views
 from nql_lsp.explore.bridge import LanguageServer
 from nql_lsp.explore.security import COOKIE, HEADER, Guard
 from nql_lsp.runs import RunsError, RunsSource, open_runs
+from nql_lsp.runs.parquet import ParquetRunSet
 
 log = logging.getLogger("nql_lsp.explore")
 
@@ -81,6 +82,8 @@ class Explorer:
         runs = open_runs(self.runs_path, progress=self._say, projects=self.projects)
         self._say(f"learning the schema of {len(runs):,} runs")
         engine_for(runs).prepare()  # the schema and the columns built once here, not on the first keystroke
+        if isinstance(runs, ParquetRunSet):
+            runs.part_files  # noqa: B018 - the files by run, indexed here rather than on the first chart
         return runs
 
     async def load(self) -> None:

@@ -558,7 +558,7 @@ class ParquetRunSet:
         return key.split(chr(31), 1)[1] if chr(31) in key else key
 
     @functools.cached_property
-    def _parts(self) -> dict[str, list[str]]:
+    def part_files(self) -> dict[str, list[str]]:
         """The part files by the run name in theirs (``<run>_part_<N>.parquet``), found once: a chart asks
         for a few runs' files of an export's tens of thousands, and matching every name each time costs more
         than reading the points."""
@@ -570,43 +570,43 @@ class ParquetRunSet:
 
     def _files_of(self, keys: set[str]) -> list[str]:
         """The files named after these runs (in the export's order)."""
-        parts = self._parts
+        parts = self.part_files
         found = {f for key in keys for name in _file_names(self._exported(key)) for f in parts.get(name, ())}
         return [f for f in self.files if f in found]
 
     def series_lines(
         self, runs: Sequence[Run], path: str, width: int
     ) -> tuple[dict[str, tuple[list[float], list[float | None]]], set[str]]:
-        """One float series of a chart's runs, thinned to ``width`` pixels, by summary key, and the keys of
-        the runs the summary says hold it (some may have no points in the files).
+        """One float series of a chart's runs, thinned to ``width`` pixels, by summary key; and of the runs
+        without points, the keys of those the summary says hold the series (only its aggregates were found).
 
         Steps and values come back as one list each per run, built by duckdb in one query over just those
         runs' files: a chart's 20,000 points never pass through Python one at a time. A series of more than
-        ``PER_PIXEL * width`` points keeps, of each pixel's share of its points, the first, the last, the lowest and
-        the highest (see ``explore.points.thin_line``, the same rule for runs held in memory): every spike
-        stays visible. Non-finite values (and null ones, the exporter's NaN) are None, gaps in the line."""
-        keys = [_key_of(run) for run in runs]
+        ``PER_PIXEL * width`` points keeps, of each pixel's share of its points, the first, the last, the
+        lowest and the highest (``explore.points.thin_line`` is the same rule for runs held in memory): every
+        spike stays visible. Non-finite values (and null ones, the exporter's NaN) are None, gaps in the line."""
+        keys = {_key_of(run) for run in runs}
         kinds = [t.name for t in TYPES.values() if SHAPES[t.shape].aggregated]
         spellings = [w for w, t in by_exporter().items() if t in kinds]
         if not keys or not spellings:
             return {}, set()
-        held = {
+        found: dict[str, tuple[list[float], list[float | None]]] = {}
+        named = self._files_of(keys)
+        self._lines(named, keys, path, spellings, width, found)
+        if found.keys() == keys:
+            return found, set()
+        held = {  # asked only now: a chart's runs usually all have their points
             key
             for (key,) in self.con.execute(
                 "SELECT run_id FROM nql_series WHERE run_id IN (SELECT unnest(?::VARCHAR[])) AND path = ?"
                 " AND type IN (SELECT unnest(?::VARCHAR[]))",
-                [keys, path, kinds],
+                [sorted(keys - found.keys()), path, kinds],
             ).fetchall()
         }
-        found: dict[str, tuple[list[float], list[float | None]]] = {}
-        named = self._files_of(held)
-        self._lines(named, held, path, spellings, width, found)
-        missing = held - found.keys()
-        if missing:  # files not named after their runs: read them all for the rest
+        if held:  # files not named after their runs: read them all for the rest
             skipped = set(named)
-            others = [f for f in self.files if f not in skipped]
-            self._lines(others, missing, path, spellings, width, found)
-        return found, held
+            self._lines([f for f in self.files if f not in skipped], held, path, spellings, width, found)
+        return found, held - found.keys()
 
     def _lines(
         self,
@@ -619,58 +619,66 @@ class ParquetRunSet:
     ) -> None:
         if not files or not keys:
             return
-        self.con.read_parquet(files, union_by_name=True).create_view("nql_points", replace=True)
-        names = {row[0] for row in self.con.execute("DESCRIBE nql_points").fetchall()}
-        project = "project_id" if "project_id" in names else "CAST(NULL AS VARCHAR)"
-        key_sql = RUN_KEY_SQL.replace("project_id", project)
-        points = f"""
-            SELECT {key_sql} AS key, CAST(step AS DOUBLE) AS step,
-                   CASE WHEN isfinite(float_value) THEN float_value END AS value
-            FROM nql_points
+        import duckdb
+
+        try:
+            rows = self._lines_read(files, keys, path, spellings, width, "project_id")
+        except duckdb.BinderException:  # files without a project_id column: runs of no project
+            rows = self._lines_read(files, keys, path, spellings, width, "CAST(NULL AS VARCHAR)")
+        for key, steps, values in rows:
+            found[key] = (steps, values)
+
+    def _lines_read(
+        self, files: list[str], keys: set[str], path: str, spellings: list[str], width: int, project: str
+    ) -> list[tuple[str, list[float], list[float | None]]]:
+        """The lines of ``keys`` in ``files``: the files read in the query itself (no view, no schema asked
+        first: each is a pass over the files' footers), grouped by the files' own columns."""
+        where = """
+            FROM read_parquet(?::VARCHAR[], union_by_name = true)
             WHERE attribute_type IN (SELECT unnest(?::VARCHAR[])) AND attribute_path = ?
               AND run_id IN (SELECT unnest(?::VARCHAR[]))"""
-        params = [spellings, path, sorted({self._exported(k) for k in keys})]
-        # Grouped by the files' own columns, the key made here of the few groups: cheaper than for each point.
+        params = [files, spellings, path, sorted({self._exported(k) for k in keys})]
         rows = [
             (key, steps, values)
             for held_in, run_id, steps, values in self.con.execute(
                 f"""
                 SELECT {project}, run_id, list(CAST(step AS DOUBLE) ORDER BY step),
                        list(CASE WHEN isfinite(float_value) THEN float_value END ORDER BY step)
-                FROM nql_points
-                WHERE attribute_type IN (SELECT unnest(?::VARCHAR[])) AND attribute_path = ?
-                  AND run_id IN (SELECT unnest(?::VARCHAR[]))
+                {where}
                 GROUP BY ALL""",
                 params,
             ).fetchall()
             if (key := f"{held_in or ''}{chr(31)}{run_id}") in keys
         ]
         long = sorted(key for key, steps, _ in rows if len(steps) > PER_PIXEL * width)
-        if long:  # the few series longer than the chart is wide: thinned where they are read
-            thinned = self.con.execute(
+        if not long:
+            return rows
+        key_sql = RUN_KEY_SQL.replace("project_id", project)
+        thinned: list[tuple[str, list[float], list[float | None]]] = (
+            self.con.execute(  # the few series longer than the chart is wide: thinned as they are read
                 f"""
-                WITH numbered AS (
-                    SELECT *, row_number() OVER (PARTITION BY key ORDER BY step) - 1 AS i,
-                           count(*) OVER (PARTITION BY key) AS n
-                    FROM ({points}) WHERE key IN (SELECT unnest(?::VARCHAR[]))
-                ), ranked AS (
-                    SELECT *,
-                        row_number() OVER (PARTITION BY key, bucket ORDER BY step) AS first,
-                        row_number() OVER (PARTITION BY key, bucket ORDER BY step DESC) AS last,
-                        row_number() OVER (PARTITION BY key, bucket ORDER BY value ASC NULLS LAST, step) AS low,
-                        row_number() OVER (PARTITION BY key, bucket ORDER BY value DESC NULLS LAST, step) AS high
-                    FROM (SELECT *, (i * ?::BIGINT) // n AS bucket FROM numbered)
-                )
-                SELECT key, list(step ORDER BY step), list(value ORDER BY step) FROM ranked
-                WHERE first = 1 OR last = 1 OR low = 1 OR high = 1
-                GROUP BY key""",
+            WITH numbered AS (
+                SELECT *, row_number() OVER (PARTITION BY key ORDER BY step) - 1 AS i,
+                       count(*) OVER (PARTITION BY key) AS n
+                FROM (SELECT {key_sql} AS key, CAST(step AS DOUBLE) AS step,
+                             CASE WHEN isfinite(float_value) THEN float_value END AS value {where})
+                WHERE key IN (SELECT unnest(?::VARCHAR[]))
+            ), ranked AS (
+                SELECT *,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY step) AS first,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY step DESC) AS last,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY value ASC NULLS LAST, step) AS low,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY value DESC NULLS LAST, step) AS high
+                FROM (SELECT *, (i * ?::BIGINT) // n AS bucket FROM numbered)
+            )
+            SELECT key, list(step ORDER BY step), list(value ORDER BY step) FROM ranked
+            WHERE first = 1 OR last = 1 OR low = 1 OR high = 1
+            GROUP BY key""",
                 [*params, long, width],
             ).fetchall()
-            whole = set(long)
-            rows = [row for row in rows if row[0] not in whole] + thinned
-        self.con.execute("DROP VIEW nql_points")
-        for key, steps, values in rows:
-            found[key] = (steps, values)
+        )
+        whole = set(long)
+        return [row for row in rows if row[0] not in whole] + thinned
 
     def _points(
         self,

@@ -24,12 +24,33 @@ test("a view survives the URL fragment, with characters a query holds", () => {
     sort: "val/acc",
     desc: true,
     series: "train/loss",
-    runs: ["CLS-1", "CLS-2"],
+    runs: [
+      { id: "CLS-1", project: "team/ws" },
+      { id: "CLS-1", project: "team/other" }, // the same id in another project: another run
+      { id: "CLS-2", project: "" },
+      { id: "odd:id", project: "" },
+    ],
     log: true,
     smooth: 0.6,
     project: "team/ws",
   };
   assert.deepEqual(state.decode("#" + state.encode(view)), view);
+});
+
+test("a charted run is written project:id, and an old link's bare id still reads", () => {
+  const runs = [
+    { id: "CLS-1", project: "team/ws" },
+    { id: "CLS-1", project: "" },
+    { id: "a:b", project: "" },
+    { id: "a:b", project: "p" },
+  ];
+  assert.deepEqual(runs.map(state.runName), ["team/ws:CLS-1", "CLS-1", ":a:b", "p:a:b"]);
+  assert.deepEqual(state.decode("#runs=CLS-7,team%2Fws%3ACLS-8").runs, [
+    { id: "CLS-7", project: "" },
+    { id: "CLS-8", project: "team/ws" },
+  ]);
+  assert.ok(state.sameRun({ id: "X", project: "p" }, { id: "X", project: "p" }));
+  assert.ok(!state.sameRun({ id: "X", project: "p" }, { id: "X", project: "q" }));
 });
 
 test("an empty view is an empty fragment, and a broken fragment reads as defaults", () => {

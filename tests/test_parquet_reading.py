@@ -209,6 +209,78 @@ def test_an_export_keeps_at_most_its_share_of_columns(
     sample_export.__dict__.pop("_columns", None)
 
 
+class Executes:
+    """Counts the statements an export's connection runs, while installed."""
+
+    def __init__(self, export: ParquetRunSet) -> None:
+        self.real, self.export, self.statements = export.con, export, 0
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.statements += 1
+        return self.real.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def __enter__(self) -> Executes:
+        self.export.con = self
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.export.con = self.real
+
+
+def _alone(clause: str, runs: Any, trashed: bool, project: str | None) -> int:
+    """How many runs the clause matches by itself, by the in-memory evaluator: the count to agree with."""
+    from nql_lsp.evaluation.evaluate import preview
+
+    matched = preview(clause, runs, include_trashed=trashed).matches
+    return sum(1 for run in matched if project is None or run.project == project)
+
+
+@pytest.mark.parametrize("trashed", [False, True])
+def test_a_querys_clause_counts_are_one_statement(sample_export: ParquetRunSet, trashed: bool) -> None:
+    from nql_lsp.evaluation.engine import engine_for
+    from nql_lsp.evaluation.evaluate import bind_query
+
+    clauses = ["`sys/owner`:string = 'alice'", "`sys/failed`:bool = true", "sys/name:string MATCHES 'a'"]
+    bound = bind_query(" OR ".join(clauses), sample_export)
+    conds = [bound.conditions[id(i.clause)] for i in bound.analysis.clauses if i.path]
+    memory = sample_export.in_memory()
+    with Executes(sample_export) as executes:
+        found = engine_for(sample_export).counts(conds, trashed)
+    assert executes.statements == 1
+    assert found == [_alone(c, memory, trashed, None) for c in clauses]
+    assert 0 < found[0] < len(memory.runs) and found[1] > 0  # counts that can tell a wrong filter
+
+
+def test_clause_counts_of_one_project_are_one_statement(tmp_path: Path) -> None:
+    from nql_lsp.evaluation.engine import engine_for
+    from nql_lsp.evaluation.evaluate import bind_query
+
+    from .test_explore_data import two_projects
+
+    for run in two_projects():  # team/a: R-1 0.5, R-2 0.9, R-3 0.95 (trashed); team/b: R-1 0.7
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    export = _open(tmp_path)
+    bound = bind_query("acc:float > 0.6 OR acc:float < 0.6", export)
+    conds = [bound.conditions[id(i.clause)] for i in bound.analysis.clauses if i.path]
+    engine = engine_for(export)
+    with Executes(export) as executes:
+        assert engine.counts(conds, False, "team/a") == [1, 1]  # by hand: R-2 above, R-1 below
+        assert engine.counts(conds, True, "team/a") == [2, 1]  # and trashed R-3 above
+        assert engine.counts(conds, False, "team/b") == [1, 0]
+        assert engine.counts(conds, False) == [2, 1]
+    assert executes.statements == 4
+    memory = engine_for(export.in_memory())
+    assert [memory.counts(conds, t, p) for t, p in ((False, "team/a"), (True, "team/a"), (False, "team/b"))] == [
+        [1, 1],
+        [2, 1],
+        [1, 0],
+    ]
+
+
 def test_fetch_runs_table_with_a_limit_reads_only_the_rows_it_returns(
     sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from nql_lsp.evaluation.columns import Columns
+from nql_lsp.evaluation.columns import Columns, mask_of
 from nql_lsp.evaluation.conditions import Condition
 from nql_lsp.evaluation.pushdown import DuckdbEngine
 from nql_lsp.language.schema import Schema
@@ -48,8 +48,9 @@ class Engine(Protocol):
         """How many runs the clause alone matches."""
         ...
 
-    def counts(self, conds: Sequence[Condition], include_trashed: bool) -> list[int]:
-        """How many runs each clause alone matches (all of a query's clauses, asked together)."""
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
+        """How many runs each clause alone matches (all of a query's clauses, asked together), of
+        ``project``'s runs when one is given."""
         ...
 
 
@@ -60,6 +61,7 @@ class ColumnarEngine:
         self.source = source
         self._schema: Schema | None = None
         self._columns: Columns | None = None
+        self._projects: dict[str, int] = {}  # a project's runs, as a mask (a picked project's clause counts)
 
     @property
     def schema(self) -> Schema:
@@ -93,8 +95,17 @@ class ColumnarEngine:
     def count(self, cond: Condition, include_trashed: bool) -> int:
         return (self.columns.test(cond) & self._base(include_trashed)).bit_count()
 
-    def counts(self, conds: Sequence[Condition], include_trashed: bool) -> list[int]:
-        return [self.count(cond, include_trashed) for cond in conds]
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
+        base = self._base(include_trashed)
+        if project is not None:
+            base &= self._project(project)
+        return [(self.columns.test(cond) & base).bit_count() for cond in conds]
+
+    def _project(self, project: str) -> int:
+        """The mask of ``project``'s runs."""
+        if project not in self._projects:
+            self._projects[project] = mask_of(run.project == project for run in self.source.runs)
+        return self._projects[project]
 
 
 def compile_columns(expr: Expr | None, conditions: Mapping[int, Condition]) -> ColumnPredicate:

@@ -56,14 +56,17 @@ class DuckdbEngine:
     def count(self, cond: Condition, include_trashed: bool) -> int:
         return self.counts([cond], include_trashed)[0]
 
-    def counts(self, conds: Sequence[Condition], include_trashed: bool) -> list[int]:
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
         """How many runs each clause alone matches, in one pass over the runs (a keystroke asks for all)."""
         if not conds:
             return []
         params: list[Any] = []
         tests = ", ".join(f"count_if({clause_sql(cond, params)})" for cond in conds)
-        where = "" if include_trashed else " WHERE NOT coalesce(trashed, false)"
-        found = self.source.con.execute(f"SELECT {tests} FROM nql_runs{where}", params).fetchone()
+        where = ["TRUE"] if include_trashed else ["NOT coalesce(trashed, false)"]
+        if project is not None:
+            where.append("project = ?")
+            params.append(project)
+        found = self.source.con.execute(f"SELECT {tests} FROM nql_runs WHERE {' AND '.join(where)}", params).fetchone()
         return [int(n) for n in found]
 
 

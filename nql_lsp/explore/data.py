@@ -159,13 +159,10 @@ class Table:
     def _project_counts(self, bound: Bound, trashed: bool, project: str) -> list[tuple[int, int, int]]:
         if syntax_error(bound.analysis) is not None:
             return []
-        engine = engine_for(self.runs)
-        out = []
-        for info in bound.analysis.clauses:
-            if info.path:
-                alone = engine.select(info.clause, bound.conditions, trashed)
-                out.append((info.clause.start, info.clause.end, sum(1 for p in projects_of(alone) if p == project)))
-        return out
+        named = [i for i in bound.analysis.clauses if i.path]
+        conds = [bound.conditions[id(i.clause)] for i in named]
+        found = engine_for(self.runs).counts(conds, trashed, project)  # one pass, as without a project
+        return [(i.clause.start, i.clause.end, n) for i, n in zip(named, found, strict=True)]
 
     def ordered(self, matches: Sequence[Run], by: str | None, descending: bool) -> Sequence[Run]:
         """The matches sorted by a column (see :func:`sort_key`), the runs without it last either way.

@@ -826,7 +826,7 @@ PER_PIXEL = 4
 PAGE_RUNS = 200
 
 #: Columns (a path's value for every run) an export keeps read: a table's columns and a sort's.
-KEPT_COLUMNS = 32
+KEPT_COLUMNS = 16
 
 
 def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:

@@ -173,8 +173,9 @@ def serve_and_measure(root: Path, env: dict[str, str], browser: bool) -> None:
             f"{b['first_table_ms']:.0f} ms (target 1,500: {verdict(b['open_ms'], 1500)})"
         )
         print(
-            f"in Chromium: keystroke to updated table {percentiles(b['keys_s'])} incl. the 60 ms debounce "
-            f"(target p95 150 ms: {verdict(p95(b['keys_s']) * 1000, 150)})"
+            f"in Chromium: keystroke to updated table in the page {percentiles(b['keys_page_s'])} incl. the 60 ms "
+            f"debounce (target p95 150 ms: {verdict(p95(b['keys_page_s']) * 1000, 150)}); as the driver sees it "
+            f"{percentiles(b['keys_s'])}"
         )
         print(
             f"in Chromium: chart of {b['chart_runs']} runs x {b['chart_points']:,} points each: uPlot draw "

@@ -138,6 +138,9 @@ async def test_a_chart_names_each_run_by_its_project(tmp_path: Path) -> None:
             ("team/speech", [0.1, 0.7]),
             ("team/vision", [0.1, 0.9]),
         ]
+        again = await client.get("/api/series", params=asked, headers=AUTH)  # the kept text, as sent before
+        assert explorer.table is not None and explorer.table.charted_text is not None
+        assert await again.text() == explorer.table.charted_text[1] and (await again.json()) == got
         picked = {"path": "train/acc", "ids": "RUN-1", "project": "team/speech"}  # none given: the picked one
         got = await (await client.get("/api/series", params=picked, headers=AUTH)).json()
         assert [s["values"] for s in got["series"]] == [[0.1, 0.7]]

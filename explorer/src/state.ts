@@ -98,6 +98,10 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
 
 // Per-run series on one shared x axis: the union of steps, each run's value or null where it has none.
 export function align(series: { steps: number[]; values: (number | null)[] }[]): [number[], ...(number | null)[][]] {
+  const shared = series[0]?.steps;
+  if (shared !== undefined && increasing(shared) && series.every((s) => sameSteps(s.steps, shared))) {
+    return [shared, ...series.map((s) => s.values.map((v) => v ?? null))]; // runs logged at the same steps
+  }
   const steps = Array.from(new Set(series.flatMap((s) => s.steps))).sort((a, b) => a - b);
   const where = new Map(steps.map((s, i) => [s, i]));
   const columns = series.map((s) => {
@@ -113,4 +117,15 @@ export function align(series: { steps: number[]; values: (number | null)[] }[]):
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
+}
+
+function increasing(steps: number[]): boolean {
+  for (let i = 1; i < steps.length; i++) if (!((steps[i - 1] ?? Infinity) < (steps[i] ?? -Infinity))) return false;
+  return true;
+}
+
+function sameSteps(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

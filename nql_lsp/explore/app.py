@@ -273,15 +273,15 @@ async def series(request: web.Request) -> web.StreamResponse:
     if len(held) != len(ids):
         raise data.Refused("`projects` to name one project for each of `ids`")
     runs = [(i, p) for i, p in zip(ids, held, strict=True) if i]
-    body = await asyncio.to_thread(
-        data.series,
+    text = await asyncio.to_thread(
+        data.series_text,
         table,
         request.query.get("path", ""),
         [(i, p or None) for i, p in runs],
         _project(request),
         _int(request, "width", data.DEFAULT_WIDTH),
     )
-    return web.json_response(body)
+    return web.Response(text=text, content_type="application/json")
 
 
 async def csv_export(request: web.Request) -> web.StreamResponse:

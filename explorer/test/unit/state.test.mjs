@@ -71,6 +71,18 @@ test("smoothing is a bias-corrected moving average that keeps gaps", () => {
   assert.ok(Math.abs(out[2] - (0.5 * 0.5 * 2 + 0.5 * 4) / 0.75) < 1e-12);
 });
 
+test("series logged at the same steps keep them, gaps as null", () => {
+  const [xs, a, b] = state.align([
+    { steps: [0, 0.5, 1], values: [1, null, 3] },
+    { steps: [0, 0.5, 1], values: [4, 5, 6] },
+  ]);
+  assert.deepEqual(xs, [0, 0.5, 1]);
+  assert.deepEqual(a, [1, null, 3]);
+  assert.deepEqual(b, [4, 5, 6]);
+  // A step logged twice is not a shared axis: the union of steps is.
+  assert.deepEqual(state.align([{ steps: [0, 0, 1], values: [1, 2, 3] }])[0], [0, 1]);
+});
+
 test("series of different steps share one x axis", () => {
   const [xs, a, b] = state.align([
     { steps: [0, 2], values: [1, 3] },

@@ -281,6 +281,27 @@ def test_clause_counts_of_one_project_are_one_statement(tmp_path: Path) -> None:
     ]
 
 
+def test_a_run_of_a_project_is_found_by_its_key_and_read_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_explore_data import two_projects
+
+    for run in two_projects():  # R-1 in team/a and in team/b
+        rows = [param(run.project, run.id, path, held[0], held[1]) for path, held in run.attributes.items()]
+        write_run(tmp_path, run.project, run.id, rows)
+    export = _open(tmp_path)
+    table = Table(export)
+    page(table, "", limit=10)  # a page shown: the runs of its query are at hand too
+    reads = Reads(export, monkeypatch)
+    found = table.run("R-1", "team/b")
+    assert found is not None and (found.id, found.project) == ("R-1", "team/b")
+    assert reads.calls == []  # nothing read to find it
+    assert found.get("acc") == ("float", 0.7)  # one attribute: its column, no run read whole
+    assert reads.whole() == []
+    assert dict(found.attributes)["sys/name"] == ("string", "team/b-R-1")
+    assert reads.whole() == ["team/b\x1fR-1"]  # every attribute: this run alone, not a page of runs
+    assert table.run("R-1", "team/c") is None and table.run("R-9", "team/a") is None
+    assert export.run_in("R-1", "team/a") is not None
+
+
 def test_fetch_runs_table_with_a_limit_reads_only_the_rows_it_returns(
     sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:

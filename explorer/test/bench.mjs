@@ -68,6 +68,9 @@ try {
     await page.waitForTimeout(100);
   }
 
+  // The editor's language server answers the last keystrokes for a while (diagnostics and lints over every
+  // run, in its own process on the same cores): the chart is timed once it has settled, as a user picks one.
+  await page.waitForTimeout(2000);
   // Pick to drawn as the page sees it (the select's change event to the chart's timing line written), and as
   // the driver does (its round trips to the browser included).
   await page.evaluate(() => {

@@ -196,9 +196,12 @@ class Table:
     def run(self, run_id: str, project: str | None = None) -> Run | None:
         """The run of this id, in ``project`` when given (two projects may hold the same id).
 
-        The runs the table shows are looked up among the last query's matches first: their attributes
-        were read to fill the table, where asking the source would read them again, one run at a time."""
+        An export's run of a given project is found by its key (nothing read until its attributes are asked
+        for, and then only its own). Else the runs the table shows are looked up among the last query's
+        matches first (a run id without a project: the matched one), then in the source."""
         with self.lock:
+            if project and isinstance(self.runs, ParquetRunSet):
+                return self.runs.run_in(run_id, project)
             if self._last is not None:
                 matches = self._last[2].matches
                 if self._shown is None or self._shown[0] is not self._last[2]:

@@ -722,6 +722,23 @@ class ParquetRunSet:
         ).fetchall()
         return {key: (sys_id, project, exported) for key, sys_id, project, exported in rows}
 
+    @functools.cached_property
+    def _keys_by_id(self) -> dict[tuple[str, str], str]:
+        """Summary keys by (run id, project), the id as :meth:`by_id` takes it: the exporter's run id, else
+        the ``sys/id``."""
+        found: dict[tuple[str, str], str] = {}
+        for key, (_, project, exported) in self._names.items():
+            found.setdefault((exported, project), key)
+        for key, (sys_id, project, _) in self._names.items():
+            if sys_id is not None:
+                found.setdefault((sys_id, project), key)
+        return found
+
+    def run_in(self, run_id: str, project: str) -> Run | None:
+        """The run of this id (as :meth:`by_id` takes it) in ``project``, its attributes read on first use."""
+        key = self._keys_by_id.get((run_id, project))
+        return None if key is None else Matches(self, [key])[0]
+
     def matching(self, sql: str, params: Sequence[Any]) -> Matches:
         """The runs whose summary keys ``sql`` selects (one column, in its order), made and read on first use."""
         keys = [key for (key,) in self.con.execute(sql, list(params)).fetchall()]  # numpy is not a dependency

@@ -1,8 +1,9 @@
 """A Neptune parquet export opened, queried and paged through duckdb, against the former ways, in one run.
 
-Generates an export in the exporter's layout (``<dir>/<project>/<run>_part_0.parquet``, one row per value
-or series point): RUNS runs x 200 attributes (7 sys/ fields, 183 parameters, 10 float series of POINTS
-points). Prints, each beside a baseline measured in the same run:
+Generates an export as neptune-exporter writes one (``<dir>/<sanitised project>/<run>_part_0.parquet``, its
+schema, one pyarrow batch and so one row group per kind: parameters, then metrics): RUNS runs x 200
+attributes (7 sys/ fields, 183 parameters, 10 float series of POINTS points). Prints, each beside a
+baseline measured in the same run:
 
 - the first open (one pass over the files into the cached summary) and its learned schema, in a child
   process whose peak memory (RSS) is reported; baseline: the former summary, four passes over the files;
@@ -21,6 +22,8 @@ there is reused.) Times are wall-clock; CPU seconds (both duckdb threads) are sh
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
 import os
 import resource
@@ -31,8 +34,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import nql_lsp.api
 from nql_lsp.evaluation.engine import schema_of
@@ -51,62 +58,129 @@ QUERY = (
 )
 SERIES, PARAMS = 10, 183
 
-_NULLS = """CAST(NULL AS BIGINT) AS int_value, CAST(NULL AS DOUBLE) AS float_value,
-    CAST(NULL AS VARCHAR) AS string_value, CAST(NULL AS BOOLEAN) AS bool_value,
-    CAST(NULL AS TIMESTAMPTZ) AS datetime_value, CAST(NULL AS VARCHAR[]) AS string_set_value,
-    CAST(NULL AS STRUCT(path VARCHAR)) AS file_value,
-    CAST(NULL AS STRUCT(type VARCHAR, edges DOUBLE[], "values" DOUBLE[])) AS histogram_value"""
+#: The exporter's parquet schema (neptune_exporter/model.py SCHEMA), which every file of an export has.
+SCHEMA = pa.schema(
+    [
+        ("project_id", pa.string()),
+        ("run_id", pa.string()),
+        ("attribute_path", pa.string()),
+        ("attribute_type", pa.string()),
+        ("step", pa.decimal128(18, 6)),
+        ("timestamp", pa.timestamp("ms", tz="UTC")),
+        ("int_value", pa.int64()),
+        ("float_value", pa.float64()),
+        ("string_value", pa.string()),
+        ("bool_value", pa.bool_()),
+        ("datetime_value", pa.timestamp("ms", tz="UTC")),
+        ("string_set_value", pa.list_(pa.string())),
+        ("file_value", pa.struct([("path", pa.string())])),
+        (
+            "histogram_value",
+            pa.struct([("type", pa.string()), ("edges", pa.list_(pa.float64())), ("values", pa.list_(pa.float64()))]),
+        ),
+    ]
+)
+PROJECT = "bench/cls"
+T0_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
+
+
+def sanitized(part: str) -> str:
+    """A project's folder name as the exporter makes it: unsafe characters replaced, a digest appended."""
+    digest = hashlib.blake2b(part.encode("utf-8"), digest_size=8).hexdigest()
+    return "".join(c if c.isalnum() or c in "_-" else "_" for c in part) + "-" + digest
+
+
+def _batch(columns: dict[str, pa.Array | list[Any]], length: int) -> pa.RecordBatch:
+    arrays = [columns.get(f.name, pa.nulls(length, f.type)) for f in SCHEMA]
+    return pa.RecordBatch.from_arrays(
+        [pa.array(a, f.type) if isinstance(a, list) else a.cast(f.type) for a, f in zip(arrays, SCHEMA, strict=True)],
+        schema=SCHEMA,
+    )
+
+
+def _parameters(i: int, run_id: str) -> pa.RecordBatch:
+    """A run's parameters batch: the 7 sys/ fields and PARAMS parameters, one row each, as the exporter's
+    ``download_parameters`` yields them (no ``sys/state``: neither exporter writes it)."""
+    n = 7 + PARAMS
+    paths = ["sys/id", "sys/name", "sys/owner", "sys/failed", "sys/trashed", "sys/creation_time", "sys/tags"]
+    types = ["string", "string", "string", "bool", "bool", "datetime", "string_set"]
+    strings: list[str | None] = [run_id, f"run-{i}", ["alice", "bob", "ci@sa"][i % 3], None, None, None, None]
+    ints: list[int | None] = [None] * 7
+    floats: list[float | None] = [None] * 7
+    bools: list[bool | None] = [None, None, None, i % 50 == 0, i % 20 == 0, None, None]
+    created: list[int | None] = [None] * 5 + [T0_MS + i * 600_000, None]
+    tags: list[list[str] | None] = [None] * 6 + [["prod", "baseline"] if i % 4 == 0 else ["sweep"]]
+    for j in range(PARAMS):
+        paths.append(f"params/p{j}")
+        kind = j % 3
+        types.append(("float", "int", "string")[kind])
+        h = (i * 2_654_435_761 + j * 40_503) % 1_000_003
+        floats.append(h % 1000 / 1000.0 if kind == 0 else None)
+        ints.append(h % 512 if kind == 1 else None)
+        strings.append(f"v{(i * 7 + j) % 11}" if kind == 2 else None)
+        bools.append(None)
+        created.append(None)
+        tags.append(None)
+    return _batch(
+        {
+            "project_id": [PROJECT] * n,
+            "run_id": [run_id] * n,
+            "attribute_path": paths,
+            "attribute_type": types,
+            "int_value": ints,
+            "float_value": floats,
+            "string_value": strings,
+            "bool_value": bools,
+            "datetime_value": pa.array(created, pa.int64()),
+            "string_set_value": tags,
+        },
+        n,
+    )
+
+
+@functools.cache
+def _series_columns(points: int) -> dict[str, pa.Array]:
+    """The columns every run's metrics batch shares (its project, paths, types, steps and times)."""
+    n = SERIES * points
+    return {
+        "project_id": pa.repeat(pa.scalar(PROJECT), n),
+        "attribute_path": pa.array(np.repeat([f"metrics/m{k}" for k in range(SERIES)], points)),
+        "attribute_type": pa.repeat(pa.scalar("float_series"), n),
+        "step": pa.array(np.tile(np.arange(points, dtype=np.int32), SERIES)).cast(pa.decimal128(18, 6)),
+        "timestamp": pa.array(np.tile(T0_MS + np.arange(points, dtype=np.int64) * 1000, SERIES)),
+    }
+
+
+def _metrics(i: int, run_id: str, points: int) -> pa.RecordBatch:
+    """A run's metrics batch: SERIES float series of ``points`` points (the exporter fetches up to 128 series
+    of a run per batch, so these are one batch, one row group)."""
+    rng = np.random.default_rng(i)
+    p = np.arange(points, dtype=np.float64)
+    values = np.concatenate(
+        [
+            rng.integers(0, 1000) / 2000.0 + 0.5 * p / points + rng.integers(0, 100, points) / 1000.0
+            for _ in range(SERIES)
+        ]
+    )
+    n = SERIES * points
+    return _batch(
+        {**_series_columns(points), "run_id": pa.repeat(pa.scalar(run_id), n), "float_value": pa.array(values)}, n
+    )
 
 
 def generate(root: Path, runs: int, points: int) -> int:
-    """Write the export; returns its row count."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET temp_directory = ?", [str(root / "spill")])  # duckdb's default is ./.tmp
-    staging = root / "staging"
-    rows = f"""
-    WITH r AS (SELECT range AS i, 'BEN-' || range AS run_id FROM range({runs})),
-    sys AS (
-        SELECT run_id, 'sys/id' AS path, 'string' AS type, run_id AS s, NULL::DOUBLE AS f, NULL::BIGINT AS n,
-               NULL::BOOLEAN AS b, NULL::TIMESTAMPTZ AS d, NULL::VARCHAR[] AS tags FROM r
-        UNION ALL SELECT run_id, 'sys/name', 'string', 'run-' || i, NULL, NULL, NULL, NULL, NULL FROM r
-        UNION ALL SELECT run_id, 'sys/owner', 'string', ['alice', 'bob', 'ci@sa'][1 + i % 3], NULL, NULL, NULL,
-                         NULL, NULL FROM r
-        UNION ALL SELECT run_id, 'sys/state', 'string', 'Inactive', NULL, NULL, NULL, NULL, NULL FROM r
-        UNION ALL SELECT run_id, 'sys/trashed', 'bool', NULL, NULL, NULL, i % 20 = 0, NULL, NULL FROM r
-        UNION ALL SELECT run_id, 'sys/creation_time', 'datetime', NULL, NULL, NULL, NULL,
-                         TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_seconds(i * 600), NULL FROM r
-        UNION ALL SELECT run_id, 'sys/tags', 'string_set', NULL, NULL, NULL, NULL, NULL,
-                         CASE WHEN i % 4 = 0 THEN ['prod', 'baseline'] ELSE ['sweep'] END FROM r
-        UNION ALL
-        SELECT run_id, 'params/p' || j, ['float', 'int', 'string'][1 + j % 3],
-               CASE WHEN j % 3 = 2 THEN 'v' || ((i * 7 + j) % 11) END,
-               CASE WHEN j % 3 = 0 THEN hash(i, j) % 1000 / 1000.0 END,
-               CASE WHEN j % 3 = 1 THEN hash(i, j) % 512 END, NULL, NULL, NULL
-        FROM r, range({PARAMS}) t(j))
-    SELECT 'bench/cls' AS project_id, run_id, path AS attribute_path, type AS attribute_type,
-           CAST(NULL AS DECIMAL(18, 6)) AS step, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS "timestamp",
-           n AS int_value, f AS float_value, s AS string_value, b AS bool_value, d AS datetime_value,
-           tags AS string_set_value, CAST(NULL AS STRUCT(path VARCHAR)) AS file_value,
-           CAST(NULL AS STRUCT(type VARCHAR, edges DOUBLE[], "values" DOUBLE[])) AS histogram_value
-    FROM sys
-    UNION ALL
-    SELECT 'bench/cls', run_id, 'metrics/m' || k, 'float_series', CAST(p AS DECIMAL(18, 6)),
-           TIMESTAMPTZ '2025-01-01 00:00:00+00', NULL,
-           (hash(i, k) % 1000) / 2000.0 + 0.5 * p / {points} + (hash(i, k, p) % 100) / 1000.0,
-           NULL, NULL, NULL, NULL, NULL, NULL
-    FROM r, range({SERIES}) s(k), range({points}) q(p)
-    """
-    con.execute(f"COPY ({rows}) TO '{staging}' (FORMAT parquet, PARTITION_BY (run_id), WRITE_PARTITION_COLUMNS true)")
-    project = root / "bench__cls"
-    project.mkdir()
-    for folder in staging.iterdir():
-        run_id = folder.name.split("=", 1)[1]
-        for n, file in enumerate(sorted(folder.glob("*.parquet"))):
-            file.rename(project / f"{run_id}_part_{n}.parquet")
-    shutil.rmtree(staging)
-    con.close()
-    shutil.rmtree(root / "spill", ignore_errors=True)
+    """Write the export as the exporter does: one file per run in the project's sanitised folder, written as
+    ``.parquet.tmp`` with pyarrow (snappy) one batch at a time (parameters, then metrics: a row group each),
+    then renamed. Returns its row count."""
+    project = root / sanitized(PROJECT)
+    project.mkdir(parents=True)
+    for i in range(runs):
+        run_id = f"BEN-{i}"
+        tmp = project / f"{run_id}_part_0.parquet.tmp"
+        with pq.ParquetWriter(tmp, SCHEMA, compression="snappy") as writer:
+            writer.write_batch(_parameters(i, run_id))
+            writer.write_batch(_metrics(i, run_id, points))
+        tmp.rename(tmp.with_suffix(""))
     return runs * (7 + PARAMS + SERIES * points)
 
 

@@ -153,14 +153,17 @@ def summary_sql(into: str = "") -> tuple[str, ...]:
            string_set_value AS tags,
            file_value AS file
     FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}
-    ORDER BY path, run_id  -- a clause names one path: its rows are a few row groups, skipped to by their zone maps""",
+    -- A clause names one path: its rows are a few row groups, skipped to by their zone maps. Ordered by the
+    -- path alone: a second key (the run) made the sort half the time of writing the summary, for no query
+    -- faster (queries join on the run by hashing, not by its order).
+    ORDER BY path""",
         f"""
     CREATE TABLE {into}nql_series AS
     SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
            CASE attribute_type {cases} END AS type,
            n, {", ".join(a.stored_as for a in AGGREGATES.values())}, last_str
     FROM nql_groups WHERE attribute_type IN {_sql_list(series)}
-    ORDER BY path, run_id""",
+    ORDER BY path""",
         f"""
     CREATE TABLE {into}nql_runs AS
     SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,

@@ -173,3 +173,16 @@ def test_every_rule_is_documented() -> None:
     for code, rule in RULES.items():
         assert f'<a id="{code.lower()}"></a>' in doc, code
         assert f"### {code} `{rule.name}`" in doc, code
+
+
+def test_re2_is_loaded_by_the_first_matches_clause_not_by_the_checker() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from nql_lsp.analysis.analyze import analyze; "
+        "analyze('`a`:string = \"x\" AND `b`:float > 1'); print('re2' in sys.modules); "
+        "print([d.code for d in analyze('`a`:string MATCHES \"x(\"').diagnostics]); print('re2' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split("\n")[:3] == ["False", "['NQL302']", "True"]

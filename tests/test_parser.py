@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nql_lsp.syntax.parser import expected_at, parse
-from nql_lsp.syntax.tree import Clause, Group, Logical, Not
+from nql_lsp.language.records import fields_of
+from nql_lsp.syntax.parser import _fast_parse, expected_at, parse
+from nql_lsp.syntax.tree import Clause, Group, Logical, Not, Token
 
 from .conftest import marked
 
@@ -103,6 +104,40 @@ def test_offsets_count_code_points_after_non_ascii_text() -> None:
 def test_backquoted_name_escapes() -> None:
     clause = next(parse(r"`a\\b`:string = 1").tree.clauses())
     assert clause.field.name.path == "a\\b"
+
+
+def test_quoted_tokens_end_at_the_first_unescaped_quote() -> None:
+    # Names and strings with escaped quotes and backslashes, the escape at the very end included.
+    text = r'`a\`b\\`:string = "x\"y\\" AND `c`:string != ' + "'it\\'s'"
+    fast = _fast_parse(text)
+    assert fast is not None
+    assert [(t.kind, t.text) for t in fast.tokens] == [
+        ("QNAME", r"`a\`b\\`"),
+        ("COLON", ":"),
+        ("WORD", "string"),
+        ("EQ", "="),
+        ("STRING", r'"x\"y\\"'),
+        ("AND", "AND"),
+        ("QNAME", "`c`"),
+        ("COLON", ":"),
+        ("WORD", "string"),
+        ("NE", "!="),
+        ("SQ_STRING", r"'it\'s'"),
+    ]
+    assert [(t.start, t.end) for t in fast.tokens][:5] == [(0, 8), (8, 9), (9, 15), (16, 17), (18, 26)]
+
+
+@pytest.mark.parametrize("text", [r'a:string = "x\"', r"`a\`:int = 1", r"a:string = 'x\'"])
+def test_a_quote_left_open_by_an_escape_is_no_token_of_the_fast_path(text: str) -> None:
+    assert _fast_parse(text) is None
+    assert [e.code for e in parse(text).errors] == ["NQL003"]
+
+
+def test_a_token_has_the_four_fields_the_fast_path_sets() -> None:
+    # The fast path fills a Token's slots without calling its __init__: a new field must be set there too.
+    assert fields_of(Token("WORD", "x", 0, 1)) == ("kind", "text", "start", "end")
+    tok = _fast_parse("x:int = 1").tokens[0]  # type: ignore[union-attr]
+    assert (tok.kind, tok.text, tok.start, tok.end) == ("WORD", "x", 0, 1)
 
 
 # Each case: the text with «the reported range» and the expected code. One mistake, one error.

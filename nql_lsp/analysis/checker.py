@@ -15,6 +15,7 @@ from typing import Any
 from nql_lsp.diagnostics import Collector, Diagnostic, Edit, Fix, fix
 from nql_lsp.language import catalog
 from nql_lsp.language.catalog import AGGREGATES, KEYWORDS, NON_QUERYABLE_TYPES, OPERATORS, TYPE_SYNONYMS, TYPES, Allowed
+from nql_lsp.language.regex import regex_error  # RE2 itself is loaded only for a query that matches
 from nql_lsp.language.schema import SYSTEM_SCHEMA, FieldInfo, Schema
 from nql_lsp.language.values import ValueProblem, decode_quoted, quote_name, quote_string, read_value
 from nql_lsp.syntax.records import ValueRecord
@@ -131,9 +132,9 @@ class _Checker:
             return ClauseInfo(clause, "", None, False, None, None, None, None)
         path, info = self.check_name(fld.name)
         written, type_ = self.resolve_type(fld, agg, info)
-        aggregate = self.check_aggregate(clause, agg, type_) if agg is not None else None
         operator = clause.operator
-        op = None if operator.missing else operator.op
+        op = operator.op or None  # spelled "" exactly when recovery invented every token of it
+        aggregate = self.check_aggregate(clause, agg, type_, op) if agg is not None else None
         if type_ is not None and op is not None:
             self.check_operator(clause, fld, agg, type_, op)
         if info is not None and info.note and (op not in (None, "EXISTS", "NOT EXISTS") or not info.note_on_values):
@@ -283,7 +284,7 @@ class _Checker:
             change,
         )
 
-    def check_aggregate(self, clause: Clause, agg: Aggregate, type_: str | None) -> str | None:
+    def check_aggregate(self, clause: Clause, agg: Aggregate, type_: str | None, op: str | None) -> str | None:
         func = agg.function
         name = func.text.lower()
         valid = name in AGGREGATES
@@ -294,11 +295,11 @@ class _Checker:
             self.out.add("NQL205", f"unknown aggregate `{func.text}`; {hint}", func.start, func.end, *fixes)
         if type_ is not None and type_ != catalog.SERIES_TYPE:
             self.out.add("NQL204", f"aggregates apply to `floatSeries` only, not to `{type_}`", func.start, agg.end)
-        op = clause.operator
-        if not op.missing and OPERATORS.get(op.op) and OPERATORS[op.op].family == catalog.EXISTS:
+        op_info = OPERATORS.get(op) if op is not None else None
+        if op_info is not None and op_info.family == catalog.EXISTS:
             self.out.add(
                 "NQL206",
-                f"`{op.op}` tests the series itself; drop the aggregate `{name}`",
+                f"`{op}` tests the series itself; drop the aggregate `{name}`",
                 agg.start,
                 agg.end,
                 fix("Remove the aggregate", Edit(agg.start, agg.end, _field_text(clause))),
@@ -391,8 +392,6 @@ class _Checker:
         return text
 
     def check_regex(self, value: Value, pattern: str) -> None:
-        from nql_lsp.language.regex import regex_error  # RE2 is loaded only for a query that matches
-
         error = regex_error(pattern)
         if error is not None:
             self.out.add("NQL302", f"invalid RE2 regex: {error}", value.start, value.end)

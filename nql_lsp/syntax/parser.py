@@ -56,16 +56,23 @@ def _lark() -> Lark:
 
 # One match per token, the whitespace before it included (possessively, so that trailing whitespace is
 # never given back to ``irregular``); at the end of the text only the empty ``\Z`` alternative matches.
+# The regex engine tries the alternatives in turn, so the commonest tokens come first: words (names,
+# types, keywords, numbers), parentheses, backquoted names. Only alternatives that can start with the same
+# character need an order of their own (``>=`` before ``>``, ``==`` before ``=``, ``irregular`` last), and
+# a word starts with none of the characters the others start with. A quoted token is read as runs of
+# plain characters between escapes ("the unrolled loop"): the same match as ``(?:[^"\\]|\\.)*``, which
+# the engine takes a character at a time.
 _MASTER = re.compile(
     r"""
     \s*+
     (?:
-        (?P<QNAME>`(?:[^`\\]|\\[\s\S])*`)
-      | (?P<STRING>"(?:[^"\\]|\\[\s\S])*")
-      | (?P<SQ_STRING>'(?:[^'\\]|\\[\s\S])*')
+        (?P<WORD>[^\s`"'():=!<>]+)
+      | (?P<LPAR>\() | (?P<RPAR>\))
+      | (?P<QNAME>`[^`\\]*+(?:\\[\s\S][^`\\]*+)*+`)
+      | (?P<COLON>:)
+      | (?P<STRING>"[^"\\]*+(?:\\[\s\S][^"\\]*+)*+")
       | (?P<GE>>=) | (?P<LE><=) | (?P<NE>!=) | (?P<EQEQ>==) | (?P<EQ>=) | (?P<GT>>) | (?P<LT><)
-      | (?P<LPAR>\() | (?P<RPAR>\)) | (?P<COLON>:)
-      | (?P<WORD>[^\s`"'():=!<>]+)
+      | (?P<SQ_STRING>'[^'\\]*+(?:\\[\s\S][^'\\]*+)*+')
       | (?P<irregular>[\s\S])
       | \Z
     )
@@ -246,6 +253,7 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
     value_stack: list[object] = []
     push_state, push_value = state_stack.append, value_stack.append
     pop_value = value_stack.pop
+    new_token = object.__new__
     tokens: list[Token] = []
     add_token = tokens.append
     checkpoints: list[Checkpoint] = []
@@ -266,7 +274,13 @@ def _fast_attempt(text: str) -> ParseResult | CleanPrefix:
                 kind = upper
             elif FUNC in row and call(word) and call_follows(text, end):
                 kind = FUNC
-        tok = Token(kind, word, start, end)
+        # Token(kind, word, start, end) without the call of its __init__, the dearest step of lexing a
+        # token (tests/test_parser.py holds Token to these four fields, so that none is left unset here).
+        tok = new_token(Token)
+        tok.kind = kind
+        tok.text = word
+        tok.start = start
+        tok.end = end
         add_token(tok)
         while True:
             action = row.get(kind)

@@ -34,16 +34,23 @@ def lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema) -> l
     return out.items
 
 
-def _related(tree: Query, clauses: list[ClauseInfo]) -> bool:
+def _related(text: str, tree: Query, clauses: list[ClauseInfo]) -> bool:
     """Whether anything could relate two clauses: a path used twice, or a `NOT` that may meet another.
 
     Without either, no contradiction but a lone clause's, no redundancy and no `NOT NOT` can be found, so
-    the common query (each clause on its own field) skips the normal form.
+    the common query (each clause on its own field) skips the normal form. Every `NOT` token is a `not` in
+    the text in some case, so a text with fewer than two has no two tokens to count.
     """
     paths = {info.path for info in clauses}
     if len(paths) < len(clauses):
         return True
+    if text.upper().count("NOT") < 2:
+        return False
     return sum(1 for tok in tree.tokens if tok.kind == "NOT") > 1
+
+
+#: The operators of a clause :func:`.tautologies.presence_tests` may find to test only presence.
+_PRESENCE_TEST_OPERATORS = frozenset({"MATCHES", "NOT MATCHES", "CONTAINS", "NOT CONTAINS"})
 
 
 def _alone(atom: Atom) -> bool:
@@ -55,13 +62,19 @@ def _lint(text: str, tree: Query, clauses: list[ClauseInfo], schema: Schema, out
     assert tree.expr is not None
     learned = schema.learned
     total = schema.run_count if learned else None
-    if not (total or _related(tree, clauses)):
-        # Each clause on its own: only what one clause says of itself, and atoms only where that can be.
+    if not (total or _related(text, tree, clauses)):
+        # Each clause on its own: only what one clause says of itself, and atoms only where that can be
+        # (without runs: a variance that may be impossible, or a string test that may always pass).
         for info in clauses:
             if not (
                 learned
                 or info.aggregate == "variance"
-                or (info.type is not None and is_plain_string(info.type) and info.value is not None)
+                or (
+                    info.op in _PRESENCE_TEST_OPERATORS
+                    and info.type is not None
+                    and is_plain_string(info.type)
+                    and info.value is not None
+                )
             ):
                 continue
             atom = atom_of(info)

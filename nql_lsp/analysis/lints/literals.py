@@ -18,6 +18,7 @@ from typing import Any
 from nql_lsp.analysis.checker import ClauseInfo
 from nql_lsp.language.catalog import OPERATORS, RELATIVE_UNITS, SERIES_TYPE, TYPES, Allowed
 from nql_lsp.language.records import FrozenRecord
+from nql_lsp.language.regex import regex_error  # RE2 itself is loaded only for a query that matches
 from nql_lsp.language.values import DatetimeValue, ValueProblem, read_value
 from nql_lsp.syntax.records import Record
 from nql_lsp.syntax.tree import Clause, Expr, Group, Logical, Not
@@ -88,8 +89,6 @@ def atom_of(info: ClauseInfo) -> Atom | None:
     mode = ""
     operand: Any
     if positive == "MATCHES":
-        from nql_lsp.language.regex import regex_error  # RE2 is loaded only for a query that matches
-
         if regex_error(info.value) is not None:
             return None
         operand = info.value

@@ -15,7 +15,7 @@ points), opens it once to build the summary cache, then starts ``nql-lsp explore
   open to a filled table, keystroke to updated table (with the page's 60 ms debounce), and a chart of 20
   runs drawn (target <= 300 ms).
 
-Run: python benchmarks/bench_explore.py [--runs N] [--points N] [--full] [--keep DIR] [--no-browser]
+Run: python benchmarks/bench_explore.py [--runs N] [--points N] [--full] [--keep DIR] [--cache DIR] [--no-browser]
 (--full is the issue's size, 10,000 runs x 1,000-point series: about 100 million rows, minutes to write.)
 The machine may be shared: run it twice and compare the figures of one run with each other.
 """
@@ -173,13 +173,14 @@ def serve_and_measure(root: Path, env: dict[str, str], browser: bool) -> None:
             f"{b['first_table_ms']:.0f} ms (target 1,500: {verdict(b['open_ms'], 1500)})"
         )
         print(
-            f"in Chromium: keystroke to updated table {percentiles(b['keys_s'])} incl. the 60 ms debounce "
-            f"(target p95 150 ms: {verdict(p95(b['keys_s']) * 1000, 150)})"
+            f"in Chromium: keystroke to updated table in the page {percentiles(b['keys_page_s'])} incl. the 60 ms "
+            f"debounce (target p95 150 ms: {verdict(p95(b['keys_page_s']) * 1000, 150)}); as the driver sees it "
+            f"{percentiles(b['keys_s'])}"
         )
         print(
             f"in Chromium: chart of {b['chart_runs']} runs x {b['chart_points']:,} points each: uPlot draw "
-            f"{b['draw_ms']:.0f} ms, pick to drawn {b['chart_ms']:.0f} ms "
-            f"(target 300 ms: {verdict(b['chart_ms'], 300)})"
+            f"{b['draw_ms']:.0f} ms, pick to drawn {b['chart_page_ms']:.0f} ms in the page "
+            f"(target 300 ms: {verdict(b['chart_page_ms'], 300)}), {b['chart_ms']:.0f} ms as the driver sees it"
         )
         print(
             f"memory with a page open: explorer {explorer.rss_mb():.0f} MB, its language server "
@@ -217,10 +218,11 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="10,000 runs x 1,000-point series")
     ap.add_argument("--keep", metavar="DIR", help="generate into DIR (or reuse the export there) and keep it")
     ap.add_argument("--no-browser", action="store_true", help="only the HTTP figures")
+    ap.add_argument("--cache", metavar="DIR", help="keep the summary cache in DIR (a second run skips summarising)")
     args = ap.parse_args()
     runs = 10_000 if args.full else args.runs
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="nql-bench-explore-"))
-    cache = Path(tempfile.mkdtemp(prefix="nql-bench-explore-cache-"))
+    cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="nql-bench-explore-cache-"))
     os.environ[CACHE_ENV] = str(cache)
     env = {**os.environ, CACHE_ENV: str(cache)}
     try:
@@ -243,7 +245,8 @@ def main() -> None:
         serve_and_measure(root, env, browser=not args.no_browser)
         where_the_time_goes(root)
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        if not args.cache:
+            shutil.rmtree(cache, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

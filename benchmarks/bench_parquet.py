@@ -108,7 +108,7 @@ def _parameters(i: int, run_id: str) -> pa.RecordBatch:
     ints: list[int | None] = [None] * 7
     floats: list[float | None] = [None] * 7
     bools: list[bool | None] = [None, None, None, i % 50 == 0, i % 20 == 0, None, None]
-    created: list[int | None] = [None] * 5 + [T0_MS + i * 600_000, None]
+    created: list[int | None] = [*([None] * 5), T0_MS + i * 600_000, None]
     tags: list[list[str] | None] = [None] * 6 + [["prod", "baseline"] if i % 4 == 0 else ["sweep"]]
     for j in range(PARAMS):
         paths.append(f"params/p{j}")

@@ -7,6 +7,7 @@ row closures, and the tree-walking interpreter. They must give the same, hand-ch
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,7 +86,7 @@ CASES = [
 ]
 
 
-def _ids(runs: list[Run]) -> str:
+def _ids(runs: Sequence[Run]) -> str:
     return " ".join(run.id for run in runs)
 
 

@@ -120,6 +120,34 @@ async def test_info_table_run_series_and_csv(client: TestClient[Any, Any]) -> No
     assert text.splitlines()[0] == "sys/id,sys/name,sys/tags" and len(text.splitlines()) == table["matched"] + 1
 
 
+async def test_a_chart_names_each_run_by_its_project(tmp_path: Path) -> None:
+    """Two projects hold RUN-1: the chart draws the one of the project asked for, in the order asked."""
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    for project, last in (("team/vision", 0.9), ("team/speech", 0.7)):
+        rows = [param(project, "RUN-1", "sys/id", "string", "RUN-1")]
+        write_run(tmp_path / "export", project, "RUN-1", [*rows, *metric(project, "RUN-1", "train/acc", [0.1, last])])
+    explorer = Explorer(
+        str(tmp_path / "export"), runs=open_runs(tmp_path / "export"), views_path=tmp_path / "views.json"
+    )
+    client = await client_for(explorer)
+    try:
+        asked = {"path": "train/acc", "ids": "RUN-1,RUN-1", "projects": "team/speech,team/vision", "width": "300"}
+        got = await (await client.get("/api/series", params=asked, headers=AUTH)).json()
+        assert [(s["project"], s["values"]) for s in got["series"]] == [
+            ("team/speech", [0.1, 0.7]),
+            ("team/vision", [0.1, 0.9]),
+        ]
+        again = await client.get("/api/series", params=asked, headers=AUTH)  # the kept text, as sent before
+        assert explorer.table is not None and explorer.table.charted_text is not None
+        assert await again.text() == explorer.table.charted_text[1] and (await again.json()) == got
+        picked = {"path": "train/acc", "ids": "RUN-1", "project": "team/speech"}  # none given: the picked one
+        got = await (await client.get("/api/series", params=picked, headers=AUTH)).json()
+        assert [s["values"] for s in got["series"]] == [[0.1, 0.7]]
+    finally:
+        await client.close()
+
+
 async def test_convert_answers_code_and_problems(client: TestClient[Any, Any]) -> None:
     query = 'sys/tags CONTAINS "baseline"'  # typed by the sample: sys/tags is a stringSet
     answer = await (await client.get("/api/convert", params={"q": query, "to": "filter"}, headers=AUTH)).json()
@@ -138,6 +166,8 @@ async def test_bad_requests_get_one_line_and_no_traceback(client: TestClient[Any
         ("/api/table", {"limit": "100000"}),
         ("/api/table", {"q": "a" * 20_001}),
         ("/api/series", {"path": "v", "ids": ",".join(map(str, range(99)))}),
+        ("/api/series", {"path": "v", "ids": "a,b", "projects": "p"}),  # not one project for each run
+        ("/api/series", {"path": "v", "ids": "a", "width": "5"}),
         ("/api/convert", {"q": "a = 1", "to": "sql"}),
         ("/api/convert", {"q": "a" * 20_001, "to": "filter"}),
     ):

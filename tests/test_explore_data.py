@@ -6,6 +6,7 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from nql_lsp.cli.preview import run_preview
 from nql_lsp.explore import data, views
 from nql_lsp.explore.bridge import frame, rewrite
 from nql_lsp.runs import FloatSeries, Run, RunSet, open_runs
+from nql_lsp.runs.parquet import ParquetRunSet
 
 QUERY = 'last(val/acc:floatSeries) > 0.9 AND sys/tags:stringSet CONTAINS "baseline"'
 
@@ -124,19 +126,32 @@ def test_run_detail_has_every_attribute_and_the_explanation(sample: data.Table) 
 
 def test_series_points_gaps_and_caps() -> None:
     table = small()
-    got = data.series(table, "loss", ["R-1", "R-2", "R-3", "missing"])
+    got = data.series(table, "loss", [("R-1", None), ("R-2", None), ("R-3", None), ("missing", None)])
     by_id = {s["id"]: s for s in got["series"]}
     assert by_id["R-1"]["steps"] == [0, 1, 2] and by_id["R-1"]["values"] == [3.0, 2.0, 1.0]
     assert by_id["R-2"]["values"] == [None, 4.0]  # NaN is a gap, not a number JSON cannot hold
     assert by_id["R-3"]["note"] == "no loss" and "missing" not in by_id
     with pytest.raises(data.Refused):
-        data.series(table, "loss", [f"R-{i}" for i in range(data.MAX_SERIES_RUNS + 1)])
+        data.series(table, "loss", [(f"R-{i}", None) for i in range(data.MAX_SERIES_RUNS + 1)])
+    for width in (data.MIN_WIDTH - 1, data.MAX_WIDTH + 1):
+        with pytest.raises(data.Refused):
+            data.series(table, "loss", [("R-1", None)], width=width)
 
 
-def test_thinning_keeps_the_first_and_last_points() -> None:
-    steps, values = data.thin([float(i) for i in range(10_001)], most=1000)
-    assert len(steps) <= 1001 and steps[0] == 0 and steps[-1] == 10_000
-    assert values[-1] == 10_000.0 and steps == sorted(set(steps))
+def test_thinning_keeps_each_pixels_first_last_lowest_and_highest_points() -> None:
+    from nql_lsp.explore.points import thin_line
+
+    nan = float("nan")
+    # 16 points, 2 pixels: more than 4 a pixel, so each half keeps its first, last, lowest and highest.
+    values = [5.0, 1.0, 9.0, 3.0, nan, 2.0, 8.0, 4.0, 0.0, 0.0, 7.0, 0.0, -3.0, 0.0, 0.0, 0.0]
+    steps, kept = thin_line([float(i) for i in range(16)], values, 2)
+    assert steps == [0.0, 1.0, 2.0, 7.0, 8.0, 10.0, 12.0, 15.0]
+    assert kept == [5.0, 1.0, 9.0, 4.0, 0.0, 7.0, -3.0, 0.0]
+    # Equal values: the first of them; a pixel of gaps alone: its first and last point, both gaps.
+    assert thin_line(list(range(5)), [2.0] * 5, 1) == ([0, 4], [2.0, 2.0])
+    assert thin_line(list(range(5)), [nan, float("inf"), nan, nan, nan], 1) == ([0, 4], [None, None])
+    # At most 4 a pixel: every point, infinities as gaps.
+    assert thin_line([0.0, 1.0, 2.0], [1.0, float("-inf"), 3.0], 1) == ([0.0, 1.0, 2.0], [1.0, None, 3.0])
 
 
 def test_csv_has_the_columns_and_no_formulas() -> None:
@@ -272,45 +287,78 @@ def test_series_points_are_read_from_a_parquet_exports_own_files(tmp_path: Path)
         rows = [param(project, run, "sys/id", "string", run), param(project, run, "sys/name", "string", run.lower())]
         write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", acc))
     table = data.Table(open_runs(tmp_path))
-    assert table.points is not None
-    r1a = table.run("R-1", "team/a")
-    assert r1a is not None
+
+    def lines(runs: list[tuple[str, str | None]], project: str | None = None) -> list[tuple[Any, ...]]:
+        got = data.series(table, "train/acc", runs, project)["series"]
+        return [(s["project"], s["id"], s["steps"], s["values"]) for s in got]
+
     # Steps as the exporter writes them (0, 0.5, 1, ...); a NaN point, a null float_value, is a gap.
-    assert table.points.points(r1a, "train/acc") == ([0.0, 0.5, 1.0], [0.1, None, 0.5])
-    r1b = table.run("R-1", "team/b")
-    assert r1b is not None and table.points.points(r1b, "train/acc") == ([0.0, 0.5], [0.9, 0.8])
-    assert table.points.points(r1b, "no/such") is None
-    picked = data.series(table, "train/acc", ["R-1"], "team/b")["series"]
-    assert [(s["name"], s["values"]) for s in picked] == [("r-1", [0.9, 0.8])]  # team/b's R-1, not team/a's
-    answer = data.series(table, "train/acc", ["R-2", "missing"])
-    assert answer["series"] == [{"id": "R-2", "name": "r-2", "steps": [], "values": [], "note": "no train/acc"}]
+    a, b = ("team/a", "R-1", [0.0, 0.5, 1.0], [0.1, None, 0.5]), ("team/b", "R-1", [0.0, 0.5], [0.9, 0.8])
+    # The same run id in two projects: each run named by its project, in the order asked.
+    assert lines([("R-1", "team/b"), ("R-1", "team/a")]) == [b, a]
+    assert lines([("R-1", None)], "team/b") == [b]  # no project given: the page's picked one
+    assert lines([("R-1", None)]) == [a]  # nor one picked: the first project holding the id
+    answer = data.series(table, "train/acc", [("R-2", None), ("missing", None)])
+    assert answer["series"] == [
+        {"id": "R-2", "project": "team/b", "name": "r-2", "steps": [], "values": [], "note": "no train/acc"}
+    ]
+    assert data.series(table, "no/such", [("R-1", "team/a")])["series"][0]["note"] == "no no/such"
 
 
-def test_thinning_read_points_keeps_the_last_and_gaps_for_nan() -> None:
-    steps, values = thin_points_of(10, 4)
-    assert steps == [0.0, 3.0, 6.0, 9.0] and values == [0.0, None, 6.0, 9.0]
+def test_an_exports_thinned_series_are_the_ones_thinned_in_memory(tmp_path: Path) -> None:
+    """The SQL over the files and :func:`thin_line` over the same points: the same points kept."""
+    import random
 
-
-def thin_points_of(n: int, most: int) -> tuple[list[float], list[float | None]]:
-    from nql_lsp.explore.points import thin_points
-
-    values: list[float | None] = [float(i) for i in range(n)]
-    values[3] = float("nan")
-    return thin_points([float(i) for i in range(n)], values, most)
-
-
-def test_a_charts_runs_are_read_together_as_one_by_one(tmp_path: Path) -> None:
+    from nql_lsp.explore.points import thin_line
     from tests.neptune_exporter_shapes import metric, param, write_run
 
-    for project, run, acc in (("team/a", "R-1", [0.1, 0.2]), ("team/b", "R-1", [0.9]), ("team/b", "R-2", [0.3, 0.4])):
-        rows = [param(project, run, "sys/id", "string", run)]
-        write_run(tmp_path, project, run, rows + metric(project, run, "train/acc", list[float | None](acc)))
+    rng = random.Random(15)
+    held: dict[str, list[float | None]] = {}
+    for n in (3, 40, 97, 250):
+        values: list[float | None] = [rng.choice([None, 1.0, rng.random(), -rng.random()]) for _ in range(n)]
+        held[f"R-{n}"] = values
+        write_run(
+            tmp_path,
+            "team/a",
+            f"R-{n}",
+            [param("team/a", f"R-{n}", "sys/id", "string", f"R-{n}"), *metric("team/a", f"R-{n}", "loss", values)],
+        )
+    export = open_runs(tmp_path)
+    assert isinstance(export, ParquetRunSet)
+    runs = [run for run in export.runs]
+    for width in (1, 2, 7, 30, 100):
+        got = export.series_lines(runs, "loss", width)[0]
+        for run, values in held.items():
+            steps = [i * 0.5 for i in range(len(values))]
+            line = got[f"team/a\x1f{run}"]
+            assert line == thin_line(steps, values, width), (run, width)
+            assert len(line[0]) == len(values) if len(values) <= 4 * width else len(line[0]) <= 4 * width
+
+
+def test_the_last_chart_is_answered_again_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.neptune_exporter_shapes import metric, param, write_run
+
+    for run in ("R-1", "R-2"):
+        write_run(
+            tmp_path,
+            "team/a",
+            run,
+            [param("team/a", run, "sys/id", "string", run), *metric("team/a", run, "loss", [1.0, 2.0])],
+        )
     table = data.Table(open_runs(tmp_path))
-    assert table.points is not None
-    runs = [r for r in (table.run("R-1", "team/b"), table.run("R-2"), table.run("R-1", "team/a")) if r is not None]
-    assert table.points.many(runs, "train/acc") == [([0.0], [0.9]), ([0.0, 0.5], [0.3, 0.4]), ([0.0, 0.5], [0.1, 0.2])]
-    assert table.points.many(runs, "train/acc") == [table.points.points(r, "train/acc") for r in runs]
-    assert table.points.many(runs, "nothing") == [None, None, None]
+    reads: list[int] = []
+    real = ParquetRunSet.series_lines
+
+    def spy(source: ParquetRunSet, runs: Any, path: str, width: int) -> Any:
+        reads.append(len(runs))
+        return real(source, runs, path, width)
+
+    monkeypatch.setattr(ParquetRunSet, "series_lines", spy)
+    first = data.series(table, "loss", [("R-1", None), ("R-2", None)])
+    assert data.series(table, "loss", [("R-1", "team/a"), ("R-2", None)]) == first and reads == [2]
+    data.series(table, "loss", [("R-2", None)])  # other runs: read
+    data.series(table, "loss", [("R-2", None)], width=500)  # another width: read
+    assert reads == [2, 1, 1]
 
 
 def test_requests_at_once_share_a_parquet_export_without_refusals(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ export interface RunDetail {
 
 export interface SeriesAnswer {
   path: string;
-  series: { id: string; name: string; steps: number[]; values: (number | null)[]; note?: string }[];
+  series: { id: string; project: string; name: string; steps: number[]; values: (number | null)[]; note?: string }[];
 }
 
 export interface ConvertProblem {

@@ -20,6 +20,12 @@ export class Chart {
     return { width: Math.max(this.root.clientWidth - 8, 200), height: 300 };
   }
 
+  // The device pixels across the plot, to the next hundred: how finely the server thins a long series.
+  pixels(): number {
+    const across = this.size().width * (window.devicePixelRatio || 1);
+    return Math.min(Math.max(Math.ceil(across / 100) * 100, 100), 8000);
+  }
+
   clear(message: string): void {
     this.plot?.destroy();
     this.plot = null;
@@ -37,6 +43,7 @@ export class Chart {
       this.clear(notes.length ? `Nothing to plot: ${notes[0]}.` : "Nothing to plot.");
       return 0;
     }
+    const several = new Set(drawn.map((s) => s.project)).size > 1; // then a legend names each run's project
     const [xs, ...ys] = align(drawn);
     const columns = ys.map((values) => {
       const shown = smooth(values, weight);
@@ -54,7 +61,7 @@ export class Chart {
       series: [
         { label: "step" },
         ...drawn.map((s, i) => ({
-          label: s.name || s.id,
+          label: several ? `${s.name || s.id} · ${s.project}` : s.name || s.id,
           stroke: PALETTE[i % PALETTE.length],
           width: 1.5,
           spanGaps: true,

@@ -5,7 +5,7 @@ import { ApiError, get, link, post, token, type Info, type Page, type RunDetail,
 import { Chart } from "./chart";
 import { copyText, setUpConversions } from "./convert";
 import { createEditor, type Diagnostic } from "./editor";
-import { decode, encode, formatCount, type ViewState } from "./state";
+import { decode, encode, formatCount, runName, sameRun, type ChartRun, type ViewState } from "./state";
 import { RunsTable, el } from "./table";
 
 const DEBOUNCE_MS = 60; // a pause in typing asks for the table, not every key of a word
@@ -32,13 +32,13 @@ const table = new RunsTable($("table"), {
     refresh();
   },
   onOpen: (id, project) => void openRun(id, project),
-  onPick: (id, picked) => {
-    const runs = state.runs.filter((r) => r !== id);
-    state = { ...state, runs: picked ? [...runs, id].slice(0, MAX_CHART_RUNS) : runs };
+  onPick: (run, picked) => {
+    const runs = state.runs.filter((r) => !sameRun(r, run));
+    state = { ...state, runs: picked ? [...runs, run].slice(0, MAX_CHART_RUNS) : runs };
     saveState();
     void drawChart();
   },
-  isPicked: (id) => state.runs.includes(id),
+  isPicked: (run) => state.runs.some((r) => sameRun(r, run)),
 });
 const chart = new Chart($("chart"));
 
@@ -159,25 +159,55 @@ async function openRun(id: string, project: string): Promise<void> {
   }
 }
 
+// The chart is asked for again after every table refresh: the last answer is kept, and a chart already showing
+// the same runs, series, width and options is left as it is.
+let charted: { key: string; answer: SeriesAnswer } | null = null;
+let drawnAs = "";
+let chartTicket = 0;
+
+function clearChart(message: string): void {
+  drawnAs = "";
+  chart.clear(message);
+}
+
 async function drawChart(): Promise<void> {
+  const ticket = ++chartTicket;
   const select = $<HTMLSelectElement>("series");
   if (!state.series) {
-    chart.clear("Pick a float series to plot the matched runs (or the ones ticked in the table).");
+    clearChart("Pick a float series to plot the matched runs (or the ones ticked in the table).");
     return;
   }
   select.value = state.series;
-  const ids = state.runs.length ? state.runs : (lastPage?.ids ?? []).slice(0, DEFAULT_CHART_RUNS);
-  if (ids.length === 0) {
-    chart.clear("No runs to plot.");
+  const runs: ChartRun[] = state.runs.length
+    ? state.runs
+    : (lastPage?.ids ?? []).slice(0, DEFAULT_CHART_RUNS).map((id, i) => ({ id, project: lastPage?.projects[i] ?? "" }));
+  if (runs.length === 0) {
+    clearChart("No runs to plot.");
     return;
   }
+  const width = chart.pixels();
+  const key = JSON.stringify([state.series, runs.map(runName), width]);
+  const look = JSON.stringify([key, state.log, state.smooth]);
+  if (look === drawnAs) return;
   try {
-    const answer = await get<SeriesAnswer>("/api/series", { path: state.series, ids: ids.join(","), project: state.project });
+    let answer = charted?.key === key ? charted.answer : null;
+    if (answer === null) {
+      answer = await get<SeriesAnswer>("/api/series", {
+        path: state.series,
+        ids: runs.map((r) => r.id).join(","),
+        projects: runs.map((r) => r.project).join(","),
+        project: state.project,
+        width: String(width),
+      });
+      charted = { key, answer };
+    }
+    if (ticket !== chartTicket) return; // a later pick or refresh draws instead
     const ms = chart.draw(answer, state.log, state.smooth);
+    drawnAs = look;
     const points = Math.max(0, ...answer.series.map((s) => s.steps.length));
     $("chart-timing").textContent = `${answer.series.length} runs × ${formatCount(points)} points, drawn in ${Math.round(ms)} ms`;
   } catch (e) {
-    chart.clear(e instanceof Error ? e.message : String(e));
+    if (ticket === chartTicket) clearChart(e instanceof Error ? e.message : String(e));
   }
 }
 

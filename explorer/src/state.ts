@@ -7,10 +7,31 @@ export interface ViewState {
   sort: string;
   desc: boolean;
   series: string; // the float series charted, "" for none
-  runs: string[]; // the runs charted; empty: the first matched ones
+  runs: ChartRun[]; // the runs charted; empty: the first matched ones
   log: boolean;
   smooth: number; // 0 (none) to 0.99, exponential moving average as trackers smooth
   project: string;
+}
+
+// A run is named by its project too: two projects of one export may hold the same run id.
+export interface ChartRun {
+  id: string;
+  project: string; // "" for a source without projects
+}
+
+export function sameRun(a: ChartRun, b: ChartRun): boolean {
+  return a.id === b.id && a.project === b.project;
+}
+
+// In the URL a run is `project:id` (a Neptune project name holds no colon), or its id alone without a project.
+export function runName(run: ChartRun): string {
+  if (run.project) return `${run.project}:${run.id}`;
+  return run.id.includes(":") ? `:${run.id}` : run.id;
+}
+
+export function parseRun(text: string): ChartRun {
+  const colon = text.indexOf(":");
+  return colon < 0 ? { id: text, project: "" } : { id: text.slice(colon + 1), project: text.slice(0, colon) };
 }
 
 export const EMPTY: ViewState = {
@@ -33,7 +54,7 @@ export function encode(state: ViewState): string {
   if (state.columns.length) p.set("cols", state.columns.join(LIST_SEP));
   if (state.sort) p.set("sort", (state.desc ? "-" : "") + state.sort);
   if (state.series) p.set("series", state.series);
-  if (state.runs.length) p.set("runs", state.runs.join(LIST_SEP));
+  if (state.runs.length) p.set("runs", state.runs.map(runName).join(LIST_SEP));
   if (state.log) p.set("log", "1");
   if (state.smooth > 0) p.set("smooth", String(state.smooth));
   if (state.project) p.set("project", state.project);
@@ -55,7 +76,7 @@ export function decode(fragment: string): ViewState {
     sort: sort.replace(/^-/, ""),
     desc: sort.startsWith("-"),
     series: p.get("series") ?? "",
-    runs: list("runs"),
+    runs: list("runs").map(parseRun).filter((r) => r.id.length > 0),
     log: p.get("log") === "1",
     smooth: Number.isFinite(smooth) ? Math.min(Math.max(smooth, 0), 0.99) : 0,
     project: p.get("project") ?? "",
@@ -77,6 +98,10 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
 
 // Per-run series on one shared x axis: the union of steps, each run's value or null where it has none.
 export function align(series: { steps: number[]; values: (number | null)[] }[]): [number[], ...(number | null)[][]] {
+  const shared = series[0]?.steps;
+  if (shared !== undefined && increasing(shared) && series.every((s) => sameSteps(s.steps, shared))) {
+    return [shared, ...series.map((s) => s.values.map((v) => v ?? null))]; // runs logged at the same steps
+  }
   const steps = Array.from(new Set(series.flatMap((s) => s.steps))).sort((a, b) => a - b);
   const where = new Map(steps.map((s, i) => [s, i]));
   const columns = series.map((s) => {
@@ -92,4 +117,15 @@ export function align(series: { steps: number[]; values: (number | null)[] }[]):
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
+}
+
+function increasing(steps: number[]): boolean {
+  for (let i = 1; i < steps.length; i++) if (!((steps[i - 1] ?? Infinity) < (steps[i] ?? -Infinity))) return false;
+  return true;
+}
+
+function sameSteps(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

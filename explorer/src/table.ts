@@ -2,6 +2,7 @@
 // runs scroll as smoothly as ten.
 
 import type { Page } from "./api";
+import type { ChartRun } from "./state";
 
 export const ROW_HEIGHT = 30;
 export const PROJECT_COLUMN = "(project)"; // the server's name for the project a run is held in
@@ -14,8 +15,8 @@ export interface TableSource {
 export interface TableHooks {
   onSort: (column: string) => void;
   onOpen: (runId: string, project: string) => void;
-  onPick: (runId: string, picked: boolean) => void;
-  isPicked: (runId: string) => boolean;
+  onPick: (run: ChartRun, picked: boolean) => void;
+  isPicked: (run: ChartRun) => boolean;
 }
 
 export class RunsTable {
@@ -124,10 +125,10 @@ export class RunsTable {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.title = "chart this run";
-    box.checked = this.hooks.isPicked(id);
+    box.checked = this.hooks.isPicked({ id, project });
     box.addEventListener("click", (e) => {
       e.stopPropagation();
-      this.hooks.onPick(id, box.checked);
+      this.hooks.onPick({ id, project }, box.checked);
     });
     pick.append(box);
     row.append(pick);

@@ -344,6 +344,30 @@ try {
     assert.equal(await picker.inputValue(), "team/speech");
     assert.deepEqual(pageErrors, []);
   });
+  await step("a chart over all projects draws each ticked run of its own project", async () => {
+    const picker = page.locator("#project");
+    await picker.selectOption("");
+    await countIs({ matched: 3, total: 5 }); // vision RUN-1 and RUN-3, speech RUN-1
+    const box = (project, run) => page.locator(`.tr[data-project='${project}'][data-run='${run}'] input[type=checkbox]`);
+    // team/vision's RUN-1, the second run of that id in the export's order (a lookup by id finds speech's).
+    await box("team/vision", "RUN-1").click();
+    assert.equal(await box("team/speech", "RUN-1").isChecked(), false); // the same id, another run
+    await page.locator("#series").selectOption("train/acc");
+    const legend = () => page.locator(".u-legend").innerText();
+    await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 2, null, { timeout: 10000 });
+    assert.match(await legend(), /vision-run-1/);
+    assert.doesNotMatch(await legend(), /speech-run-1/);
+    await box("team/speech", "RUN-1").click();
+    await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
+    assert.match(await legend(), /speech-run-1 · team\/speech/); // two projects drawn: each named
+    assert.match(await legend(), /vision-run-1 · team\/vision/);
+    await shot("16-projects-chart");
+    await page.reload(); // the ticked runs are in the URL with their projects
+    await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+    await page.waitForFunction(() => document.querySelectorAll(".u-legend .u-series").length === 3, null, { timeout: 10000 });
+    assert.match(await legend(), /speech-run-1 · team\/speech/);
+    assert.deepEqual(pageErrors, []);
+  });
 } finally {
   await browser.close();
   children.forEach((c) => c.kill("SIGTERM"));

@@ -217,7 +217,7 @@ class Project:
             _raise_on_errors(result.analysis)
         if result.error is not None:
             raise NQLError(f"query: {result.error}")
-        matched = result.matches
+        matched = list(result.matches)
         if trashed is True:
             matched = [run for run in matched if run.trashed]
         return matched, result.total

@@ -11,10 +11,10 @@ a source answers many queries while a user edits, and builds what it needs on fi
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from nql_lsp.evaluation.columns import Columns
+from nql_lsp.evaluation.columns import Columns, mask_of
 from nql_lsp.evaluation.conditions import Condition
 from nql_lsp.evaluation.pushdown import DuckdbEngine
 from nql_lsp.language.schema import Schema
@@ -40,12 +40,17 @@ class Engine(Protocol):
         """How many runs a query considers."""
         ...
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         """The runs the query matches, in the source's order; ``conditions`` maps ``id(clause)``."""
         ...
 
     def count(self, cond: Condition, include_trashed: bool) -> int:
         """How many runs the clause alone matches."""
+        ...
+
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
+        """How many runs each clause alone matches (all of a query's clauses, asked together), of
+        ``project``'s runs when one is given."""
         ...
 
 
@@ -56,6 +61,7 @@ class ColumnarEngine:
         self.source = source
         self._schema: Schema | None = None
         self._columns: Columns | None = None
+        self._projects: dict[str, int] = {}  # a project's runs, as a mask (a picked project's clause counts)
 
     @property
     def schema(self) -> Schema:
@@ -80,7 +86,7 @@ class ColumnarEngine:
     def total(self, include_trashed: bool) -> int:
         return self._base(include_trashed).bit_count()
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         cols = self.columns
         mask = compile_columns(expr, conditions)(cols) & self._base(include_trashed)
         runs = self.source.runs
@@ -88,6 +94,18 @@ class ColumnarEngine:
 
     def count(self, cond: Condition, include_trashed: bool) -> int:
         return (self.columns.test(cond) & self._base(include_trashed)).bit_count()
+
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
+        base = self._base(include_trashed)
+        if project is not None:
+            base &= self._project(project)
+        return [(self.columns.test(cond) & base).bit_count() for cond in conds]
+
+    def _project(self, project: str) -> int:
+        """The mask of ``project``'s runs."""
+        if project not in self._projects:
+            self._projects[project] = mask_of(run.project == project for run in self.source.runs)
+        return self._projects[project]
 
 
 def compile_columns(expr: Expr | None, conditions: Mapping[int, Condition]) -> ColumnPredicate:

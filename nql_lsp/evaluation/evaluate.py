@@ -16,7 +16,7 @@ and tested against.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,7 +51,7 @@ RowPredicate = Callable[[Mapping[str, tuple[str, Any]]], bool]
 
 @dataclass(slots=True)
 class Preview:
-    matches: list[Run]
+    matches: Sequence[Run]  # a parquet export's are made on first use (see runs.parquet.Matches)
     total: int  # the runs considered (trashed ones only when asked for)
     fields: list[str]  # the attribute paths the query uses, in order of first use
     error: str | None = None  # a syntax error: the query was not evaluated
@@ -133,9 +133,18 @@ def _row_clause(cond: Condition) -> RowPredicate:
 # --- the public entry points ------------------------------------------------------------------------
 
 
-def preview(text: str, runs: RunsSource, *, include_trashed: bool = False, now: datetime | None = None) -> Preview:
-    """The runs ``text`` returns. A query with syntax errors is not evaluated: ``error`` says why."""
-    bound = bind_query(text, runs, now)
+def preview(
+    text: str,
+    runs: RunsSource,
+    *,
+    include_trashed: bool = False,
+    now: datetime | None = None,
+    bound: Bound | None = None,
+) -> Preview:
+    """The runs ``text`` returns. A query with syntax errors is not evaluated: ``error`` says why.
+
+    ``bound``: the query already bound over ``runs`` (a caller asking for its clause counts too binds once)."""
+    bound = bound or bind_query(text, runs, now)
     engine = engine_for(runs)
     total = engine.total(include_trashed)
     error = syntax_error(bound.analysis)
@@ -152,16 +161,20 @@ TOO_DEEP = "the query nests parentheses or NOT too deeply to evaluate"
 
 
 def clause_counts(
-    text: str, runs: RunsSource, *, include_trashed: bool = False, now: datetime | None = None
+    text: str,
+    runs: RunsSource,
+    *,
+    include_trashed: bool = False,
+    now: datetime | None = None,
+    bound: Bound | None = None,
 ) -> list[tuple[int, int, int]]:
-    """For each clause: its start and end offsets and how many runs it matches alone."""
-    bound = bind_query(text, runs, now)
+    """For each clause: its start and end offsets and how many runs it matches alone (all in one
+    question to the engine: a parquet export answers them in one pass)."""
+    bound = bound or bind_query(text, runs, now)
     engine = engine_for(runs)
-    return [
-        (i.clause.start, i.clause.end, engine.count(bound.conditions[id(i.clause)], include_trashed))
-        for i in bound.analysis.clauses
-        if i.path
-    ]
+    named = [i for i in bound.analysis.clauses if i.path]
+    found = engine.counts([bound.conditions[id(i.clause)] for i in named], include_trashed)
+    return [(i.clause.start, i.clause.end, n) for i, n in zip(named, found, strict=True)]
 
 
 def explain(text: str, runs: RunsSource, run_id: str, *, now: datetime | None = None) -> str:

@@ -9,12 +9,11 @@ same answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nql_lsp.evaluation.conditions import Condition
 from nql_lsp.evaluation.export_schema import learn_export
-from nql_lsp.language.schema import ID_PATH, ID_TYPE
 from nql_lsp.runs.learned import LearnedSchema
 from nql_lsp.runs.model import Run
 from nql_lsp.runs.parquet import ParquetRunSet
@@ -29,6 +28,7 @@ class DuckdbEngine:
     def __init__(self, source: ParquetRunSet) -> None:
         self.source = source
         self._schema: LearnedSchema | None = None
+        self._totals: dict[bool, int] = {}
 
     @property
     def schema(self) -> LearnedSchema:
@@ -44,27 +44,30 @@ class DuckdbEngine:
         self.schema  # noqa: B018 - built now
 
     def total(self, include_trashed: bool) -> int:
-        return self.source.count(include_trashed)
+        """Counted once each way: an open export does not change, and every keystroke asks."""
+        if include_trashed not in self._totals:
+            self._totals[include_trashed] = self.source.count(include_trashed)
+        return self._totals[include_trashed]
 
-    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> list[Run]:
+    def select(self, expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> Sequence[Run]:
         sql, params = query_sql(expr, conditions, include_trashed)
-        rows = self.source.con.execute(
-            f"""
-            SELECT q.run_id, s.str, r.project, r.exported_id FROM ({sql}) q
-            JOIN nql_runs r ON r.run_id = q.run_id
-            LEFT JOIN nql_scalars s ON s.run_id = q.run_id AND s.path = ? AND s.type = ?
-            ORDER BY q.run_id""",
-            [*params, ID_PATH, ID_TYPE],
-        ).fetchall()
-        return self.source.deferred(rows)
+        return self.source.matching(sql, params)
 
     def count(self, cond: Condition, include_trashed: bool) -> int:
+        return self.counts([cond], include_trashed)[0]
+
+    def counts(self, conds: Sequence[Condition], include_trashed: bool, project: str | None = None) -> list[int]:
+        """How many runs each clause alone matches, in one pass over the runs (a keystroke asks for all)."""
+        if not conds:
+            return []
         params: list[Any] = []
-        where = clause_sql(cond, params)
-        if not include_trashed:
-            where += " AND NOT coalesce(trashed, false)"
-        found: int = self.source.con.execute(f"SELECT count(*) FROM nql_runs WHERE {where}", params).fetchone()[0]
-        return found
+        tests = ", ".join(f"count_if({clause_sql(cond, params)})" for cond in conds)
+        where = ["TRUE"] if include_trashed else ["NOT coalesce(trashed, false)"]
+        if project is not None:
+            where.append("project = ?")
+            params.append(project)
+        found = self.source.con.execute(f"SELECT {tests} FROM nql_runs WHERE {' AND '.join(where)}", params).fetchone()
+        return [int(n) for n in found]
 
 
 def query_sql(expr: Expr | None, conditions: Mapping[int, Condition], include_trashed: bool) -> tuple[str, list[Any]]:

@@ -25,6 +25,7 @@ from nql_lsp.explore import conversions, data, views
 from nql_lsp.explore.bridge import LanguageServer
 from nql_lsp.explore.security import COOKIE, HEADER, Guard
 from nql_lsp.runs import RunsError, RunsSource, open_runs
+from nql_lsp.runs.parquet import ParquetRunSet
 
 log = logging.getLogger("nql_lsp.explore")
 
@@ -81,6 +82,8 @@ class Explorer:
         runs = open_runs(self.runs_path, progress=self._say, projects=self.projects)
         self._say(f"learning the schema of {len(runs):,} runs")
         engine_for(runs).prepare()  # the schema and the columns built once here, not on the first keystroke
+        if isinstance(runs, ParquetRunSet):
+            runs.part_files  # noqa: B018 - the files by run, indexed here rather than on the first chart
         return runs
 
     async def load(self) -> None:
@@ -264,9 +267,21 @@ async def run_detail(request: web.Request) -> web.StreamResponse:
 
 async def series(request: web.Request) -> web.StreamResponse:
     table = _table(request)
-    ids = [i for i in request.query.get("ids", "").split(",") if i]
-    body = await asyncio.to_thread(data.series, table, request.query.get("path", ""), ids, _project(request))
-    return web.json_response(body)
+    ids = request.query.get("ids", "").split(",")
+    # Each run's project, in the same order (two projects may hold the same run id); none: the picked one.
+    held = request.query["projects"].split(",") if "projects" in request.query else [""] * len(ids)
+    if len(held) != len(ids):
+        raise data.Refused("`projects` to name one project for each of `ids`")
+    runs = [(i, p) for i, p in zip(ids, held, strict=True) if i]
+    text = await asyncio.to_thread(
+        data.series_text,
+        table,
+        request.query.get("path", ""),
+        [(i, p or None) for i, p in runs],
+        _project(request),
+        _int(request, "width", data.DEFAULT_WIDTH),
+    )
+    return web.Response(text=text, content_type="application/json")
 
 
 async def csv_export(request: web.Request) -> web.StreamResponse:

@@ -1,8 +1,11 @@
-"""A float series' points, for the chart, from a parquet export.
+"""A float series thinned to a chart's width: the rule the parquet export's query follows, for runs held in
+memory.
 
-An export's summary keeps each series' count and aggregates, never its points (queries need no more), so
-the chart asks the export for the points of the few runs it draws (:meth:`ParquetRunSet.series_points`
-reads them from those runs' own files).
+A chart is a few hundred to a few thousand pixels wide; a series of a million points sent whole would
+spend seconds in JSON and in the browser to draw the same picture. Of each pixel's share of the points the
+first, the last, the lowest and the highest are kept (the "M4" rule), so the line drawn from them has
+every spike and gap edge the whole series would show. :meth:`ParquetRunSet.series_lines` does the same in
+SQL; a test holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -10,40 +13,36 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from nql_lsp.runs import Run
-from nql_lsp.runs.parquet import ParquetRunSet
+from nql_lsp.runs.parquet import PER_PIXEL
 
 
-class ExportPoints:
-    """The points of an export's float series, by run, shaped as the chart draws them."""
-
-    def __init__(self, export: ParquetRunSet) -> None:
-        self.export = export
-
-    def many(self, runs: Sequence[Run], path: str) -> list[tuple[list[float], list[float | None]] | None]:
-        """Steps and values of ``path`` for each run, read together (a chart's runs in one pass); None for a
-        run that holds no such series. Callers hold the source, as every reader of its connection does."""
-        found: dict[int, tuple[list[float], list[float | None]]] = {}
-        for run, _, step, value in self.export.series_points(runs, [path]):
-            steps, values = found.setdefault(id(run), ([], []))
-            steps.append(step)
-            values.append(None if math.isnan(value) else value)  # a NaN point is a gap in the line
-        return [found.get(id(run)) for run in runs]
-
-    def points(self, run: Run, path: str) -> tuple[list[float], list[float | None]] | None:
-        return self.many([run], path)[0]
-
-
-def thin_points(
-    steps: Sequence[float], values: Sequence[float | None], most: int
+def thin_line(
+    steps: Sequence[float], values: Sequence[float | None], width: int
 ) -> tuple[list[float], list[float | None]]:
-    """At most ``most`` points, evenly spaced, the last always kept; NaN and infinities become gaps."""
-
+    """The points of a series (in step order) a chart ``width`` pixels wide draws; non-finite values
+    become None (gaps). A series of at most ``PER_PIXEL * width`` points is kept whole."""
+    clean = [v if v is not None and math.isfinite(v) else None for v in values]
     n = len(steps)
-    stride = max(1, math.ceil(n / most))
-    picked = list(range(0, n, stride))
-    if picked and picked[-1] != n - 1:
-        picked.append(n - 1)
-    return [steps[i] for i in picked], [
-        v if v is not None and math.isfinite(v) else None for v in (values[i] for i in picked)
-    ]
+    if n <= PER_PIXEL * width:
+        return list(steps), clean
+    kept: list[int] = []
+    start = 0
+    while start < n:
+        bucket = start * width // n
+        end = start
+        while end < n and end * width // n == bucket:
+            end += 1
+        low = high = start  # a share of gaps alone: its first point
+        lowest: float | None = None
+        highest: float | None = None
+        for i in range(start, end):  # the first of equal values, as the SQL's ORDER BY value, step
+            v = clean[i]
+            if v is None:
+                continue
+            if lowest is None or v < lowest:
+                low, lowest = i, v
+            if highest is None or v > highest:
+                high, highest = i, v
+        kept += sorted({start, end - 1, low, high})
+        start = end
+    return [steps[i] for i in kept], [clean[i] for i in kept]

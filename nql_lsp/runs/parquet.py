@@ -13,13 +13,15 @@ only when something asks for ``runs``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from nql_lsp import __version__
 from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
@@ -519,14 +521,6 @@ class ParquetRunSet:
         found: int = self.con.execute(f"SELECT count(*) FROM nql_runs{where}").fetchone()[0]
         return found
 
-    def deferred(self, rows: list[tuple[str, str | None, str, str]]) -> list[Run]:
-        """Runs by (summary key, sys/id, project, exporter run id): the ids known at once, the attributes
-        read together on first use."""
-        batch = _Batch(self, [key for key, *_ in rows])
-        return [
-            Run(_DeferredAttributes(batch, key), exported, sys_id, project) for key, sys_id, project, exported in rows
-        ]
-
     # --- series points, read from the files ----------------------------------------------------------
 
     def series_points(
@@ -551,8 +545,7 @@ class ParquetRunSet:
         if not held or not spellings:
             return []
         wanted = {(key, path) for key, path in held}
-        names = {name for key, _ in held for name in _file_names(self._exported(key))}
-        named = [f for f in self.files if (m := _PART.fullmatch(os.path.basename(f))) and m["run"] in names]
+        named = self._files_of({key for key, _ in held})
         found: dict[tuple[str, str], list[tuple[float, float]]] = {}
         self._points(named, wanted, spellings, found)
         missing = wanted - found.keys()
@@ -566,6 +559,129 @@ class ParquetRunSet:
 
     def _exported(self, key: str) -> str:
         return key.split(chr(31), 1)[1] if chr(31) in key else key
+
+    @functools.cached_property
+    def part_files(self) -> dict[str, list[str]]:
+        """The part files by the run name in theirs (``<run>_part_<N>.parquet``), found once: a chart asks
+        for a few runs' files of an export's tens of thousands, and matching every name each time costs more
+        than reading the points."""
+        by_run: dict[str, list[str]] = {}
+        for f in self.files:
+            if m := _PART.fullmatch(os.path.basename(f)):
+                by_run.setdefault(m["run"], []).append(f)
+        return by_run
+
+    def _files_of(self, keys: set[str]) -> list[str]:
+        """The files named after these runs (in the export's order)."""
+        parts = self.part_files
+        found = {f for key in keys for name in _file_names(self._exported(key)) for f in parts.get(name, ())}
+        return [f for f in self.files if f in found]
+
+    def series_lines(
+        self, runs: Sequence[Run], path: str, width: int
+    ) -> tuple[dict[str, tuple[list[float], list[float | None]]], set[str]]:
+        """One float series of a chart's runs, thinned to ``width`` pixels, by summary key; and of the runs
+        without points, the keys of those the summary says hold the series (only its aggregates were found).
+
+        Steps and values come back as one list each per run, built by duckdb in one query over just those
+        runs' files: a chart's 20,000 points never pass through Python one at a time. A series of more than
+        ``PER_PIXEL * width`` points keeps, of each pixel's share of its points, the first, the last, the
+        lowest and the highest (``explore.points.thin_line`` is the same rule for runs held in memory): every
+        spike stays visible. Non-finite values (and null ones, the exporter's NaN) are None, gaps in the line."""
+        keys = {_key_of(run) for run in runs}
+        kinds = [t.name for t in TYPES.values() if SHAPES[t.shape].aggregated]
+        spellings = [w for w, t in by_exporter().items() if t in kinds]
+        if not keys or not spellings:
+            return {}, set()
+        found: dict[str, tuple[list[float], list[float | None]]] = {}
+        named = self._files_of(keys)
+        self._lines(named, keys, path, spellings, width, found)
+        if found.keys() == keys:
+            return found, set()
+        held = {  # asked only now: a chart's runs usually all have their points
+            key
+            for (key,) in self.con.execute(
+                "SELECT run_id FROM nql_series WHERE run_id IN (SELECT unnest(?::VARCHAR[])) AND path = ?"
+                " AND type IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted(keys - found.keys()), path, kinds],
+            ).fetchall()
+        }
+        if held:  # files not named after their runs: read them all for the rest
+            skipped = set(named)
+            self._lines([f for f in self.files if f not in skipped], held, path, spellings, width, found)
+        return found, held - found.keys()
+
+    def _lines(
+        self,
+        files: list[str],
+        keys: set[str],
+        path: str,
+        spellings: list[str],
+        width: int,
+        found: dict[str, tuple[list[float], list[float | None]]],
+    ) -> None:
+        if not files or not keys:
+            return
+        import duckdb
+
+        try:
+            rows = self._lines_read(files, keys, path, spellings, width, "project_id")
+        except duckdb.BinderException:  # files without a project_id column: runs of no project
+            rows = self._lines_read(files, keys, path, spellings, width, "CAST(NULL AS VARCHAR)")
+        for key, steps, values in rows:
+            found[key] = (steps, values)
+
+    def _lines_read(
+        self, files: list[str], keys: set[str], path: str, spellings: list[str], width: int, project: str
+    ) -> list[tuple[str, list[float], list[float | None]]]:
+        """The lines of ``keys`` in ``files``: the files read in the query itself (no view, no schema asked
+        first: each is a pass over the files' footers), grouped by the files' own columns."""
+        where = """
+            FROM read_parquet(?::VARCHAR[], union_by_name = true)
+            WHERE attribute_type IN (SELECT unnest(?::VARCHAR[])) AND attribute_path = ?
+              AND run_id IN (SELECT unnest(?::VARCHAR[]))"""
+        params = [files, spellings, path, sorted({self._exported(k) for k in keys})]
+        rows = [
+            (key, steps, values)
+            for held_in, run_id, steps, values in self.con.execute(
+                f"""
+                SELECT {project}, run_id, list(CAST(step AS DOUBLE) ORDER BY step),
+                       list(CASE WHEN isfinite(float_value) THEN float_value END ORDER BY step)
+                {where}
+                GROUP BY ALL""",
+                params,
+            ).fetchall()
+            if (key := f"{held_in or ''}{chr(31)}{run_id}") in keys
+        ]
+        long = sorted(key for key, steps, _ in rows if len(steps) > PER_PIXEL * width)
+        if not long:
+            return rows
+        key_sql = RUN_KEY_SQL.replace("project_id", project)
+        thinned: list[tuple[str, list[float], list[float | None]]] = (
+            self.con.execute(  # the few series longer than the chart is wide: thinned as they are read
+                f"""
+            WITH numbered AS (
+                SELECT *, row_number() OVER (PARTITION BY key ORDER BY step) - 1 AS i,
+                       count(*) OVER (PARTITION BY key) AS n
+                FROM (SELECT {key_sql} AS key, CAST(step AS DOUBLE) AS step,
+                             CASE WHEN isfinite(float_value) THEN float_value END AS value {where})
+                WHERE key IN (SELECT unnest(?::VARCHAR[]))
+            ), ranked AS (
+                SELECT *,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY step) AS first,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY step DESC) AS last,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY value ASC NULLS LAST, step) AS low,
+                    row_number() OVER (PARTITION BY key, bucket ORDER BY value DESC NULLS LAST, step) AS high
+                FROM (SELECT *, (i * ?::BIGINT) // n AS bucket FROM numbered)
+            )
+            SELECT key, list(step ORDER BY step), list(value ORDER BY step) FROM ranked
+            WHERE first = 1 OR last = 1 OR low = 1 OR high = 1
+            GROUP BY key""",
+                [*params, long, width],
+            ).fetchall()
+        )
+        whole = set(long)
+        return [row for row in rows if row[0] not in whole] + thinned
 
     def _points(
         self,
@@ -597,6 +713,65 @@ class ParquetRunSet:
 
     # --- reading runs back -------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _names(self) -> dict[str, tuple[str | None, str, str]]:
+        """Every run's (sys/id, project, exporter run id) by summary key, read once: the export does not
+        change while it is open, so a query's matches are then only their keys (no join per keystroke)."""
+        rows = self.con.execute(
+            """
+            SELECT r.run_id, s.str, r.project, r.exported_id FROM nql_runs r
+            LEFT JOIN nql_scalars s ON s.run_id = r.run_id AND s.path = ? AND s.type = ?""",
+            [ID_PATH, ID_TYPE],
+        ).fetchall()
+        return {key: (sys_id, project, exported) for key, sys_id, project, exported in rows}
+
+    @functools.cached_property
+    def _keys_by_id(self) -> dict[tuple[str, str], str]:
+        """Summary keys by (run id, project), the id as :meth:`by_id` takes it: the exporter's run id, else
+        the ``sys/id``."""
+        found: dict[tuple[str, str], str] = {}
+        for key, (_, project, exported) in self._names.items():
+            found.setdefault((exported, project), key)
+        for key, (sys_id, project, _) in self._names.items():
+            if sys_id is not None:
+                found.setdefault((sys_id, project), key)
+        return found
+
+    def run_in(self, run_id: str, project: str) -> Run | None:
+        """The run of this id (as :meth:`by_id` takes it) in ``project``, its attributes read on first use."""
+        key = self._keys_by_id.get((run_id, project))
+        return None if key is None else Matches(self, [key])[0]
+
+    def matching(self, sql: str, params: Sequence[Any]) -> Matches:
+        """The runs whose summary keys ``sql`` selects (one column, in its order), made and read on first use."""
+        keys = [key for (key,) in self.con.execute(sql, list(params)).fetchall()]  # numpy is not a dependency
+        return Matches(self, keys)
+
+    @functools.cached_property
+    def _columns(self) -> OrderedDict[str, dict[str, tuple[str, Any]]]:
+        return OrderedDict()
+
+    def columns(self, paths: Sequence[str]) -> list[dict[str, tuple[str, Any]]]:
+        """For each path, every run's value of it by summary key (runs without it absent).
+
+        A table shows the same few columns keystroke after keystroke, and the export does not change
+        while open: a column is read once, for every run (a path's rows are a few row groups, where a
+        page's runs are scattered over them all), and the last :data:`KEPT_COLUMNS` are kept."""
+        held = self._columns
+        missing = [p for p in dict.fromkeys(paths) if p not in held]
+        if missing:
+            found, _ = self._read(None, missing, names=False)
+            by_path: dict[str, dict[str, tuple[str, Any]]] = {p: {} for p in missing}
+            for key, attrs in found.items():
+                for path, value in attrs.items():
+                    by_path[path][key] = value
+            held.update(by_path)
+        for p in paths:
+            held.move_to_end(p)
+        while len(held) > max(KEPT_COLUMNS, len(paths)):
+            held.popitem(last=False)
+        return [held[p] for p in paths]
+
     def fetch(self, keys: list[str] | None, paths: list[str] | None = None) -> list[Run]:
         """The runs with these summary keys (all runs for None), in key order (project, then run id);
         with ``paths``, holding only those of their attributes."""
@@ -604,20 +779,22 @@ class ParquetRunSet:
         return [Run(a, names[key][1], None, names[key][0]) for key, a in attrs.items()]
 
     def _read(
-        self, keys: list[str] | None, paths: list[str] | None = None
+        self, keys: list[str] | None, paths: list[str] | None = None, names: bool = True
     ) -> tuple[dict[str, dict[str, tuple[str, Any]]], dict[str, tuple[str, str]]]:
-        """Attributes by summary key, and each run's (project, exporter run id), in key order."""
+        """Attributes by summary key, and each run's (project, exporter run id), in key order
+        (``names`` False: the runs holding any of the attributes, in no order, and no names)."""
         if keys is not None and not keys:
             return {}, {}
         filt = "" if keys is None else " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
         params: list[Any] = [] if keys is None else [keys]
         attrs: dict[str, dict[str, tuple[str, Any]]] = {}
-        names: dict[str, tuple[str, str]] = {}
-        for key, project, exported in self.con.execute(
-            f"SELECT run_id, project, exported_id FROM nql_runs{filt} ORDER BY run_id", params
-        ).fetchall():
-            attrs[key] = {}
-            names[key] = (project, exported)
+        named: dict[str, tuple[str, str]] = {}
+        if names:
+            for key, project, exported in self.con.execute(
+                f"SELECT run_id, project, exported_id FROM nql_runs{filt} ORDER BY run_id", params
+            ).fetchall():
+                attrs[key] = {}
+                named[key] = (project, exported)
         if paths is not None:  # a list of values, not a subquery: duckdb skips the row groups of other paths
             listed = f"path IN ({', '.join('?' * len(paths))})" if paths else "FALSE"
             filt += (" AND " if filt else " WHERE ") + listed
@@ -629,14 +806,14 @@ class ParquetRunSet:
                 f"SELECT run_id, path, type, {', '.join(columns)} FROM {table}{filt}", params
             ).fetchall():
                 key, path, type_ = row[0], row[1], row[2]
-                held = attrs.get(key)
+                held = attrs.get(key) if names else attrs.setdefault(key, {})
                 shape = shapes.get(type_)
                 if held is None or shape is None:
                     continue
                 value = shape.from_sql(row, at)
                 if value is not None:
                     held[path] = (type_, value)
-        return attrs, names
+        return attrs, named
 
 
 def _file_names(run_id: str) -> tuple[str, str]:
@@ -658,8 +835,18 @@ def _key_of(run: Run) -> str:
     return f"{run.project}{chr(31)}{run.fallback_id}"
 
 
+#: A run's key in an export's summary tables (project and exporter run id), for readers outside this module.
+key_of = _key_of
+
+
+#: Points a chart's pixel keeps of a long series: its first, last, lowest and highest (see ``series_lines``).
+PER_PIXEL = 4
+
 #: Runs read together when one of a batch is looked into whole: a page of a table, not every match.
 PAGE_RUNS = 200
+
+#: Columns (a path's value for every run) an export keeps read: a table's columns and a sort's.
+KEPT_COLUMNS = 16
 
 
 def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
@@ -675,6 +862,60 @@ def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
         batch.read(keys, None if paths is None else list(dict.fromkeys(paths)))
 
 
+class Matches(Sequence[Run]):
+    """The runs a query matched, by summary key, in order: a :class:`Run` is made only when asked for.
+
+    A keystroke matches thousands of runs and the table shows a page of them: the count, the project of
+    each and a new order (:meth:`reordered`) are answered from the keys, and only the page's runs are made.
+    Every subset or reordering shares one :class:`_Batch`, so what one has read the others hold too."""
+
+    __slots__ = ("_batch", "_made", "keys", "owner")
+
+    def __init__(self, owner: ParquetRunSet, keys: list[str], batch: _Batch | None = None) -> None:
+        self.owner = owner
+        self.keys = keys
+        self._batch = batch if batch is not None else _Batch(owner, keys)
+        self._made = self._batch.made  # one run per key, whichever subset or order makes it
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _run(self, key: str) -> Run:
+        found = self._made.get(key)
+        if found is None:
+            sys_id, project, exported = self.owner._names[key]
+            found = self._made[key] = Run(_DeferredAttributes(self._batch, key), exported, sys_id, project)
+        return found
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        if isinstance(index, slice):
+            return [self._run(key) for key in self.keys[index]]
+        return self._run(self.keys[index])
+
+    def __iter__(self) -> Iterator[Run]:
+        return (self._run(key) for key in self.keys)
+
+    def projects(self) -> list[str]:
+        """Each match's project, in order, with no run made."""
+        names = self.owner._names
+        return [names[key][1] for key in self.keys]
+
+    def ids(self) -> list[str]:
+        """Each match's id (its ``sys/id``, else the exporter's run id), in order, with no run made."""
+        names = self.owner._names
+        return [sys_id if sys_id is not None else exported for sys_id, _, exported in map(names.__getitem__, self.keys)]
+
+    def reordered(self, keys: list[str]) -> Matches:
+        """These of the matches (a subset, or a new order), sharing what has been read of them."""
+        return Matches(self.owner, keys, self._batch)
+
+
 class _Batch:
     """Runs returned together (the matches of a query), read on demand: a run looked into whole reads its
     page of :data:`PAGE_RUNS` runs; one attribute asked of a run not read reads that attribute for every
@@ -688,6 +929,7 @@ class _Batch:
         self.some: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with some attributes...
         self.paths: dict[str, set[str]] = {}  # ...these ones (per run; held or not)
         self.columns: set[str] = set()  # attributes read for every run of the batch
+        self.made: dict[str, Run] = {}  # the runs made of it so far, by key (see :class:`Matches`)
 
     def read(self, keys: list[str], paths: list[str] | None) -> None:
         keys = [k for k in keys if k not in self.whole]
@@ -696,15 +938,21 @@ class _Batch:
             keys = [k for k in keys if not set(paths) <= self.paths.get(k, set())]
         if not keys or paths == []:
             return
-        found, _ = self.owner._read(keys, paths)
+        if paths is not None:  # cells of a table: from the export's columns, read once for every run
+            for path, column in zip(paths, self.owner.columns(paths), strict=True):
+                for key in keys:
+                    held = self.paths.setdefault(key, set())
+                    if path not in held:
+                        held.add(path)
+                        value = column.get(key)
+                        if value is not None:
+                            self.some.setdefault(key, {})[path] = value
+            return
+        found, _ = self.owner._read(keys)
         for key, attrs in found.items():
-            if paths is None:
-                self.whole[key] = attrs
-                self.some.pop(key, None)
-                self.paths.pop(key, None)
-            else:
-                self.some.setdefault(key, {}).update(attrs)
-                self.paths.setdefault(key, set()).update(paths)
+            self.whole[key] = attrs
+            self.some.pop(key, None)
+            self.paths.pop(key, None)
 
     def attributes(self, key: str) -> dict[str, tuple[str, Any]]:
         """Every attribute of the run, reading its page of the batch if it is not read yet."""

@@ -24,12 +24,33 @@ test("a view survives the URL fragment, with characters a query holds", () => {
     sort: "val/acc",
     desc: true,
     series: "train/loss",
-    runs: ["CLS-1", "CLS-2"],
+    runs: [
+      { id: "CLS-1", project: "team/ws" },
+      { id: "CLS-1", project: "team/other" }, // the same id in another project: another run
+      { id: "CLS-2", project: "" },
+      { id: "odd:id", project: "" },
+    ],
     log: true,
     smooth: 0.6,
     project: "team/ws",
   };
   assert.deepEqual(state.decode("#" + state.encode(view)), view);
+});
+
+test("a charted run is written project:id, and an old link's bare id still reads", () => {
+  const runs = [
+    { id: "CLS-1", project: "team/ws" },
+    { id: "CLS-1", project: "" },
+    { id: "a:b", project: "" },
+    { id: "a:b", project: "p" },
+  ];
+  assert.deepEqual(runs.map(state.runName), ["team/ws:CLS-1", "CLS-1", ":a:b", "p:a:b"]);
+  assert.deepEqual(state.decode("#runs=CLS-7,team%2Fws%3ACLS-8").runs, [
+    { id: "CLS-7", project: "" },
+    { id: "CLS-8", project: "team/ws" },
+  ]);
+  assert.ok(state.sameRun({ id: "X", project: "p" }, { id: "X", project: "p" }));
+  assert.ok(!state.sameRun({ id: "X", project: "p" }, { id: "X", project: "q" }));
 });
 
 test("an empty view is an empty fragment, and a broken fragment reads as defaults", () => {
@@ -48,6 +69,18 @@ test("smoothing is a bias-corrected moving average that keeps gaps", () => {
   assert.equal(out[0], 2); // the first point is itself: bias correction
   assert.equal(out[1], null);
   assert.ok(Math.abs(out[2] - (0.5 * 0.5 * 2 + 0.5 * 4) / 0.75) < 1e-12);
+});
+
+test("series logged at the same steps keep them, gaps as null", () => {
+  const [xs, a, b] = state.align([
+    { steps: [0, 0.5, 1], values: [1, null, 3] },
+    { steps: [0, 0.5, 1], values: [4, 5, 6] },
+  ]);
+  assert.deepEqual(xs, [0, 0.5, 1]);
+  assert.deepEqual(a, [1, null, 3]);
+  assert.deepEqual(b, [4, 5, 6]);
+  // A step logged twice is not a shared axis: the union of steps is.
+  assert.deepEqual(state.align([{ steps: [0, 0, 1], values: [1, 2, 3] }])[0], [0, 1]);
 });
 
 test("series of different steps share one x axis", () => {

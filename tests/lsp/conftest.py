@@ -10,11 +10,10 @@ client below records each of those and wakes whoever waits on it.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest_lsp
 from lsprotocol import types
@@ -24,6 +23,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from nql_lsp.syntax.text import Encoding
 
+from .waking import Waking
+
 CLIENTS = ["visual-studio-code", "neovim"]
 #: For a test about one way of getting diagnostics: ``@pytest.mark.parametrize("client", PUSHING, indirect=True)``.
 PUSHING = ["visual-studio-code"]
@@ -31,18 +32,19 @@ PULLING = ["neovim"]
 INIT_OPTIONS = {"nql": {"lineWidth": 60}}
 SERVER = [sys.executable, "-m", "nql_lsp"]
 _names = itertools.count()
-_T = TypeVar("_T")
 
 
-class NqlClient(LanguageClient):
+class NqlClient(LanguageClient, Waking):
     """pytest-lsp's client, also recording every publish (with its version) and every refresh asked for."""
 
+    until_timeout = 20.0
+
     def __init__(self) -> None:
-        super().__init__(converter_factory=default_converter)
+        LanguageClient.__init__(self, converter_factory=default_converter)
+        Waking.__init__(self)
         self.publishes: list[types.PublishDiagnosticsParams] = []
         #: ``workspace/codeLens/refresh`` and ``workspace/inlayHint/refresh``: the runs were (re)loaded.
         self.preview_refreshes = 0
-        self._waiters: list[asyncio.Future[None]] = []
 
     @classmethod
     def create(cls) -> NqlClient:
@@ -77,24 +79,6 @@ class NqlClient(LanguageClient):
             },
         )
         return client
-
-    def wake(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    async def until(self, found: Callable[[], _T | None], timeout: float = 20.0) -> _T:
-        """``found()`` once it is truthy, checked after each thing the server sends that is recorded."""
-
-        async def wait() -> _T:
-            while not (result := found()):
-                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                self._waiters.append(waiter)
-                await waiter
-            return result
-
-        return await asyncio.wait_for(wait(), timeout)
 
     def published_version(self, uri: str) -> int | None:
         return next((p.version for p in reversed(self.publishes) if p.uri == uri), None)

@@ -6,31 +6,28 @@ out through the writer the protocol is given (``set_writer``), as JSON; nothing 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-from collections.abc import Callable
 from typing import Any
 
 from nql_lsp.server import NqlLanguageServer, create_server
 
+from .waking import Waking
 
-class Wire:
+
+class Wire(Waking):
     def __init__(self) -> None:
+        super().__init__()
         self.server: NqlLanguageServer = create_server()
         self.sent: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
-        self._waiters: list[asyncio.Future[None]] = []
         self.server.protocol.set_writer(self, include_headers=False)
 
     # --- the writer pygls sends through --------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
         self.sent.append(json.loads(data))
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
+        self.wake()
 
     def close(self) -> None:
         pass
@@ -49,19 +46,7 @@ class Wire:
         self._send({"id": msg_id, "method": method, **({} if params is None else {"params": params})})
         return msg_id
 
-    # --- waiting -------------------------------------------------------------------------------------
-
-    async def until(self, found: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """``found()`` once it is truthy; each message the server sends is a chance for it to become so."""
-
-        async def wait() -> Any:
-            while not (result := found()):
-                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                self._waiters.append(waiter)
-                await waiter
-            return result
-
-        return await asyncio.wait_for(wait(), timeout)
+    # --- waiting (until: Waking) ---------------------------------------------------------------------
 
     async def response(self, msg_id: int | str, timeout: float = 10.0) -> dict[str, Any]:
         found: dict[str, Any] = await self.until(

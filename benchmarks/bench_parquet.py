@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
 import os
 import resource
@@ -51,6 +50,11 @@ from nql_lsp.runs.cache import CACHE_ENV
 from nql_lsp.runs.layout import export_files
 from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
 
+# The exporter's schema and folder naming, written once for the tests' fixtures.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.neptune_exporter_shapes import sanitize
+from tests.parquet_export import SCHEMA
+
 QUERY = (
     "last(`metrics/m0`:floatSeries) > 0.5 AND max(`metrics/m1`:floatSeries) < 0.99 AND "
     "average(`metrics/m2`:floatSeries) > 0.45 AND variance(`metrics/m3`:floatSeries) < 0.09 AND "
@@ -58,36 +62,8 @@ QUERY = (
 )
 SERIES, PARAMS = 10, 183
 
-#: The exporter's parquet schema (neptune_exporter/model.py SCHEMA), which every file of an export has.
-SCHEMA = pa.schema(
-    [
-        ("project_id", pa.string()),
-        ("run_id", pa.string()),
-        ("attribute_path", pa.string()),
-        ("attribute_type", pa.string()),
-        ("step", pa.decimal128(18, 6)),
-        ("timestamp", pa.timestamp("ms", tz="UTC")),
-        ("int_value", pa.int64()),
-        ("float_value", pa.float64()),
-        ("string_value", pa.string()),
-        ("bool_value", pa.bool_()),
-        ("datetime_value", pa.timestamp("ms", tz="UTC")),
-        ("string_set_value", pa.list_(pa.string())),
-        ("file_value", pa.struct([("path", pa.string())])),
-        (
-            "histogram_value",
-            pa.struct([("type", pa.string()), ("edges", pa.list_(pa.float64())), ("values", pa.list_(pa.float64()))]),
-        ),
-    ]
-)
 PROJECT = "bench/cls"
 T0_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
-
-
-def sanitized(part: str) -> str:
-    """A project's folder name as the exporter makes it: unsafe characters replaced, a digest appended."""
-    digest = hashlib.blake2b(part.encode("utf-8"), digest_size=8).hexdigest()
-    return "".join(c if c.isalnum() or c in "_-" else "_" for c in part) + "-" + digest
 
 
 def _batch(columns: dict[str, pa.Array | list[Any]], length: int) -> pa.RecordBatch:
@@ -172,7 +148,7 @@ def generate(root: Path, runs: int, points: int) -> int:
     """Write the export as the exporter does: one file per run in the project's sanitised folder, written as
     ``.parquet.tmp`` with pyarrow (snappy) one batch at a time (parameters, then metrics: a row group each),
     then renamed. Returns its row count."""
-    project = root / sanitized(PROJECT)
+    project = root / sanitize(PROJECT)
     project.mkdir(parents=True)
     for i in range(runs):
         run_id = f"BEN-{i}"

@@ -446,31 +446,28 @@ def _(p: Probe) -> None:
     p.main.drain(0.3)
 
 
-@attack("framing", "lowercase header name")
-def _(p: Probe) -> None:
+def framed_hover(p: Probe, msg_id: int, header: bytes, what: str) -> None:
+    """A hover sent under ``header`` (its ``%d`` the body's length) must be answered as any other."""
     c = p.main
     known_document(c)
-    body = hover_request_body(7003)
-    c.write(b"content-length: %d\r\n\r\n" % len(body) + body)
-    hover_answered(c, 7003, "lowercase header")
+    body = hover_request_body(msg_id)
+    c.write(header % len(body) + body)
+    hover_answered(c, msg_id, what)
+
+
+@attack("framing", "lowercase header name")
+def _(p: Probe) -> None:
+    framed_hover(p, 7003, b"content-length: %d\r\n\r\n", "lowercase header")
 
 
 @attack("framing", "mixed-case header name, no space after the colon")
 def _(p: Probe) -> None:
-    c = p.main
-    known_document(c)
-    body = hover_request_body(7004)
-    c.write(b"CoNtEnT-LeNgTh:%d\r\n\r\n" % len(body) + body)
-    hover_answered(c, 7004, "mixed-case header")
+    framed_hover(p, 7004, b"CoNtEnT-LeNgTh:%d\r\n\r\n", "mixed-case header")
 
 
 @attack("framing", "extra headers before and after Content-Length")
 def _(p: Probe) -> None:
-    c = p.main
-    known_document(c)
-    body = hover_request_body(7005)
-    c.write(b"X-Editor: hostile\r\nContent-Length: %d\r\nX-Trace: 1\r\n\r\n" % len(body) + body)
-    hover_answered(c, 7005, "extra headers")
+    framed_hover(p, 7005, b"X-Editor: hostile\r\nContent-Length: %d\r\nX-Trace: 1\r\n\r\n", "extra headers")
 
 
 @attack("framing", "Content-Type naming another charset (utf8, latin-1)")

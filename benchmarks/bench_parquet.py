@@ -47,8 +47,9 @@ from nql_lsp.evaluation.export_schema import learn_export
 from nql_lsp.explore.data import cell, sorted_runs
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
+from nql_lsp.runs.deferred import read_ahead
 from nql_lsp.runs.layout import export_files
-from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
+from nql_lsp.runs.parquet import ParquetRunSet
 
 # The exporter's schema and folder naming, written once for the tests' fixtures.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -15,9 +15,10 @@ from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.explore.data import Table, page, series
 from nql_lsp.runs import open_runs
 from nql_lsp.runs.cache import CACHE_ENV
+from nql_lsp.runs.deferred import Matches
 from nql_lsp.runs.learned import LearnedSchema
 from nql_lsp.runs.narrowed import narrow
-from nql_lsp.runs.parquet import Matches, ParquetRunSet
+from nql_lsp.runs.parquet import ParquetRunSet
 
 from .neptune_exporter_shapes import metric, neptune2_run, param, write_run
 from .parquet_export import write_export
@@ -320,9 +321,9 @@ def test_runs_looked_into_whole_read_a_page_at_a_time(
     sample_export: ParquetRunSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from nql_lsp.evaluation.evaluate import preview
-    from nql_lsp.runs import parquet
+    from nql_lsp.runs import deferred
 
-    monkeypatch.setattr(parquet, "PAGE_RUNS", 10)
+    monkeypatch.setattr(deferred, "PAGE_RUNS", 10)
     matches = preview("", sample_export).matches
     reads = Reads(sample_export, monkeypatch)
     first = dict(matches[0].attributes)

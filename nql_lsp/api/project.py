@@ -22,7 +22,8 @@ from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.language.shapes import shape_of
 from nql_lsp.runs import RegistryOnlyError, Run, RunsError, RunSet, RunsSource, open_runs
-from nql_lsp.runs.parquet import ParquetRunSet, read_ahead
+from nql_lsp.runs.deferred import read_ahead
+from nql_lsp.runs.parquet import ParquetRunSet
 from nql_lsp.syntax.text import LineIndex
 
 __all__ = ["DEFAULT_SORT", "Model", "Project", "open"]

@@ -51,7 +51,7 @@ RowPredicate = Callable[[Mapping[str, tuple[str, Any]]], bool]
 
 @dataclass(slots=True)
 class Preview:
-    matches: Sequence[Run]  # a parquet export's are made on first use (see runs.parquet.Matches)
+    matches: Sequence[Run]  # a parquet export's are made on first use (see runs.deferred.Matches)
     total: int  # the runs considered (trashed ones only when asked for)
     fields: list[str]  # the attribute paths the query uses, in order of first use
     error: str | None = None  # a syntax error: the query was not evaluated

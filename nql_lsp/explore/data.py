@@ -23,8 +23,9 @@ from nql_lsp.evaluation.evaluate import Bound, Preview, bind_query, clause_count
 from nql_lsp.explore.points import thin_line
 from nql_lsp.language.catalog import SERIES_TYPE
 from nql_lsp.runs import FloatSeries, Run, RunsSource
+from nql_lsp.runs.deferred import Matches, Source, key_of, read_ahead
 from nql_lsp.runs.model import display
-from nql_lsp.runs.parquet import Matches, ParquetRunSet, key_of, read_ahead
+from nql_lsp.runs.parquet import ParquetRunSet
 
 DEFAULT_COLUMNS = ("sys/id", "sys/name")
 MAX_QUERY = 20_000  # characters: a query longer than this is refused, not evaluated
@@ -180,7 +181,7 @@ class Table:
         present.sort(key=rank.__getitem__, reverse=descending)  # stable: ties keep the match order both ways
         return matches.reordered(present + [k for k in matches.keys if k not in rank])
 
-    def _order(self, export: ParquetRunSet, path: str) -> dict[str, int]:
+    def _order(self, export: Source, path: str) -> dict[str, int]:
         found = self._orders.pop(path, None)  # popped and put back: the last used is kept longest
         if found is None:
             found = order_of(export, path)
@@ -280,7 +281,7 @@ def held_key(held: tuple[str, Any] | None) -> tuple[int, Any]:
     return (1, display(type_, value).lower())
 
 
-def order_of(export: ParquetRunSet, path: str) -> dict[str, int]:
+def order_of(export: Source, path: str) -> dict[str, int]:
     """Every run of the export holding ``path``, by summary key, ranked by :func:`sort_key` (equal values
     share a rank): read as one column of the summary, for every run at once."""
     every = Matches(export, list(export._names))

@@ -19,179 +19,29 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 from nql_lsp import __version__
-from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
-from nql_lsp.language.schema import ID_PATH, ID_TYPE, SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
-from nql_lsp.language.shapes import SHAPES, State, by_exporter, shape_of
+from nql_lsp.language.catalog import TYPES
+from nql_lsp.language.schema import ID_PATH, ID_TYPE
+from nql_lsp.language.shapes import SHAPES, by_exporter
 from nql_lsp.runs.cache import beside, entry, fingerprint, prune, used
+from nql_lsp.runs.deferred import Matches, _key_of
 from nql_lsp.runs.layout import PART_NAME as _PART
 from nql_lsp.runs.layout import REGISTRY_SCOPES, export_layout
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Progress, RegistryOnlyError, Run, RunsError, RunSet
-
-REQUIRED_COLUMNS = (
-    "project_id",
-    "run_id",
-    "attribute_path",
-    "attribute_type",
-    "step",
-    "timestamp",
-    "int_value",
-    "float_value",
-    "string_value",
-    "bool_value",
-    "datetime_value",
-    "string_set_value",
-    "file_value",
-    "histogram_value",
+from nql_lsp.runs.summary_sql import (
+    REQUIRED_COLUMNS,
+    RUN_KEY_SQL,
+    SCALAR_COLUMNS,
+    SUMMARY_TABLES,
+    exporter_types,
+    series_columns,
+    summary_sql,
 )
-
-#: The summary tables' columns, as :meth:`ParquetRunSet.fetch` reads them back (``Shape.from_sql`` names them).
-SCALAR_COLUMNS = ("num", "int_value", "str", "flag", "ts", "tags", "file")
-
-
-def series_columns() -> tuple[str, ...]:
-    return ("n", "last_str", *(a.stored_as for a in AGGREGATES.values()))
-
-
-def exporter_types() -> dict[str, str | None]:
-    """neptune-exporter attribute types -> NQL types (None: kept out, queries cannot filter on them)."""
-    known: dict[str, str | None] = dict(by_exporter())
-    known.update(dict.fromkeys(EXPORTER_SKIPPED))
-    return known
-
-
-def _sql_list(words: list[str]) -> str:
-    return "(" + ", ".join(f"'{w}'" for w in words) + ")" if words else "(NULL)"
-
-
-def _present_sql() -> str:
-    """SQL true for a group of ``nql_groups`` that holds a value: a null value means the run does not have
-    the attribute (a file's column holds its path).
-
-    Series are the exception: a series point with a null value is a NaN the run logged (the exporter drops
-    the rows of runs without the series), so a series is held by any row."""
-    by_column: dict[str, list[str]] = {}
-    for spelling, t in by_exporter().items():
-        shape = shape_of(t)
-        if shape.sql_table == "nql_scalars":
-            by_column.setdefault(shape.exporter_column, []).append(spelling)
-    tests = [f"(attribute_type IN {_sql_list(words)} AND {column} IS NOT NULL)" for column, words in by_column.items()]
-    return "(" + " OR ".join(tests) + ")" if tests else "FALSE"
-
-
-def _value_sql(column: str) -> str:
-    return f"{column}.path" if column == "file_value" else column
-
-
-def summary_sql(into: str = "") -> tuple[str, ...]:
-    """The summary an export is reduced to, from the catalog; its tables are all queries read (SUMMARY_TABLES).
-
-    The export is read once: the first statement groups every row by (project, run, path, exporter type)
-    into ``nql_groups`` (a series' count and aggregates, a single value's value), and the summary tables
-    are made from those groups, a hundredth of the rows, in the database ``into`` names (``nql_save.``: the
-    cache file, written once). A run is its project and exporter run id: ``run_id`` in the tables is a key
-    joining the two."""
-    table_of = {spelling: shape_of(t).sql_table for spelling, t in by_exporter().items()}
-    scalars = [w for w, table in table_of.items() if table == "nql_scalars"]
-    series = [w for w, table in table_of.items() if table == "nql_series"]
-    cases = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in by_exporter().items())
-    # Fields the exporter writes as a string though their type is another: a run's state.
-    special = [
-        (f.path, f.type, shape_of(f.type))
-        for f in SYSTEM_SCHEMA.fields()
-        if f.type in TYPES and not TYPES[f.type].exporter and isinstance(shape_of(f.type), State)
-    ]
-    type_sql = "".join(f"WHEN attribute_type = 'string' AND attribute_path = '{p}' THEN '{t}' " for p, t, _ in special)
-    str_sql = "".join(
-        f"WHEN attribute_type = 'string' AND attribute_path = '{p}' THEN {shape.sql_normalised('string_value')} "
-        for p, _, shape in special
-        if isinstance(shape, State)
-    )
-    # Text-like types the exporter writes in another column (an artifact: the path of its file list).
-    moved = {
-        w: shape_of(t).exporter_column
-        for w, t in by_exporter().items()
-        if shape_of(t).sql_column == "str" and shape_of(t).exporter_column != "string_value"
-    }
-    str_sql += "".join(f"WHEN attribute_type = '{w}' THEN {c} " for w, c in moved.items())
-    integers = [w for w, t in by_exporter().items() if shape_of(t).exporter_column == "int_value"]
-    # Series points are aggregated with NaN read as null (aggregates skip nulls: a NaN point is no value),
-    # single values kept as they are (a NaN float parameter is held); one value per group, since a single
-    # value has one row (any_value skips nulls: a null is no value).
-    aggregates = ",\n           ".join(f"{a.sql} AS {a.stored_as}" for a in AGGREGATES.values())
-    values = ",\n           ".join(
-        f"any_value({'float_held' if c == 'float_value' else _value_sql(c)}) AS {c}" for c in _VALUE_COLUMNS
-    )
-    return (
-        f"""
-    CREATE TEMP TABLE nql_groups AS
-    SELECT project_id, run_id, attribute_path, attribute_type, count(*) AS rows,
-           {values},
-           count(float_value) AS n,
-           {aggregates},
-           arg_max(string_value, step_order) AS last_str
-    FROM (SELECT project_id, run_id, attribute_path, attribute_type,
-                 {", ".join(c for c in _VALUE_COLUMNS if c != "float_value")}, float_value AS float_held,
-                 CASE WHEN NOT isnan(float_value) THEN float_value END AS float_value,
-                 CAST(step AS DOUBLE) AS step_order  -- doubles order faster than decimals
-          FROM nql_long)
-    GROUP BY project_id, run_id, attribute_path, attribute_type""",
-        f"""
-    CREATE TABLE {into}nql_scalars AS
-    SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
-           CASE {type_sql}ELSE CASE attribute_type {cases} END END AS type,
-           CASE WHEN attribute_type IN {_sql_list(integers)} THEN CAST(int_value AS DOUBLE) ELSE float_value END AS num,
-           int_value AS int_value,
-           CASE {str_sql}ELSE string_value END AS str,
-           bool_value AS flag,
-           epoch_ms(datetime_value) / 1000.0 AS ts,
-           string_set_value AS tags,
-           file_value AS file
-    FROM nql_groups WHERE attribute_type IN {_sql_list(scalars)} AND {_present_sql()}
-    -- A clause names one path: its rows are a few row groups, skipped to by their zone maps. Ordered by the
-    -- path alone: a second key (the run) made the sort half the time of writing the summary, for no query
-    -- faster (queries join on the run by hashing, not by its order).
-    ORDER BY path""",
-        f"""
-    CREATE TABLE {into}nql_series AS
-    SELECT {RUN_KEY_SQL} AS run_id, attribute_path AS path,
-           CASE attribute_type {cases} END AS type,
-           n, {", ".join(a.stored_as for a in AGGREGATES.values())}, last_str
-    FROM nql_groups WHERE attribute_type IN {_sql_list(series)}
-    ORDER BY path""",
-        f"""
-    CREATE TABLE {into}nql_runs AS
-    SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
-           coalesce(bool_or(a.path = '{TRASHED_PATH}' AND a.type = '{TRASHED_TYPE}' AND a.flag), false) AS trashed
-    FROM (SELECT DISTINCT {RUN_KEY_SQL} AS run_id, coalesce(project_id, '') AS project, run_id AS exported_id
-          FROM nql_groups WHERE attribute_type IN {_sql_list(scalars + series)}) k
-    LEFT JOIN (SELECT run_id, path, type, flag FROM {into}nql_scalars WHERE path = '{TRASHED_PATH}') a
-           ON a.run_id = k.run_id
-    GROUP BY k.run_id ORDER BY k.run_id""",
-    )
-
-
-#: The exporter columns a group keeps one value of (a series' points are aggregated instead).
-_VALUE_COLUMNS = (
-    "int_value",
-    "float_value",
-    "string_value",
-    "bool_value",
-    "datetime_value",
-    "string_set_value",
-    "file_value",
-)
-
-
-#: A run's key in the summary: its project and exporter run id (runs of two projects never merge).
-RUN_KEY_SQL = "coalesce(project_id, '') || chr(31) || run_id"
-
-SUMMARY_TABLES = ("nql_scalars", "nql_series", "nql_runs", "nql_warnings")
 
 
 def open_parquet(path: Path, progress: Progress | None = None, scope: str | None = None) -> ParquetRunSet:
@@ -827,179 +677,8 @@ def _file_names(run_id: str) -> tuple[str, str]:
 run_file_names = _file_names
 
 
-def _key_of(run: Run) -> str:
-    """A run's key in the summary tables."""
-    held = run.attributes
-    if isinstance(held, _DeferredAttributes):
-        return held._run_id
-    return f"{run.project}{chr(31)}{run.fallback_id}"
-
-
-#: A run's key in an export's summary tables (project and exporter run id), for readers outside this module.
-key_of = _key_of
-
-
 #: Points a chart's pixel keeps of a long series: its first, last, lowest and highest (see ``series_lines``).
 PER_PIXEL = 4
 
-#: Runs read together when one of a batch is looked into whole: a page of a table, not every match.
-PAGE_RUNS = 200
-
 #: Columns (a path's value for every run) an export keeps read: a table's columns and a sort's.
 KEPT_COLUMNS = 16
-
-
-def read_ahead(runs: Sequence[Run], paths: Sequence[str] | None = None) -> None:
-    """Read these runs' attributes now, in one query per export (only ``paths``, if given): what a page
-    of a table shows, rather than a page of the runs in match order. Runs not read from an export, or
-    already read, are left as they are."""
-    by_batch: dict[int, tuple[_Batch, list[str]]] = {}
-    for run in runs:
-        held = run.attributes
-        if isinstance(held, _DeferredAttributes) and held._run_id not in held._batch.whole:
-            by_batch.setdefault(id(held._batch), (held._batch, []))[1].append(held._run_id)
-    for batch, keys in by_batch.values():
-        batch.read(keys, None if paths is None else list(dict.fromkeys(paths)))
-
-
-class Matches(Sequence[Run]):
-    """The runs a query matched, by summary key, in order: a :class:`Run` is made only when asked for.
-
-    A keystroke matches thousands of runs and the table shows a page of them: the count, the project of
-    each and a new order (:meth:`reordered`) are answered from the keys, and only the page's runs are made.
-    Every subset or reordering shares one :class:`_Batch`, so what one has read the others hold too."""
-
-    __slots__ = ("_batch", "_made", "keys", "owner")
-
-    def __init__(self, owner: ParquetRunSet, keys: list[str], batch: _Batch | None = None) -> None:
-        self.owner = owner
-        self.keys = keys
-        self._batch = batch if batch is not None else _Batch(owner, keys)
-        self._made = self._batch.made  # one run per key, whichever subset or order makes it
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def _run(self, key: str) -> Run:
-        found = self._made.get(key)
-        if found is None:
-            sys_id, project, exported = self.owner._names[key]
-            found = self._made[key] = Run(_DeferredAttributes(self._batch, key), exported, sys_id, project)
-        return found
-
-    @overload
-    def __getitem__(self, index: int) -> Run: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Run]: ...
-
-    def __getitem__(self, index: int | slice) -> Run | list[Run]:
-        if isinstance(index, slice):
-            return [self._run(key) for key in self.keys[index]]
-        return self._run(self.keys[index])
-
-    def __iter__(self) -> Iterator[Run]:
-        return (self._run(key) for key in self.keys)
-
-    def projects(self) -> list[str]:
-        """Each match's project, in order, with no run made."""
-        names = self.owner._names
-        return [names[key][1] for key in self.keys]
-
-    def ids(self) -> list[str]:
-        """Each match's id (its ``sys/id``, else the exporter's run id), in order, with no run made."""
-        names = self.owner._names
-        return [sys_id if sys_id is not None else exported for sys_id, _, exported in map(names.__getitem__, self.keys)]
-
-    def reordered(self, keys: list[str]) -> Matches:
-        """These of the matches (a subset, or a new order), sharing what has been read of them."""
-        return Matches(self.owner, keys, self._batch)
-
-
-class _Batch:
-    """Runs returned together (the matches of a query), read on demand: a run looked into whole reads its
-    page of :data:`PAGE_RUNS` runs; one attribute asked of a run not read reads that attribute for every
-    run of the batch (a column to sort by, a cell of each row), in one query."""
-
-    def __init__(self, owner: ParquetRunSet, ids: list[str]) -> None:
-        self.owner = owner
-        self.ids = ids
-        self.index = {key: i for i, key in enumerate(ids)}
-        self.whole: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with every attribute
-        self.some: dict[str, dict[str, tuple[str, Any]]] = {}  # runs read with some attributes...
-        self.paths: dict[str, set[str]] = {}  # ...these ones (per run; held or not)
-        self.columns: set[str] = set()  # attributes read for every run of the batch
-        self.made: dict[str, Run] = {}  # the runs made of it so far, by key (see :class:`Matches`)
-
-    def read(self, keys: list[str], paths: list[str] | None) -> None:
-        keys = [k for k in keys if k not in self.whole]
-        if paths is not None:
-            paths = [p for p in paths if p not in self.columns]
-            keys = [k for k in keys if not set(paths) <= self.paths.get(k, set())]
-        if not keys or paths == []:
-            return
-        if paths is not None:  # cells of a table: from the export's columns, read once for every run
-            for path, column in zip(paths, self.owner.columns(paths), strict=True):
-                for key in keys:
-                    held = self.paths.setdefault(key, set())
-                    if path not in held:
-                        held.add(path)
-                        value = column.get(key)
-                        if value is not None:
-                            self.some.setdefault(key, {})[path] = value
-            return
-        found, _ = self.owner._read(keys)
-        for key, attrs in found.items():
-            self.whole[key] = attrs
-            self.some.pop(key, None)
-            self.paths.pop(key, None)
-
-    def attributes(self, key: str) -> dict[str, tuple[str, Any]]:
-        """Every attribute of the run, reading its page of the batch if it is not read yet."""
-        found = self.whole.get(key)
-        if found is None:
-            start = self.index.get(key, 0)
-            page = [k for k in self.ids[start : start + PAGE_RUNS] if k not in self.whole]
-            self.read(page if key in page else [key, *page], None)
-            found = self.whole.get(key, {})
-        return found
-
-    def value(self, key: str, path: str) -> tuple[str, Any] | None:
-        """One attribute of the run, reading it for the whole batch if it is not read yet."""
-        found = self.whole.get(key)
-        if found is not None:
-            return found.get(path)
-        if path not in self.columns and path not in self.paths.get(key, ()):
-            self.read(self.ids, [path])
-            self.columns.add(path)
-        held = self.whole.get(key, self.some.get(key, {}))
-        return held.get(path)
-
-
-class _DeferredAttributes(Mapping[str, tuple[str, Any]]):
-    """A run's attributes, read (with its batch's) on first use."""
-
-    __slots__ = ("_batch", "_run_id")
-
-    def __init__(self, batch: _Batch, run_id: str) -> None:
-        self._batch = batch
-        self._run_id = run_id
-
-    def __getitem__(self, path: str) -> tuple[str, Any]:
-        found = self._batch.value(self._run_id, path)
-        if found is None:
-            raise KeyError(path)
-        return found
-
-    def get(self, path: str, default: Any = None) -> Any:
-        found = self._batch.value(self._run_id, path)
-        return default if found is None else found
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and self._batch.value(self._run_id, path) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._batch.attributes(self._run_id))
-
-    def __len__(self) -> int:
-        return len(self._batch.attributes(self._run_id))

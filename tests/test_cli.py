@@ -187,6 +187,20 @@ def test_the_check_path_does_not_import_the_server_stack(workdir: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_the_check_path_leaves_out_the_stdlib_it_does_not_need(workdir: Path) -> None:
+    # Each costs a cold --check milliseconds: shutil (with bz2, lzma, fnmatch) is what argparse imports to
+    # ask the terminal's width unless told it; the others only some queries need (a guess at a misspelt
+    # type, a relative date), not this one.
+    (workdir / "ok.nql").write_text('`sys/tags`:stringSet CONTAINS "prod" AND `params/lr`:float < 0.01\n')
+    code = (
+        "import sys; from nql_lsp.cli import main; rc = main(['--check', 'ok.nql']); "
+        "extra = sorted(m for m in ('shutil', 'dataclasses', 'difflib', 'datetime') if m in sys.modules); "
+        "print(extra); sys.exit(0 if not extra else 3)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_python_dash_m_entry_point(workdir: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "nql_lsp", "--check", "q.nql", "--output-format", "concise"],

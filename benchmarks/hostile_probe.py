@@ -353,6 +353,20 @@ def attack(group: str, name: str) -> Callable[[Attack], Attack]:
     return register
 
 
+def expect_exit(c: Client, status: int, what: str) -> None:
+    """Send ``exit``; the process must end within 5 s with ``status`` (LSP: 0 after shutdown, else 1)."""
+    c.notify("exit")
+    try:
+        code = c.proc.wait(5)
+    except subprocess.TimeoutExpired:
+        c.proc.kill()
+        raise ProbeError(f"{what} did not end the process in 5 s") from None
+    finally:
+        c.stop()
+    if code != status:
+        raise ProbeError(f"{what}: status {code}, not {status}")
+
+
 def expect_error(answer: dict[str, Any], code: int | tuple[int, ...], what: str) -> None:
     codes = (code,) if isinstance(code, int) else code
     error = answer.get("error")
@@ -1080,47 +1094,20 @@ def _(p: Probe) -> None:
         "textDocument/didOpen",
         {"textDocument": {"uri": "file:///a.nql", "languageId": "nql", "version": 1, "text": "x"}},
     )
-    c.notify("exit")
-    try:
-        code = c.proc.wait(5)
-    except subprocess.TimeoutExpired:
-        c.proc.kill()
-        raise ProbeError("exit after shutdown did not end the process in 5 s") from None
-    finally:
-        c.stop()
-    if code != 0:
-        raise ProbeError(f"exit after shutdown: status {code}")
+    expect_exit(c, 0, "exit after shutdown")
 
 
 @attack("lifecycle", "exit without shutdown -> status 1")
 def _(p: Probe) -> None:
     c = p.fresh()
     c.initialize()
-    c.notify("exit")
-    try:
-        code = c.proc.wait(5)
-    except subprocess.TimeoutExpired:
-        c.proc.kill()
-        raise ProbeError("exit did not end the process in 5 s") from None
-    finally:
-        c.stop()
-    if code != 1:
-        raise ProbeError(f"exit without shutdown: status {code}")
+    expect_exit(c, 1, "exit without shutdown")
 
 
 @attack("lifecycle", "exit before initialize -> status 1")
 def _(p: Probe) -> None:
     c = p.fresh()
-    c.notify("exit")
-    try:
-        code = c.proc.wait(5)
-    except subprocess.TimeoutExpired:
-        c.proc.kill()
-        raise ProbeError("exit did not end the process in 5 s") from None
-    finally:
-        c.stop()
-    if code != 1:
-        raise ProbeError(f"exit before initialize: status {code}")
+    expect_exit(c, 1, "exit before initialize")
 
 
 @attack("lifecycle", "exit while a big analysis runs -> prompt exit")
@@ -1133,16 +1120,9 @@ def _(p: Probe) -> None:
     time.sleep(0.3)
     c.response(c.request("shutdown"), timeout=30)
     t0 = time.monotonic()
-    c.notify("exit")
-    try:
-        code = c.proc.wait(5)
-    except subprocess.TimeoutExpired:
-        c.proc.kill()
-        raise ProbeError("exit while analysing did not end the process in 5 s") from None
-    finally:
-        c.stop()
-    if code != 0 or time.monotonic() - t0 > 2:
-        raise ProbeError(f"exit while analysing: status {code} after {time.monotonic() - t0:.1f} s")
+    expect_exit(c, 0, "exit while analysing")
+    if time.monotonic() - t0 > 2:
+        raise ProbeError(f"exit while analysing took {time.monotonic() - t0:.1f} s")
 
 
 @attack("lifecycle", "stdin closed without exit -> the process ends")

@@ -11,13 +11,8 @@ from nql_lsp.language.catalog import AGGREGATES, EXPORTER_SKIPPED, TYPES
 from nql_lsp.language.schema import SYSTEM_SCHEMA, TRASHED_PATH, TRASHED_TYPE
 from nql_lsp.language.shapes import State, by_exporter, shape_of
 
-REQUIRED_COLUMNS = (
-    "project_id",
-    "run_id",
-    "attribute_path",
-    "attribute_type",
-    "step",
-    "timestamp",
+#: The exporter columns a group keeps one value of (a series' points are aggregated instead).
+_VALUE_COLUMNS = (
     "int_value",
     "float_value",
     "string_value",
@@ -25,6 +20,17 @@ REQUIRED_COLUMNS = (
     "datetime_value",
     "string_set_value",
     "file_value",
+)
+
+#: The columns of an exporter file, in its schema's order (neptune_exporter/model.py SCHEMA).
+REQUIRED_COLUMNS = (
+    "project_id",
+    "run_id",
+    "attribute_path",
+    "attribute_type",
+    "step",
+    "timestamp",
+    *_VALUE_COLUMNS,
     "histogram_value",
 )
 
@@ -152,18 +158,6 @@ def summary_sql(into: str = "") -> tuple[str, ...]:
            ON a.run_id = k.run_id
     GROUP BY k.run_id ORDER BY k.run_id""",
     )
-
-
-#: The exporter columns a group keeps one value of (a series' points are aggregated instead).
-_VALUE_COLUMNS = (
-    "int_value",
-    "float_value",
-    "string_value",
-    "bool_value",
-    "datetime_value",
-    "string_set_value",
-    "file_value",
-)
 
 
 #: A run's key in the summary: its project and exporter run id (runs of two projects never merge).

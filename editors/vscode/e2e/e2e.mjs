@@ -290,9 +290,10 @@ try {
     const fix = page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Remove the redundant part' });
     await fix.first().waitFor(); // the preferred fix is the focused row
     await page.keyboard.press('Enter');
+    // The editor renders spaces as U+00A0: wait on the clause's operator alone, which the fix removes.
     await page.waitForFunction(
       () => !document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText
-        .includes('> 3'),
+        .includes('AND'),
     );
     const text = await editorText();
     expect(text === '`x`:int > 5', `after the fix: ${JSON.stringify(text)}`);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nql_lsp.language.records import fields_of
-from nql_lsp.syntax.parser import _fast_parse, expected_at, parse
+from nql_lsp.syntax.parser import _fast_attempt, _fast_parse, expected_at, parse
 from nql_lsp.syntax.tree import Clause, Group, Logical, Not, Token
 
 from .conftest import marked
@@ -242,5 +242,9 @@ def test_a_query_of_the_usual_length_takes_no_checkpoints_and_a_long_one_one_eve
     for offset in range(len(short) + 1):  # completion then parses from the start, with the same answer
         assert expected_at(short, offset, parsed) == expected_at(short, offset)
     long = " OR ".join(f"`m/{i}`:float >= {i}" for i in range(20))  # 20 clauses of 5 tokens, 19 ORs
-    indexes = [c.index for c in parse(long).checkpoints]
-    assert indexes == [48, 64, 80, 96, 112]
+    # Token by token, a checkpoint every 16 tokens from the 48th.
+    assert [c.index for c in _fast_attempt(long, clauses=False).checkpoints] == [48, 64, 80, 96, 112]
+    # A clause taken whole is never cut by one: a checkpoint falling due inside it is taken at the `OR` after
+    # it. The 48th token is an `OR` (8 clauses and 8 `OR`s); 16 later falls in the third clause after it
+    # (tokens 61-65), so the next is the `OR` at 66, and so on.
+    assert [c.index for c in parse(long).checkpoints] == [48, 66, 84, 102]

@@ -160,3 +160,63 @@ def test_a_long_query_broken_at_the_end_resumes_from_a_checkpoint() -> None:
     assert isinstance(prefix, _CleanPrefix)
     checkpoint = prefix.resume_point()
     assert checkpoint is not None and checkpoint.index > len(prefix.tokens) - 40
+
+
+# Pieces of clauses with the words the whole-clause path must refuse or classify exactly as the token loop
+# does: keywords as names, types and values, calls, keyword operators in any case, escapes, odd spacing.
+# Each list holds the usual pieces three times over, so that most drawn queries parse and both kinds of
+# outcome are compared.
+def _mostly(usual: list[str], odd: list[str]) -> st.SearchStrategy[str]:
+    return st.sampled_from(usual * 3 + odd)
+
+
+_SPACE = _mostly(["", " "], ["  ", "\n", "\t "])
+_CLAUSE_NAME = _mostly(["`a`", "a", "`sys/tags`", "a.b", "`名前`"], ["not", "And", "last", "exists", r"`x\`y`"])
+_CLAUSE_TYPE = _mostly([":float", ":floatSeries", ":int", ":string", ""], [":NOT", ":or", ":"])
+_CLAUSE_OP = _mostly(
+    ["=", "==", ">=", ">", "<", "<=", "!=", "CONTAINS", "not contains", "NOT MATCHES", "matches"],
+    ["exists", "NOT EXISTS", "not", "=>", "<>", "!"],
+)
+_CLAUSE_VALUE = _mostly(
+    ["1", "0.5", '"x"', r'"a\"b"', "'y'", "-7d", "日本"], ["", "and", "not", "exists", '"open', "x(", '"x"y']
+)
+
+
+@st.composite
+def clause_text(draw: st.DrawFn) -> str:
+    space = draw(_SPACE)
+    field = draw(_CLAUSE_NAME) + draw(_CLAUSE_TYPE)
+    if draw(st.booleans()):
+        field = draw(_mostly(["last", "max"], ["NOT", "x1"])) + draw(_SPACE) + "(" + space + field + ")"
+    op = draw(_CLAUSE_OP)
+    value = "" if "xists" in op.lower() and draw(st.booleans()) else draw(_SPACE) + draw(_CLAUSE_VALUE)
+    return field + space + op + value
+
+
+@st.composite
+def clauses_text(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(clause_text(), min_size=1, max_size=6))
+    out = ""
+    for i, part in enumerate(parts):
+        if i:
+            out += draw(_mostly([" AND ", " OR ", "\nOR ", " and NOT "], [")", " OR (", ""]))
+        out += draw(_mostly(["", "NOT "], ["( "])) + part
+    return out + draw(_mostly(["", " "], [")", " AND"]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(clauses_text())
+def test_clauses_taken_whole_parse_as_token_by_token(text: str) -> None:
+    """The fast path's whole-clause match gives the very tokens, tree and outcome of its token loop."""
+    from nql_lsp.syntax.parser import _fast_attempt
+    from nql_lsp.syntax.parsed import ParseResult
+    from nql_lsp.syntax.tree import dump
+
+    whole, by_token = _fast_attempt(text), _fast_attempt(text, clauses=False)
+    assert type(whole) is type(by_token), text
+    spans = [(t.kind, t.text, t.start, t.end) for t in whole.tokens]
+    if isinstance(whole, ParseResult) and isinstance(by_token, ParseResult):
+        assert dump(whole.tree) == dump(by_token.tree), text
+        assert spans == [(t.kind, t.text, t.start, t.end) for t in by_token.tokens], text
+    else:  # the same tokens up to the one the parse stopped at (which recovery lexes again)
+        assert spans[:-1] == [(t.kind, t.text, t.start, t.end) for t in by_token.tokens][:-1], text

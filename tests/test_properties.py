@@ -200,6 +200,8 @@ def clauses_text(draw: st.DrawFn) -> str:
     for i, part in enumerate(parts):
         if i:
             out += draw(_mostly([" AND ", " OR ", "\nOR ", " and NOT "], [")", " OR (", ""]))
+        if draw(st.booleans()):  # a group of one clause, taken whole too
+            part = "(" + draw(_SPACE) + part + draw(_SPACE) + ")"
         out += draw(_mostly(["", "NOT "], ["( "])) + part
     return out + draw(_mostly(["", " "], [")", " AND"]))
 
@@ -208,8 +210,8 @@ def clauses_text(draw: st.DrawFn) -> str:
 @given(clauses_text())
 def test_clauses_taken_whole_parse_as_token_by_token(text: str) -> None:
     """The fast path's whole-clause match gives the very tokens, tree and outcome of its token loop."""
-    from nql_lsp.syntax.parser import _fast_attempt
     from nql_lsp.syntax.parsed import ParseResult
+    from nql_lsp.syntax.parser import _fast_attempt
     from nql_lsp.syntax.tree import dump
 
     whole, by_token = _fast_attempt(text), _fast_attempt(text, clauses=False)

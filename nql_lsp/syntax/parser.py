@@ -82,16 +82,17 @@ _MASTER = re.compile(
 )
 _LONGEST_KEYWORD = max(map(len, terminals.keywords()))
 
-# A whole simple clause at once (``(last(`a`:float) >= 0.5``, `` `b`:string NOT CONTAINS "x"``), the
-# commonest stretch of every query: one match instead of the seven to nine tokens' lexing and the dozen
-# LALR steps between them. Each alternative is the master regex's own for that token, so the tokens end
-# where the master regex would end them; a word is taken only where the fast path would classify it as a
-# plain word (or a keyword operator as that keyword), and anything else (a keyword for a name, an
-# unterminated string, a missing value) is left to the token-by-token loop.
+# A whole simple clause at once, in parentheses or not (``(last(`a`:float) >= 0.5)``, `` `b`:string NOT
+# CONTAINS "x"``), the commonest stretch of every query: one match instead of the seven to eleven tokens'
+# lexing and the dozen LALR steps between them. Each alternative is the master regex's own for that
+# token, so the tokens end where the master regex would end them; a word is taken only where the fast path
+# would classify it as a plain word (or a keyword operator as that keyword), and anything else (a keyword
+# for a name, an unterminated string, a missing value, a group of more) is left to the token loop.
 _W = r"""[^\s`"'():=!<>]"""
 _CLAUSE = re.compile(
     rf"""
     \s*+
+    (?:(?P<open>\()\s*+)?
     (?:(?P<func>[A-Za-z_][A-Za-z0-9_]*+)\s*+(?P<lpar>\()\s*+)?
     (?P<name>`[^`\\]*+(?:\\[\s\S][^`\\]*+)*+`|{_W}++)
     (?:\s*+(?P<colon>:)\s*+(?P<type>{_W}++))?
@@ -102,11 +103,26 @@ _CLAUSE = re.compile(
       | (?:(?P<not>[Nn][Oo][Tt])\s++)?(?:(?P<kw>(?i:contains|matches))|(?P<exists>(?i:exists)))(?!{_W})
     )
     (?(exists)|\s*+(?P<value>"[^"\\]*+(?:\\[\s\S][^"\\]*+)*+"|'[^'\\]*+(?:\\[\s\S][^'\\]*+)*+'|{_W}++))
+    (?(open)\s*+(?P<close>\)))
     """,
     re.VERBOSE,
 )
 # ``_clause_at`` unpacks the groups' spans in this order.
-assert list(_CLAUSE.groupindex) == ["func", "lpar", "name", "colon", "type", "rpar", "sym", "not", "kw", "exists", "value"]
+assert list(_CLAUSE.groupindex) == [
+    "open",
+    "func",
+    "lpar",
+    "name",
+    "colon",
+    "type",
+    "rpar",
+    "sym",
+    "not",
+    "kw",
+    "exists",
+    "value",
+    "close",
+]
 _SYMBOL_KINDS = {spelling: name for name, spelling in terminals.PUNCTUATION.items()}
 _VALUE_KINDS = {'"': "STRING", "'": "SQ_STRING"}
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -264,23 +280,24 @@ _CONNECTIVES = frozenset(terminals.CONNECTIVES)
 
 _ALL_KEYWORDS = terminals.keywords()
 # The states in which a clause may start, all of which accept a bare name, a backquoted one and a call,
-# and the state a clause goes to from them (the same for all, as it happens; a test says so).
-_CLAUSE_STARTS: dict[int, int] = {
-    state: row["clause"]
+# with the states a clause and a parenthesised clause (a `not_expr`) go to from them.
+_CLAUSE_STARTS: dict[int, tuple[int, int]] = {
+    state: (row["clause"], row["not_expr"])
     for state, row in enumerate(lalr_table.STATES)
-    if "clause" in row and {"WORD", "QNAME", FUNC} <= row.keys()
+    if "clause" in row and {"WORD", "QNAME", FUNC, "LPAR"} <= row.keys()
 }
 
 
-def _clause_at(text: str, pos: int, tokens: list[Token]) -> tuple[Clause, int, int] | None:
-    """The simple clause starting at ``pos`` (after whitespace), its tokens appended to ``tokens``, with
-    where it ends and how many tokens it has; None (and nothing appended) for anything else.
+def _clause_at(text: str, pos: int, tokens: list[Token]) -> tuple[Clause | Group, int, int] | None:
+    """The simple clause (or the group of one) starting at ``pos`` (after whitespace), its tokens appended
+    to ``tokens``, with where it ends and how many tokens it has; None (and nothing appended) for anything
+    else.
 
     Written out flat, as the token loop is: a helper per token or node would cost as much as the loop."""
     m = _CLAUSE.match(text, pos)
     if m is None:
         return None
-    _, func, lpar, name, colon, type_, rpar, sym, not_, kw, exists, value = m.regs
+    _, open_, func, lpar, name, colon, type_, rpar, sym, not_, kw, exists, value, close = m.regs
     keywords = _ALL_KEYWORDS
     name_text = text[name[0] : name[1]]
     bare = name_text[0] != "`"
@@ -302,6 +319,10 @@ def _clause_at(text: str, pos: int, tokens: list[Token]) -> tuple[Clause, int, i
     count = len(tokens)
     add = tokens.append
     new = object.__new__
+    if open_[0] >= 0:
+        group_start = new(Token)
+        group_start.kind, group_start.text, group_start.start, group_start.end = "LPAR", "(", open_[0], open_[1]
+        add(group_start)
     if func[0] >= 0:
         head = new(Token)
         head.kind, head.text, head.start, head.end = FUNC, text[func[0] : func[1]], func[0], func[1]
@@ -319,14 +340,15 @@ def _clause_at(text: str, pos: int, tokens: list[Token]) -> tuple[Clause, int, i
         written.kind, written.text, written.start, written.end = WORD, type_text, type_[0], type_[1]
         add(sep)
         add(written)
-        lhs: Field | Aggregate = Field(Name(tok), sep, written)
+        field = Field(Name(tok), sep, written)
     else:
-        lhs = Field(Name(tok))
+        field = Field(Name(tok))
+    lhs: Field | Aggregate = field
     if func[0] >= 0:
         closing = new(Token)
         closing.kind, closing.text, closing.start, closing.end = "RPAR", ")", rpar[0], rpar[1]
         add(closing)
-        lhs = Aggregate(head, opening, lhs, closing)
+        lhs = Aggregate(head, opening, field, closing)
     if sym[0] >= 0:
         spelled = text[sym[0] : sym[1]]
         tok = new(Token)
@@ -348,8 +370,15 @@ def _clause_at(text: str, pos: int, tokens: list[Token]) -> tuple[Clause, int, i
         tok = new(Token)
         tok.kind, tok.text, tok.start, tok.end = value_kind, value_text, value[0], value[1]
         add(tok)
-        return Clause(lhs, operator, Value(tok)), value[1], len(tokens) - count
-    return Clause(lhs, operator), m.end(), len(tokens) - count
+        clause = Clause(lhs, operator, Value(tok))
+    else:
+        clause = Clause(lhs, operator)
+    if open_[0] < 0:
+        return clause, m.end(), len(tokens) - count
+    group_end = new(Token)
+    group_end.kind, group_end.text, group_end.start, group_end.end = "RPAR", ")", close[0], close[1]
+    add(group_end)
+    return Group(group_start, clause, group_end), close[1], len(tokens) - count
 
 
 def _fast_parse(text: str) -> ParseResult | None:
@@ -384,11 +413,11 @@ def _fast_attempt(text: str, clauses: bool = True) -> ParseResult | CleanPrefix:
     clause_at = _clause_at
     pos = 0
     if lalr_table.START in clause_starts and (found := clause_at(text, 0, tokens)) is not None:
-        clause, pos, count = found
-        goto = clause_starts[lalr_table.START]
-        push_state(goto)
-        push_value(clause)
-        row = states[goto]
+        node, pos, count = found
+        target = clause_starts[lalr_table.START][type(node) is Group]
+        push_state(target)
+        push_value(node)
+        row = states[target]
         until_checkpoint -= count
     lex = _MASTER.finditer
     while pos >= 0:  # the lexer restarts after each clause taken whole
@@ -462,11 +491,11 @@ def _fast_attempt(text: str, clauses: bool = True) -> ParseResult | CleanPrefix:
                 if len(state_stack) <= CHECKPOINT_DEPTH:
                     checkpoints.append(take(end, len(tokens), state_stack, value_stack))
             if action in clause_starts and (found := clause_at(text, end, tokens)) is not None:
-                clause, resume, count = found
-                goto = clause_starts[action]
-                push_state(goto)
-                push_value(clause)
-                row = states[goto]
+                node, resume, count = found
+                target = clause_starts[action][type(node) is Group]
+                push_state(target)
+                push_value(node)
+                row = states[target]
                 until_checkpoint = max(until_checkpoint - count, 1)  # the next token's end, if due
                 break
         pos = resume

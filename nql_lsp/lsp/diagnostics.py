@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from lsprotocol import types
 
@@ -39,6 +40,17 @@ def severity_of(d: Diagnostic, overrides: Mapping[str, str]) -> str:
     return overrides.get(d.code, d.severity.value)
 
 
+@cache
+def _described(code: str) -> types.CodeDescription:
+    """A code's documentation link, made once per code: a document may hold a thousand of one code."""
+    return types.CodeDescription(href=rule_url(code))
+
+
+@cache
+def _tags(code: str, tags: frozenset[Tag]) -> list[types.DiagnosticTag] | None:
+    return [_TAGS[t] for t in sorted(tags)] or None
+
+
 def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: ResolvedCapabilities) -> types.Diagnostic:
     related = None
     if d.related and flags.related_information:
@@ -52,11 +64,11 @@ def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: Reso
         range=pos.range(d.start, d.end),
         severity=_SEVERITY[level],
         code=d.code,
-        code_description=types.CodeDescription(href=rule_url(d.code)) if flags.code_description else None,
+        code_description=_described(d.code) if flags.code_description else None,
         source="nql",
         message=d.message,
         related_information=related,
-        tags=[_TAGS[t] for t in sorted(d.rule.tags)] or None,
+        tags=_tags(d.code, d.rule.tags),
     )
 
 

@@ -28,10 +28,14 @@ def _units(ch: str, encoding: Encoding) -> int:
 class LineIndex:
     """Line starts of one text. Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as LSP defines them."""
 
-    __slots__ = ("_starts", "text")
+    __slots__ = ("_ascii", "_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # In ASCII every encoding counts code points: a position is then its offset from the line start,
+        # with no slice of the line to measure (a diagnostic late on a 25,000-character line sliced that
+        # much for each end of its range).
+        self._ascii = text.isascii()
         if "\r" not in text:
             # The usual case, at C speed: each line starts one past the end of the one before.
             starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
@@ -91,7 +95,7 @@ class LineIndex:
         line = self.line_of(offset)
         start = self._starts[line]
         offset = min(offset, self.line_end(line))
-        if encoding == "utf-32":
+        if encoding == "utf-32" or self._ascii:
             return line, offset - start
         segment = self.text[start:offset]
         if segment.isascii():
@@ -106,7 +110,7 @@ class LineIndex:
             return len(self.text)
         start = self._starts[line]
         end = self.line_end(line)
-        if encoding == "utf-32":
+        if encoding == "utf-32" or self._ascii:
             return min(start + max(character, 0), end)
         if character <= 0:
             return start

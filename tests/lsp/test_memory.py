@@ -61,3 +61,38 @@ async def test_no_future_is_kept_for_a_notification_once_handled():
     await wire.barrier()
     kept = wire.server.protocol._request_futures
     assert len(kept) <= 2, f"{len(kept)} futures kept after 150 notifications"
+
+
+def test_freed_memory_can_be_handed_back_on_this_system():
+    """glibc's malloc_trim is found and called (every CI machine runs Linux with glibc)."""
+    from nql_lsp.lsp.memory import release_freed
+
+    assert release_freed() is True
+
+
+@pytest.mark.asyncio
+async def test_closing_a_large_document_or_the_last_one_hands_freed_memory_back(monkeypatch):
+    from nql_lsp.lsp.handlers import did_close
+    from nql_lsp.lsp.memory import LARGE_DOCUMENT
+
+    calls: list[int] = []
+    monkeypatch.setattr(did_close, "release_freed", lambda: calls.append(1) or True)
+    wire = Wire()
+    await wire.initialize({}, {"nql": {"runs": False}})
+    await wire.barrier()
+    for name in ("a", "b", "c"):
+        wire.open(f"file:///w/{name}.nql", _query(1))
+    large = " OR ".join(_query(i) for i in range(LARGE_DOCUMENT // 40))
+    assert len(large) >= LARGE_DOCUMENT
+    wire.open("file:///w/large.nql", large)
+    await wire.barrier()
+    wire.notify("textDocument/didClose", {"textDocument": {"uri": "file:///w/a.nql"}})
+    await wire.barrier()
+    assert calls == []  # a small document, with others still open: nothing worth a trim
+    wire.notify("textDocument/didClose", {"textDocument": {"uri": "file:///w/large.nql"}})
+    await wire.barrier()
+    assert calls == [1]
+    for name in ("b", "c"):
+        wire.notify("textDocument/didClose", {"textDocument": {"uri": f"file:///w/{name}.nql"}})
+    await wire.barrier()
+    assert calls == [1, 1]  # the last document closed

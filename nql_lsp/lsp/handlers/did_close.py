@@ -7,6 +7,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from nql_lsp.lsp.context import Context
+from nql_lsp.lsp.memory import LARGE_DOCUMENT, release_freed
 
 
 def handle(ctx: Context, params: types.DidCloseTextDocumentParams) -> None:
@@ -25,3 +26,9 @@ def handle(ctx: Context, params: types.DidCloseTextDocumentParams) -> None:
     session.runs.forget(texts)
     if not session.capabilities.pull_diagnostics:
         ctx.client.publish(uri, [])
+    if len(doc.text) >= LARGE_DOCUMENT or not any(True for _ in session.documents):
+        ctx.scheduler.soon(("release memory", ""), _release)
+
+
+def _release() -> None:
+    release_freed()

@@ -111,6 +111,22 @@ def test_check_against_learned_runs(runs_file: Path, tmp_path: Path, capsys: pyt
     assert f"{query}:1:35: NQL111 this clause can match no run: `acc` is a float in 3 runs, not a floatSeries" in out
 
 
+def test_a_models_query_is_not_checked_against_the_runs(
+    runs_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runs say nothing of a model's fields: a ``fetch_models_table`` query is checked against the
+    ``sys/`` fields alone, where the same query in ``fetch_runs_table`` gets the runs' warning."""
+    code = tmp_path / "notebook.py"
+    code.write_text(
+        'm = project.fetch_models_table(query="last(los:floatSeries) > 1")\n'
+        'r = project.fetch_runs_table(query="last(los:floatSeries) > 1")\n',
+        encoding="utf-8",
+    )
+    assert main(["--check", str(code), "--runs", str(runs_file), "--output-format", "concise"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines() if "NQL110" in line] == [f"{code}:2:42"]
+
+
 def test_preview_over_a_parquet_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from .parquet_export import write_export
     from .runs_fixtures import small_runs

@@ -370,3 +370,21 @@ def test_tolerant_finding_keeps_queries_around_a_broken_line() -> None:
         (d,) = file_diagnostics(q, analyze(q.text))
         assert text[d.start : d.end] == "flot"
     assert find_queries_tolerant("def f(:\n    x = (\n") == []
+
+
+def test_each_query_knows_what_it_filters() -> None:
+    """Runs, models or model versions, by the method given it; a query marked ``# nql`` is a runs query."""
+    text = (
+        'a = project.fetch_models_table(query="`x`:int = 1")\n'
+        'b = model.fetch_model_versions_table(query="`y`:int = 1")\n'
+        'c = project.fetch_runs_table(query="`z`:int = 1")\n'
+        'D = "`w`:int = 1"  # nql\n'
+        'e = project.fetch_runs_df(query="`v`:int = 1")\n'
+    )
+    assert [(q.text[1], q.about) for q in find_queries(text)] == [
+        ("x", "models"),
+        ("y", "model versions"),
+        ("z", "runs"),
+        ("w", "runs"),
+        ("v", "runs"),
+    ]

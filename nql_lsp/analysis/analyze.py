@@ -13,6 +13,7 @@ from nql_lsp.analysis.lints import lint
 from nql_lsp.diagnostics import Diagnostic
 from nql_lsp.language.catalog import MAX_QUERY_LENGTH
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
+from nql_lsp.sources.query import RUNS, QuerySource
 from nql_lsp.syntax.parsed import too_long
 from nql_lsp.syntax.parser import ParseResult, parse
 from nql_lsp.syntax.records import ValueRecord
@@ -43,6 +44,13 @@ class Analysis(ValueRecord):
             if info.clause is clause:
                 return info
         return None
+
+
+def schema_for(source: QuerySource, schema: Schema) -> Schema:
+    """The schema ``source`` is checked against: ``schema`` (learned from runs, say) for a runs query, the
+    built-in ``sys/`` fields alone for a models or model versions query, whose fields no runs file holds
+    (checking one against runs would call every model field unknown)."""
+    return schema if source.about == RUNS else SYSTEM_SCHEMA
 
 
 def analyze(text: str, schema: Schema = SYSTEM_SCHEMA, *, lints: bool = True) -> Analysis:

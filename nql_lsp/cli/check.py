@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from nql_lsp.analysis.analyze import analyze
+from nql_lsp.analysis.analyze import analyze, schema_for
 from nql_lsp.analysis.holes import file_diagnostics
 from nql_lsp.cli.exit_codes import ExitCode
 from nql_lsp.cli.render import FORMATTERS, FileReport, note
@@ -68,7 +68,7 @@ def run_check(
 def _report(source: SourceFile, schema: Schema, stdin_filename: str | None) -> FileReport:
     for message in source.notes:
         note(message)
-    diagnostics = [d for q in source.queries for d in file_diagnostics(q, analyze(q.text, schema))]
+    diagnostics = [d for q in source.queries for d in file_diagnostics(q, analyze(q.text, schema_for(q, schema)))]
     diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
     name = (stdin_filename or "-") if source.path == "-" else source.path
     return FileReport(name, LineIndex(source.text), diagnostics)

@@ -36,8 +36,8 @@ class AnalysisPlan:
 
     def run(self, wanted: Callable[[], bool] = lambda: True) -> list[QueryAnalysis] | None:
         """The analyses, or None when ``wanted()`` says, before starting, that the text has moved on."""
-        from nql_lsp.analysis.analyze import analyze
+        from nql_lsp.analysis.analyze import analyze, schema_for
 
         if not wanted():
             return None
-        return [QueryAnalysis(r, analyze(r.text, self.schema)) for r in self.regions]
+        return [QueryAnalysis(r, analyze(r.text, schema_for(r.source, self.schema))) for r in self.regions]

@@ -38,7 +38,7 @@ def completion(
         return types.CompletionList(is_incomplete=False, items=[])
     snap, query_offset = found
     region = snap.region
-    items: Sequence[CompletionItem] = complete(snap.analysis, query_offset, documents.schema)
+    items: Sequence[CompletionItem] = complete(snap.analysis, query_offset, documents.schema_of(region))
     line = position.line
     line_start, line_end = doc.lines.line_start(line), doc.lines.line_end(line)
     embedded = region.source.in_code

@@ -202,6 +202,12 @@ class Documents:
             self._schema = LayeredSchema((*self.layers.values(), SYSTEM_SCHEMA)) if self.layers else SYSTEM_SCHEMA
         return self._schema
 
+    def schema_of(self, region: Region) -> Schema:
+        """The schema a region's query is read against: the runs' for a runs query, else only ``sys/``."""
+        from nql_lsp.analysis.analyze import schema_for
+
+        return schema_for(region.source, self.schema)
+
     def set_schema_layer(self, name: str, schema: Schema | None) -> None:
         """Add, replace (or with None remove) a named schema layer; earlier layers win.
 
@@ -268,7 +274,7 @@ class Documents:
             return None
         if layouts[0].text == regions[0].text:
             return [(regions[0], list(layouts[0].diagnostics))]
-        result = update(layouts[0], regions[0].text, self.schema)
+        result = update(layouts[0], regions[0].text, self.schema_of(regions[0]))
         if result is None:
             return None
         doc.keep_layouts([result[0]], self.generation)

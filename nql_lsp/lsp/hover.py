@@ -18,7 +18,7 @@ def hover(
     if found is None:
         return None
     snap, offset = found
-    info: HoverInfo | None = core_hover(snap.analysis, offset, documents.schema)
+    info: HoverInfo | None = core_hover(snap.analysis, offset, documents.schema_of(snap.region))
     if info is None:
         return None
     return types.Hover(

@@ -26,6 +26,7 @@ from lsprotocol import types
 from nql_lsp.lsp.analyses import QueryAnalysis
 from nql_lsp.lsp.documents import Documents
 from nql_lsp.lsp.positions import Positions
+from nql_lsp.sources.query import RUNS
 
 if TYPE_CHECKING:
     from nql_lsp.evaluation.evaluate import Preview
@@ -273,8 +274,8 @@ def code_lenses(state: RunsState, snapshots: list[QueryAnalysis], uri: str, pos:
     if not state.ready:
         return lenses
     for index, snap in enumerate(snapshots):
-        if snap.analysis.parsed.errors or not snap.region.text.strip():
-            continue
+        if snap.analysis.parsed.errors or not snap.region.text.strip() or snap.region.source.about != RUNS:
+            continue  # a models query matches no run: no count to show
         result = state.preview(snap.region.text)
         if result is None or result.error is not None:
             continue
@@ -301,7 +302,7 @@ def inlay_hints(
     lo, hi = pos.offset(within.start), pos.offset(within.end)
     for snap in snapshots:
         region = snap.region
-        if snap.analysis.parsed.errors or region.file_end < lo or region.file_start > hi:
+        if snap.analysis.parsed.errors or region.file_end < lo or region.file_start > hi or region.source.about != RUNS:
             continue
         if len(snap.analysis.clauses) < 2:
             continue  # the lens already says it
@@ -327,6 +328,15 @@ def _region_text(snaps: list[QueryAnalysis], index: Any) -> str | None:
     return snaps[i].region.text if 0 <= i < len(snaps) else None
 
 
+def _not_about_runs(snaps: list[QueryAnalysis], index: Any) -> dict[str, Any] | None:
+    """The error for a command on a query that filters models or model versions: runs cannot answer it."""
+    i = index if isinstance(index, int) and not isinstance(index, bool) else 0
+    about = snaps[i].region.source.about if 0 <= i < len(snaps) else RUNS
+    if about == RUNS:
+        return None
+    return error_result(f"this query filters {about}, not runs: the runs cannot answer it")
+
+
 def preview_command(state: RunsState, snapshots: list[QueryAnalysis], index: Any) -> dict[str, Any]:
     """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
     if not state.ready:
@@ -334,6 +344,8 @@ def preview_command(state: RunsState, snapshots: list[QueryAnalysis], index: Any
     text = _region_text(snapshots, index)
     if text is None:
         return error_result("the document holds no query there")
+    if (refused := _not_about_runs(snapshots, index)) is not None:
+        return refused
     result = state.preview(text)
     if result is None:
         return error_result("no runs are loaded")
@@ -391,5 +403,7 @@ def explain_command(state: RunsState, snapshots: list[QueryAnalysis], run_id: An
     text = _region_text(snapshots, index)
     if text is None:
         return error_result("the document holds no query there")
+    if (refused := _not_about_runs(snapshots, index)) is not None:
+        return refused
     message = state.explain(text, run_id)
     return {"runId": run_id, "message": message, "markdown": message}

@@ -164,7 +164,7 @@ def _find(source: str, python: str) -> list[QuerySource]:
 def _through(cell: CharMap, q: QuerySource) -> QuerySource:
     """The cell query mapped on into the notebook file."""
     code = None if q.code_span is None else (cell.to_file(q.code_span[0]), cell.to_file_end(q.code_span[1]))
-    return EmbeddedQuery(q.text, Through(cell, q), q.holes, q.multiline, code)
+    return EmbeddedQuery(q.text, Through(cell, q), q.holes, q.multiline, code, about=q.about)
 
 
 def extract_notebook(text: str) -> Extraction:

@@ -22,19 +22,18 @@ from nql_lsp.language.records import ValueRecord
 from nql_lsp.sources.holes import WORD_PLACEHOLDER, placeholder
 from nql_lsp.sources.literals import Decoded, Literal, LiteralError, decode, encode, scan_literal, scan_literals
 from nql_lsp.sources.mapping import CharMap, Encoder, Segment
-from nql_lsp.sources.query import EmbeddedQuery, Extraction, QuerySource
+from nql_lsp.sources.query import MODEL_VERSIONS, MODELS, RUNS, EmbeddedQuery, Extraction, QuerySource
 
-#: Methods whose ``query=`` argument is raw NQL: neptune-client's tables and neptune-fetcher's read-only
-#: project. neptune-query's ``fetch_*`` functions take regexes and ``Filter`` objects instead.
-QUERY_METHODS = frozenset(
-    {
-        "fetch_runs_table",
-        "fetch_models_table",
-        "fetch_model_versions_table",
-        "fetch_runs_df",
-        "fetch_experiments_df",
-    }
-)
+#: Methods whose ``query=`` argument is raw NQL, with what it filters: neptune-client's tables and
+#: neptune-fetcher's read-only project. neptune-query's ``fetch_*`` functions take regexes and ``Filter``
+#: objects instead. A string a ``# nql`` comment marks is taken for a runs query.
+QUERY_METHODS: dict[str, str] = {
+    "fetch_runs_table": RUNS,
+    "fetch_models_table": MODELS,
+    "fetch_model_versions_table": MODEL_VERSIONS,
+    "fetch_runs_df": RUNS,
+    "fetch_experiments_df": RUNS,
+}
 
 _MARKER = re.compile(r"#[ \t]*nql(?![\w-])", re.IGNORECASE)
 _METHOD = re.compile("|".join(sorted(QUERY_METHODS)))
@@ -70,7 +69,7 @@ class _Lines:
 class _Found(ValueRecord):
     """What one walk over the tree collects."""
 
-    arguments: list[ast.expr]  # query= of the NQL-taking methods
+    arguments: list[tuple[ast.expr, str]]  # query= of the NQL-taking methods, with what each filters
     strings: list[StrNode]  # every string expression, outermost only
     statements: dict[int, ast.stmt]  # the outermost statement starting per line
 
@@ -78,7 +77,7 @@ class _Found(ValueRecord):
 
     def __init__(
         self,
-        arguments: list[ast.expr] | None = None,
+        arguments: list[tuple[ast.expr, str]] | None = None,
         strings: list[StrNode] | None = None,
         statements: dict[int, ast.stmt] | None = None,
     ) -> None:
@@ -107,8 +106,9 @@ def _walk(tree: ast.AST, hot: list[int], whole: set[int]) -> _Found:
         if kind is ast.Call:
             func = node.func  # type: ignore[attr-defined]
             name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
-            if name in QUERY_METHODS:
-                found.arguments.extend(kw.value for kw in node.keywords if kw.arg == "query")  # type: ignore[attr-defined]
+            about = QUERY_METHODS.get(name) if name is not None else None
+            if about is not None:
+                found.arguments.extend((kw.value, about) for kw in node.keywords if kw.arg == "query")  # type: ignore[attr-defined]
         elif kind is ast.JoinedStr or (kind is ast.Constant and type(node.value) is str):  # type: ignore[attr-defined]
             strings.append(node)  # type: ignore[arg-type]
         elif isinstance(node, ast.stmt):
@@ -233,7 +233,7 @@ def _encoder(text: str, lit: Literal) -> Encoder:
     return enc
 
 
-def build_query(text: str, d: Decoded) -> QuerySource:
+def build_query(text: str, d: Decoded, about: str = RUNS) -> QuerySource:
     """The query with placeholders in its holes, mapped back onto ``text``."""
     chars, starts, ends, segs = [], [], [], []
     holes: list[tuple[int, int]] = []
@@ -262,10 +262,11 @@ def build_query(text: str, d: Decoded) -> QuerySource:
     query = "".join(chars)
     cmap = CharMap(text, query, starts, ends, segs, segments, tuple(holes))
     code = (d.literals[0].start, d.literals[-1].end)
-    return EmbeddedQuery(query, cmap, tuple(holes), multiline=all(lit.triple for lit in d.literals), code_span=code)
+    multiline = all(lit.triple for lit in d.literals)
+    return EmbeddedQuery(query, cmap, tuple(holes), multiline=multiline, code_span=code, about=about)
 
 
-def read_string(text: str, lines: _Lines, node: StrNode) -> QuerySource | None:
+def read_string(text: str, lines: _Lines, node: StrNode, about: str = RUNS) -> QuerySource | None:
     """The query a string expression spells, or None when it is not a plain (non-bytes) literal we can map."""
     start = lines.offset(node.lineno, node.col_offset)
     end = lines.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
@@ -278,7 +279,7 @@ def read_string(text: str, lines: _Lines, node: StrNode) -> QuerySource | None:
         return None
     if not _matches(node, decoded):
         return None
-    return build_query(text, decoded)
+    return build_query(text, decoded, about)
 
 
 def parse_python(text: str) -> ast.Module:
@@ -299,14 +300,15 @@ def find_queries(text: str) -> list[QuerySource]:
     hot.update(m.line for m in markers if m.trailing)
     hot.update(m.next_line for m in markers if not m.trailing and m.next_line)
     found = _walk(tree, sorted(hot), {m.next_line for m in markers if m.next_line})
-    chosen: dict[int, StrNode] = {}
-    for arg in found.arguments:
+    chosen: dict[int, tuple[StrNode, str]] = {}
+    for arg, about in found.arguments:
         if isinstance(arg, ast.JoinedStr | ast.Constant):
-            chosen.setdefault(id(arg), arg)
+            chosen.setdefault(id(arg), (arg, about))
     if markers:
         for node in _marked(found, text, lines, markers):
-            chosen.setdefault(id(node), node)
-    read = [read_string(text, lines, n) for n in sorted(chosen.values(), key=lambda n: (n.lineno, n.col_offset))]
+            chosen.setdefault(id(node), (node, RUNS))
+    ordered = sorted(chosen.values(), key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+    read = [read_string(text, lines, node, about) for node, about in ordered]
     return [q for q in read if q is not None]
 
 

@@ -22,12 +22,25 @@ from nql_lsp.language.records import FrozenRecord
 Span = tuple[int, int]
 
 
+#: What a query filters: runs (``fetch_runs_table``, a ``.nql`` file, a marked string), or the models and
+#: model versions neptune-client's project filtered with NQL too, whose fields no runs file holds.
+RUNS = "runs"
+MODELS = "models"
+MODEL_VERSIONS = "model versions"
+
+
 class QuerySource(Protocol):
     """A query and where it stands in its file."""
 
     @property
     def text(self) -> str:
         """The query as the analysis reads it (each hole holds a placeholder)."""
+        ...
+
+    @property
+    def about(self) -> str:
+        """What the query filters (:data:`RUNS`, :data:`MODELS`, :data:`MODEL_VERSIONS`): only a runs query
+        is checked against, counted over or previewed on runs."""
         ...
 
     @property
@@ -102,8 +115,9 @@ class PlainQuery(FrozenRecord):
     multiline: bool
     in_code: bool
     code_span: Span | None
+    about: str
 
-    __slots__ = ("code_span", "holes", "in_code", "multiline", "start", "text")
+    __slots__ = ("about", "code_span", "holes", "in_code", "multiline", "start", "text")
 
     def __init__(
         self,
@@ -113,6 +127,7 @@ class PlainQuery(FrozenRecord):
         multiline: bool = True,
         in_code: bool = False,
         code_span: Span | None = None,
+        about: str = RUNS,
     ) -> None:
         self.text = text
         self.start = start
@@ -120,6 +135,7 @@ class PlainQuery(FrozenRecord):
         self.multiline = multiline
         self.in_code = in_code
         self.code_span = code_span
+        self.about = about
 
     @property
     def verbatim(self) -> bool:
@@ -176,8 +192,9 @@ class EmbeddedQuery(FrozenRecord):
 
     in_code: bool
     verbatim: bool
+    about: str
 
-    __slots__ = ("code_span", "holes", "in_code", "multiline", "placement", "text", "verbatim")
+    __slots__ = ("about", "code_span", "holes", "in_code", "multiline", "placement", "text", "verbatim")
 
     def __init__(
         self,
@@ -188,6 +205,7 @@ class EmbeddedQuery(FrozenRecord):
         code_span: Span | None = None,
         in_code: bool = True,
         verbatim: bool = False,
+        about: str = RUNS,
     ) -> None:
         self.text = text
         self.placement = placement
@@ -196,6 +214,7 @@ class EmbeddedQuery(FrozenRecord):
         self.code_span = code_span
         self.in_code = in_code
         self.verbatim = verbatim
+        self.about = about
 
     def file_offset(self, offset: int) -> int:
         return self.placement.to_file(offset)

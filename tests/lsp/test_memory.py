@@ -76,7 +76,12 @@ async def test_closing_a_large_document_or_the_last_one_hands_freed_memory_back(
     from nql_lsp.lsp.memory import LARGE_DOCUMENT
 
     calls: list[int] = []
-    monkeypatch.setattr(did_close, "release_freed", lambda: calls.append(1) or True)
+
+    def release() -> bool:
+        calls.append(1)
+        return True
+
+    monkeypatch.setattr(did_close, "release_freed", release)
     wire = Wire()
     await wire.initialize({}, {"nql": {"runs": False}})
     await wire.barrier()

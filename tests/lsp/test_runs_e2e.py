@@ -17,7 +17,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from .conftest import CLIENTS, SERVER, NqlClient, diagnostics, doc_id, open_doc, pos
+from .conftest import CLIENTS, SERVER, NqlClient, diagnostics, doc_id, new_uri, open_doc, pos
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -193,6 +193,36 @@ async def test_a_broken_runs_file_is_reported_and_the_server_keeps_serving(tmp_p
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc_id(uri)))
         assert not lenses
         assert len(messages) == 1  # said once, not again on each request
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_models_query_is_read_without_the_runs(tmp_path):
+    """``fetch_models_table`` filters models, whose fields no runs file holds: its query is checked against
+    the ``sys/`` fields alone (no "no run has it"), gets no count, and the preview says why; the runs query
+    beside it is read against the runs as before."""
+    (tmp_path / "runs.jsonl").write_text("\n".join(json.dumps(r) for r in RUNS), encoding="utf-8")
+    client, _ = await _start(tmp_path, "runs.jsonl")
+    try:
+        text = (
+            'models = project.fetch_models_table(query="`model/stage`:string = \\"prod\\"")\n'
+            'runs = project.fetch_runs_table(query="`model/stage`:string = \\"prod\\"")\n'
+        )
+        uri = open_doc(client, text, uri=new_uri(".py"), language_id="python")
+        lenses = await _lenses(client, uri)
+        # Only the runs query (the second) is counted: no run has the field, so it matches none of 3.
+        assert [(lens.range.start.line, lens.command and lens.command.title) for lens in lenses] == [
+            (1, "matches 0 of 3 runs in runs.jsonl")
+        ]
+        found = await diagnostics(client, uri)
+        assert [(d.code, d.range.start.line) for d in found] == [("NQL110", 1)], found
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="nql.preview", arguments=[uri, 0])
+        )
+        assert result is not None
+        assert result["error"] == "this query filters models, not runs: the runs cannot answer it"
     finally:
         await client.shutdown_session()
         await client.stop()

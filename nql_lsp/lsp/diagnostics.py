@@ -72,6 +72,11 @@ def to_lsp(d: Diagnostic, level: str, doc: Document, pos: Positions, flags: Reso
     )
 
 
+#: What an LSP diagnostic is made from, when it has no related ranges: code, message, severity, and the
+#: (line, character) of its ends.
+SentKey = tuple[str, str, str, tuple[int, int], tuple[int, int]]
+
+
 def lsp_diagnostics(
     documents: Documents,
     doc: Document,
@@ -79,10 +84,29 @@ def lsp_diagnostics(
     overrides: Mapping[str, str],
     flags: ResolvedCapabilities,
     found: list[tuple[Region, list[Diagnostic]]] | None = None,
+    sent: dict[SentKey, types.Diagnostic] | None = None,
 ) -> list[types.Diagnostic]:
+    """The document's diagnostics for the client. ``sent``, those last sent for it by what made them, is
+    read and replaced: a diagnostic made of the same code, message, severity and positions is sent again
+    as it was rather than rebuilt (a query naming a thousand fields no run has re-sends a thousand warnings
+    on each keystroke, each an object tree the protocol library validates as it builds it)."""
     out = []
+    kept: dict[SentKey, types.Diagnostic] = {}
     for d in file_diagnostics(documents, doc, found):
         level = severity_of(d, overrides)
-        if level != "off":
+        if level == "off":
+            continue
+        if sent is None or d.related:
             out.append(to_lsp(d, level, doc, pos, flags))
+            continue
+        lines, encoding = pos.lines, pos.encoding
+        key = (d.code, d.message, level, lines.position(d.start, encoding), lines.position(d.end, encoding))
+        made = sent.get(key) or kept.get(key)
+        if made is None:
+            made = to_lsp(d, level, doc, pos, flags)
+        kept[key] = made
+        out.append(made)
+    if sent is not None:
+        sent.clear()
+        sent.update(kept)
     return out

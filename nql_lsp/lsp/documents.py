@@ -40,7 +40,7 @@ class Document:
     """
 
     __slots__ = ("_analyses", "_analyses_generation", "_layouts", "_layouts_generation", "_lines", "_regions", "kind",
-                 "text", "told_oversized", "uri", "version")  # fmt: skip
+                 "sent", "text", "told_oversized", "uri", "version")  # fmt: skip
 
     def __init__(self, uri: str, kind: DocumentKind, version: int | None, text: str) -> None:
         self.uri = uri
@@ -56,6 +56,8 @@ class Document:
         self._layouts_generation = -1
         #: The user was told that this document is too large to serve (said once per opened document).
         self.told_oversized = False
+        #: The diagnostics last pushed for it, by what made them (see :func:`~nql_lsp.lsp.diagnostics.lsp_diagnostics`).
+        self.sent: dict[Any, Any] = {}
 
     @property
     def oversized(self) -> bool:

@@ -88,7 +88,7 @@ def _send(ctx: Context, doc: Document, found: Found) -> None:
     pos = Positions(lambda: doc.lines, session.encoding)
     try:
         items = lsp_diagnostics(
-            session.documents, doc, pos, session.settings.current.severity, session.capabilities, found
+            session.documents, doc, pos, session.settings.current.severity, session.capabilities, found, doc.sent
         )
     except Exception as e:
         ctx.client.report(e, "diagnostics")

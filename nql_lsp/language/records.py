@@ -26,6 +26,16 @@ def fields_of(record: object) -> tuple[str, ...]:
     return names
 
 
+def _fields_equal(record: Record, other: object) -> bool:
+    """Field-wise equality of two records of one class, compared as tuples, as a dataclass compares them
+    (identity before ``==``); NotImplemented for another class."""
+    if type(other) is not type(record):
+        return NotImplemented
+    names = fields_of(record)
+    same: bool = tuple(getattr(record, n) for n in names) == tuple(getattr(other, n) for n in names)
+    return same
+
+
 class Record:
     """Identity equality, a dataclass-like ``repr``."""
 
@@ -48,10 +58,7 @@ class ValueRecord(Record):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        names = fields_of(self)  # compared as tuples, as a dataclass compares (identity before ==)
-        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+        return _fields_equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -62,10 +69,7 @@ class FrozenRecord(Record):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        names = fields_of(self)  # compared as tuples, as a dataclass compares (identity before ==)
-        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+        return _fields_equal(self, other)
 
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, n) for n in fields_of(self)))

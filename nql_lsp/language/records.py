@@ -26,11 +26,9 @@ def fields_of(record: object) -> tuple[str, ...]:
     return names
 
 
-def _fields_equal(record: Record, other: object) -> bool:
+def _fields_equal(record: Record, other: Record) -> bool:
     """Field-wise equality of two records of one class, compared as tuples, as a dataclass compares them
-    (identity before ``==``); NotImplemented for another class."""
-    if type(other) is not type(record):
-        return NotImplemented
+    (identity before ``==``)."""
     names = fields_of(record)
     same: bool = tuple(getattr(record, n) for n in names) == tuple(getattr(other, n) for n in names)
     return same
@@ -58,6 +56,8 @@ class ValueRecord(Record):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
         return _fields_equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]
@@ -69,6 +69,8 @@ class FrozenRecord(Record):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
         return _fields_equal(self, other)
 
     def __hash__(self) -> int:

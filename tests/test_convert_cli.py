@@ -54,6 +54,24 @@ def test_queries_in_a_python_file_convert_each_with_its_place(
     assert f"{path}:4:" in captured.err and "CNV003" in captured.err
 
 
+def test_a_models_query_is_not_converted_to_a_runs_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """neptune-query and MLflow's search filter runs: a ``fetch_models_table`` query has no equivalent there."""
+    path = tmp_path / "registry.py"
+    path.write_text(
+        "models = project.fetch_models_table(query='sys/owner = \"ann\"')\n"
+        "runs = project.fetch_runs_table(query='sys/owner = \"ann\"')\n",
+        encoding="utf-8",
+    )
+    for target in ("filter", "mlflow"):
+        assert run_convert(target, [str(path)], output_format="json") == 1
+        captured = capsys.readouterr()
+        models, runs = json.loads(captured.out)
+        assert [p["code"] for p in models["problems"]] == ["CNV004"]
+        assert (models["problems"][0]["row"], models["problems"][0]["column"]) == (1, 44)  # where the query begins
+        assert runs["problems"] == []
+        assert f"{path}:1:44: CNV004 the query filters models" in captured.err
+
+
 def test_reverse_reads_filter_code_from_stdin(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

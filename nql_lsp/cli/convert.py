@@ -26,7 +26,7 @@ from nql_lsp.cli.exit_codes import ExitCode
 from nql_lsp.cli.render import note
 from nql_lsp.features.convert.from_filter import find_filters
 from nql_lsp.features.convert.mlflow import to_mlflow
-from nql_lsp.features.convert.problems import Problem
+from nql_lsp.features.convert.problems import Problem, unconvertible
 from nql_lsp.features.convert.to_filter import to_filter
 from nql_lsp.language.schema import SYSTEM_SCHEMA, Schema
 from nql_lsp.sources.files import SourceError, iter_sources
@@ -151,13 +151,9 @@ def _forward(
     lines = LineIndex(file_text)
     row, column = lines.row_col(query.file_offset(0))
     item = _Item(path, row, column, query.text, {})
-    if query.holes:
-        start, _ = query.file_range(*query.holes[0])
-        r, c = lines.row_col(start)
-        message = "the query holds f-string holes, known only when the code runs; it is not converted"
-        item.problems.append(
-            {"path": path, "row": r, "column": c, "code": "CNV003", "severity": "error", "message": message}
-        )
+    refused = unconvertible(query)
+    if refused is not None:
+        item.problems.append(_problem(lines, path, refused, query.file_range(refused.start, refused.end)))
         return item
     problems: tuple[Problem, ...]
     if mode == "filter":

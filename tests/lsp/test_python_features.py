@@ -217,3 +217,20 @@ def python_with_query(draw: st.DrawFn) -> str:
 @given(python_with_query(), st.floats(0, 1))
 def test_features_on_generated_queries(text: str, cursor: float) -> None:
     _exercise(text, cursor)
+
+
+def test_no_filter_rewrite_is_offered_for_a_models_query() -> None:
+    """neptune-query's ``Filter`` filters runs: a ``fetch_models_table`` query is left as it is."""
+    from nql_lsp.lsp.code_actions import conversions
+
+    text = (
+        'models = project.fetch_models_table(query="`sys/owner`:string = \\"ann\\"")\n'
+        'runs = project.fetch_runs_table(query="`sys/owner`:string = \\"ann\\"")\n'
+    )
+    documents = Documents()
+    python_kind.configure(documents, True)
+    doc = opened(documents.open("file:///w/registry.py", "python", 1, text))
+    second = text.index("\n") + 1
+    assert conversions(doc, 0, second - 1) == []
+    [rewrite] = conversions(doc, second, len(text))
+    assert "Filter.eq(" in rewrite.edits[-1].new_text

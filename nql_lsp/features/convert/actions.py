@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from nql_lsp.diagnostics import Edit
 from nql_lsp.features.convert.from_filter import find_filters
+from nql_lsp.features.convert.problems import unconvertible
 from nql_lsp.features.convert.to_filter import FilterCode, to_filter
 from nql_lsp.sources.query import QuerySource
 
@@ -29,9 +30,9 @@ class Rewrite:
 
 
 def query_to_filter(file_text: str, source: QuerySource) -> Rewrite | None:
-    """The query's literals replaced by its ``Filter`` expression; None when it is not written in code, holds
-    an f-string hole (a value known only at run time), or says what the Filter API cannot."""
-    if source.code_span is None or source.holes:
+    """The query's literals replaced by its ``Filter`` expression; None when it is not written in code, cannot
+    be converted at all (:func:`~.problems.unconvertible`), or says what the Filter API cannot."""
+    if source.code_span is None or unconvertible(source) is not None:
         return None
     return filter_rewrite(file_text, source, to_filter(source.text))
 

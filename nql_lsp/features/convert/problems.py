@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from nql_lsp.analysis.analyze import Analysis
 from nql_lsp.diagnostics import Severity
+from nql_lsp.sources.query import RUNS, QuerySource
 
 #: Every code and what it means. A code is never reused; docs/convert.md lists them.
 CODES: dict[str, str] = {
@@ -19,6 +20,8 @@ CODES: dict[str, str] = {
     "CNV001": "The query has errors; it is not converted.",
     "CNV002": "The query is empty; it matches every run, so pass no filter at all.",
     "CNV003": "The query holds f-string holes, whose values are known only when the code runs.",
+    "CNV004": "The query filters models or model versions (`fetch_models_table`): neptune-query and MLflow's "
+    "search filter runs.",
     # NQL -> neptune-query Filter.
     "CNV101": "An aggregate other than `last`: neptune-query's public `Attribute` has no aggregation.",
     "CNV102": "A type that neptune-query's `Attribute` cannot name (`experimentState`, `artifact`).",
@@ -67,3 +70,16 @@ def query_errors(analysis: Analysis) -> list[Problem]:
         for d in analysis.diagnostics
         if d.severity is Severity.ERROR
     ]
+
+
+def unconvertible(source: QuerySource) -> Problem | None:
+    """Why a query standing in code cannot be converted at all, whatever it says (query offsets): an
+    f-string hole, whose value is known only when the code runs, or a query that does not filter runs."""
+    if source.holes:
+        start, end = source.holes[0]
+        message = "the query holds f-string holes, known only when the code runs; it is not converted"
+        return Problem("CNV003", Severity.ERROR, message, start, end)
+    if source.about != RUNS:
+        message = f"the query filters {source.about}, and neptune-query and MLflow search runs; it is not converted"
+        return Problem("CNV004", Severity.ERROR, message, 0, len(source.text))
+    return None

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
-from nql_lsp.diagnostics import Edit, Severity
+from nql_lsp.diagnostics import Edit
 from nql_lsp.features.convert.actions import filter_rewrite
 from nql_lsp.features.convert.from_filter import from_filter
 from nql_lsp.features.convert.mlflow import mlflow_of
-from nql_lsp.features.convert.problems import Problem
+from nql_lsp.features.convert.problems import Problem, unconvertible
 from nql_lsp.features.convert.to_filter import filter_of
 from nql_lsp.lsp.analyses import QueryAnalysis
 from nql_lsp.lsp.context import Context
@@ -162,11 +162,10 @@ def _lines_of(qa: QueryAnalysis, lines: LineIndex) -> set[int]:
 def _from_query(snap: DocumentSnapshot, qa: QueryAnalysis, target: str, project: str | None) -> dict[str, Any]:
     region = qa.region
     source = region.source
-    if source.holes:
-        start, end = region.range_to_file(*source.holes[0])
-        message = "the query holds f-string holes, known only when the code runs; it is not converted"
-        problem = Problem("CNV003", Severity.ERROR, message, start, end)
-        return _result(snap, target, None, None, [(problem, (start, end))], language="python")
+    refused = unconvertible(source)
+    if refused is not None:
+        where = region.range_to_file(refused.start, refused.end)
+        return _result(snap, target, None, None, [(refused, where)], language="python")
 
     def placed(problems: tuple[Problem, ...]) -> list[tuple[Problem, tuple[int, int]]]:
         return [(p, region.range_to_file(p.start, p.end)) for p in problems]

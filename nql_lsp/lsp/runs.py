@@ -323,28 +323,28 @@ def inlay_hints(
     return hints
 
 
-def _region_text(snaps: list[QueryAnalysis], index: Any) -> str | None:
+def _query_at(snaps: list[QueryAnalysis], index: Any) -> tuple[str, dict[str, Any] | None] | None:
+    """The text of a command's query (``index``, the first if not a number) and the error to answer instead
+    when it filters models or model versions, which runs cannot answer; None when there is no such query."""
     i = index if isinstance(index, int) and not isinstance(index, bool) else 0
-    return snaps[i].region.text if 0 <= i < len(snaps) else None
-
-
-def _not_about_runs(snaps: list[QueryAnalysis], index: Any) -> dict[str, Any] | None:
-    """The error for a command on a query that filters models or model versions: runs cannot answer it."""
-    i = index if isinstance(index, int) and not isinstance(index, bool) else 0
-    about = snaps[i].region.source.about if 0 <= i < len(snaps) else RUNS
-    if about == RUNS:
+    if not 0 <= i < len(snaps):
         return None
-    return error_result(f"this query filters {about}, not runs: the runs cannot answer it")
+    source = snaps[i].region.source
+    refused = None
+    if source.about != RUNS:
+        refused = error_result(f"this query filters {source.about}, not runs: the runs cannot answer it")
+    return source.text, refused
 
 
 def preview_command(state: RunsState, snapshots: list[QueryAnalysis], index: Any) -> dict[str, Any]:
     """The runs a document's query matches: id, name and each field the query uses, for the client to show."""
     if not state.ready:
         return error_result(state.error or "the runs are still loading")
-    text = _region_text(snapshots, index)
-    if text is None:
+    found = _query_at(snapshots, index)
+    if found is None:
         return error_result("the document holds no query there")
-    if (refused := _not_about_runs(snapshots, index)) is not None:
+    text, refused = found
+    if refused is not None:
         return refused
     result = state.preview(text)
     if result is None:
@@ -400,10 +400,11 @@ def explain_command(state: RunsState, snapshots: list[QueryAnalysis], run_id: An
     """Why one run is, or is not, returned by a document's query."""
     if not isinstance(run_id, str) or not run_id:
         return error_result('nql.explain takes a document URI and a run id such as "CLS-123"')
-    text = _region_text(snapshots, index)
-    if text is None:
+    found = _query_at(snapshots, index)
+    if found is None:
         return error_result("the document holds no query there")
-    if (refused := _not_about_runs(snapshots, index)) is not None:
+    text, refused = found
+    if refused is not None:
         return refused
     message = state.explain(text, run_id)
     return {"runId": run_id, "message": message, "markdown": message}

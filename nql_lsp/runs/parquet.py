@@ -33,6 +33,7 @@ from nql_lsp.runs.layout import PART_NAME as _PART
 from nql_lsp.runs.layout import REGISTRY_SCOPES, export_layout
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Progress, RegistryOnlyError, Run, RunsError, RunSet
+from nql_lsp.runs.query_progress import reporting
 from nql_lsp.runs.summary_sql import (
     REQUIRED_COLUMNS,
     RUN_KEY_SQL,
@@ -120,7 +121,9 @@ class ParquetRunSet:
         self._cached = cached
         self._say = say = progress or (lambda message: None)
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")  # duckdb would draw one on the terminal
+        # Progress is kept (a long first open reports it, query_progress), never drawn on the terminal.
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
         # duckdb spills to ./.tmp by default: never into the user's working directory.
         con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "nql-lsp-duckdb")])
         if cached is not None and self._attach(cached):
@@ -297,7 +300,8 @@ class ParquetRunSet:
         say("summarising runs and series")
         con.execute("SET preserve_insertion_order = false")  # no table keeps the order of the rows
         try:
-            con.execute(summary_sql()[0])
+            with reporting(con, say, "summarising runs and series"):
+                con.execute(summary_sql()[0])
         finally:
             con.execute("RESET preserve_insertion_order")
         self._check_types()

@@ -1,0 +1,56 @@
+"""How far a long duckdb statement has got, said through a :data:`~nql_lsp.runs.model.Progress` callback.
+
+The first open of a large export is one statement that runs for many seconds (``docs/runs.md``): without
+a figure, a user cannot tell a slow read from a hung one. duckdb keeps the progress of the statement it
+runs and answers ``query_progress()`` from another thread, so a watcher polls it and reports every step
+of :data:`STEP` percent. The figure is duckdb's own, over the statement's stages: reading the files is its
+first half, grouping and writing the rest go quickly after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from nql_lsp.runs.model import Progress
+
+#: Seconds between two looks at the statement's progress.
+POLL = 0.5
+
+#: Percent between two reports: a terminal gets a few lines, not one per look.
+STEP = 10
+
+
+@contextlib.contextmanager
+def reporting(con: Any, say: Progress, doing: str) -> Iterator[None]:
+    """Report ``doing: N%`` while the block runs a statement on ``con``; nothing is said after it ends.
+
+    Progress is a courtesy: a connection that cannot say it (or says -1, nothing running) stays quiet,
+    and nothing the watcher meets reaches the statement."""
+    stopped = threading.Event()
+    lock = threading.Lock()  # a report under way finishes before the block is left
+
+    def watch() -> None:
+        said = 0
+        while not stopped.wait(POLL):
+            try:
+                percent = float(con.query_progress())
+            except Exception:  # an old duckdb, or the connection closing: no more figures
+                return
+            step = min(100, int(percent)) // STEP * STEP
+            if step > said:
+                said = step
+                with lock:
+                    if not stopped.is_set():
+                        say(f"{doing}: {step}%")
+
+    watcher = threading.Thread(target=watch, name="nql-query-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        with lock:
+            stopped.set()
+        watcher.join()

@@ -13,7 +13,8 @@ from nql_lsp.language.schema import FieldStats
 from nql_lsp.language.shapes import COMMON, SHAPE_POINTS, SHAPES, FloatSeriesShape, shape_of
 from nql_lsp.runs.layout import PART_NAME
 from nql_lsp.runs.learned import LearnedSchema, field_info
-from nql_lsp.runs.parquet import ParquetRunSet, run_file_names
+from nql_lsp.runs.parquet import ParquetRunSet
+from nql_lsp.runs.parquet_points import run_file_names
 from nql_lsp.runs.summary_sql import RUN_KEY_SQL
 
 SHAPE_FILES = 50  # runs whose files are read again for series shapes

@@ -83,7 +83,7 @@ class Explorer:
         self._say(f"learning the schema of {len(runs):,} runs")
         engine_for(runs).prepare()  # the schema and the columns built once here, not on the first keystroke
         if isinstance(runs, ParquetRunSet):
-            runs.part_files  # noqa: B018 - the files by run, indexed here rather than on the first chart
+            runs.points.part_files  # noqa: B018 - the files by run, indexed here rather than on the first chart
         return runs
 
     async def load(self) -> None:

@@ -4,7 +4,7 @@ memory.
 A chart is a few hundred to a few thousand pixels wide; a series of a million points sent whole would
 spend seconds in JSON and in the browser to draw the same picture. Of each pixel's share of the points the
 first, the last, the lowest and the highest are kept (the "M4" rule), so the line drawn from them has
-every spike and gap edge the whole series would show. :meth:`ParquetRunSet.series_lines` does the same in
+every spike and gap edge the whole series would show. :meth:`ExportPoints.series_lines` does the same in
 SQL; a test holds the two to the same answers.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from nql_lsp.runs.parquet import PER_PIXEL
+from nql_lsp.runs.parquet_points import PER_PIXEL
 
 
 def thin_line(

@@ -150,7 +150,10 @@ def test_only_complete_runs_are_read(tmp_path: Path) -> None:
     assert runs.warnings[0].startswith("2 incomplete runs left out (no _part_0.parquet")
     only_tmp = tmp_path / "tmp-only"
     write_run(only_tmp, P2, "HALF-3", [param(P2, "HALF-3", "a", "int", 3)], finished=False)
-    with pytest.raises(RunsError, match="every run is incomplete"):
+    with pytest.raises(RunsError, match=r"every run is incomplete \(1 run without its _part_0\.parquet\)"):
+        open_runs(only_tmp)
+    write_run(only_tmp, P2, "HALF-4", [param(P2, "HALF-4", "a", "int", 3)], finished=False)
+    with pytest.raises(RunsError, match=r"every run is incomplete \(2 runs without their _part_0\.parquet\)"):
         open_runs(only_tmp)
 
 

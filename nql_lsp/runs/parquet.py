@@ -61,8 +61,9 @@ def open_parquet(path: Path, progress: Progress | None = None, scope: str | None
             raise RunsError(f"{path}: holds no {runs} (export-models writes them into <project folder>/{scope}/)")
         raise RunsError(f"{path}: a directory with no .parquet files in it")
     if not files:
+        without = f"{len(incomplete):,} {runs} without their" if len(incomplete) != 1 else f"1 {runs[:-1]} without its"
         raise RunsError(
-            f"{path}: every {runs[:-1]} is incomplete ({len(incomplete):,} {runs} without their _part_0.parquet): "
+            f"{path}: every {runs[:-1]} is incomplete ({without} _part_0.parquet): "
             "the export was interrupted; run the exporter again"
         )
     try:

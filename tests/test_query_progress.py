@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from nql_lsp.lsp.runs_loading import progress_report
 from nql_lsp.runs import query_progress
-from nql_lsp.runs.query_progress import reporting
+from nql_lsp.runs.query_progress import Done, reporting
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -41,6 +42,7 @@ def test_a_long_statement_reports_rising_steps_and_its_result_is_untouched() -> 
     assert len(figures) == len(said), said
     assert figures == sorted(set(figures)), said  # each step once, rising
     assert all(0 < f <= 100 and f % 5 == 0 for f in figures), said
+    assert [m.percent for m in said if isinstance(m, Done)] == figures  # each carries its figure
     count = len(said)
     time.sleep(0.05)
     assert len(said) == count  # nothing after the block
@@ -81,3 +83,11 @@ def test_an_error_in_the_block_still_stops_the_watcher() -> None:
     with pytest.raises(duckdb.Error), reporting(_connection(), lambda m: None, "failing"):
         duckdb.connect().execute("SELECT * FROM no_such_table")
     assert "nql-query-progress" not in {t.name for t in threading.enumerate()} - before
+
+
+def test_the_server_reports_a_figure_as_a_percentage_and_a_message_as_it_is() -> None:
+    report = progress_report(Done("summarising runs and series", 40))
+    assert report.message == "summarising runs and series: 40%" and type(report.message) is str
+    assert report.percentage == 40
+    plain = progress_report("reading 3 parquet files from exports")
+    assert plain.message == "reading 3 parquet files from exports" and plain.percentage is None

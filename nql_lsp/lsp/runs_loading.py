@@ -62,6 +62,15 @@ def start(ctx: Context) -> None:
     state.task = asyncio.get_running_loop().create_task(_load(ctx, wanted))
 
 
+def progress_report(message: str) -> types.WorkDoneProgressReport:
+    """A load's progress message as LSP reports it: with its percentage where it has one (a long read of an
+    export, :class:`~nql_lsp.runs.query_progress.Done`), so that a client can draw a bar."""
+    from nql_lsp.runs.query_progress import Done
+
+    percent = message.percent if isinstance(message, Done) else None
+    return types.WorkDoneProgressReport(message=str(message), percentage=percent)
+
+
 async def _begin_progress(ctx: Context, path: str | None, key: object) -> str | None:
     """A progress token shown by the client, or None when it takes no progress (or refuses it)."""
     if not ctx.session.capabilities.work_done_progress:
@@ -90,7 +99,7 @@ async def _load(ctx: Context, wanted: tuple[str, str | None]) -> None:
 
     def send_report(message: str) -> None:
         if token is not None and not stopped.is_set():
-            ctx.client.progress.report(token, types.WorkDoneProgressReport(message=message))
+            ctx.client.progress.report(token, progress_report(message))
 
     def report(message: str) -> None:  # called from the loading thread
         if token is not None and not stopped.is_set():

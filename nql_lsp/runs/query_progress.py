@@ -3,8 +3,9 @@
 The first open of a large export is one statement that runs for many seconds (``docs/runs.md``): without
 a figure, a user cannot tell a slow read from a hung one. duckdb keeps the progress of the statement it
 runs and answers ``query_progress()`` from another thread, so a watcher polls it and reports every step
-of :data:`STEP` percent. The figure is duckdb's own, over the statement's stages: reading the files is its
-first half, grouping and writing the rest go quickly after.
+of :data:`STEP` percent, as a :class:`Done` (the text, and the figure for a client that draws a bar).
+The figure is duckdb's own, over the statement's stages: reading the files is its first half, grouping
+and writing the rest go quickly after.
 """
 
 from __future__ import annotations
@@ -23,9 +24,22 @@ POLL = 0.5
 STEP = 10
 
 
+class Done(str):
+    """A progress message that also holds its figure: printed, it is the message; a client that draws a
+    bar (LSP work-done progress) takes ``percent`` from it rather than reading it out of the text."""
+
+    percent: int
+
+    def __new__(cls, doing: str, percent: int) -> Done:
+        message = super().__new__(cls, f"{doing}: {percent}%")
+        message.percent = percent
+        return message
+
+
 @contextlib.contextmanager
 def reporting(con: Any, say: Progress, doing: str) -> Iterator[None]:
-    """Report ``doing: N%`` while the block runs a statement on ``con``; nothing is said after it ends.
+    """Report ``doing: N%`` (a :class:`Done`) while the block runs a statement on ``con``; nothing is said
+    after it ends.
 
     Progress is a courtesy: a connection that cannot say it (or says -1, nothing running) stays quiet,
     and nothing the watcher meets reaches the statement."""
@@ -44,7 +58,7 @@ def reporting(con: Any, say: Progress, doing: str) -> Iterator[None]:
                 said = step
                 with lock:
                     if not stopped.is_set():
-                        say(f"{doing}: {step}%")
+                        say(Done(doing, step))
 
     watcher = threading.Thread(target=watch, name="nql-query-progress", daemon=True)
     watcher.start()

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import threading
 import time
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nql_lsp.lsp.runs_loading import progress_report
 from nql_lsp.runs import query_progress
-from nql_lsp.runs.query_progress import Done, reporting
+from nql_lsp.runs.query_progress import Done, interruptible, reporting
 
 duckdb = pytest.importorskip("duckdb")
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
 
 
 @pytest.fixture
@@ -91,3 +95,83 @@ def test_the_server_reports_a_figure_as_a_percentage_and_a_message_as_it_is() ->
     assert report.percentage == 40
     plain = progress_report("reading 3 parquet files from exports")
     assert plain.message == "reading 3 parquet files from exports" and plain.percentage is None
+
+
+def test_a_statement_stopped_by_ctrl_c_leaves_as_keyboard_interrupt() -> None:
+    con = _connection()
+
+    def interrupt_once_running() -> None:
+        while con.query_progress() < 0:
+            time.sleep(0.0005)
+        con.interrupt()
+
+    threading.Thread(target=interrupt_once_running, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), interruptible():
+        con.execute("SELECT sum(i) FROM range(100000000000) t(i)").fetchall()  # minutes, were it not stopped
+
+
+@pytest.mark.parametrize(
+    ("raised", "leaves"),
+    [
+        # What duckdb raises when SIGINT reaches it mid-statement (checked by hand: Ctrl-C during a first open).
+        (RuntimeError("Query interrupted"), KeyboardInterrupt),
+        (RuntimeError("something else"), RuntimeError),
+        (ValueError("Query interrupted"), ValueError),
+    ],
+)
+def test_only_duckdbs_interruption_becomes_keyboard_interrupt(raised: Exception, leaves: type[BaseException]) -> None:
+    with pytest.raises(leaves) as caught, interruptible():
+        raise raised
+    assert type(caught.value) is leaves
+
+
+def _long_export(root: Path) -> Path:
+    """Twenty runs of 50,000 points each: a summary that runs long enough to be stopped midway."""
+    from .parquet_export import SCHEMA
+
+    folder = root / "team_cls-0123456789abcdef"
+    folder.mkdir(parents=True)
+    n = 50_000
+    for k in range(20):
+        run = f"R-{k}"
+        columns = {
+            "project_id": ["team/cls"] * n,
+            "run_id": [run] * n,
+            "attribute_path": ["loss"] * n,
+            "attribute_type": ["float_series"] * n,
+            "step": pa.array([Decimal(i) for i in range(n)], SCHEMA.field("step").type),
+            "float_value": [float(i % 97) for i in range(n)],
+        }
+        table = pa.table({f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in SCHEMA}, schema=SCHEMA)
+        pq.write_table(table, folder / f"{run}_part_0.parquet")
+    return root
+
+
+def test_ctrl_c_during_a_first_open_stops_it_and_keeps_no_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nql_lsp.runs import open_runs
+
+    export = _long_export(tmp_path / "export")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NQL_LSP_CACHE_DIR", str(cache))
+    made: list[Any] = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: made.append(real_connect(*a, **k)) or made[-1])
+
+    def say(message: str) -> None:
+        if message == "summarising runs and series":  # said just before the long statement starts
+
+            def interrupt_once_running() -> None:
+                while made[0].query_progress() < 0:
+                    time.sleep(0.0005)
+                made[0].interrupt()
+
+            threading.Thread(target=interrupt_once_running, daemon=True).start()
+
+    with pytest.raises(KeyboardInterrupt):
+        open_runs(export, progress=say)
+    assert not [p for p in cache.rglob("*") if p.is_file()]  # no summary, whole or partial
+    assert not [p for p in export.rglob("*") if not p.name.endswith("_part_0.parquet") and p.is_file()]
+    # The next open reads the export as if nothing had happened.
+    assert len(open_runs(export)) == 20

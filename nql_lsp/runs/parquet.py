@@ -34,7 +34,7 @@ from nql_lsp.runs.layout import REGISTRY_SCOPES, export_layout
 from nql_lsp.runs.learned import LearnedSchema, schema_from_json, schema_to_json
 from nql_lsp.runs.model import Progress, RegistryOnlyError, Run, RunsError, RunSet
 from nql_lsp.runs.parquet_points import ExportPoints
-from nql_lsp.runs.query_progress import reporting
+from nql_lsp.runs.query_progress import interruptible, reporting
 from nql_lsp.runs.summary_sql import (
     REQUIRED_COLUMNS,
     SCALAR_COLUMNS,
@@ -73,7 +73,11 @@ def open_parquet(path: Path, progress: Progress | None = None, scope: str | None
     cached = entry("parquet", fingerprint(files, __version__, duckdb.__version__, *summary_sql()), ".duckdb")
     con = duckdb.connect()
     try:
-        found = ParquetRunSet(con, files, str(path), progress, cached)
+        with interruptible():
+            found = ParquetRunSet(con, files, str(path), progress, cached)
+    except KeyboardInterrupt:  # nothing half-written is kept: the summary is written whole or not at all
+        con.close()
+        raise
     except duckdb.Error as e:
         con.close()
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -255,6 +259,8 @@ class ParquetRunSet:
             try:
                 self._summarise(files, say)
                 break
+            except duckdb.InterruptException:
+                raise  # stopped, not a file it cannot read
             except duckdb.Error as e:
                 bad = self._unreadable(files, e)
                 if bad is None:

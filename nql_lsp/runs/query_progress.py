@@ -1,4 +1,5 @@
-"""How far a long duckdb statement has got, said through a :data:`~nql_lsp.runs.model.Progress` callback.
+"""A long duckdb statement: how far it has got (said through a :data:`~nql_lsp.runs.model.Progress`
+callback), and Ctrl-C stopping it as it stops the rest of the program.
 
 The first open of a large export is one statement that runs for many seconds (``docs/runs.md``): without
 a figure, a user cannot tell a slow read from a hung one. duckdb keeps the progress of the statement it
@@ -6,6 +7,11 @@ runs and answers ``query_progress()`` from another thread, so a watcher polls it
 of :data:`STEP` percent, as a :class:`Done` (the text, and the figure for a client that draws a bar).
 The figure is duckdb's own, over the statement's stages: reading the files is its first half, grouping
 and writing the rest go quickly after.
+
+duckdb answers Ctrl-C during a statement by stopping it and raising ``RuntimeError("Query interrupted")``
+(and ``InterruptException``, one of its errors, when interrupted by ``interrupt()``): a reader that took
+either for a file it cannot read would name a good file as broken, and the CLI would show a traceback.
+:func:`interruptible` makes them the ``KeyboardInterrupt`` every surface already ends quietly on.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from nql_lsp.runs.model import Progress
+
+#: What duckdb's RuntimeError says when Ctrl-C stopped its statement.
+INTERRUPTED = "Query interrupted"
 
 #: Seconds between two looks at the statement's progress.
 POLL = 0.5
@@ -68,3 +77,24 @@ def reporting(con: Any, say: Progress, doing: str) -> Iterator[None]:
         with lock:
             stopped.set()
         watcher.join()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """duckdb's statement stopped by Ctrl-C (or ``interrupt()``) leaves the block as ``KeyboardInterrupt``."""
+    try:
+        yield
+    except Exception as e:
+        if not _stopped(e):
+            raise
+        raise KeyboardInterrupt from None
+
+
+def _stopped(error: Exception) -> bool:
+    if isinstance(error, RuntimeError):
+        return str(error) == INTERRUPTED
+    try:
+        import duckdb  # not at import: checking queries never loads duckdb
+    except ImportError:
+        return False
+    return isinstance(error, duckdb.InterruptException)

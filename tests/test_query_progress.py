@@ -157,7 +157,12 @@ def test_ctrl_c_during_a_first_open_stops_it_and_keeps_no_summary(
     monkeypatch.setenv("NQL_LSP_CACHE_DIR", str(cache))
     made: list[Any] = []
     real_connect = duckdb.connect
-    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: made.append(real_connect(*a, **k)) or made[-1])
+
+    def connect(*args: Any, **kwargs: Any) -> Any:  # the real connection, kept to interrupt it
+        made.append(real_connect(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(duckdb, "connect", connect)
 
     def say(message: str) -> None:
         if message == "summarising runs and series":  # said just before the long statement starts

@@ -3,6 +3,7 @@ evaluators give the hand-checked runs."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from nql_lsp.evaluation.evaluate import preview
 from nql_lsp.runs import RunsError, RunsSource, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
 
-from .neptune_exporter_shapes import T0, histogram, metric, neptune2_run, neptune3_batch, param, row, write_run
+from .neptune_exporter_shapes import T0, Q, histogram, metric, neptune2_run, neptune3_batch, param, row, write_run
 
 P2 = "acme/legacy"
 P3 = "acme/new"
@@ -183,6 +184,24 @@ def test_unknown_types_are_skipped_with_one_warning(tmp_path: Path) -> None:
         "attribute types this version does not read were left out: 'new_kind' (2 rows), 'other_kind' (1 row)"
     ]
     assert _both(runs, "a:int = 1") == [(P3, "r")]
+
+
+def test_a_run_holding_only_types_not_read_is_still_a_run(tmp_path: Path) -> None:
+    """`--export-classes files` or `series` can leave a finished run with only file sets, file series or
+    histograms (neptune2's _convert_files_to_schema, neptune3's _convert_series_to_schema): it is a run, and
+    an empty query, or NOT of a clause on what it lacks, matches it."""
+    write_run(tmp_path, P2, "F-1", [row(P2, "F-1", "source_code/files", "file_set", file_value={"path": "f/1"})])
+    images = row(P2, "F-2", "images/preds", "file_series", step=Decimal(0).quantize(Q), file_value={"path": "0.png"})
+    write_run(tmp_path, P2, "F-2", [images])
+    write_run(tmp_path, P2, "F-3", [row(P2, "F-3", "model/weights", "file", file_value={"path": "f/3"})])
+    write_run(tmp_path, P3, "H-1", [histogram(P3, "H-1", "dist")])
+    runs = _open(tmp_path)
+    assert len(runs) == 4 and runs.count() == 4
+    everyone = [(P2, "F-1"), (P2, "F-2"), (P2, "F-3"), (P3, "H-1")]
+    assert _both(runs, "") == everyone
+    assert _both(runs, "NOT `model/weights`:fileRef EXISTS") == [(P2, "F-1"), (P2, "F-2"), (P3, "H-1")]
+    assert _both(runs, "`model/weights`:fileRef EXISTS") == [(P2, "F-3")]
+    assert runs.warnings == []  # exporter types this version knows it does not read: no warning
 
 
 VALUES = st.one_of(st.none(), st.integers(-2, 2))

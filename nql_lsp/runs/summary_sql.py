@@ -153,7 +153,7 @@ def summary_sql(into: str = "") -> tuple[str, ...]:
     SELECT k.run_id, any_value(k.project) AS project, any_value(k.exported_id) AS exported_id,
            coalesce(bool_or(a.path = '{TRASHED_PATH}' AND a.type = '{TRASHED_TYPE}' AND a.flag), false) AS trashed
     FROM (SELECT DISTINCT {RUN_KEY_SQL} AS run_id, coalesce(project_id, '') AS project, run_id AS exported_id
-          FROM nql_groups WHERE attribute_type IN {_sql_list(scalars + series)}) k
+          FROM nql_groups) k  -- every run the exporter finished, even one holding only types not read
     LEFT JOIN (SELECT run_id, path, type, flag FROM {into}nql_scalars WHERE path = '{TRASHED_PATH}') a
            ON a.run_id = k.run_id
     GROUP BY k.run_id ORDER BY k.run_id""",

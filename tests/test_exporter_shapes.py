@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from nql_lsp.evaluation.engine import schema_of
 from nql_lsp.evaluation.evaluate import preview
-from nql_lsp.runs import RunsError, RunsSource, open_runs
+from nql_lsp.language.catalog import SERIES_TYPE
+from nql_lsp.runs import FloatSeries, Run, RunsError, RunSet, RunsSource, open_runs
 from nql_lsp.runs.parquet import ParquetRunSet
 
 from .neptune_exporter_shapes import T0, Q, histogram, metric, neptune2_run, neptune3_batch, param, row, write_run
@@ -124,6 +125,37 @@ def test_null_rows_are_not_counted_by_the_learned_schema(neptune3: ParquetRunSet
     info = schema_of(neptune3).field("lr")
     assert info is not None and info.stats["float"].runs == 1
     assert neptune3.warnings == []
+
+
+def test_an_average_is_the_mean_of_the_points_in_both_evaluators(tmp_path: Path) -> None:
+    """A learning rate logged at every step is a constant series: its average is its value, though n
+    copies of it summed as they come are not n times it (ten 0.1s make 0.9999999999999999)."""
+    rates: dict[str, list[float]] = {
+        "A-1": [0.001] * 1000,
+        "A-2": [0.1] * 10,
+        "A-3": [0.3] * 3,
+        "A-4": [0.1, 0.2, 0.3, 0.4],
+        "A-5": [0.1] * 3,  # even summed exactly, these make 0.30000000000000004, a third of which is not 0.1
+    }
+    for run, values in rates.items():
+        write_run(tmp_path, P2, run, [param(P2, run, "sys/id", "string", run), *metric(P2, run, "train/lr", [*values])])
+    runs = _open(tmp_path)
+    # By hand: the four doubles of A-4 sum to 1.00000000000000002776, which rounds to 1.0: its mean is 0.25.
+    expected = {
+        "average(`train/lr`:floatSeries) = 0.1": ["A-2", "A-5"],
+        "average(`train/lr`:floatSeries) >= 0.1": ["A-2", "A-3", "A-4", "A-5"],
+        "average(`train/lr`:floatSeries) = 0.001": ["A-1"],
+        "average(`train/lr`:floatSeries) = 0.3": ["A-3"],
+        "average(`train/lr`:floatSeries) = 0.25": ["A-4"],
+        "average(`train/lr`:floatSeries) < 0.1": ["A-1"],
+    }
+    in_memory = RunSet(
+        [Run({"train/lr": (SERIES_TYPE, FloatSeries.of(v))}, fallback_id=r, project=P2) for r, v in rates.items()],
+        "the same points, held in memory",
+    )
+    for query, ids in expected.items():
+        assert [run for _, run in _both(runs, query)] == ids, query
+        assert [r.id for r in preview(query, in_memory).matches] == ids, query  # from the points themselves
 
 
 def test_runs_of_two_projects_never_merge(tmp_path: Path) -> None:

@@ -158,6 +158,38 @@ def test_an_average_is_the_mean_of_the_points_in_both_evaluators(tmp_path: Path)
         assert [r.id for r in preview(query, in_memory).matches] == ids, query  # from the points themselves
 
 
+def test_ints_past_two_to_the_53_compare_exactly(tmp_path: Path) -> None:
+    """Neptune 3 keeps int64 parameters exact (a 64-bit seed, a time_ns() stamp); as doubles, 2**53 + 1 and
+    2**53 are one value."""
+    seeds = {"B-1": (2**53 + 1, 1735786800000000001), "B-2": (2**53, 1735786800000000000)}
+    for run, (seed, start) in seeds.items():
+        rows = [param(P3, run, "sys/id", "string", run), param(P3, run, "seed", "int", seed)]
+        write_run(tmp_path, P3, run, [*rows, param(P3, run, "start_ns", "int", start)])
+    runs = _open(tmp_path)
+    expected = {
+        "seed:int = 9007199254740993": ["B-1"],
+        "seed:int = 9007199254740992": ["B-2"],
+        "seed:int != 9007199254740993": ["B-2"],
+        "seed:int > 9007199254740992": ["B-1"],
+        "seed:int >= 9007199254740992": ["B-1", "B-2"],
+        "seed:int < 9007199254740993": ["B-2"],
+        "start_ns:int > 1735786800000000000": ["B-1"],
+        "start_ns:int <= 1735786800000000000": ["B-2"],
+        "seed:int > 5 AND NOT seed:int = 9007199254740992": ["B-1"],
+    }
+    in_memory = RunSet(
+        [
+            Run({"seed": ("int", seed), "start_ns": ("int", start)}, fallback_id=run, project=P3)
+            for run, (seed, start) in seeds.items()
+        ],
+        "the same values, held in memory",
+    )
+    for query, ids in expected.items():
+        assert [run for _, run in _both(runs, query)] == ids, query
+        assert [r.id for r in preview(query, in_memory).matches] == ids, query
+    assert runs.by_id("B-1").get("seed") == ("int", 2**53 + 1)  # type: ignore[union-attr]
+
+
 def test_runs_of_two_projects_never_merge(tmp_path: Path) -> None:
     for project, lr in (("team/one", 0.1), ("team/two", 0.2)):
         write_run(

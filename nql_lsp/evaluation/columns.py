@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
-from nql_lsp.evaluation.conditions import Condition
+from nql_lsp.evaluation.conditions import COMPARISONS, Condition
 from nql_lsp.runs.model import Run
 
 
@@ -88,6 +88,8 @@ def _compare(cond: Condition, keys: list[Any]) -> int:
         if op == "!=":
             return mask_of(map(whole.__ne__, keys))
         return 0
+    if type(x) is int:  # an int's own methods decline a float key (an absent run's NaN): compared exactly
+        return mask_of(map(COMPARISONS[op], keys, repeat(x)))
     # x.__lt__(key) is key > x: the operand's bound method runs in C for every key.
     method = {"=": "__eq__", "!=": "__ne__", ">": "__lt__", ">=": "__le__", "<": "__gt__", "<=": "__ge__"}[op]
     return mask_of(map(getattr(x, method), keys))

@@ -155,10 +155,29 @@ class Number(Shape):
 
 
 class Integer(Number):
+    """An int compares exactly: a 64-bit seed or a nanosecond stamp past 2**53 is not a double, so neither
+    its value nor the query's literal is made one (Python compares an int with a float exactly, as duckdb
+    compares BIGINT with an integer parameter)."""
+
     name = "integer"
     always_common = True
+    may_be_nan = False
     exporter_column = "int_value"
+    sql_column = "int_value"
     sql_common = "CAST(int_value AS VARCHAR)"
+
+    def operand(self, value: Any, now: datetime) -> Any:
+        return value if isinstance(value, int) else float(value)
+
+    def key(self, value: Any, aggregate: str | None) -> Any:
+        return value if isinstance(value, int) else super().key(value, aggregate)
+
+    def column(self, values: list[Any], aggregate: str | None) -> tuple[list[Any], bytes]:
+        keys = [_NAN if v is None else v if isinstance(v, int) else float(v) for v in values]
+        return keys, bytes([k == k for k in keys])  # NaN is no value
+
+    def sql_guard(self, key: str) -> str:
+        return f" AND {key} IS NOT NULL"
 
     def display(self, value: Any) -> str:
         return str(value)

@@ -127,7 +127,7 @@ def test_null_rows_are_not_counted_by_the_learned_schema(neptune3: ParquetRunSet
     assert neptune3.warnings == []
 
 
-def test_an_average_is_the_mean_of_the_points_in_both_evaluators(tmp_path: Path) -> None:
+def test_an_average_is_the_mean_of_the_points_and_a_constant_does_not_vary(tmp_path: Path) -> None:
     """A learning rate logged at every step is a constant series: its average is its value, though n
     copies of it summed as they come are not n times it (ten 0.1s make 0.9999999999999999)."""
     rates: dict[str, list[float]] = {
@@ -148,6 +148,9 @@ def test_an_average_is_the_mean_of_the_points_in_both_evaluators(tmp_path: Path)
         "average(`train/lr`:floatSeries) = 0.3": ["A-3"],
         "average(`train/lr`:floatSeries) = 0.25": ["A-4"],
         "average(`train/lr`:floatSeries) < 0.1": ["A-1"],
+        # A constant series does not vary, however its points sum.
+        "variance(`train/lr`:floatSeries) = 0": ["A-1", "A-2", "A-3", "A-5"],
+        "variance(`train/lr`:floatSeries) > 0": ["A-4"],
     }
     in_memory = RunSet(
         [Run({"train/lr": (SERIES_TYPE, FloatSeries.of(v))}, fallback_id=r, project=P2) for r, v in rates.items()],

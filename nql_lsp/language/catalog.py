@@ -338,7 +338,7 @@ def _variance(points: Sequence[float]) -> float:
         return math.nan
     if n == 1:  # as duckdb's var_pop has it, even for an infinite point (where inf - inf would be NaN)
         return 0.0
-    mean = _sum(points) / n
+    mean = _average(points)  # a constant series' own value: its variance is 0, as duckdb's var_pop has it
     deviations = list(map(operator.sub, points, repeat(mean)))
     return _sum(map(operator.mul, deviations, deviations)) / n
 

@@ -167,14 +167,14 @@ class Integer(Number):
     sql_common = "CAST(int_value AS VARCHAR)"
 
     def operand(self, value: Any, now: datetime) -> Any:
-        return value if isinstance(value, int) else float(value)
+        return int(value)  # values.read_integer's int, exact
 
     def key(self, value: Any, aggregate: str | None) -> Any:
-        return value if isinstance(value, int) else super().key(value, aggregate)
+        return value  # an int, as convert and from_sql make it
 
     def column(self, values: list[Any], aggregate: str | None) -> tuple[list[Any], bytes]:
-        keys = [_NAN if v is None else v if isinstance(v, int) else float(v) for v in values]
-        return keys, bytes([k == k for k in keys])  # NaN is no value
+        keys = [_NAN if v is None else v for v in values]
+        return keys, bytes([v is not None for v in values])
 
     def sql_guard(self, key: str) -> str:
         return f" AND {key} IS NOT NULL"

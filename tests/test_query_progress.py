@@ -180,3 +180,24 @@ def test_ctrl_c_during_a_first_open_stops_it_and_keeps_no_summary(
     assert not [p for p in export.rglob("*") if not p.name.endswith("_part_0.parquet") and p.is_file()]
     # The next open reads the export as if nothing had happened.
     assert len(open_runs(export)) == 20
+
+
+@pytest.mark.usefixtures("quick")
+def test_a_report_that_fails_stops_the_reports_not_the_statement() -> None:
+    con = _connection()
+    calls: list[str] = []
+    hooked: list[object] = []
+    previous = threading.excepthook
+    threading.excepthook = hooked.append  # a watcher dying of the error would land here, as a traceback
+    try:
+
+        def say(message: str) -> None:
+            calls.append(message)
+            raise BrokenPipeError("stderr is gone")
+
+        with reporting(con, say, "summing"):
+            (total,) = con.execute("SELECT sum(i) FROM range(150000000) t(i)").fetchone()
+    finally:
+        threading.excepthook = previous
+    assert total == 150_000_000 * 149_999_999 // 2
+    assert len(calls) == 1 and hooked == []  # tried once, then quiet

@@ -66,8 +66,12 @@ def reporting(con: Any, say: Progress, doing: str) -> Iterator[None]:
             if step > said:
                 said = step
                 with lock:
-                    if not stopped.is_set():
+                    if stopped.is_set():
+                        return
+                    try:
                         say(Done(doing, step))
+                    except Exception:  # a closed stream or event loop: the statement goes on unreported
+                        return
 
     watcher = threading.Thread(target=watch, name="nql-query-progress", daemon=True)
     watcher.start()

@@ -240,6 +240,8 @@ class ParquetRunSet:
                 self.con.execute("DETACH nql_save")
             os.replace(partial, cached)  # whole or not at all, even with another nql-lsp writing the same
             written = True
+        except duckdb.InterruptException:
+            raise  # stopped: not a cache that cannot be written
         except (OSError, duckdb.Error):
             pass
         finally:

@@ -125,11 +125,15 @@ const editorText = async () =>
 // Chromium does not always give; the mouse is moved to the element's box instead.
 async function pointAt(locator, { click = true, offsetX } = {}) {
   // An element the workbench re-renders meanwhile (a code lens refreshed) has no box for a moment: ask again.
+  // A box that moved since the last look (a code lens pushed the line down) is not yet where the click lands.
   let box = null;
-  for (let attempt = 0; attempt < 20 && !box; attempt += 1) {
+  let previous = null;
+  const same = (a, b) => a && b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+  for (let attempt = 0; attempt < 20 && !(box && same(box, previous)); attempt += 1) {
     await locator.waitFor();
+    previous = box;
     box = await locator.boundingBox();
-    if (!box) {
+    if (!(box && same(box, previous))) {
       await page.waitForTimeout(100);
     }
   }
@@ -425,11 +429,14 @@ try {
 
   await check('the code action "Convert to neptune-query Filter" replaces a query string in a Python file', async () => {
     await openFile('convert.py');
-    // The cursor inside the string, on the query's text.
-    await pointAt(editor().locator('.view-lines span span', { hasText: 'sys/failed' }).first());
+    // The server's code lens above the query pushes the line down when it arrives: a click placed before that
+    // lands on the lens and leaves the cursor outside the string. Wait for it, and point again on each attempt.
+    await editor().locator('.codelens-decoration', { hasText: 'matches' }).first().waitFor();
     const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Convert to neptune-query Filter' });
     // The menu lists what the server answered when it opened; ask again if it opened before the server was ready.
     for (let attempt = 1; ; attempt += 1) {
+      // The cursor inside the string, on the query's text.
+      await pointAt(editor().locator('.view-lines span span', { hasText: 'sys/failed' }).first());
       await runCommand('Refactor...');
       try {
         await action.first().waitFor({ timeout: 5000 });

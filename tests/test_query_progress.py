@@ -203,3 +203,55 @@ def test_a_report_that_fails_stops_the_reports_not_the_statement() -> None:
         threading.excepthook = previous
     assert total == 150_000_000 * 149_999_999 // 2
     assert len(calls) == 1 and hooked == []  # tried once, then quiet
+
+
+def test_a_previews_query_stopped_by_ctrl_c_ends_it_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nql_lsp.cli.app import main
+    from nql_lsp.runs.parquet import ParquetRunSet
+
+    from .parquet_export import write_export
+    from .runs_fixtures import small_runs
+
+    monkeypatch.setenv("NQL_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_export(small_runs().runs, tmp_path / "export")
+
+    def stopped(self: ParquetRunSet, sql: str, params: list[Any]) -> Any:
+        # What duckdb 2.0 raises when SIGINT reaches it mid-statement (checked by hand, a terminal's Ctrl-C
+        # during a long statement); SIGINT itself reaches duckdb too unreliably for a test to send it.
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(ParquetRunSet, "matching", stopped)
+    assert main(["--preview", "min(loss:floatSeries) = 1", "--runs", str(root)]) == 130
+    assert capsys.readouterr().err == ""
+
+
+def test_a_statement_stopped_in_fetch_runs_table_is_keyboard_interrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nql_lsp.api
+    from nql_lsp.runs.parquet import ParquetRunSet
+
+    from .parquet_export import write_export
+    from .runs_fixtures import small_runs
+
+    monkeypatch.setenv("NQL_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    project = nql_lsp.api.open(write_export(small_runs().runs, tmp_path / "export"))
+
+    def stopped(self: ParquetRunSet, sql: str, params: list[Any]) -> Any:  # a notebook's interrupt, mid-query
+        ended = threading.Event()
+
+        def interrupt_until_stopped() -> None:  # one that comes before the statement starts is forgotten
+            while not ended.wait(0.05):
+                self.con.interrupt()
+
+        threading.Thread(target=interrupt_until_stopped, daemon=True).start()
+        try:
+            return self.con.execute("SELECT sum(i) FROM range(100000000000) t(i)").fetchall()
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(ParquetRunSet, "matching", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        project.fetch_runs_table(query="min(loss:floatSeries) = 1")

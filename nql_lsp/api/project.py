@@ -3,6 +3,8 @@
 Code that called ``neptune.init_project(...).fetch_runs_table(query=..., ...).to_pandas()`` keeps working
 against an export by opening it instead: the parameters, their defaults and the DataFrame follow
 neptune-client 1.x (docs/python-api.md). The query is evaluated by the same evaluator as ``--preview``.
+An interrupt (Ctrl-C, a notebook's stop button) during an export's statement leaves as the
+``KeyboardInterrupt`` it is anywhere else in Python, not as duckdb's error.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from nql_lsp.language.shapes import shape_of
 from nql_lsp.runs import RegistryOnlyError, Run, RunsError, RunSet, RunsSource, open_runs
 from nql_lsp.runs.deferred import read_ahead
 from nql_lsp.runs.parquet import ParquetRunSet
+from nql_lsp.runs.query_progress import interruptible
 from nql_lsp.syntax.text import LineIndex
 
 __all__ = ["DEFAULT_SORT", "Model", "Project", "open"]
@@ -88,6 +91,7 @@ class Project:
     def __repr__(self) -> str:
         return f"Project({self.label!r}, {len(self.runs)} runs)"
 
+    @interruptible()
     def fetch_runs_table(
         self,
         *,
@@ -106,6 +110,7 @@ class Project:
         ``now`` fixes the moment relative datetimes (``"-2d"``) count from."""
         return self._table(query, columns, trashed, limit, sort_by, ascending, now)
 
+    @interruptible()
     def fetch_models_table(
         self,
         *,
@@ -162,6 +167,7 @@ class Project:
         rows = [_row(run, wanted) for run in ordered]
         return RunsTable(rows, total, self.label)
 
+    @interruptible()
     def fetch_series(
         self,
         *,
@@ -271,6 +277,7 @@ class Model:
     def __repr__(self) -> str:
         return f"Model({self.id!r})"
 
+    @interruptible()
     def fetch_model_versions_table(
         self,
         *,

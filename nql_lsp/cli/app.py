@@ -148,37 +148,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if "" in args.paths or args.runs == "":
-            parser.error("an empty PATH names no file (use . for the current directory)")
-        if any(not name.strip() for name in args.project or ()):
-            parser.error("an empty --project names no project (leave it out for every project)")
-        if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
-            parser.error("--diff and --line-width are only taken with --format")
-        if args.convert is not None:
-            return _convert(parser, args)
-        if args.reverse or args.name_prefix is not None:
-            parser.error("--reverse and --name-prefix are only taken with --convert")
-        if args.preview is not None:
-            return _preview(parser, args)
-        if args.trashed or args.columns:
-            parser.error("--trashed and --columns are only taken with --preview")
-        if args.project and not (args.check and args.runs is not None and not args.format):
-            parser.error("--project is only taken with --preview, --check --runs, explore or --convert mlflow")
-        if args.format:
-            from nql_lsp.cli.format import run_format
-
-            return run_format(args.paths, check=args.check, diff=args.diff, line_width=args.line_width)
-        if args.check:
-            return _check(parser, args)
-        if args.paths:
-            parser.error("paths are only taken with a mode such as --check")
-        if args.runs is not None:
-            parser.error("--runs is only taken with --preview or --check")
-        return _serve(parser, args)
+        return _run(parser, args)
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as e:
+        if not _stopped(e):
+            raise
+        return ExitCode.INTERRUPTED
+
+
+def _stopped(error: Exception) -> bool:
+    """A duckdb statement Ctrl-C stopped (any mode may run one: a preview's query, a page of its runs):
+    the end Ctrl-C anywhere else has. Looked up only on the way out, so start-up never imports the readers."""
+    from nql_lsp.runs.query_progress import stopped_by_ctrl_c
+
+    return stopped_by_ctrl_c(error)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if "" in args.paths or args.runs == "":
+        parser.error("an empty PATH names no file (use . for the current directory)")
+    if any(not name.strip() for name in args.project or ()):
+        parser.error("an empty --project names no project (leave it out for every project)")
+    if (args.diff or args.line_width != DEFAULT_LINE_WIDTH) and not args.format:
+        parser.error("--diff and --line-width are only taken with --format")
+    if args.convert is not None:
+        return _convert(parser, args)
+    if args.reverse or args.name_prefix is not None:
+        parser.error("--reverse and --name-prefix are only taken with --convert")
+    if args.preview is not None:
+        return _preview(parser, args)
+    if args.trashed or args.columns:
+        parser.error("--trashed and --columns are only taken with --preview")
+    if args.project and not (args.check and args.runs is not None and not args.format):
+        parser.error("--project is only taken with --preview, --check --runs, explore or --convert mlflow")
+    if args.format:
+        from nql_lsp.cli.format import run_format
+
+        return run_format(args.paths, check=args.check, diff=args.diff, line_width=args.line_width)
+    if args.check:
+        return _check(parser, args)
+    if args.paths:
+        parser.error("paths are only taken with a mode such as --check")
+    if args.runs is not None:
+        parser.error("--runs is only taken with --preview or --check")
+    return _serve(parser, args)
 
 
 def _explore(argv: list[str]) -> int:

@@ -89,12 +89,13 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     except Exception as e:
-        if not _stopped(e):
+        if not stopped_by_ctrl_c(e):
             raise
         raise KeyboardInterrupt from None
 
 
-def _stopped(error: Exception) -> bool:
+def stopped_by_ctrl_c(error: BaseException) -> bool:
+    """Whether ``error`` is duckdb's answer to Ctrl-C (or ``interrupt()``) during a statement."""
     if isinstance(error, RuntimeError):
         return str(error) == INTERRUPTED
     try:
